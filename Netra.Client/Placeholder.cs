@@ -1,0 +1,1 @@
+namespace Netra.Client; public static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Netra.Contracts; public static class Placeholder {}

@@ -1,0 +1,1 @@
+namespace Netra.Tests; public class Placeholder { [Xunit.Fact] public void Works() {} }
