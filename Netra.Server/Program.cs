@@ -1,1 +1,54 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run();
+using Netra.Server.Auth;
+using Netra.Server.Chat;
+using Netra.Server.Demo;
+using Netra.Server.Errors;
+using Netra.Server.Health;
+using Netra.Server.Protection;
+using Netra.Server.Realtime;
+using Netra.Server.Storage;
+
+var app = Program.CreateApp(args);
+
+if (args.Contains("--migrate-only"))
+{
+    // Applies pending migrations and exits: for deploy pipelines, and for the test that starts several migrators at once.
+    await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
+    return;
+}
+
+await app.RunAsync();
+
+/// <summary>Composition root. Tests build the same app with <see cref="CreateApp"/> and their own configuration.</summary>
+public partial class Program
+{
+    public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        builder.AddNetraErrors();      // problem details with a `code`, one exception handler
+        builder.AddNetraStorage();     // PostgreSQL data source and migrations under an advisory lock
+        builder.AddNetraProtection();  // limits reported by /ws/config and enforced by the hub
+        builder.AddNetraAuth();        // users, password hashing, JWT issue and validation
+        builder.AddNetraRealtime();    // the /ws hub, its options and filters
+        builder.AddNetraChat();        // chats, members, messages with per-chat seq
+        builder.AddNetraHealth();      // liveness and readiness
+        builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
+
+        var app = builder.Build();
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapAuth();
+        app.MapChats();
+        app.MapRealtime();
+        app.MapHealth();
+
+        return app;
+    }
+}

@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Auth;
+
+public sealed record LoginRequest(string? UserName, string? Password);

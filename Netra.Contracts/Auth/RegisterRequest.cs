@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Auth;
+
+public sealed record RegisterRequest(string? UserName, string? Password, string? DisplayName);

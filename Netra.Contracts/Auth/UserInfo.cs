@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Auth;
+
+public sealed record UserInfo(long Id, string UserName, string DisplayName);

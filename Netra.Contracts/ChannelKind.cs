@@ -1,0 +1,11 @@
+namespace Netra.Contracts;
+
+public enum ChannelKind
+{
+    Chat,
+    Feed,
+    Presence,
+    Issues,
+    Issue,
+    Alerts,
+}

@@ -1,0 +1,13 @@
+namespace Netra.Contracts.Chat;
+
+/// <summary>A stored chat message, as pushed live (<c>NewMessage</c>), replayed and returned by history.</summary>
+public sealed record ChatMessage(
+    long Id,
+    long ChatId,
+    long Seq,
+    long SenderId,
+    string SenderName,
+    string Content,
+    string? Attachment,
+    string ClientMessageId,
+    DateTimeOffset Timestamp);

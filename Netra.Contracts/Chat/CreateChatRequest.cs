@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Chat;
+
+public sealed record CreateChatRequest(string? Title, IReadOnlyList<long>? MemberIds);

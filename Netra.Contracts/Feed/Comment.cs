@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Feed;
+
+public sealed record Comment(long Id, long Seq, long PostId, long AuthorId, string AuthorName, string Content, DateTimeOffset Timestamp);

@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Feed;
+
+public sealed record Post(long Id, long Seq, long AuthorId, string AuthorName, string Content, DateTimeOffset Timestamp);

@@ -1,1 +1,0 @@
-namespace Netra.Contracts; public static class Placeholder {}

@@ -1,0 +1,11 @@
+namespace Netra.Contracts.Realtime;
+
+/// <summary>Names of the hub methods a client may invoke on <c>/ws</c>.</summary>
+public static class HubMethods
+{
+    public const string Subscribe = nameof(Subscribe);
+    public const string Unsubscribe = nameof(Unsubscribe);
+    public const string SendMessage = nameof(SendMessage);
+    public const string SetTyping = nameof(SetTyping);
+    public const string Ping = nameof(Ping);
+}

@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Realtime;
+
+public sealed record PingResult(DateTimeOffset ServerTime);

@@ -1,0 +1,3 @@
+namespace Netra.Contracts.Realtime;
+
+public sealed record PresenceChangedEvent(long UserId, string DisplayName, bool IsOnline, DateTimeOffset? LastSeen);

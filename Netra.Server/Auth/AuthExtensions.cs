@@ -1,0 +1,113 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Netra.Contracts;
+using Netra.Contracts.Auth;
+using Netra.Contracts.Realtime;
+using Netra.Server.Storage;
+
+namespace Netra.Server.Auth;
+
+internal static class AuthExtensions
+{
+    public static WebApplicationBuilder AddNetraAuth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<AuthOptions>()
+            .BindConfiguration(AuthOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
+        builder.Services.AddOptions<DataDirectoryOptions>().Configure<IConfiguration, IHostEnvironment>((options, configuration, environment) =>
+            options.Path = Path.GetFullPath(configuration["Netra:DataDirectory"] ?? ".netra", environment.ContentRootPath));
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SigningKey>();
+        builder.Services.AddSingleton<TokenIssuer>();
+        builder.Services.AddSingleton<UserStore>();
+        builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
+        builder.Services.AddSingleton<AuthService>();
+        builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKey, IOptions<AuthOptions>>((options, key, auth) =>
+            {
+                // Keep `sub`, `name` and `role` as they are in the token instead of mapping them to long URIs.
+                options.MapInboundClaims = false;
+                options.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = auth.Value.Issuer,
+                    ValidAudience = auth.Value.Audience,
+                    IssuerSigningKey = key.Key,
+                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    ValidateIssuer = true,
+                    ValidateAudience = true,
+                    ValidateLifetime = true,
+                    ValidateIssuerSigningKey = true,
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                    ClockSkew = TimeSpan.FromSeconds(auth.Value.ClockSkewSeconds),
+                    NameClaimType = NetraClaims.Name,
+                    RoleClaimType = NetraClaims.Role,
+                };
+                options.Events = new JwtBearerEvents
+                {
+                    OnMessageReceived = context =>
+                    {
+                        // Browsers cannot set headers on a WebSocket handshake, so the hub (and only the hub)
+                        // accepts the token in the query string.
+                        var request = context.HttpContext.Request;
+                        if (request.Path.StartsWithSegments(HubPath.Hub) && request.Query.TryGetValue("access_token", out var token))
+                        {
+                            context.Token = token.ToString();
+                        }
+
+                        return Task.CompletedTask;
+                    },
+                    OnAuthenticationFailed = context =>
+                    {
+                        var logger = context.HttpContext.RequestServices.GetRequiredService<ILogger<SigningKey>>();
+                        AuthLog.TokenRejected(logger, context.Request.Path, context.HttpContext.Connection.RemoteIpAddress, context.Exception.Message);
+                        return Task.CompletedTask;
+                    },
+                    OnChallenge = async context =>
+                    {
+                        context.HandleResponse();
+                        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                        context.Response.Headers.WWWAuthenticate = "Bearer";
+                        var detail = context.AuthenticateFailure is null
+                            ? "An access token is required."
+                            : "The access token is invalid or expired.";
+                        var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
+                        await problems.WriteAsync(new ProblemDetailsContext
+                        {
+                            HttpContext = context.HttpContext,
+                            ProblemDetails = { Status = 401, Detail = detail, Extensions = { ["code"] = ErrorCodes.Unauthorized } },
+                        });
+                    },
+                };
+            });
+
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/auth").WithTags("Auth").AllowAnonymous();
+
+        group.MapPost("/register", async Task<Created<UserInfo>> (RegisterRequest request, AuthService auth, CancellationToken cancellationToken) =>
+        {
+            var user = await auth.RegisterAsync(request, cancellationToken);
+            return TypedResults.Created($"/api/users/{user.Id}", user);
+        });
+
+        group.MapPost("/login", async Task<Ok<LoginResponse>> (LoginRequest request, AuthService auth, HttpContext http, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await auth.LoginAsync(request, http.Connection.RemoteIpAddress?.ToString(), cancellationToken)));
+
+        return group;
+    }
+}

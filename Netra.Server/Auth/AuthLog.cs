@@ -1,0 +1,16 @@
+namespace Netra.Server.Auth;
+
+internal static partial class AuthLog
+{
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Warning, Message = "No Netra:Auth:SigningKey configured; using the Development key kept in {Path}")]
+    public static partial void UsingDevelopmentKey(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Registered user {UserId} ({UserName})")]
+    public static partial void UserRegistered(ILogger logger, long userId, string userName);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Failed login for user name {UserName} from {RemoteIp}")]
+    public static partial void LoginFailed(ILogger logger, string userName, string? remoteIp);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Rejected token for {Path} from {RemoteIp}: {Reason}")]
+    public static partial void TokenRejected(ILogger logger, PathString path, System.Net.IPAddress? remoteIp, string reason);
+}

@@ -1,0 +1,60 @@
+using Dapper;
+using Npgsql;
+using Netra.Server.Storage;
+
+namespace Netra.Server.Auth;
+
+internal sealed class UserStore(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "id, user_name, display_name, password_hash, roles";
+
+    /// <summary>Creates a user; null when the user name is taken (in any letter case).</summary>
+    public async Task<UserRecord?> CreateAsync(string userName, string displayName, string passwordHash, string[] roles, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await connection.QuerySingleAsync<UserRecord>(new CommandDefinition(
+                $"""
+                INSERT INTO users (user_name, display_name, password_hash, roles)
+                VALUES (@userName, @displayName, @passwordHash, @roles)
+                RETURNING {Columns}
+                """,
+                new { userName, displayName, passwordHash, roles },
+                cancellationToken: cancellationToken));
+        }
+        catch (PostgresException exception) when (exception.IsUniqueViolation("users_user_name_key"))
+        {
+            return null;
+        }
+    }
+
+    public async Task<UserRecord?> FindByUserNameAsync(string userName, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<UserRecord>(new CommandDefinition(
+            $"SELECT {Columns} FROM users WHERE lower(user_name) = lower(@userName)",
+            new { userName },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task UpdatePasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET password_hash = @passwordHash WHERE id = @userId",
+            new { userId, passwordHash },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The ids among <paramref name="userIds"/> that do not exist.</summary>
+    public async Task<IReadOnlyList<long>> FindMissingAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var missing = await connection.QueryAsync<long>(new CommandDefinition(
+            "SELECT requested FROM unnest(@ids) AS requested WHERE NOT EXISTS (SELECT 1 FROM users WHERE id = requested)",
+            new { ids = userIds.ToArray() },
+            cancellationToken: cancellationToken));
+        return missing.ToList();
+    }
+}

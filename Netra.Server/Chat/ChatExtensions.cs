@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Netra.Contracts.Chat;
+using Netra.Server.Auth;
+
+namespace Netra.Server.Chat;
+
+internal static class ChatExtensions
+{
+    public static WebApplicationBuilder AddNetraChat(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ChatOptions>()
+            .BindConfiguration(ChatOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ChatStore>();
+        builder.Services.AddSingleton<ChatService>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapChats(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/chats").WithTags("Chat").RequireAuthorization();
+
+        group.MapPost("/", async Task<Created<ChatSummary>> (CreateChatRequest request, ClaimsPrincipal user, ChatService chats, CancellationToken cancellationToken) =>
+        {
+            var chat = await chats.CreateAsync(user.GetUserId(), request, cancellationToken);
+            return TypedResults.Created($"/api/chats/{chat.Id}", chat);
+        });
+
+        group.MapGet("/", async Task<Ok<IReadOnlyList<ChatSummary>>> (ClaimsPrincipal user, ChatService chats, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await chats.ListAsync(user.GetUserId(), cancellationToken)));
+
+        group.MapGet("/{chatId:long}/messages", async Task<Ok<IReadOnlyList<ChatMessage>>> (
+            long chatId,
+            [FromQuery] long? afterSeq,
+            [FromQuery] long? beforeSeq,
+            [FromQuery] int? limit,
+            ClaimsPrincipal user,
+            ChatService chats,
+            CancellationToken cancellationToken) =>
+            TypedResults.Ok(await chats.GetHistoryAsync(user.GetUserId(), chatId, afterSeq, beforeSeq, limit, cancellationToken)));
+
+        return group;
+    }
+}

@@ -1,0 +1,16 @@
+namespace Netra.Server.Chat;
+
+internal static partial class ChatLog
+{
+    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Chat {ChatId} created by user {UserId} with {MemberCount} members")]
+    public static partial void ChatCreated(ILogger logger, long chatId, long userId, int memberCount);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Debug, Message = "Stored message {MessageId} as chat {ChatId} seq {Seq} from user {UserId}")]
+    public static partial void MessageStored(ILogger logger, long chatId, long seq, long messageId, long userId);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "Repeated send of chat {ChatId} seq {Seq} by user {UserId} (clientMessageId {ClientMessageId}); returning the stored message")]
+    public static partial void DuplicateSend(ILogger logger, long chatId, long seq, long userId, string clientMessageId);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Broadcast of chat {ChatId} seq {Seq} failed; the message is stored and will be replayed on resume")]
+    public static partial void BroadcastFailed(ILogger logger, long chatId, long seq, Exception exception);
+}

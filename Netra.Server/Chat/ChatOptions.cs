@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Netra.Server.Chat;
+
+internal sealed class ChatOptions
+{
+    public const string SectionName = "Netra:Chat";
+
+    /// <summary>Longest message content, in UTF-16 characters.</summary>
+    [Range(1, 100_000)]
+    public int MaxContentLength { get; set; } = 4000;
+
+    [Range(1, 200)]
+    public int MaxTitleLength { get; set; } = 100;
+
+    /// <summary>Members a chat may be created with (the creator included).</summary>
+    [Range(2, 10_000)]
+    public int MaxMembers { get; set; } = 100;
+
+    /// <summary>Most messages one history page returns.</summary>
+    [Range(1, 1000)]
+    public int MaxPageSize { get; set; } = 200;
+
+    /// <summary>Most missed messages a subscribe replays; beyond that it answers recovered: false.</summary>
+    [Range(1, 10_000)]
+    public int MaxReplay { get; set; } = 1000;
+}

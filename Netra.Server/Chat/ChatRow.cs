@@ -1,0 +1,17 @@
+namespace Netra.Server.Chat;
+
+/// <summary>A row of <c>chats</c> with its member ids.</summary>
+internal sealed class ChatRow
+{
+    public long Id { get; init; }
+
+    public string Title { get; init; } = "";
+
+    public long CreatedBy { get; init; }
+
+    public long LastSeq { get; init; }
+
+    public long[] MemberIds { get; init; } = [];
+
+    public DateTime CreatedAt { get; init; }
+}

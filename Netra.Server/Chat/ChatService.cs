@@ -1,0 +1,207 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Realtime;
+using Netra.Server.Auth;
+using Netra.Server.Errors;
+using Netra.Server.Protection;
+using Netra.Server.Realtime;
+
+namespace Netra.Server.Chat;
+
+/// <summary>
+/// Chat rules shared by the HTTP API and the hub: validation, membership, store first, then
+/// broadcast to the chat's group through the hub context.
+/// </summary>
+internal sealed partial class ChatService(
+    ChatStore store,
+    UserStore users,
+    IHubContext<NetraHub, INetraClient> hub,
+    IOptions<ChatOptions> options,
+    ILogger<ChatService> logger)
+{
+    public const int MaxClientMessageIdLength = 64;
+    public const int MaxAttachmentLength = 300;
+
+    public async Task<ChatSummary> CreateAsync(long creatorId, CreateChatRequest request, CancellationToken cancellationToken)
+    {
+        var title = InputRules.RequireText(request.Title?.Trim(), "title", options.Value.MaxTitleLength);
+        var memberIds = (request.MemberIds ?? []).Distinct().ToList();
+        if (memberIds.Count + 1 > options.Value.MaxMembers)
+        {
+            throw ProblemException.Validation($"A chat may have at most {options.Value.MaxMembers} members.");
+        }
+
+        if (memberIds.Any(id => id <= 0))
+        {
+            throw ProblemException.Validation("memberIds must be positive user ids.");
+        }
+
+        var missing = await users.FindMissingAsync(memberIds, cancellationToken);
+        if (missing.Count > 0)
+        {
+            throw ProblemException.Validation($"No such users: {string.Join(", ", missing)}.");
+        }
+
+        var chat = await store.CreateChatAsync(creatorId, title, memberIds, cancellationToken);
+        ChatLog.ChatCreated(logger, chat.Id, creatorId, chat.MemberIds.Length);
+        return ToSummary(chat);
+    }
+
+    public async Task<IReadOnlyList<ChatSummary>> ListAsync(long userId, CancellationToken cancellationToken) =>
+        (await store.ListChatsOfAsync(userId, cancellationToken)).Select(ToSummary).ToList();
+
+    public async Task<IReadOnlyList<ChatMessage>> GetHistoryAsync(
+        long userId, long chatId, long? afterSeq, long? beforeSeq, int? limit, CancellationToken cancellationToken)
+    {
+        if (afterSeq < 0 || beforeSeq < 1)
+        {
+            throw ProblemException.Validation("afterSeq must be 0 or more and beforeSeq 1 or more.");
+        }
+
+        if (limit is < 1 || limit > options.Value.MaxPageSize)
+        {
+            throw ProblemException.Validation($"limit must be between 1 and {options.Value.MaxPageSize}.");
+        }
+
+        await RequireMemberAsync(chatId, userId, cancellationToken);
+        // With only beforeSeq the page is the newest messages before it; otherwise it reads forward from afterSeq.
+        var fromEnd = afterSeq is null && beforeSeq is not null;
+        return await store.GetMessagesAsync(
+            chatId, afterSeq ?? 0, beforeSeq ?? long.MaxValue, limit ?? 50, fromEnd, cancellationToken);
+    }
+
+    /// <summary>Stores a message and broadcasts it; a retry with the same clientMessageId returns the stored message and broadcasts nothing.</summary>
+    public async Task<ChatMessage> SendAsync(long senderId, SendMessageRequest? request, CancellationToken cancellationToken)
+    {
+        if (request is null)
+        {
+            throw ProblemException.Validation("A message is required.");
+        }
+
+        if (request.ChatId <= 0)
+        {
+            throw ProblemException.Validation("chatId must be a positive chat id.");
+        }
+
+        var clientMessageId = request.ClientMessageId;
+        if (string.IsNullOrEmpty(clientMessageId) || clientMessageId.Length > MaxClientMessageIdLength || !ClientMessageIdPattern().IsMatch(clientMessageId))
+        {
+            throw ProblemException.Validation(
+                $"clientMessageId is required: 1 to {MaxClientMessageIdLength} characters of letters, digits, '-', '_', '.' or ':' (a UUID is a good choice).");
+        }
+
+        var content = request.Content;
+        if (content is not null && content.Length > options.Value.MaxContentLength)
+        {
+            throw new ProblemException(ErrorCodes.MessageTooLarge, $"content is {content.Length} characters; the limit is {options.Value.MaxContentLength}.");
+        }
+
+        content = InputRules.RequireText(content, "content", options.Value.MaxContentLength, multiLine: true);
+        var attachment = ValidateAttachment(request.Attachment);
+
+        var existing = await store.FindByClientMessageIdAsync(senderId, clientMessageId, cancellationToken);
+        if (existing is null)
+        {
+            await RequireMemberAsync(request.ChatId, senderId, cancellationToken);
+            var stored = await store.AppendAsync(request.ChatId, senderId, content, attachment, clientMessageId, cancellationToken);
+            if (stored is not null)
+            {
+                ChatLog.MessageStored(logger, stored.ChatId, stored.Seq, stored.Id, senderId);
+                await BroadcastAsync(stored);
+                return stored;
+            }
+
+            // Either a concurrent retry stored it first, or the sender just lost membership.
+            existing = await store.FindByClientMessageIdAsync(senderId, clientMessageId, cancellationToken);
+            if (existing is null)
+            {
+                await RequireMemberAsync(request.ChatId, senderId, cancellationToken);
+                throw new InvalidOperationException($"Message for chat {request.ChatId} was neither stored nor found.");
+            }
+        }
+
+        if (existing.ChatId != request.ChatId)
+        {
+            throw ProblemException.Validation($"clientMessageId '{clientMessageId}' was already used for a message in another chat.");
+        }
+
+        ChatLog.DuplicateSend(logger, existing.ChatId, existing.Seq, senderId, clientMessageId);
+        return existing;
+    }
+
+    /// <summary>For a subscribe: the channel head, and what the caller missed after <paramref name="sinceSeq"/>.</summary>
+    public async Task<(long LastSeq, bool Recovered, IReadOnlyList<ChatMessage> Missed)> GetMissedAsync(
+        long userId, long chatId, long? sinceSeq, CancellationToken cancellationToken)
+    {
+        await RequireMemberAsync(chatId, userId, cancellationToken);
+        var lastSeq = await store.GetLastSeqAsync(chatId, cancellationToken);
+        if (sinceSeq is null || sinceSeq >= lastSeq)
+        {
+            return (lastSeq, true, []);
+        }
+
+        var limit = options.Value.MaxReplay;
+        var missed = await store.GetMessagesAsync(chatId, sinceSeq.Value, long.MaxValue, limit + 1, fromEnd: false, cancellationToken);
+        return missed.Count > limit
+            ? (lastSeq, false, missed.Take(limit).ToList())
+            : (Math.Max(lastSeq, missed.Count > 0 ? missed[^1].Seq : lastSeq), true, missed);
+    }
+
+    public async Task SetTypingAsync(long userId, string userName, string connectionId, long chatId, bool isTyping, CancellationToken cancellationToken)
+    {
+        await RequireMemberAsync(chatId, userId, cancellationToken);
+        await hub.Clients.GroupExcept(Channels.Chat(chatId), connectionId).Typing(new TypingEvent(chatId, userId, userName, isTyping));
+    }
+
+    public async Task RequireMemberAsync(long chatId, long userId, CancellationToken cancellationToken)
+    {
+        switch (await store.GetAccessAsync(chatId, userId, cancellationToken))
+        {
+            case ChatAccess.NoSuchChat:
+                throw ProblemException.NotFound($"Chat {chatId} does not exist.");
+            case ChatAccess.NotMember:
+                throw ProblemException.Forbidden($"You are not a member of chat {chatId}.");
+        }
+    }
+
+    private async Task BroadcastAsync(ChatMessage message)
+    {
+        try
+        {
+            await hub.Clients.Group(Channels.Chat(message.ChatId)).NewMessage(message);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The message is stored and returned to the sender; members that missed the push get it on resume.
+            ChatLog.BroadcastFailed(logger, message.ChatId, message.Seq, exception);
+        }
+    }
+
+    private static string? ValidateAttachment(string? attachment)
+    {
+        if (attachment is null)
+        {
+            return null;
+        }
+
+        if (attachment.Length > MaxAttachmentLength || !AttachmentPattern().IsMatch(attachment) || attachment.Contains("..", StringComparison.Ordinal))
+        {
+            throw ProblemException.Validation(
+                $"attachment must be a path under /uploads/ of at most {MaxAttachmentLength} characters (letters, digits, '-', '_', '.', '/').");
+        }
+
+        return attachment;
+    }
+
+    private static ChatSummary ToSummary(ChatRow chat) => new(
+        chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, new DateTimeOffset(DateTime.SpecifyKind(chat.CreatedAt, DateTimeKind.Utc)));
+
+    [GeneratedRegex("^[A-Za-z0-9_.:-]+$")]
+    private static partial Regex ClientMessageIdPattern();
+
+    [GeneratedRegex("^/uploads/[A-Za-z0-9_./-]+$")]
+    private static partial Regex AttachmentPattern();
+}

@@ -1,0 +1,130 @@
+using Dapper;
+using Npgsql;
+using Netra.Contracts.Chat;
+using Netra.Server.Storage;
+
+namespace Netra.Server.Chat;
+
+/// <summary>SQL for chats, members and messages.</summary>
+internal sealed class ChatStore(NpgsqlDataSource dataSource)
+{
+    private const string MessageColumns =
+        "m.id, m.chat_id, m.seq, m.sender_id, u.display_name AS sender_name, m.content, m.attachment, m.client_message_id, m.created_at";
+
+    public async Task<ChatRow> CreateChatAsync(long creatorId, string title, IReadOnlyCollection<long> memberIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var chatId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "INSERT INTO chats (title, created_by) VALUES (@title, @creatorId) RETURNING id",
+            new { title, creatorId }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO chat_members (chat_id, user_id) SELECT @chatId, unnest(@members) ON CONFLICT DO NOTHING",
+            new { chatId, members = memberIds.Append(creatorId).Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return (await GetChatsAsync(connection, "c.id = @chatId", new { chatId }, cancellationToken)).Single();
+    }
+
+    public async Task<IReadOnlyList<ChatRow>> ListChatsOfAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await GetChatsAsync(
+            connection, "EXISTS (SELECT 1 FROM chat_members me WHERE me.chat_id = c.id AND me.user_id = @userId)", new { userId }, cancellationToken);
+    }
+
+    public async Task<ChatAccess> GetAccessAsync(long chatId, long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = c.id AND user_id = @userId) FROM chats c WHERE c.id = @chatId",
+            new { chatId, userId }, cancellationToken: cancellationToken));
+        return row switch
+        {
+            null => ChatAccess.NoSuchChat,
+            true => ChatAccess.Member,
+            false => ChatAccess.NotMember,
+        };
+    }
+
+    public async Task<long> GetLastSeqAsync(long chatId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT last_seq FROM chats WHERE id = @chatId", new { chatId }, cancellationToken: cancellationToken));
+    }
+
+    public async Task<ChatMessage?> FindByClientMessageIdAsync(long senderId, string clientMessageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(
+            $"SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.sender_id WHERE m.sender_id = @senderId AND m.client_message_id = @clientMessageId",
+            new { senderId, clientMessageId }, cancellationToken: cancellationToken));
+        return row?.ToMessage();
+    }
+
+    /// <summary>
+    /// Stores a message with the chat's next seq in one statement: the row lock taken by the
+    /// UPDATE orders concurrent senders, and a failed insert rolls the increment back, so seqs
+    /// stay gapless. Null when the sender is not a member, or when the same
+    /// (sender, clientMessageId) was stored meanwhile by a concurrent retry.
+    /// </summary>
+    public async Task<ChatMessage?> AppendAsync(
+        long chatId, long senderId, string content, string? attachment, string clientMessageId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            var row = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(
+                $"""
+                WITH next AS (
+                    UPDATE chats SET last_seq = last_seq + 1
+                    WHERE id = @chatId AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = @chatId AND user_id = @senderId)
+                    RETURNING last_seq
+                ), m AS (
+                    INSERT INTO messages (chat_id, seq, sender_id, content, attachment, client_message_id)
+                    SELECT @chatId, next.last_seq, @senderId, @content, @attachment, @clientMessageId FROM next
+                    RETURNING *
+                )
+                SELECT {MessageColumns} FROM m JOIN users u ON u.id = m.sender_id
+                """,
+                new { chatId, senderId, content, attachment, clientMessageId }, cancellationToken: cancellationToken));
+            return row?.ToMessage();
+        }
+        catch (PostgresException exception) when (exception.IsUniqueViolation("messages_sender_client_message_id_key"))
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Messages with <paramref name="afterSeq"/> &lt; seq &lt; <paramref name="beforeSeq"/>, ascending; the newest <paramref name="limit"/> of them when <paramref name="fromEnd"/>.</summary>
+    public async Task<IReadOnlyList<ChatMessage>> GetMessagesAsync(
+        long chatId, long afterSeq, long beforeSeq, int limit, bool fromEnd, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var order = fromEnd ? "DESC" : "ASC";
+        var rows = await connection.QueryAsync<MessageRow>(new CommandDefinition(
+            $"""
+            SELECT {MessageColumns} FROM messages m JOIN users u ON u.id = m.sender_id
+            WHERE m.chat_id = @chatId AND m.seq > @afterSeq AND m.seq < @beforeSeq
+            ORDER BY m.seq {order}
+            LIMIT @limit
+            """,
+            new { chatId, afterSeq, beforeSeq, limit }, cancellationToken: cancellationToken));
+        var messages = rows.Select(row => row.ToMessage());
+        return (fromEnd ? messages.Reverse() : messages).ToList();
+    }
+
+    private static async Task<IReadOnlyList<ChatRow>> GetChatsAsync(NpgsqlConnection connection, string where, object parameters, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<ChatRow>(new CommandDefinition(
+            $"""
+            SELECT c.id, c.title, c.created_by, c.last_seq, c.created_at,
+                   ARRAY(SELECT cm.user_id FROM chat_members cm WHERE cm.chat_id = c.id ORDER BY cm.user_id) AS member_ids
+            FROM chats c
+            WHERE {where}
+            ORDER BY c.id
+            """,
+            parameters, cancellationToken: cancellationToken));
+        return rows.ToList();
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Routing;
+
+namespace Netra.Server.Errors;
+
+internal static class ErrorsExtensions
+{
+    public static WebApplicationBuilder AddNetraErrors(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            // Every problem carries a code, also the ones the framework writes (404, 405, 401 ...).
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd("code", ErrorStatus.CodeFor(status));
+        });
+
+        // Malformed JSON or query values reach the exception handler instead of a bare 400.
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.AllowTrailingCommas = false);
+
+        // API bodies are small JSON documents; a larger body is refused before it is read.
+        builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestBodySize = 1024 * 1024);
+        return builder;
+    }
+}

@@ -1,0 +1,17 @@
+namespace Netra.Server.Errors;
+
+/// <summary>
+/// An expected failure with a wire error code (see <see cref="Netra.Contracts.ErrorCodes"/>).
+/// Services throw it; the hub filter turns it into <c>HubException("CODE: message")</c> and
+/// the HTTP exception handler into problem details with the same code.
+/// </summary>
+internal sealed class ProblemException(string code, string message) : Exception(message)
+{
+    public string Code { get; } = code;
+
+    public static ProblemException Validation(string message) => new(Netra.Contracts.ErrorCodes.ValidationFailed, message);
+
+    public static ProblemException Forbidden(string message) => new(Netra.Contracts.ErrorCodes.Forbidden, message);
+
+    public static ProblemException NotFound(string message) => new(Netra.Contracts.ErrorCodes.NotFound, message);
+}

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Netra.Server.Protection;
+
+/// <summary>Limits that protect a node (<c>Netra__Limits__*</c>), reported by <c>/ws/config</c>.</summary>
+internal sealed class LimitsOptions
+{
+    public const string SectionName = "Netra:Limits";
+
+    /// <summary>SendMessage calls per user per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int MessagesPerMinute { get; set; } = 60;
+
+    /// <summary>Other hub calls per user per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int CallsPerMinute { get; set; } = 600;
+
+    [Range(1, 10_000)]
+    public int MaxConnectionsPerUser { get; set; } = 5;
+
+    [Range(1, 1_000_000)]
+    public int MaxConnectionsPerNode { get; set; } = 10_000;
+
+    /// <summary>Largest incoming hub frame; a larger one closes that connection (SignalR's behaviour).</summary>
+    [Range(1024, 16 * 1024 * 1024)]
+    public int MaxMessageBytes { get; set; } = 10_240;
+
+    [Range(1, 1_000_000)]
+    public int ConnectAttemptsPerMinutePerIp { get; set; } = 600;
+
+    [Range(1, 1_000_000)]
+    public int LoginAttemptsPerMinute { get; set; } = 10;
+}

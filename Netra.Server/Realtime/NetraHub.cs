@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Realtime;
+using Netra.Server.Auth;
+using Netra.Server.Chat;
+
+namespace Netra.Server.Realtime;
+
+/// <summary>
+/// The one hub, at <c>/ws</c>. Thin by design: it identifies the caller, delegates to the
+/// feature's service and returns. It keeps no state; channels are SignalR groups.
+/// </summary>
+[Authorize]
+internal sealed class NetraHub(
+    SubscriptionService subscriptions,
+    ChatService chats,
+    IOptions<RealtimeOptions> realtime,
+    TimeProvider time,
+    ILogger<NetraHub> logger) : Hub<INetraClient>
+{
+    public const string ProtocolVersion = "1";
+
+    public override async Task OnConnectedAsync()
+    {
+        var user = Context.User!;
+        var userId = user.GetUserId();
+        RealtimeLog.Connected(logger, Context.ConnectionId, userId);
+        await Clients.Caller.ConnectionEstablished(new ConnectionEstablishedEvent(
+            Context.ConnectionId,
+            userId,
+            user.GetUserName(),
+            ProtocolVersion,
+            realtime.Value.KeepAliveSeconds * 1000,
+            realtime.Value.ClientTimeoutSeconds * 1000,
+            time.GetUtcNow()));
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        RealtimeLog.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
+        return Task.CompletedTask;
+    }
+
+    public Task<SubscribeResult> Subscribe(string? channel, long? sinceSeq) =>
+        subscriptions.SubscribeAsync(Context.User!.GetUserId(), Context.ConnectionId, channel, sinceSeq, Context.ConnectionAborted);
+
+    public Task Unsubscribe(string? channel) =>
+        subscriptions.UnsubscribeAsync(Context.ConnectionId, channel, Context.ConnectionAborted);
+
+    public Task<ChatMessage> SendMessage(SendMessageRequest? request) =>
+        chats.SendAsync(Context.User!.GetUserId(), request, Context.ConnectionAborted);
+
+    public Task SetTyping(long chatId, bool isTyping) =>
+        chats.SetTypingAsync(Context.User!.GetUserId(), Context.User!.GetUserName(), Context.ConnectionId, chatId, isTyping, Context.ConnectionAborted);
+
+    public PingResult Ping() => new(time.GetUtcNow());
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Netra.Contracts.Realtime;
+using Netra.Server.Protection;
+
+namespace Netra.Server.Realtime;
+
+internal static class RealtimeExtensions
+{
+    public static WebApplicationBuilder AddNetraRealtime(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RealtimeOptions>()
+            .BindConfiguration(RealtimeOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSignalR(options => options.AddFilter<HubErrorFilter>());
+        builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>
+        {
+            options.KeepAliveInterval = TimeSpan.FromSeconds(realtime.Value.KeepAliveSeconds);
+            options.ClientTimeoutInterval = TimeSpan.FromSeconds(realtime.Value.ClientTimeoutSeconds);
+            options.MaximumReceiveMessageSize = limits.Value.MaxMessageBytes;
+            options.EnableDetailedErrors = false;
+        });
+        builder.Services.AddSingleton<HubErrorFilter>();
+        builder.Services.AddSingleton<SubscriptionService>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapHub<NetraHub>(HubPath.Hub);
+        endpoints.MapGet(HubPath.Config, (IOptions<LimitsOptions> limits, IOptions<RealtimeOptions> realtime) =>
+                TypedResults.Json(DiscoveryDocument.Create(limits.Value, realtime.Value), DiscoveryDocument.Json))
+            .AllowAnonymous()
+            .WithTags("Realtime");
+        return endpoints;
+    }
+}

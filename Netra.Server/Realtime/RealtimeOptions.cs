@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Netra.Server.Realtime;
+
+/// <summary>Hub heartbeats (<c>Netra__Realtime__*</c>).</summary>
+internal sealed class RealtimeOptions : IValidatableObject
+{
+    public const string SectionName = "Netra:Realtime";
+
+    /// <summary>How often the server pings an idle connection.</summary>
+    [Range(1, 600)]
+    public int KeepAliveSeconds { get; set; } = 15;
+
+    /// <summary>How long the server waits for anything from a client before it drops the connection.</summary>
+    [Range(2, 3600)]
+    public int ClientTimeoutSeconds { get; set; } = 30;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (ClientTimeoutSeconds < 2 * KeepAliveSeconds)
+        {
+            yield return new ValidationResult(
+                "ClientTimeoutSeconds must be at least twice KeepAliveSeconds, or healthy clients are dropped between pings.",
+                [nameof(ClientTimeoutSeconds)]);
+        }
+    }
+}
