@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Netra.Contracts.Realtime;
 using Netra.Server.Protection;
@@ -22,6 +24,10 @@ internal static class RealtimeExtensions
             options.MaximumReceiveMessageSize = limits.Value.MaxMessageBytes;
             options.EnableDetailedErrors = false;
         });
+        // Replace the JSON protocol AddSignalR registered with the same protocol wrapped so that errors carry codes.
+        builder.Services.RemoveAll<IHubProtocol>();
+        builder.Services.AddSingleton<IHubProtocol>(services =>
+            new CodedErrorsHubProtocol(new JsonHubProtocol(services.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
         builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<SubscriptionService>();
         return builder;
