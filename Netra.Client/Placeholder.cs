@@ -1,1 +1,0 @@
-namespace Netra.Client; public static class Placeholder {}
