@@ -1,1 +1,0 @@
-namespace Netra.Tests; public class Placeholder { [Xunit.Fact] public void Works() {} }
