@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
@@ -14,7 +15,7 @@ namespace Netra.Server.Realtime;
 /// binding failures and unknown methods without any code; this protocol strips the prefix so the
 /// client sees "FORBIDDEN: ..." as DESIGN.md promises, and gives the framework's own errors a code.
 /// </summary>
-internal sealed class CodedErrorsHubProtocol(IHubProtocol inner) : IHubProtocol
+internal sealed partial class CodedErrorsHubProtocol(IHubProtocol inner) : IHubProtocol
 {
     private const string HubExceptionMarker = "HubException: ";
 
@@ -26,8 +27,25 @@ internal sealed class CodedErrorsHubProtocol(IHubProtocol inner) : IHubProtocol
 
     public bool IsVersionSupported(int version) => inner.IsVersionSupported(version);
 
-    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message) =>
-        inner.TryParseMessage(ref input, binder, out message);
+    public bool TryParseMessage(ref ReadOnlySequence<byte> input, IInvocationBinder binder, [NotNullWhen(true)] out HubMessage? message)
+    {
+        var length = input.Length;
+        if (inner.TryParseMessage(ref input, binder, out message))
+        {
+            return true;
+        }
+
+        // The JSON protocol consumes a complete record of an unknown message type and reports "no message".
+        // With a receive size limit set, SignalR's dispatch loop then stops reading that connection for good
+        // (it keeps re-reading the same record), so the connection hangs until the client timeout. Failing
+        // the parse closes it at once, like any other malformed frame.
+        if (input.Length != length)
+        {
+            throw new InvalidDataException("Unsupported hub message type.");
+        }
+
+        return false;
+    }
 
     public void WriteMessage(HubMessage message, IBufferWriter<byte> output) => inner.WriteMessage(Translate(message), output);
 
@@ -36,9 +54,17 @@ internal sealed class CodedErrorsHubProtocol(IHubProtocol inner) : IHubProtocol
     internal static string WithCode(string error)
     {
         var marker = error.IndexOf(HubExceptionMarker, StringComparison.Ordinal);
-        if (marker >= 0)
+        if (marker >= 0 && CodePrefix().IsMatch(error.AsSpan(marker + HubExceptionMarker.Length)))
         {
+            // One of ours: "An unexpected error occurred invoking 'X' on the server. HubException: CODE: text".
             return error[(marker + HubExceptionMarker.Length)..];
+        }
+
+        if (error.Contains("Method does not exist.", StringComparison.Ordinal))
+        {
+            // SignalR's binder throws this for an unknown target, wrapped in "Failed to invoke 'X' ...".
+            var target = error.Split('\'') is { Length: >= 3 } parts ? parts[1] : "?";
+            return $"{ErrorCodes.NotFound}: There is no hub method '{target}'.";
         }
 
         if (error.StartsWith("Failed to invoke", StringComparison.Ordinal))
@@ -46,13 +72,11 @@ internal sealed class CodedErrorsHubProtocol(IHubProtocol inner) : IHubProtocol
             return $"{ErrorCodes.ValidationFailed}: {error} The arguments do not match the method's parameters (count or JSON types).";
         }
 
-        if (error.StartsWith("Unknown hub method", StringComparison.Ordinal))
-        {
-            return $"{ErrorCodes.NotFound}: {error}";
-        }
-
         return $"{ErrorCodes.Internal}: {error}";
     }
+
+    [GeneratedRegex("^[A-Z][A-Z_]+: ")]
+    private static partial Regex CodePrefix();
 
     private static HubMessage Translate(HubMessage message) =>
         message is CompletionMessage { Error: { } error } completion

@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.WebSockets;
+using FluentAssertions;
+using Netra.Contracts.Realtime;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Auth;
+
+/// <summary>Only a valid token reaches the hub; everything else is a 401 at the handshake.</summary>
+public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private NetraTestServer Server => fixture.Server;
+
+    public static TheoryData<string, string> BadTokens() => new()
+    {
+        { "none", "" },
+        { "garbage", "not-a-jwt" },
+        { "forged", TestTokens.Create(1, key: "another-key-that-is-long-enough-for-hs256!!") },
+        { "expired", TestTokens.Create(1, expires: DateTime.UtcNow.AddMinutes(-10)) },
+        { "alg none", TestTokens.WithoutSignature(1) },
+        { "wrong audience", TestTokens.Create(1, audience: "someone-else") },
+        { "wrong issuer", TestTokens.Create(1, issuer: "someone-else") },
+        { "HS512", TestTokens.Create(1, algorithm: Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha512) },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task NegotiateWithABadTokenGets401(string kind, string token)
+    {
+        using var http = Server.CreateHttpClient();
+        var query = token.Length == 0 ? "" : "&access_token=" + Uri.EscapeDataString(token);
+
+        var response = await http.PostAsync("/ws/negotiate?negotiateVersion=1" + query, null);
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, kind);
+        (await NetraApi.ReadCodeAsync(response)).Should().Be("UNAUTHORIZED");
+    }
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task AWebSocketHandshakeWithABadTokenGets401(string kind, string token)
+    {
+        var status = await HandshakeAsync(token);
+        status.Should().Be(HttpStatusCode.Unauthorized, kind);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task TheClientLibraryReportsTheRefusal(string kind, string token)
+    {
+        var connect = () => HubTestClient.ConnectAsync(Server, token.Length == 0 ? null : token);
+        (await connect.Should().ThrowAsync<Exception>(kind)).Which.ToString().Should().Contain("401");
+    }
+
+    [Fact]
+    public async Task AValidTokenInTheQueryStringOpensTheHubAndTheServerSaysWhoWeAre()
+    {
+        var user = await fixture.Api.CreateUserAsync("ws");
+        (await HandshakeAsync(user.Token)).Should().Be(HttpStatusCode.SwitchingProtocols);
+
+        await using var client = await HubTestClient.ConnectAsync(Server, user);
+        var established = await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+        established.UserId.Should().Be(user.Id);
+        established.UserName.Should().Be(user.UserName);
+        established.ConnectionId.Should().NotBeNullOrEmpty();
+        established.KeepAliveIntervalMs.Should().Be(15_000);
+        established.ClientTimeoutMs.Should().Be(30_000);
+    }
+
+    [Fact]
+    public async Task TheQueryStringTokenIsAcceptedOnlyOnTheHubPath()
+    {
+        var user = await fixture.Api.CreateUserAsync("qs");
+        using var http = Server.CreateHttpClient();
+
+        var response = await http.GetAsync("/api/chats?access_token=" + Uri.EscapeDataString(user.Token));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AnExpiredTokenIsRejectedWhileTheSameUsersFreshTokenWorks()
+    {
+        var user = await fixture.Api.CreateUserAsync("exp");
+        (await HandshakeAsync(TestTokens.Create(user.Id, expires: DateTime.UtcNow.AddMinutes(-5)))).Should().Be(HttpStatusCode.Unauthorized);
+        (await HandshakeAsync(TestTokens.Create(user.Id))).Should().Be(HttpStatusCode.SwitchingProtocols);
+    }
+
+    /// <summary>A bare WebSocket handshake to /ws (no negotiate), returning the HTTP status the server answered.</summary>
+    private async Task<HttpStatusCode> HandshakeAsync(string token)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        var url = new UriBuilder(Server.HubUrl) { Scheme = "ws" };
+        if (token.Length > 0)
+        {
+            url.Query = "access_token=" + Uri.EscapeDataString(token);
+        }
+
+        try
+        {
+            await socket.ConnectAsync(url.Uri, CancellationToken.None).WaitAsync(TestTimeouts.Network);
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TestTimeouts.Network);
+        }
+        catch (WebSocketException)
+        {
+            // The handshake was refused; the status code is what this helper reports.
+        }
+
+        return socket.HttpStatusCode;
+    }
+}

@@ -1,0 +1,95 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR.Client;
+using Netra.Client.Transport;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Realtime;
+
+namespace Netra.Tests.Infrastructure;
+
+/// <summary>
+/// A real SignalR client over a real WebSocket (SignalR.Client.Core with Netra.Client's transport)
+/// that records every server event so that tests can await them in order.
+/// </summary>
+public sealed class HubTestClient : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, Channel<object>> events = new();
+
+    private HubTestClient(HubConnection connection)
+    {
+        Connection = connection;
+        Record<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+        Record<ChatMessage>(nameof(INetraClient.NewMessage));
+        Record<TypingEvent>(nameof(INetraClient.Typing));
+        Record<ErrorEvent>(nameof(INetraClient.Error));
+        connection.Closed += exception =>
+        {
+            Closed.TrySetResult(exception);
+            return Task.CompletedTask;
+        };
+    }
+
+    public HubConnection Connection { get; }
+
+    public TaskCompletionSource<Exception?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public static async Task<HubTestClient> ConnectAsync(NetraTestServer server, string? token, bool skipNegotiation = false)
+    {
+        var connection = new HubConnectionBuilder()
+            .WithUrl(server.HubUrl, options =>
+            {
+                options.AccessTokenProvider = () => Task.FromResult(token);
+                options.SkipNegotiation = skipNegotiation;
+            })
+            .Build();
+        var client = new HubTestClient(connection);
+        try
+        {
+            await connection.StartAsync().WaitAsync(TestTimeouts.Network);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+
+        return client;
+    }
+
+    public static Task<HubTestClient> ConnectAsync(NetraTestServer server, TestUser user) => ConnectAsync(server, user.Token);
+
+    /// <summary>The next event of that name, in arrival order.</summary>
+    public async Task<T> NextAsync<T>(string eventName, TimeSpan? timeout = null)
+    {
+        var item = await Events(eventName).Reader.ReadAsync().AsTask().WaitAsync(timeout ?? TestTimeouts.Network);
+        return (T)item;
+    }
+
+    /// <summary>True when no event of that name arrives within <see cref="TestTimeouts.Quiet"/>.</summary>
+    public async Task<bool> StaysQuietAsync(string eventName)
+    {
+        try
+        {
+            await Events(eventName).Reader.WaitToReadAsync().AsTask().WaitAsync(TestTimeouts.Quiet);
+            return false;
+        }
+        catch (TimeoutException)
+        {
+            return true;
+        }
+    }
+
+    public Task<SubscribeResult> SubscribeAsync(string channel, long? sinceSeq = null) =>
+        Connection.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, channel, sinceSeq).WaitAsync(TestTimeouts.Network);
+
+    public Task<ChatMessage> SendAsync(long chatId, string content, string? clientMessageId = null, string? attachment = null) =>
+        Connection.InvokeAsync<ChatMessage>(HubMethods.SendMessage, new SendMessageRequest(chatId, content, attachment, clientMessageId ?? Guid.NewGuid().ToString()))
+            .WaitAsync(TestTimeouts.Network);
+
+    public async ValueTask DisposeAsync() => await Connection.DisposeAsync();
+
+    private void Record<T>(string eventName) =>
+        Connection.On<T>(eventName, payload => Events(eventName).Writer.TryWrite(payload!));
+
+    private Channel<object> Events(string eventName) => events.GetOrAdd(eventName, _ => Channel.CreateUnbounded<object>());
+}

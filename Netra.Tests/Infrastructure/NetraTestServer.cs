@@ -1,0 +1,89 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Netra.Tests.Infrastructure;
+
+/// <summary>
+/// A real Netra node: the server's own composition root, on Kestrel, bound to a free loopback port,
+/// with its own PostgreSQL database. Logs are kept in memory (<see cref="Logs"/>).
+/// </summary>
+public sealed class NetraTestServer : IAsyncDisposable
+{
+    public const string SigningKey = "netra-test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789";
+
+    private readonly WebApplication app;
+
+    private NetraTestServer(WebApplication app, Uri baseAddress, string postgres, InMemoryLogs logs)
+    {
+        this.app = app;
+        BaseAddress = baseAddress;
+        PostgresConnectionString = postgres;
+        Logs = logs;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public Uri HubUrl => new(BaseAddress, "/ws");
+
+    public string PostgresConnectionString { get; }
+
+    public InMemoryLogs Logs { get; }
+
+    public IServiceProvider Services => app.Services;
+
+    public static async Task<NetraTestServer> StartAsync(
+        string postgresConnectionString,
+        IDictionary<string, string?>? settings = null,
+        string environment = "Testing",
+        CancellationToken cancellationToken = default)
+    {
+        var logs = new InMemoryLogs();
+        var configuration = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Postgres"] = postgresConnectionString,
+            ["Netra:Auth:SigningKey"] = SigningKey,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var app = Program.CreateApp(["--environment", environment], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(configuration);
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            builder.Logging.SetMinimumLevel(LogLevel.Information);
+            builder.Logging.AddProvider(logs);
+        });
+
+        try
+        {
+            // Started off xunit's synchronization context, so that nothing the server starts (hosted
+            // services, timers, background loops) posts its continuations to the test runner's threads.
+            await Task.Run(() => app.StartAsync(cancellationToken), cancellationToken).WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new NetraTestServer(app, new Uri(address), postgresConnectionString, logs);
+    }
+
+    public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TestTimeouts.Network };
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await app.StopAsync(timeout.Token);
+        await app.DisposeAsync();
+    }
+}

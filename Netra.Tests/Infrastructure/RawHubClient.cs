@@ -1,0 +1,104 @@
+using System.Net.WebSockets;
+using System.Text;
+using System.Text.Json;
+
+namespace Netra.Tests.Infrastructure;
+
+/// <summary>
+/// Speaks the SignalR JSON protocol by hand over a bare WebSocket, to send what a well-behaved
+/// client library never would: malformed frames, invalid Unicode escapes, wrong argument shapes.
+/// </summary>
+public sealed class RawHubClient : IAsyncDisposable
+{
+    private const char RecordSeparator = '\u001e';
+    private readonly ClientWebSocket socket = new();
+    private readonly Queue<JsonElement> pending = new();
+
+    public WebSocketState State => socket.State;
+
+    public WebSocketCloseStatus? CloseStatus => socket.CloseStatus;
+
+    public static async Task<RawHubClient> ConnectAsync(NetraTestServer server, string token)
+    {
+        var client = new RawHubClient();
+        var url = new UriBuilder(server.HubUrl) { Scheme = "ws", Query = "access_token=" + Uri.EscapeDataString(token) };
+        await client.socket.ConnectAsync(url.Uri, CancellationToken.None).WaitAsync(TestTimeouts.Network);
+        await client.SendRawAsync("""{"protocol":"json","version":1}""" + RecordSeparator);
+        var handshake = await client.ReceiveAsync();
+        if (handshake.TryGetProperty("error", out var error))
+        {
+            throw new InvalidOperationException("Handshake refused: " + error.GetString());
+        }
+
+        return client;
+    }
+
+    public Task SendRawAsync(string frame) =>
+        socket.SendAsync(Encoding.UTF8.GetBytes(frame), WebSocketMessageType.Text, endOfMessage: true, CancellationToken.None).WaitAsync(TestTimeouts.Network);
+
+    /// <summary>Sends an invocation whose arguments are given as raw JSON, and returns its completion message.</summary>
+    public async Task<JsonElement> InvokeRawAsync(string target, string argumentsJson)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        await SendRawAsync($$"""{"type":1,"invocationId":"{{id}}","target":"{{target}}","arguments":{{argumentsJson}}}""" + RecordSeparator);
+        while (true)
+        {
+            var message = await ReceiveAsync();
+            if (message.GetProperty("type").GetInt32() == 3 && message.GetProperty("invocationId").GetString() == id)
+            {
+                return message;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The next protocol message, skipping pings, within <see cref="TestTimeouts.Network"/> as a whole
+    /// (pings keep coming, so a per-read timeout would never fire); throws when the server closes the socket.
+    /// </summary>
+    public async Task<JsonElement> ReceiveAsync()
+    {
+        using var deadline = new CancellationTokenSource(TestTimeouts.Network);
+        while (true)
+        {
+            if (pending.TryDequeue(out var queued))
+            {
+                if (queued.TryGetProperty("type", out var type) && type.GetInt32() == 6)
+                {
+                    continue;
+                }
+
+                return queued;
+            }
+
+            var buffer = new byte[64 * 1024];
+            using var text = new MemoryStream();
+            WebSocketReceiveResult result;
+            do
+            {
+                result = await socket.ReceiveAsync(buffer, deadline.Token);
+                if (result.MessageType == WebSocketMessageType.Close)
+                {
+                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, $"closed: {result.CloseStatus} {result.CloseStatusDescription}");
+                }
+
+                text.Write(buffer, 0, result.Count);
+            }
+            while (!result.EndOfMessage);
+
+            foreach (var record in Encoding.UTF8.GetString(text.ToArray()).Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries))
+            {
+                pending.Enqueue(JsonDocument.Parse(record).RootElement.Clone());
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (socket.State == WebSocketState.Open)
+        {
+            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TestTimeouts.Network);
+        }
+
+        socket.Dispose();
+    }
+}

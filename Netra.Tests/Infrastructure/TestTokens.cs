@@ -1,0 +1,41 @@
+using System.Security.Claims;
+using System.Text;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Netra.Tests.Infrastructure;
+
+/// <summary>Hand-made tokens for the authentication tests: forged, expired, unsigned, for another audience.</summary>
+public static class TestTokens
+{
+    public static string Create(
+        long userId,
+        string key = NetraTestServer.SigningKey,
+        string issuer = "netra",
+        string audience = "netra",
+        DateTime? expires = null,
+        string algorithm = SecurityAlgorithms.HmacSha256)
+    {
+        var now = DateTime.UtcNow;
+        var expiresAt = expires ?? now.AddHours(1);
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Subject = new ClaimsIdentity([new Claim("sub", userId.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim("name", "someone")]),
+            Issuer = issuer,
+            Audience = audience,
+            IssuedAt = expiresAt.AddHours(-2),
+            NotBefore = expiresAt.AddHours(-2),
+            Expires = expiresAt,
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), algorithm),
+        });
+    }
+
+    /// <summary>A token with <c>"alg": "none"</c> and no signature, claiming to be <paramref name="userId"/>.</summary>
+    public static string WithoutSignature(long userId)
+    {
+        static string Encode(string json) => Base64UrlEncoder.Encode(Encoding.UTF8.GetBytes(json));
+        var exp = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        return Encode("""{"alg":"none","typ":"JWT"}""") + "." +
+               Encode($$"""{"sub":"{{userId}}","name":"someone","iss":"netra","aud":"netra","exp":{{exp}}}""") + ".";
+    }
+}
