@@ -8,6 +8,7 @@ using Netra.Contracts;
 using Netra.Contracts.Auth;
 using Netra.Contracts.Realtime;
 using Netra.Server.Storage;
+using Netra.Server.Configuration;
 
 namespace Netra.Server.Auth;
 
@@ -15,10 +16,7 @@ internal static class AuthExtensions
 {
     public static WebApplicationBuilder AddNetraAuth(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<AuthOptions>()
-            .BindConfiguration(AuthOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<AuthOptions>(AuthOptions.SectionName);
         builder.Services.AddSingleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>();
         builder.Services.AddOptions<DataDirectoryOptions>().Configure<IConfiguration, IHostEnvironment>((options, configuration, environment) =>
             options.Path = Path.GetFullPath(configuration["Netra:DataDirectory"] ?? ".netra", environment.ContentRootPath));

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Netra.Contracts.Chat;
 using Netra.Server.Auth;
+using Netra.Server.Configuration;
 
 namespace Netra.Server.Chat;
 
@@ -10,10 +11,7 @@ internal static class ChatExtensions
 {
     public static WebApplicationBuilder AddNetraChat(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ChatOptions>()
-            .BindConfiguration(ChatOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<ChatOptions>(ChatOptions.SectionName);
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
         return builder;

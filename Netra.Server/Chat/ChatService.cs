@@ -143,11 +143,13 @@ internal sealed partial class ChatService(
             return (lastSeq, true, []);
         }
 
+        // One more than the replay limit tells whether everything fits. Messages stored after lastSeq was
+        // read may be included; the head reported is then the newest replayed seq.
         var limit = options.Value.MaxReplay;
         var missed = await store.GetMessagesAsync(chatId, sinceSeq.Value, long.MaxValue, limit + 1, fromEnd: false, cancellationToken);
-        return missed.Count > limit
-            ? (lastSeq, false, missed.Take(limit).ToList())
-            : (Math.Max(lastSeq, missed.Count > 0 ? missed[^1].Seq : lastSeq), true, missed);
+        var recovered = missed.Count <= limit;
+        var replay = recovered ? missed : missed.Take(limit).ToList();
+        return (Math.Max(lastSeq, replay.Count > 0 ? replay[^1].Seq : 0), recovered, replay);
     }
 
     public async Task SetTypingAsync(long userId, string userName, string connectionId, long chatId, bool isTyping, CancellationToken cancellationToken)

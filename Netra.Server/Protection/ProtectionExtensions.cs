@@ -1,13 +1,12 @@
+using Netra.Server.Configuration;
+
 namespace Netra.Server.Protection;
 
 internal static class ProtectionExtensions
 {
     public static WebApplicationBuilder AddNetraProtection(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<LimitsOptions>()
-            .BindConfiguration(LimitsOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<LimitsOptions>(LimitsOptions.SectionName);
         return builder;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Netra.Contracts.Realtime;
 using Netra.Server.Protection;
+using Netra.Server.Configuration;
 
 namespace Netra.Server.Realtime;
 
@@ -11,10 +12,7 @@ internal static class RealtimeExtensions
 {
     public static WebApplicationBuilder AddNetraRealtime(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RealtimeOptions>()
-            .BindConfiguration(RealtimeOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
         builder.Services.AddSignalR(options => options.AddFilter<HubErrorFilter>());
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>

@@ -1,6 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Netra.Server.Configuration;
 
 namespace Netra.Server.Storage;
 
@@ -11,12 +12,9 @@ internal static class StorageExtensions
         // Column names are snake_case; C# members are PascalCase.
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-        builder.Services.AddOptions<StorageOptions>()
-            .BindConfiguration(StorageOptions.SectionName)
+        builder.Services.AddValidatedOptions<StorageOptions>(StorageOptions.SectionName)
             .Configure<IConfiguration>((options, configuration) =>
-                options.ConnectionString ??= configuration.GetConnectionString("Postgres"))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+                options.ConnectionString ??= configuration.GetConnectionString("Postgres"));
 
         builder.Services.AddSingleton(services =>
         {

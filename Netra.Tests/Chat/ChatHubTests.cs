@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -7,7 +6,6 @@ using Netra.Contracts;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
-using Npgsql;
 using Xunit;
 
 namespace Netra.Tests.Chat;
@@ -94,7 +92,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         history.StatusCode.Should().Be(System.Net.HttpStatusCode.Forbidden);
         (await NetraApi.ReadCodeAsync(history)).Should().Be("FORBIDDEN");
 
-        (await LastSeqAsync(chat.Id)).Should().Be(0);
+        (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(0);
         intruder.Connection.State.Should().Be(HubConnectionState.Connected, "a refused call does not close the connection");
     }
 
@@ -151,7 +149,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
             var results = await Task.WhenAll(clients.SelectMany(c => Enumerable.Range(0, 4).Select(_ => c.SendAsync(chat.Id, "race", clientMessageId))));
 
             results.Select(m => m.Id).Distinct().Should().ContainSingle();
-            (await LastSeqAsync(chat.Id)).Should().Be(1, "a losing insert must not burn a seq");
+            (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(1, "a losing insert must not burn a seq");
         }
         finally
         {
@@ -171,7 +169,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         await client.SendAsync(one.Id, "first", "same-id");
 
         await AssertHubErrorAsync(() => client.SendAsync(two.Id, "second", "same-id"), "VALIDATION_FAILED");
-        (await LastSeqAsync(two.Id)).Should().Be(0);
+        (await fixture.Server.ReadLastSeqAsync(two.Id)).Should().Be(0);
     }
 
     public static TheoryData<string, string?, string?, string?, string> InvalidSends() => new()
@@ -203,7 +201,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         var send = () => client.Connection.InvokeAsync<ChatMessage>(HubMethods.SendMessage, new SendMessageRequest(chat.Id, content, attachment, clientMessageId));
 
         await AssertHubErrorAsync(send, code, why);
-        (await LastSeqAsync(chat.Id)).Should().Be(0, why);
+        (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(0, why);
         (await client.StaysQuietAsync(NewMessage)).Should().BeTrue(why);
         (await client.SendAsync(chat.Id, "still works")).Seq.Should().Be(1, "the connection survives a refused call");
     }
@@ -307,6 +305,29 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
+    public async Task WhenMoreWasMissedThanOneSubscribeReplaysItSaysNotRecovered()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Chat:MaxReplay"] = "3" });
+        var alice = await new NetraApi(server).CreateUserAsync("replay");
+        var chat = await new NetraApi(server).CreateChatAsync(alice);
+        await using var client = await HubTestClient.ConnectAsync(server, alice);
+        for (var i = 0; i < 5; i++)
+        {
+            await client.SendAsync(chat.Id, $"m{i}");
+        }
+
+        var tooFarBack = await client.SubscribeAsync(Channels.Chat(chat.Id), 0);
+        var withinReach = await client.SubscribeAsync(Channels.Chat(chat.Id), 2);
+
+        tooFarBack.Recovered.Should().BeFalse();
+        tooFarBack.Missed.Select(e => e.Deserialize<ChatMessage>(NetraApi.Json)!.Seq).Should().Equal(1, 2, 3);
+        tooFarBack.LastSeq.Should().Be(5);
+        withinReach.Recovered.Should().BeTrue();
+        withinReach.Missed.Select(e => e.Deserialize<ChatMessage>(NetraApi.Json)!.Seq).Should().Equal(3, 4, 5);
+    }
+
+    [Fact]
     public async Task TypingReachesTheOtherMembersButNotTheTypist()
     {
         var (alice, bob) = (await Api.CreateUserAsync("typist"), await Api.CreateUserAsync("reader"));
@@ -346,7 +367,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         await oversized.Invoking(t => t.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<Exception>();
         await offender.Closed.Task.WaitAsync(TestTimeouts.Network);
 
-        (await LastSeqAsync(chat.Id)).Should().Be(0);
+        (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(0);
         bystander.Connection.State.Should().Be(HubConnectionState.Connected);
         (await bystander.SendAsync(chat.Id, "still here")).Seq.Should().Be(1);
         (await bystander.NextAsync<ChatMessage>(NewMessage)).Content.Should().Be("still here");
@@ -356,11 +377,5 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         var error = await call.Should().ThrowAsync<HubException>(because);
         error.Which.Message.Should().StartWith(code + ": ", because);
-    }
-
-    private async Task<long> LastSeqAsync(long chatId)
-    {
-        await using var db = new NpgsqlConnection(Server.PostgresConnectionString);
-        return await db.ExecuteScalarAsync<long>("SELECT last_seq FROM chats WHERE id = @chatId", new { chatId });
     }
 }

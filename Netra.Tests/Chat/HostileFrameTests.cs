@@ -1,11 +1,9 @@
 using System.Net.WebSockets;
-using Dapper;
 using FluentAssertions;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
-using Npgsql;
 using Xunit;
 
 namespace Netra.Tests.Chat;
@@ -41,7 +39,7 @@ public sealed class HostileFrameTests(ServerFixture fixture) : IClassFixture<Ser
 
         completion.TryGetProperty("error", out var error).Should().BeTrue(why);
         error.GetString().Should().StartWith("VALIDATION_FAILED: ", why);
-        (await LastSeqAsync(chat.Id)).Should().Be(0, why);
+        (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(0, why);
         var ok = await raw.InvokeRawAsync("Ping", "[]");
         ok.TryGetProperty("result", out _).Should().BeTrue("the connection survives: " + why);
     }
@@ -81,11 +79,5 @@ public sealed class HostileFrameTests(ServerFixture fixture) : IClassFixture<Ser
         await closed.Should().ThrowAsync<WebSocketException>();
         (await bystander.SendAsync(chat.Id, "unaffected")).Seq.Should().Be(1);
         (await bystander.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("unaffected");
-    }
-
-    private async Task<long> LastSeqAsync(long chatId)
-    {
-        await using var db = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
-        return await db.ExecuteScalarAsync<long>("SELECT last_seq FROM chats WHERE id = @chatId", new { chatId });
     }
 }

@@ -1,3 +1,4 @@
+using Dapper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace Netra.Tests.Infrastructure;
 
@@ -76,6 +78,13 @@ public sealed class NetraTestServer : IAsyncDisposable
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new NetraTestServer(app, new Uri(address), postgresConnectionString, logs);
+    }
+
+    /// <summary>The chat's head seq, read straight from PostgreSQL: what was really stored, whatever the API says.</summary>
+    public async Task<long> ReadLastSeqAsync(long chatId)
+    {
+        await using var connection = new NpgsqlConnection(PostgresConnectionString);
+        return await connection.ExecuteScalarAsync<long>("SELECT last_seq FROM chats WHERE id = @chatId", new { chatId });
     }
 
     public HttpClient CreateHttpClient() => new() { BaseAddress = BaseAddress, Timeout = TestTimeouts.Network };
