@@ -158,14 +158,15 @@ internal sealed partial class ChatService(
         await hub.Clients.GroupExcept(Channels.Chat(chatId), connectionId).Typing(new TypingEvent(chatId, userId, userName, isTyping));
     }
 
+    /// <summary>
+    /// Members only. A chat that does not exist gets the same answer as one the caller is not in, so chat
+    /// ids cannot be probed (DESIGN.md: "members only, else 403").
+    /// </summary>
     public async Task RequireMemberAsync(long chatId, long userId, CancellationToken cancellationToken)
     {
-        switch (await store.GetAccessAsync(chatId, userId, cancellationToken))
+        if (!await store.IsMemberAsync(chatId, userId, cancellationToken))
         {
-            case ChatAccess.NoSuchChat:
-                throw ProblemException.NotFound($"Chat {chatId} does not exist.");
-            case ChatAccess.NotMember:
-                throw ProblemException.Forbidden($"You are not a member of chat {chatId}.");
+            throw ProblemException.Forbidden($"You are not a member of chat {chatId}.");
         }
     }
 

@@ -32,18 +32,12 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource)
             connection, "EXISTS (SELECT 1 FROM chat_members me WHERE me.chat_id = c.id AND me.user_id = @userId)", new { userId }, cancellationToken);
     }
 
-    public async Task<ChatAccess> GetAccessAsync(long chatId, long userId, CancellationToken cancellationToken)
+    public async Task<bool> IsMemberAsync(long chatId, long userId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = c.id AND user_id = @userId) FROM chats c WHERE c.id = @chatId",
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = @chatId AND user_id = @userId)",
             new { chatId, userId }, cancellationToken: cancellationToken));
-        return row switch
-        {
-            null => ChatAccess.NoSuchChat,
-            true => ChatAccess.Member,
-            false => ChatAccess.NotMember,
-        };
     }
 
     public async Task<long> GetLastSeqAsync(long chatId, CancellationToken cancellationToken)

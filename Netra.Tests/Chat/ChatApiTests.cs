@@ -95,13 +95,13 @@ public sealed class ChatApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     }
 
     [Fact]
-    public async Task HistoryOfAChatThatDoesNotExistIsNotFound()
+    public async Task AChatThatDoesNotExistLooksLikeOneYouAreNotInSoIdsCannotBeProbed()
     {
         var alice = await Api.CreateUserAsync("nf");
         using var http = Api.CreateClient(alice);
         var response = await http.GetAsync("/api/chats/987654321/messages");
-        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
-        (await NetraApi.ReadCodeAsync(response)).Should().Be("NOT_FOUND");
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await NetraApi.ReadCodeAsync(response)).Should().Be("FORBIDDEN");
     }
 
     [Theory]

@@ -209,7 +209,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
     [Theory]
     [InlineData(0L, "VALIDATION_FAILED")]
     [InlineData(-5L, "VALIDATION_FAILED")]
-    [InlineData(long.MaxValue, "NOT_FOUND")]
+    [InlineData(long.MaxValue, "FORBIDDEN")]
     public async Task SendingToAChatThatCannotExistIsRefused(long chatId, string code)
     {
         var alice = await Api.CreateUserAsync("nochat");
