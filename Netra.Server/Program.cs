@@ -39,6 +39,7 @@ public partial class Program
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseNetraProtection();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();

@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using Netra.Contracts;
 using Netra.Contracts.Auth;
 using Netra.Contracts.Realtime;
+using Netra.Server.Protection;
 using Netra.Server.Storage;
 using Netra.Server.Configuration;
 
@@ -103,8 +104,12 @@ internal static class AuthExtensions
             return TypedResults.Created($"/api/users/{user.Id}", user);
         });
 
-        group.MapPost("/login", async Task<Ok<LoginResponse>> (LoginRequest request, AuthService auth, HttpContext http, CancellationToken cancellationToken) =>
-            TypedResults.Ok(await auth.LoginAsync(request, http.Connection.RemoteIpAddress?.ToString(), cancellationToken)));
+        group.MapPost("/login", async Task<Ok<LoginResponse>> (LoginRequest request, AuthService auth, RateLimitGuard limits, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            var remoteIp = http.Connection.RemoteIpAddress?.ToString();
+            await limits.EnsureLoginAsync(remoteIp, request.UserName ?? "", cancellationToken);
+            return TypedResults.Ok(await auth.LoginAsync(request, remoteIp, cancellationToken));
+        });
 
         return group;
     }

@@ -9,6 +9,9 @@ internal sealed class ProblemException(string code, string message) : Exception(
 {
     public string Code { get; } = code;
 
+    /// <summary>For RATE_LIMITED: when a retry may succeed; sent as the HTTP <c>Retry-After</c> header.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     public static ProblemException Validation(string message) => new(Netra.Contracts.ErrorCodes.ValidationFailed, message);
 
     public static ProblemException Forbidden(string message) => new(Netra.Contracts.ErrorCodes.Forbidden, message);

@@ -7,6 +7,13 @@ internal static class ProtectionExtensions
     public static WebApplicationBuilder AddNetraProtection(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<LimitsOptions>(LimitsOptions.SectionName);
+        builder.Services.AddSingleton<IRateLimitStore, LocalRateLimitStore>();
+        builder.Services.AddSingleton<RateLimitGuard>();
+        builder.Services.AddSingleton<HubRateLimitFilter>();
         return builder;
     }
+
+    /// <summary>Limits applied before a request reaches an endpoint: connection attempts per IP.</summary>
+    public static IApplicationBuilder UseNetraProtection(this IApplicationBuilder app) =>
+        app.UseMiddleware<ConnectAttemptLimitMiddleware>();
 }

@@ -14,7 +14,12 @@ internal static class RealtimeExtensions
     {
         builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
-        builder.Services.AddSignalR(options => options.AddFilter<HubErrorFilter>());
+        // Filters run in this order: errors outermost (so a refusal by a later filter gets its code too), then limits.
+        builder.Services.AddSignalR(options =>
+        {
+            options.AddFilter<HubErrorFilter>();
+            options.AddFilter<HubRateLimitFilter>();
+        });
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>
         {
             options.KeepAliveInterval = TimeSpan.FromSeconds(realtime.Value.KeepAliveSeconds);

@@ -1,0 +1,7 @@
+namespace Netra.Server.Protection;
+
+internal static partial class ProtectionLog
+{
+    [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "Rate limited {Key}: {Limit} {What} per minute; retry in {RetryIn} s")]
+    public static partial void RateLimited(ILogger logger, string key, int limit, string what, int retryIn);
+}

@@ -1,0 +1,40 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Netra.Contracts;
+using Netra.Server.Errors;
+
+namespace Netra.Server.Protection;
+
+/// <summary>
+/// Applies the configured limits (<see cref="LimitsOptions"/>) through the rate-limit store and
+/// refuses with <c>RATE_LIMITED: {limit} {what} per minute; retry in {n} s</c>.
+/// </summary>
+internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptions> options, ILogger<RateLimitGuard> logger)
+{
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    public Task EnsureMessageAsync(long userId, CancellationToken cancellationToken) =>
+        EnsureAsync("msg:" + userId.ToString(CultureInfo.InvariantCulture), options.Value.MessagesPerMinute, "messages", cancellationToken);
+
+    public Task EnsureCallAsync(long userId, CancellationToken cancellationToken) =>
+        EnsureAsync("call:" + userId.ToString(CultureInfo.InvariantCulture), options.Value.CallsPerMinute, "calls", cancellationToken);
+
+    public Task EnsureLoginAsync(string? remoteIp, string userName, CancellationToken cancellationToken) =>
+        EnsureAsync($"login:{remoteIp}:{userName.ToLowerInvariant()}", options.Value.LoginAttemptsPerMinute, "login attempts", cancellationToken);
+
+    public Task EnsureConnectAttemptAsync(string? remoteIp, CancellationToken cancellationToken) =>
+        EnsureAsync("connect:" + remoteIp, options.Value.ConnectAttemptsPerMinutePerIp, "connection attempts", cancellationToken);
+
+    private async Task EnsureAsync(string key, int limit, string what, CancellationToken cancellationToken)
+    {
+        var decision = await store.TryAcquireAsync(key, limit, Window, cancellationToken);
+        if (decision.Allowed)
+        {
+            return;
+        }
+
+        var retryIn = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
+        ProtectionLog.RateLimited(logger, key, limit, what, retryIn);
+        throw new ProblemException(ErrorCodes.RateLimited, $"{limit} {what} per minute; retry in {retryIn} s") { RetryAfterSeconds = retryIn };
+    }
+}

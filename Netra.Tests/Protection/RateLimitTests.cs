@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Netra.Contracts;
+using Netra.Contracts.Auth;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Realtime;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Protection;
+
+/// <summary>Every limit at its boundary, with the defaults of DESIGN.md (one fresh node per class).</summary>
+public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private NetraApi Api => fixture.Api;
+
+    [Fact]
+    public async Task TheSixtyFirstMessageInAMinuteIsRefusedAcrossTheUsersConnectionsAndChangesNothing()
+    {
+        var (alice, bob) = (await Api.CreateUserAsync("flood"), await Api.CreateUserAsync("calm"));
+        var chat = await Api.CreateChatAsync(alice, bob);
+        await using var tab1 = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        await using var tab2 = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        await using var other = await HubTestClient.ConnectAsync(fixture.Server, bob);
+
+        for (var i = 1; i <= 60; i++)
+        {
+            // 30 from each tab: the limit is per user, not per connection. The 59th and 60th pass too.
+            (await (i % 2 == 0 ? tab1 : tab2).SendAsync(chat.Id, $"m{i}")).Seq.Should().Be(i);
+        }
+
+        var sixtyFirst = () => tab1.SendAsync(chat.Id, "one too many");
+        var error = (await sixtyFirst.Should().ThrowAsync<HubException>()).Which.Message;
+
+        error.Should().MatchRegex(@"^RATE_LIMITED: 60 messages per minute; retry in \d+ s$");
+        (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(60, "a refused send stores nothing");
+        tab1.Connection.State.Should().Be(HubConnectionState.Connected);
+        (await tab2.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull("other calls have their own budget");
+        (await other.SendAsync(chat.Id, "bob is not limited")).Seq.Should().Be(61);
+    }
+
+    [Fact]
+    public async Task ARetryOfAnAlreadyStoredMessageIsCountedLikeAnyCall()
+    {
+        // The limit protects the server from work, and an idempotent retry is still a call to answer.
+        var alice = await Api.CreateUserAsync("retry");
+        var chat = await Api.CreateChatAsync(alice);
+        await using var client = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        for (var i = 0; i < 60; i++)
+        {
+            await client.SendAsync(chat.Id, "same", "one-id");
+        }
+
+        var again = () => client.SendAsync(chat.Id, "same", "one-id");
+        (await again.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith("RATE_LIMITED: ");
+        (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task TheEleventhLoginAttemptInAMinuteForOneNameIsRefusedWithRetryAfter()
+    {
+        var user = await Api.CreateUserAsync("login");
+        using var http = fixture.Server.CreateHttpClient();
+        for (var i = 1; i <= 9; i++)
+        {
+            (await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(user.UserName, "wrong-password"))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        // CreateUserAsync logged in once, so this is the 11th attempt: refused even with the right password.
+        var eleventh = await http.PostAsJsonAsync("/api/auth/login", new LoginRequest(user.UserName, user.Password));
+
+        eleventh.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await NetraApi.ReadCodeAsync(eleventh)).Should().Be("RATE_LIMITED");
+        eleventh.Headers.RetryAfter!.Delta!.Value.Should().BePositive().And.BeLessThanOrEqualTo(TimeSpan.FromMinutes(1));
+        var otherUser = await Api.CreateUserAsync("login");
+        (await Api.LoginAsync(otherUser.UserName, otherUser.Password)).User.Id.Should().Be(otherUser.Id, "the limit is per IP and user name");
+    }
+
+    [Fact]
+    public async Task ConnectionAttemptsPerIpAreLimitedAtTheHandshake()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:ConnectAttemptsPerMinutePerIp"] = "3" });
+        var user = await new NetraApi(server).CreateUserAsync("conn");
+
+        var open = new List<HubTestClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                open.Add(await HubTestClient.ConnectAsync(server, user));
+            }
+
+            var fourth = () => HubTestClient.ConnectAsync(server, user);
+            (await fourth.Should().ThrowAsync<Exception>()).Which.Message.Should().Contain("429");
+            using var http = server.CreateHttpClient();
+            var negotiate = await http.PostAsync("/ws/negotiate?negotiateVersion=1&access_token=" + Uri.EscapeDataString(user.Token), null);
+            negotiate.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+            (await NetraApi.ReadCodeAsync(negotiate)).Should().Be("RATE_LIMITED");
+            open.Should().AllSatisfy(c => c.Connection.State.Should().Be(HubConnectionState.Connected));
+        }
+        finally
+        {
+            foreach (var client in open)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+}
