@@ -3,6 +3,7 @@ using Netra.Server.Chat;
 using Netra.Server.Demo;
 using Netra.Server.Errors;
 using Netra.Server.Health;
+using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
 using Netra.Server.Storage;
@@ -28,6 +29,7 @@ public partial class Program
 
         builder.AddNetraErrors();      // problem details with a `code`, one exception handler
         builder.AddNetraStorage();     // PostgreSQL data source and migrations under an advisory lock
+        builder.AddNetraMetrics();     // Meter("Netra.Server") and /api/admin/stats
         builder.AddNetraProtection();  // limits reported by /ws/config and enforced by the hub
         builder.AddNetraAuth();        // users, password hashing, JWT issue and validation
         builder.AddNetraRealtime();    // the /ws hub, its options and filters
@@ -49,6 +51,7 @@ public partial class Program
         app.MapChats();
         app.MapRealtime();
         app.MapHealth();
+        app.MapMetrics();
 
         return app;
     }

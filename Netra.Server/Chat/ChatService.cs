@@ -6,6 +6,7 @@ using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
 using Netra.Server.Auth;
 using Netra.Server.Errors;
+using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
 
@@ -19,6 +20,7 @@ internal sealed partial class ChatService(
     ChatStore store,
     UserStore users,
     IHubContext<NetraHub, INetraClient> hub,
+    NetraMetrics metrics,
     IOptions<ChatOptions> options,
     ILogger<ChatService> logger)
 {
@@ -110,6 +112,7 @@ internal sealed partial class ChatService(
             if (stored is not null)
             {
                 ChatLog.MessageStored(logger, stored.ChatId, stored.Seq, stored.Id, senderId);
+                metrics.MessageStored();
                 await BroadcastAsync(stored);
                 return stored;
             }
@@ -175,6 +178,7 @@ internal sealed partial class ChatService(
         try
         {
             await hub.Clients.Group(Channels.Chat(message.ChatId)).NewMessage(message);
+            metrics.MessageBroadcast();
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

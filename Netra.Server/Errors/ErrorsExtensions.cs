@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Routing;
+using Netra.Server.Metrics;
 
 namespace Netra.Server.Errors;
 
@@ -11,8 +12,10 @@ internal static class ErrorsExtensions
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
         {
             // Every problem carries a code, also the ones the framework writes (404, 405, 401 ...).
+            // Every problem written passes here, so this is also where HTTP errors are counted by code.
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd("code", ErrorStatus.CodeFor(status));
+            context.HttpContext.RequestServices.GetRequiredService<NetraMetrics>().Error((string)context.ProblemDetails.Extensions["code"]!);
         });
 
         // Malformed JSON or query values reach the exception handler instead of a bare 400.

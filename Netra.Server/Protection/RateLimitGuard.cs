@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Netra.Contracts;
 using Netra.Server.Errors;
+using Netra.Server.Metrics;
 
 namespace Netra.Server.Protection;
 
@@ -9,7 +10,7 @@ namespace Netra.Server.Protection;
 /// Applies the configured limits (<see cref="LimitsOptions"/>) through the rate-limit store and
 /// refuses with <c>RATE_LIMITED: {limit} {what} per minute; retry in {n} s</c>.
 /// </summary>
-internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptions> options, ILogger<RateLimitGuard> logger)
+internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptions> options, NetraMetrics metrics, ILogger<RateLimitGuard> logger)
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
@@ -35,6 +36,7 @@ internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptio
 
         var retryIn = Math.Max(1, (int)Math.Ceiling(decision.RetryAfter.TotalSeconds));
         ProtectionLog.RateLimited(logger, key, limit, what, retryIn);
+        metrics.RateLimited(key[..key.IndexOf(':', StringComparison.Ordinal)]);
         throw new ProblemException(ErrorCodes.RateLimited, $"{limit} {what} per minute; retry in {retryIn} s") { RetryAfterSeconds = retryIn };
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Netra.Contracts.Realtime;
+using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Configuration;
 
@@ -14,9 +15,10 @@ internal static class RealtimeExtensions
     {
         builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
-        // Filters run in this order: errors outermost (so a refusal by a later filter gets its code too), then limits.
+        // Filters run in this order: metrics outermost (every call counted), errors next (so a refusal by a later filter gets its code too), then limits.
         builder.Services.AddSignalR(options =>
         {
+            options.AddFilter<HubMetricsFilter>();
             options.AddFilter<HubErrorFilter>();
             options.AddFilter<HubRateLimitFilter>();
         });

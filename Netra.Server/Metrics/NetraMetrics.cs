@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+
+namespace Netra.Server.Metrics;
+
+/// <summary>
+/// Netra's instruments on one <c>Meter("Netra.Server")</c> (visible to <c>dotnet-counters monitor
+/// -n Netra.Server --counters Netra.Server</c> and any OpenTelemetry exporter), plus the same figures
+/// kept as totals for <c>GET /api/admin/stats</c>.
+/// </summary>
+internal sealed class NetraMetrics
+{
+    public const string MeterName = "Netra.Server";
+
+    private readonly UpDownCounter<long> activeConnections;
+    private readonly Counter<long> connectionsOpened;
+    private readonly Counter<long> connectionsClosed;
+    private readonly Counter<long> invocations;
+    private readonly Counter<long> messagesStored;
+    private readonly Counter<long> messagesBroadcast;
+    private readonly Counter<long> errors;
+    private readonly Counter<long> rateLimited;
+    private readonly ConcurrentDictionary<string, long> totals = new(StringComparer.Ordinal);
+    private long active;
+
+    public NetraMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        activeConnections = meter.CreateUpDownCounter<long>("netra.connections.active", "{connection}", "Hub connections open on this node.");
+        connectionsOpened = meter.CreateCounter<long>("netra.connections.opened", "{connection}", "Hub connections accepted.");
+        connectionsClosed = meter.CreateCounter<long>("netra.connections.closed", "{connection}", "Hub connections closed, by reason (normal or error).");
+        invocations = meter.CreateCounter<long>("netra.hub.invocations", "{call}", "Hub method calls received, by method.");
+        messagesStored = meter.CreateCounter<long>("netra.messages.stored", "{message}", "Chat messages stored (messages in).");
+        messagesBroadcast = meter.CreateCounter<long>("netra.messages.broadcast", "{message}", "Chat messages broadcast to their channel (messages out).");
+        errors = meter.CreateCounter<long>("netra.errors", "{error}", "Failed calls and requests, by error code.");
+        rateLimited = meter.CreateCounter<long>("netra.rate_limited", "{call}", "Calls refused by a rate limit, by kind.");
+    }
+
+    public long ActiveConnections => Interlocked.Read(ref active);
+
+    public IReadOnlyDictionary<string, long> Totals => new SortedDictionary<string, long>(totals, StringComparer.Ordinal);
+
+    public void ConnectionOpened()
+    {
+        Interlocked.Increment(ref active);
+        activeConnections.Add(1);
+        connectionsOpened.Add(1);
+        Count("connections.opened");
+    }
+
+    public void ConnectionClosed(bool withError)
+    {
+        var reason = withError ? "error" : "normal";
+        Interlocked.Decrement(ref active);
+        activeConnections.Add(-1);
+        connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
+        Count("connections.closed." + reason);
+    }
+
+    public void Invoked(string method)
+    {
+        invocations.Add(1, new KeyValuePair<string, object?>("method", method));
+        Count("hub.invocations." + method);
+    }
+
+    public void MessageStored()
+    {
+        messagesStored.Add(1);
+        Count("messages.stored");
+    }
+
+    public void MessageBroadcast()
+    {
+        messagesBroadcast.Add(1);
+        Count("messages.broadcast");
+    }
+
+    public void Error(string code)
+    {
+        errors.Add(1, new KeyValuePair<string, object?>("code", code));
+        Count("errors." + code);
+    }
+
+    public void RateLimited(string kind)
+    {
+        rateLimited.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        Count("rate_limited." + kind);
+    }
+
+    private void Count(string name) => totals.AddOrUpdate(name, 1, static (_, value) => value + 1);
+}

@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Netra.Contracts;
+using Netra.Tests.Infrastructure;
+using Npgsql;
+using Xunit;
+
+namespace Netra.Tests.Metrics;
+
+public sealed class MetricsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private NetraApi Api => fixture.Api;
+
+    [Fact]
+    public async Task TheMeterCountsConnectionsMessagesAndErrorsOfThisNode()
+    {
+        var measurements = new ConcurrentDictionary<string, long>();
+        var factory = fixture.Server.Services.GetRequiredService<IMeterFactory>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Netra.Server" && ReferenceEquals(instrument.Meter.Scope, factory))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            var key = instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Key}={t.Value}"));
+            measurements.AddOrUpdate(key, value, (_, v) => v + value);
+        });
+        listener.Start();
+
+        var (alice, bob) = (await Api.CreateUserAsync("metrics"), await Api.CreateUserAsync("outsider"));
+        var chat = await Api.CreateChatAsync(alice);
+        await using (var client = await HubTestClient.ConnectAsync(fixture.Server, alice))
+        await using (var intruder = await HubTestClient.ConnectAsync(fixture.Server, bob))
+        {
+            await client.SubscribeAsync(Channels.Chat(chat.Id));
+            await client.SendAsync(chat.Id, "counted");
+            await intruder.Invoking(i => i.SendAsync(chat.Id, "refused")).Should().ThrowAsync<HubException>();
+            measurements.GetValueOrDefault("netra.connections.active").Should().Be(2);
+        }
+
+        await WaitUntilAsync(() => measurements.GetValueOrDefault("netra.connections.active") == 0);
+        measurements.GetValueOrDefault("netra.connections.opened").Should().Be(2);
+        measurements.GetValueOrDefault("netra.connections.closed|reason=normal").Should().Be(2);
+        measurements.GetValueOrDefault("netra.messages.stored").Should().Be(1);
+        measurements.GetValueOrDefault("netra.messages.broadcast").Should().Be(1);
+        measurements.GetValueOrDefault("netra.hub.invocations|method=SendMessage").Should().Be(2);
+        measurements.GetValueOrDefault("netra.errors|code=FORBIDDEN").Should().Be(1);
+    }
+
+    [Fact]
+    public async Task AdminStatsNeedTheAdminRoleAndReportTheNodesTotals()
+    {
+        var user = await Api.CreateUserAsync("plain");
+        var admin = await Api.CreateUserAsync("admin");
+        await using (var db = new NpgsqlConnection(fixture.Server.PostgresConnectionString))
+        {
+            await db.ExecuteAsync("UPDATE users SET roles = '{admin}' WHERE id = @id", new { id = admin.Id });
+        }
+
+        var adminToken = (await Api.LoginAsync(admin.UserName, admin.Password)).AccessToken;
+        using (var plain = Api.CreateClient(user))
+        {
+            var refused = await plain.GetAsync("/api/admin/stats");
+            refused.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+            (await NetraApi.ReadCodeAsync(refused)).Should().Be("FORBIDDEN");
+        }
+
+        using var http = Api.CreateClient(admin with { Token = adminToken });
+        var stats = await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/admin/stats");
+
+        stats.GetProperty("activeConnections").GetInt64().Should().BeGreaterThanOrEqualTo(0);
+        stats.GetProperty("totals").GetProperty("errors.FORBIDDEN").GetInt64().Should().BeGreaterThanOrEqualTo(1);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var deadline = new CancellationTokenSource(TestTimeouts.Network);
+        while (!condition())
+        {
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+}
