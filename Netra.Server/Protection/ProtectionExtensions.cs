@@ -10,6 +10,8 @@ internal static class ProtectionExtensions
         builder.Services.AddSingleton<IRateLimitStore, LocalRateLimitStore>();
         builder.Services.AddSingleton<RateLimitGuard>();
         builder.Services.AddSingleton<HubRateLimitFilter>();
+        builder.Services.AddSingleton<ConnectionCounter>();
+        builder.Services.AddSingleton<ConnectionLimitFilter>();
         return builder;
     }
 

@@ -4,4 +4,7 @@ internal static partial class ProtectionLog
 {
     [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "Rate limited {Key}: {Limit} {What} per minute; retry in {RetryIn} s")]
     public static partial void RateLimited(ILogger logger, string key, int limit, string what, int retryIn);
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Refused connection {ConnectionId} of user {UserId}: {Reason}")]
+    public static partial void ConnectionRefused(ILogger logger, string connectionId, string userId, string reason);
 }

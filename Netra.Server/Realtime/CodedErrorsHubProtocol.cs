@@ -78,8 +78,14 @@ internal sealed partial class CodedErrorsHubProtocol(IHubProtocol inner) : IHubP
     [GeneratedRegex("^[A-Z][A-Z_]+: ")]
     private static partial Regex CodePrefix();
 
-    private static HubMessage Translate(HubMessage message) =>
-        message is CompletionMessage { Error: { } error } completion
-            ? new CompletionMessage(completion.InvocationId!, WithCode(error), result: null, hasResult: false) { Headers = completion.Headers }
-            : message;
+    private static HubMessage Translate(HubMessage message) => message switch
+    {
+        CompletionMessage { Error: { } error } completion =>
+            new CompletionMessage(completion.InvocationId!, WithCode(error), result: null, hasResult: false) { Headers = completion.Headers },
+        // A close caused by one of our refusals (e.g. CONNECTION_LIMIT) carries its code; SignalR's own
+        // closes ("Connection closed with an error.") stay as they are.
+        CloseMessage { Error: { } error } close when error.Contains(HubExceptionMarker, StringComparison.Ordinal) =>
+            new CloseMessage(WithCode(error), close.AllowReconnect),
+        _ => message,
+    };
 }

@@ -20,6 +20,7 @@ internal static class RealtimeExtensions
         {
             options.AddFilter<HubMetricsFilter>();
             options.AddFilter<HubErrorFilter>();
+            options.AddFilter<ConnectionLimitFilter>();
             options.AddFilter<HubRateLimitFilter>();
         });
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>
