@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.Extensions.Options;
 using Netra.Server.Configuration;
 
 namespace Netra.Server.Protection;
@@ -12,10 +14,24 @@ internal static class ProtectionExtensions
         builder.Services.AddSingleton<HubRateLimitFilter>();
         builder.Services.AddSingleton<ConnectionCounter>();
         builder.Services.AddSingleton<ConnectionLimitFilter>();
+
+        builder.Services.AddValidatedOptions<OriginOptions>(OriginOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<OriginOptions>, OriginOptionsValidator>();
+        builder.Services.AddSingleton<OriginPolicy>();
+        builder.Services.AddCors();
+        builder.Services.AddOptions<CorsOptions>().Configure<OriginPolicy>((options, origins) =>
+            options.AddDefaultPolicy(policy => policy
+                .SetIsOriginAllowed(origin => origins.IsAllowed(origin))
+                .AllowAnyHeader()
+                .AllowAnyMethod()
+                .AllowCredentials()
+                .WithExposedHeaders("Retry-After", "Location")));
         return builder;
     }
 
-    /// <summary>Limits applied before a request reaches an endpoint: connection attempts per IP.</summary>
+    /// <summary>Checks before a request reaches an endpoint: CORS, the hub's origin check, connection attempts per IP.</summary>
     public static IApplicationBuilder UseNetraProtection(this IApplicationBuilder app) =>
-        app.UseMiddleware<ConnectAttemptLimitMiddleware>();
+        app.UseCors()
+            .UseMiddleware<OriginCheckMiddleware>()
+            .UseMiddleware<ConnectAttemptLimitMiddleware>();
 }

@@ -7,4 +7,7 @@ internal static partial class ProtectionLog
 
     [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Refused connection {ConnectionId} of user {UserId}: {Reason}")]
     public static partial void ConnectionRefused(ILogger logger, string connectionId, string userId, string reason);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Refused origin {Origin} on {Path}")]
+    public static partial void OriginRefused(ILogger logger, string origin, PathString path);
 }
