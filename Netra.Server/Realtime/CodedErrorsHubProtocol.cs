@@ -15,7 +15,7 @@ namespace Netra.Server.Realtime;
 /// binding failures and unknown methods without any code; this protocol strips the prefix so the
 /// client sees "FORBIDDEN: ..." as DESIGN.md promises, and gives the framework's own errors a code.
 /// </summary>
-internal sealed partial class CodedErrorsHubProtocol(IHubProtocol inner) : IHubProtocol
+internal sealed partial class CodedErrorsHubProtocol(IHubProtocol inner, long? maxMessageSize) : IHubProtocol
 {
     private const string HubExceptionMarker = "HubException: ";
 
@@ -42,6 +42,15 @@ internal sealed partial class CodedErrorsHubProtocol(IHubProtocol inner) : IHubP
         if (input.Length != length)
         {
             throw new InvalidDataException("Unsupported hub message type.");
+        }
+
+        // SignalR hands at most the size limit to the parser. A record must end within it, so when that
+        // much has arrived without a record separator the frame is over the limit, whatever follows. Saying
+        // so with a HubException makes the close reason "MESSAGE_TOO_LARGE: ..." instead of SignalR's
+        // generic "Connection closed with an error."
+        if (maxMessageSize is { } max && input.Length >= max)
+        {
+            throw new HubException($"{ErrorCodes.MessageTooLarge}: a frame may be at most {max} bytes, record separator included; this connection is closed.");
         }
 
         return false;

@@ -33,7 +33,9 @@ internal static class RealtimeExtensions
         // Replace the JSON protocol AddSignalR registered with the same protocol wrapped so that errors carry codes.
         builder.Services.RemoveAll<IHubProtocol>();
         builder.Services.AddSingleton<IHubProtocol>(services =>
-            new CodedErrorsHubProtocol(new JsonHubProtocol(services.GetRequiredService<IOptions<JsonHubProtocolOptions>>())));
+            new CodedErrorsHubProtocol(
+                new JsonHubProtocol(services.GetRequiredService<IOptions<JsonHubProtocolOptions>>()),
+                services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxMessageBytes));
         builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<SubscriptionService>();
         return builder;

@@ -365,7 +365,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         // 12 KB of content: over the 10 KB frame limit, so SignalR closes the connection before the hub sees it.
         var oversized = offender.Connection.InvokeAsync<ChatMessage>(HubMethods.SendMessage, new SendMessageRequest(chat.Id, new string('x', 12_000), null, "too-big"));
         await oversized.Invoking(t => t.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<Exception>();
-        await offender.Closed.Task.WaitAsync(TestTimeouts.Network);
+        (await offender.Closed.Task.WaitAsync(TestTimeouts.Network))!.Message.Should().Contain("MESSAGE_TOO_LARGE: a frame may be at most 10240 bytes");
 
         (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(0);
         bystander.Connection.State.Should().Be(HubConnectionState.Connected);
