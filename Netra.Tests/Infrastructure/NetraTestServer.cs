@@ -42,6 +42,7 @@ public sealed class NetraTestServer : IAsyncDisposable
         string postgresConnectionString,
         IDictionary<string, string?>? settings = null,
         string environment = "Testing",
+        int port = 0,
         CancellationToken cancellationToken = default)
     {
         var logs = new InMemoryLogs();
@@ -58,7 +59,8 @@ public sealed class NetraTestServer : IAsyncDisposable
         var app = Program.CreateApp(["--environment", environment], builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            // Port 0: a free one. A fixed port restarts a node where its clients reconnect (BaseAddress.Port).
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddProvider(logs);

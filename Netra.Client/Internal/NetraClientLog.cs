@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace Netra.Client.Internal;
+
+/// <summary>Log messages of <see cref="NetraClient"/> (event ids 3200-3299). Tokens and message contents are never logged.</summary>
+internal static partial class NetraClientLog
+{
+    [LoggerMessage(3200, LogLevel.Information, "Connection state is now {State}.")]
+    public static partial void StateChanged(ILogger logger, NetraConnectionState state);
+
+    [LoggerMessage(3201, LogLevel.Warning, "The connection dropped; reconnecting.")]
+    public static partial void Reconnecting(ILogger logger, Exception? exception);
+
+    [LoggerMessage(3202, LogLevel.Information, "Reconnected; resuming {ChannelCount} channels and sending {QueuedCount} queued messages.")]
+    public static partial void Reconnected(ILogger logger, int channelCount, int queuedCount);
+
+    [LoggerMessage(3203, LogLevel.Warning, "The connection closed and will not be retried.")]
+    public static partial void Closed(ILogger logger, Exception? exception);
+
+    [LoggerMessage(3204, LogLevel.Debug, "Resumed {Channel} after seq {SinceSeq}: {MissedCount} missed, server head {LastSeq}, recovered {Recovered}.")]
+    public static partial void Resumed(ILogger logger, string channel, long? sinceSeq, int missedCount, long lastSeq, bool recovered);
+
+    [LoggerMessage(3205, LogLevel.Warning, "The server could not replay everything {Channel} missed; the application should reload its history.")]
+    public static partial void ResumeIncomplete(ILogger logger, string channel);
+
+    [LoggerMessage(3206, LogLevel.Warning, "Re-subscribing {Channel} was refused ({Code}); the channel is no longer followed.")]
+    public static partial void ResubscribeRefused(ILogger logger, string channel, string code);
+
+    [LoggerMessage(3207, LogLevel.Debug, "Resuming stopped: the connection dropped again.")]
+    public static partial void ResumeInterrupted(ILogger logger, Exception exception);
+
+    [LoggerMessage(3208, LogLevel.Debug, "A send was interrupted by a dropped connection; it is retried after reconnect with client message id {ClientMessageId}.")]
+    public static partial void SendInterrupted(ILogger logger, string? clientMessageId, Exception exception);
+
+    [LoggerMessage(3209, LogLevel.Error, "An event handler threw; the next events are still delivered.")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3210, LogLevel.Warning, "The access token provider failed.")]
+    public static partial void TokenProviderFailed(ILogger logger, Exception exception);
+}

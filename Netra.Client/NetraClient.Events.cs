@@ -1,0 +1,125 @@
+using Netra.Client.Internal;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Events;
+using Netra.Contracts.Feed;
+using Netra.Contracts.Notifications;
+using Netra.Contracts.Realtime;
+
+namespace Netra.Client;
+
+// The events, one per INetraClient method plus the client's own. Handlers run one at a time, in order,
+// on the client's delivery loop (not SignalR's receive loop), so a handler may start a call to the server;
+// it should not block, since a slow handler delays the events after it. An exception from a handler is
+// logged and delivery goes on.
+public sealed partial class NetraClient
+{
+    /// <summary>The connection state changed (<see cref="State"/>).</summary>
+    public event Action<NetraStateChange>? StateChanged;
+
+    /// <summary>The server could not replay everything a channel missed; reload its history.</summary>
+    public event Action<NetraResumeIncomplete>? ResumeIncomplete;
+
+    /// <summary>The server accepted a connection (after every connect and reconnect).</summary>
+    public event Action<ConnectionEstablishedEvent>? ConnectionEstablished;
+
+    /// <summary>
+    /// A chat message of a subscribed chat, live or replayed after a reconnect: per chat in seq order,
+    /// each once.
+    /// </summary>
+    public event Action<ChatMessage>? NewMessage;
+
+    /// <summary>Another member started or stopped typing.</summary>
+    public event Action<TypingEvent>? Typing;
+
+    /// <summary>A user went on- or offline.</summary>
+    public event Action<PresenceChangedEvent>? PresenceChanged;
+
+    /// <summary>A new post in the feed.</summary>
+    public event Action<Post>? NewPost;
+
+    /// <summary>A new comment on a post.</summary>
+    public event Action<Comment>? NewComment;
+
+    /// <summary>A notification for this user.</summary>
+    public event Action<NotificationEvent>? Notification;
+
+    /// <summary>Someone asked to connect with this user.</summary>
+    public event Action<ConnectionRequestEvent>? ConnectionRequest;
+
+    /// <summary>A connection request of this user was accepted.</summary>
+    public event Action<ConnectionAcceptedEvent>? ConnectionAccepted;
+
+    /// <summary>An issue changed (channels <c>issues</c>, <c>issue:{id}</c>).</summary>
+    public event Action<ChannelEventMessage>? IssueUpdated;
+
+    /// <summary>An alert fired (channel <c>alerts</c>).</summary>
+    public event Action<ChannelEventMessage>? AlertTriggered;
+
+    /// <summary>An event a service published to a channel (<c>POST /api/publish</c>).</summary>
+    public event Action<ChannelEventMessage>? ChannelEvent;
+
+    /// <summary>A connection-level error the server sent before closing the connection.</summary>
+    public event Action<ErrorEvent>? Error;
+
+    internal void OnConnectionEstablished(ConnectionEstablishedEvent e) => dispatcher.Post(() => ConnectionEstablished?.Invoke(e));
+
+    internal void OnTyping(TypingEvent e) => dispatcher.Post(() => Typing?.Invoke(e));
+
+    internal void OnPresenceChanged(PresenceChangedEvent e) => dispatcher.Post(() => PresenceChanged?.Invoke(e));
+
+    internal void OnNewPost(Post e) => dispatcher.Post(() => NewPost?.Invoke(e));
+
+    internal void OnNewComment(Comment e) => dispatcher.Post(() => NewComment?.Invoke(e));
+
+    internal void OnNotification(NotificationEvent e) => dispatcher.Post(() => Notification?.Invoke(e));
+
+    internal void OnConnectionRequest(ConnectionRequestEvent e) => dispatcher.Post(() => ConnectionRequest?.Invoke(e));
+
+    internal void OnConnectionAccepted(ConnectionAcceptedEvent e) => dispatcher.Post(() => ConnectionAccepted?.Invoke(e));
+
+    internal void OnIssueUpdated(ChannelEventMessage e) => dispatcher.Post(() => IssueUpdated?.Invoke(e));
+
+    internal void OnAlertTriggered(ChannelEventMessage e) => dispatcher.Post(() => AlertTriggered?.Invoke(e));
+
+    internal void OnChannelEvent(ChannelEventMessage e) => dispatcher.Post(() => ChannelEvent?.Invoke(e));
+
+    internal void OnError(ErrorEvent e) => dispatcher.Post(() => Error?.Invoke(e));
+
+    /// <summary>A live chat message: through its channel's resume logic (hold, order, drop duplicates).</summary>
+    internal void OnNewMessage(ChatMessage message)
+    {
+        ChannelState? channel;
+        lock (gate)
+        {
+            channels.TryGetValue(Channels.Chat(message.ChatId), out channel);
+        }
+
+        if (channel is null)
+        {
+            DeliverMessage(message);
+        }
+        else
+        {
+            channel.OnLive(message, DeliverMessage);
+        }
+    }
+
+    private void DeliverMessage(ChatMessage message)
+    {
+        Interlocked.Increment(ref messagesReceived);
+        dispatcher.Post(() => NewMessage?.Invoke(message));
+    }
+
+    private void RaiseStateChanged(NetraStateChange change)
+    {
+        NetraClientLog.StateChanged(logger, change.State);
+        dispatcher.Post(() => StateChanged?.Invoke(change));
+    }
+
+    private void RaiseResumeIncomplete(NetraResumeIncomplete incomplete)
+    {
+        NetraClientLog.ResumeIncomplete(logger, incomplete.Channel);
+        dispatcher.Post(() => ResumeIncomplete?.Invoke(incomplete));
+    }
+}

@@ -1,0 +1,611 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Netra.Client.Internal;
+using Netra.Client.Transport;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Realtime;
+
+namespace Netra.Client;
+
+/// <summary>
+/// A typed Netra client over one SignalR connection: hub methods as async methods, server events as
+/// C# events, automatic reconnect with <see cref="NetraClientOptions.RetryPolicy"/>, resume of every
+/// subscribed chat (missed messages first, then live ones, each once, in seq order), and an offline
+/// queue for sends made while reconnecting.
+/// </summary>
+/// <remarks>
+/// Create one per user and keep it; call <see cref="ConnectAsync"/> once. If the first connect fails
+/// it throws (nothing is retried); after that, drops are retried by the policy, and when it gives up
+/// <see cref="State"/> becomes <see cref="NetraConnectionState.Disconnected"/> with the reason, and
+/// <see cref="ConnectAsync"/> may be called again (channels and their positions are kept).
+/// </remarks>
+public sealed partial class NetraClient : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web);
+
+    private readonly Lock gate = new();
+    private readonly HubConnection hub;
+    private readonly NetraClientOptions options;
+    private readonly ILogger logger;
+    private readonly EventDispatcher dispatcher;
+    private readonly CancellationTokenSource lifetime = new();
+
+    // Guarded by gate.
+    private readonly Dictionary<string, ChannelState> channels = new(StringComparer.Ordinal);
+    private readonly List<PendingSend> queue = [];
+    private NetraConnectionState state = NetraConnectionState.Disconnected;
+    private long generation;
+    private bool disposed;
+
+    private long sendOrder;
+    private long messagesSent;
+    private long messagesReceived;
+    private int reconnectCount;
+    private long lastPingLatencyTicks = -1;
+
+    public NetraClient(NetraClientOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var url = options.Url ?? throw new ArgumentException($"{nameof(NetraClientOptions.Url)} is required.", nameof(options));
+        ArgumentNullException.ThrowIfNull(options.RetryPolicy);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.OfflineQueueCapacity);
+
+        this.options = options;
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        logger = loggerFactory.CreateLogger<NetraClient>();
+        dispatcher = new EventDispatcher(logger);
+
+        var builder = new HubConnectionBuilder()
+            .WithUrl(ToHubUrl(url), transport => transport.AccessTokenProvider = GetAccessTokenAsync)
+            .WithAutomaticReconnect(options.RetryPolicy);
+        builder.Services.AddSingleton(loggerFactory);
+        hub = builder.Build();
+
+        var router = new HubEventRouter(this);
+        hub.On<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished), router.ConnectionEstablished);
+        hub.On<ChatMessage>(nameof(INetraClient.NewMessage), router.NewMessage);
+        hub.On<TypingEvent>(nameof(INetraClient.Typing), router.Typing);
+        hub.On<PresenceChangedEvent>(nameof(INetraClient.PresenceChanged), router.PresenceChanged);
+        hub.On<Contracts.Feed.Post>(nameof(INetraClient.NewPost), router.NewPost);
+        hub.On<Contracts.Feed.Comment>(nameof(INetraClient.NewComment), router.NewComment);
+        hub.On<Contracts.Notifications.NotificationEvent>(nameof(INetraClient.Notification), router.Notification);
+        hub.On<Contracts.Notifications.ConnectionRequestEvent>(nameof(INetraClient.ConnectionRequest), router.ConnectionRequest);
+        hub.On<Contracts.Notifications.ConnectionAcceptedEvent>(nameof(INetraClient.ConnectionAccepted), router.ConnectionAccepted);
+        hub.On<Contracts.Events.ChannelEventMessage>(nameof(INetraClient.IssueUpdated), router.IssueUpdated);
+        hub.On<Contracts.Events.ChannelEventMessage>(nameof(INetraClient.AlertTriggered), router.AlertTriggered);
+        hub.On<Contracts.Events.ChannelEventMessage>(nameof(INetraClient.ChannelEvent), router.ChannelEvent);
+        hub.On<ErrorEvent>(nameof(INetraClient.Error), router.Error);
+
+        hub.Reconnecting += OnReconnectingAsync;
+        hub.Reconnected += OnReconnectedAsync;
+        hub.Closed += OnClosedAsync;
+    }
+
+    /// <summary>The current connection state; <see cref="StateChanged"/> reports each change.</summary>
+    public NetraConnectionState State
+    {
+        get
+        {
+            lock (gate)
+            {
+                return state;
+            }
+        }
+    }
+
+    /// <summary>Counters: messages sent and received, reconnects, last ping latency.</summary>
+    public NetraClientStats Stats
+    {
+        get
+        {
+            var latency = Interlocked.Read(ref lastPingLatencyTicks);
+            return new NetraClientStats(
+                Interlocked.Read(ref messagesSent),
+                Interlocked.Read(ref messagesReceived),
+                Volatile.Read(ref reconnectCount),
+                latency < 0 ? null : TimeSpan.FromTicks(latency));
+        }
+    }
+
+    /// <summary>The channels this client follows (and re-subscribes after a reconnect).</summary>
+    public IReadOnlyCollection<string> SubscribedChannels
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. channels.Keys];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the connection (and re-subscribes the channels followed before, if this is a connect after
+    /// the reconnect policy gave up). Throws if the server cannot be reached or refuses the token; the
+    /// first connect is not retried.
+    /// </summary>
+    public async Task ConnectAsync(CancellationToken cancellationToken = default)
+    {
+        long connecting;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (state != NetraConnectionState.Disconnected)
+            {
+                throw new InvalidOperationException($"The client is already {state}.");
+            }
+
+            state = NetraConnectionState.Connecting;
+            connecting = ++generation;
+            foreach (var channel in channels.Values)
+            {
+                channel.BeginResume();
+            }
+
+            RaiseStateChanged(new NetraStateChange(NetraConnectionState.Connecting, null));
+        }
+
+        try
+        {
+            await hub.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            SetDisconnected(ex);
+            throw;
+        }
+
+        await ResumeAndDrainAsync(connecting).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Follows a channel (<c>chat:{id}</c>, <c>feed</c>, ...) from now on. The client remembers it and,
+    /// for chats, the last seq delivered, and resumes it after every reconnect.
+    /// </summary>
+    /// <exception cref="NetraException">FORBIDDEN, VALIDATION_FAILED, ..., or CLIENT_DISCONNECTED.</exception>
+    public Task SubscribeAsync(string channel, CancellationToken cancellationToken = default) =>
+        SubscribeCoreAsync(channel, null, cancellationToken);
+
+    /// <summary>
+    /// Follows a channel starting after <paramref name="sinceSeq"/>: the messages after it are raised
+    /// first (as <see cref="NewMessage"/>), then live ones. For applications that keep their position.
+    /// </summary>
+    public Task SubscribeAsync(string channel, long sinceSeq, CancellationToken cancellationToken = default) =>
+        SubscribeCoreAsync(channel, sinceSeq, cancellationToken);
+
+    /// <summary>Stops following a channel.</summary>
+    public async Task UnsubscribeAsync(string channel, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(channel);
+        lock (gate)
+        {
+            channels.Remove(channel);
+        }
+
+        await InvokeAsync(hub.InvokeAsync(HubMethods.Unsubscribe, channel, cancellationToken), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends a chat message and completes with the stored message once the server acknowledged it.
+    /// While reconnecting, the send waits in the offline queue and goes out, in call order, after the
+    /// channels are resumed; a send cut off by a dropped connection is retried the same way. The
+    /// <paramref name="clientMessageId"/> (a new UUID when null) is kept, so a retried send is stored once.
+    /// </summary>
+    /// <exception cref="NetraException">
+    /// The server's code (FORBIDDEN, VALIDATION_FAILED, RATE_LIMITED, ...), CLIENT_QUEUE_FULL when the
+    /// offline queue is full, or CLIENT_DISCONNECTED when not connected or the reconnect policy gave up.
+    /// </exception>
+    public async Task<ChatMessage> SendMessageAsync(
+        long chatId,
+        string content,
+        string? attachment = null,
+        string? clientMessageId = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var request = new SendMessageRequest(chatId, content, attachment, clientMessageId ?? Guid.NewGuid().ToString());
+        var pending = new PendingSend(Interlocked.Increment(ref sendOrder), request);
+
+        while (true)
+        {
+            long connection;
+            lock (gate)
+            {
+                ObjectDisposedException.ThrowIf(disposed, this);
+                connection = generation;
+                if (state == NetraConnectionState.Disconnected)
+                {
+                    throw HubErrors.Disconnected(null);
+                }
+
+                if (state != NetraConnectionState.Connected)
+                {
+                    if (queue.Count(p => !p.Interrupted) >= options.OfflineQueueCapacity)
+                    {
+                        throw new NetraException(
+                            NetraClientErrorCodes.QueueFull,
+                            $"The offline queue is full ({options.OfflineQueueCapacity} messages wait for the connection to come back).");
+                    }
+
+                    Enqueue(pending);
+                    break;
+                }
+            }
+
+            try
+            {
+                var stored = await hub.InvokeAsync<ChatMessage>(HubMethods.SendMessage, request, cancellationToken).ConfigureAwait(false);
+                Interlocked.Increment(ref messagesSent);
+                return stored;
+            }
+            catch (HubException ex)
+            {
+                throw HubErrors.ToNetraException(ex);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !lifetime.IsCancellationRequested)
+            {
+                // The connection dropped under the send; the server may or may not have stored it. It is
+                // retried with the same clientMessageId, so it is stored at most once.
+                NetraClientLog.SendInterrupted(logger, request.ClientMessageId, ex);
+                lock (gate)
+                {
+                    if (state == NetraConnectionState.Disconnected)
+                    {
+                        throw HubErrors.Disconnected(ex);
+                    }
+
+                    // Same connection as the call (the drop is not processed yet) or reconnecting: the
+                    // queue is sent after the reconnect. Already reconnected and resumed: retry now.
+                    if (generation == connection || state != NetraConnectionState.Connected)
+                    {
+                        pending.Interrupted = true;
+                        Enqueue(pending);
+                        break;
+                    }
+                }
+            }
+        }
+
+        using var registration = cancellationToken.Register(() => CancelQueued(pending, cancellationToken));
+        return await pending.Completion.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Tells the chat's other subscribers that this user started or stopped typing.</summary>
+    public Task SetTypingAsync(long chatId, bool isTyping, CancellationToken cancellationToken = default) =>
+        InvokeAsync(hub.InvokeAsync(HubMethods.SetTyping, chatId, isTyping, cancellationToken), cancellationToken);
+
+    /// <summary>Asks the server for its time; the round trip is kept as <see cref="NetraClientStats.LastPingLatency"/>.</summary>
+    public async Task<DateTimeOffset> PingAsync(CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var result = await InvokeAsync(hub.InvokeAsync<PingResult>(HubMethods.Ping, cancellationToken), cancellationToken).ConfigureAwait(false);
+        Interlocked.Exchange(ref lastPingLatencyTicks, Stopwatch.GetElapsedTime(started).Ticks);
+        return result.ServerTime;
+    }
+
+    /// <summary>Closes the connection; queued sends fail with CLIENT_DISCONNECTED.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        lock (gate)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+        }
+
+        await lifetime.CancelAsync().ConfigureAwait(false);
+        await hub.DisposeAsync().ConfigureAwait(false);
+
+        // A client that never connected gets no Closed event.
+        SetDisconnected(null);
+        dispatcher.Complete();
+        lifetime.Dispose();
+    }
+
+    private static Uri ToHubUrl(Uri url) =>
+        url.AbsolutePath is "" or "/" ? new Uri(url, HubPath.Hub) : url;
+
+    private async Task<string?> GetAccessTokenAsync()
+    {
+        if (options.AccessTokenProvider is not { } provider)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await provider(lifetime.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Logged here because the transport reports only that the connect failed.
+            NetraClientLog.TokenProviderFailed(logger, ex);
+            throw;
+        }
+    }
+
+    private async Task SubscribeCoreAsync(string channel, long? sinceSeq, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(channel);
+        var sequenced = Channels.TryParse(channel, out var parsed) && parsed.Kind == ChannelKind.Chat;
+        var subscription = new ChannelState(channel, sequenced);
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!channels.TryAdd(channel, subscription))
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            var result = await InvokeAsync(
+                hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, channel, sinceSeq, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+            Complete(subscription, sinceSeq, result);
+        }
+        catch (Exception)
+        {
+            lock (gate)
+            {
+                channels.Remove(channel);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Delivers what a (re-)subscribe returned, then the live messages held meanwhile.</summary>
+    private void Complete(ChannelState subscription, long? sinceSeq, SubscribeResult result)
+    {
+        var missed = subscription.Sequenced
+            ? result.Missed.Select(e => e.Deserialize<ChatMessage>(WireJson)!).ToList()
+            : [];
+        NetraClientLog.Resumed(logger, subscription.Name, sinceSeq, missed.Count, result.LastSeq, result.Recovered);
+        var before = subscription.ResumeAfter;
+        subscription.CompleteResume(missed, result.LastSeq, DeliverMessage);
+        if (!result.Recovered)
+        {
+            RaiseResumeIncomplete(new NetraResumeIncomplete(subscription.Name, before ?? sinceSeq, result.LastSeq));
+        }
+    }
+
+    private void Enqueue(PendingSend pending)
+    {
+        // Sorted by call order: a send interrupted by the drop goes before the ones queued after it.
+        var index = queue.FindIndex(p => p.Order > pending.Order);
+        queue.Insert(index < 0 ? queue.Count : index, pending);
+    }
+
+    private void CancelQueued(PendingSend pending, CancellationToken cancellationToken)
+    {
+        lock (gate)
+        {
+            queue.Remove(pending);
+        }
+
+        pending.Completion.TrySetCanceled(cancellationToken);
+    }
+
+    private Task OnReconnectingAsync(Exception? error)
+    {
+        NetraClientLog.Reconnecting(logger, error);
+        lock (gate)
+        {
+            generation++;
+            state = NetraConnectionState.Reconnecting;
+            foreach (var channel in channels.Values)
+            {
+                channel.BeginResume();
+            }
+
+            RaiseStateChanged(new NetraStateChange(NetraConnectionState.Reconnecting, error?.Message));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private async Task OnReconnectedAsync(string? connectionId)
+    {
+        Interlocked.Increment(ref reconnectCount);
+        long reconnected;
+        lock (gate)
+        {
+            reconnected = ++generation;
+            foreach (var channel in channels.Values)
+            {
+                channel.BeginResume();
+            }
+
+            NetraClientLog.Reconnected(logger, channels.Count, queue.Count);
+        }
+
+        await ResumeAndDrainAsync(reconnected).ConfigureAwait(false);
+    }
+
+    private Task OnClosedAsync(Exception? error)
+    {
+        NetraClientLog.Closed(logger, error);
+        SetDisconnected(error);
+        return Task.CompletedTask;
+    }
+
+    private void SetDisconnected(Exception? error)
+    {
+        List<PendingSend> failed;
+        lock (gate)
+        {
+            generation++;
+            failed = [.. queue];
+            queue.Clear();
+            if (state == NetraConnectionState.Disconnected)
+            {
+                return;
+            }
+
+            state = NetraConnectionState.Disconnected;
+            RaiseStateChanged(new NetraStateChange(NetraConnectionState.Disconnected, error?.Message));
+        }
+
+        foreach (var pending in failed)
+        {
+            pending.Completion.TrySetException(HubErrors.Disconnected(error));
+        }
+    }
+
+    /// <summary>
+    /// After a (re)connect: re-subscribes every channel from its last delivered seq, then sends the offline
+    /// queue in order, then reports Connected. Stops quietly if the connection drops again meanwhile (the
+    /// next Reconnected starts over) or the client is disconnected.
+    /// </summary>
+    private async Task ResumeAndDrainAsync(long connection)
+    {
+        List<ChannelState> toResume;
+        lock (gate)
+        {
+            toResume = [.. channels.Values];
+        }
+
+        foreach (var subscription in toResume)
+        {
+            if (!IsCurrent(connection))
+            {
+                return;
+            }
+
+            var sinceSeq = subscription.Sequenced ? subscription.ResumeAfter : null;
+            try
+            {
+                var result = await hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, lifetime.Token).ConfigureAwait(false);
+                Complete(subscription, sinceSeq, result);
+            }
+            catch (HubException ex)
+            {
+                // E.g. the user was removed from the chat while away.
+                var error = HubErrors.ToNetraException(ex);
+                NetraClientLog.ResubscribeRefused(logger, subscription.Name, error.Code);
+                lock (gate)
+                {
+                    channels.Remove(subscription.Name);
+                }
+            }
+            catch (Exception ex)
+            {
+                // The connection dropped again (the next Reconnected starts over) or the client is closing.
+                NetraClientLog.ResumeInterrupted(logger, ex);
+                return;
+            }
+        }
+
+        await DrainQueueAsync(connection).ConfigureAwait(false);
+    }
+
+    private async Task DrainQueueAsync(long connection)
+    {
+        while (true)
+        {
+            PendingSend next;
+            lock (gate)
+            {
+                if (generation != connection)
+                {
+                    return;
+                }
+
+                if (queue.Count == 0)
+                {
+                    state = NetraConnectionState.Connected;
+                    RaiseStateChanged(new NetraStateChange(NetraConnectionState.Connected, null));
+                    return;
+                }
+
+                next = queue[0];
+                queue.RemoveAt(0);
+            }
+
+            if (next.Completion.Task.IsCompleted)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stored = await hub.InvokeAsync<ChatMessage>(HubMethods.SendMessage, next.Request, lifetime.Token).ConfigureAwait(false);
+                Interlocked.Increment(ref messagesSent);
+                next.Completion.TrySetResult(stored);
+            }
+            catch (HubException ex)
+            {
+                next.Completion.TrySetException(HubErrors.ToNetraException(ex));
+            }
+            catch (Exception ex)
+            {
+                // Dropped again: back to the head of the queue for the next reconnect, unless the client is
+                // disconnected for good (then the queue was already failed).
+                NetraClientLog.SendInterrupted(logger, next.Request.ClientMessageId, ex);
+                lock (gate)
+                {
+                    if (state != NetraConnectionState.Disconnected)
+                    {
+                        next.Interrupted = true;
+                        Enqueue(next);
+                        return;
+                    }
+                }
+
+                next.Completion.TrySetException(HubErrors.Disconnected(ex));
+                return;
+            }
+        }
+    }
+
+    private bool IsCurrent(long connection)
+    {
+        lock (gate)
+        {
+            return generation == connection;
+        }
+    }
+
+    private static async Task InvokeAsync(Task call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await call.ConfigureAwait(false);
+        }
+        catch (HubException ex)
+        {
+            throw HubErrors.ToNetraException(ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw HubErrors.Disconnected(ex);
+        }
+    }
+
+    private static async Task<T> InvokeAsync<T>(Task<T> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (HubException ex)
+        {
+            throw HubErrors.ToNetraException(ex);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            throw HubErrors.Disconnected(ex);
+        }
+    }
+}

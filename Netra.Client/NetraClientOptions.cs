@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Logging;
+
+namespace Netra.Client;
+
+/// <summary>Settings of a <see cref="NetraClient"/>.</summary>
+public sealed class NetraClientOptions
+{
+    /// <summary>
+    /// The server, e.g. <c>http://127.0.0.1:5080</c> (the hub path <c>/ws</c> is added), or the hub URL
+    /// itself (<c>http://127.0.0.1:5080/ws</c>). http, https, ws or wss.
+    /// </summary>
+    public Uri? Url { get; set; }
+
+    /// <summary>
+    /// Returns the access token (the <c>accessToken</c> of <c>POST /api/auth/login</c>). Called on every
+    /// connection attempt, reconnects included, so it can hand out a fresh token when the old one expired.
+    /// </summary>
+    public Func<CancellationToken, ValueTask<string?>>? AccessTokenProvider { get; set; }
+
+    /// <summary>
+    /// When and how often to reconnect after a dropped connection. Default:
+    /// <see cref="ExponentialBackoffRetryPolicy"/> (full jitter, 1 s base, 30 s cap, never gives up).
+    /// </summary>
+    public IRetryPolicy RetryPolicy { get; set; } = new ExponentialBackoffRetryPolicy();
+
+    /// <summary>How many sends may wait while reconnecting; one more fails with <c>CLIENT_QUEUE_FULL</c>. Default 100.</summary>
+    public int OfflineQueueCapacity { get; set; } = 100;
+
+    /// <summary>Where the client and its transport log; none when null.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

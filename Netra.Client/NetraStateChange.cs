@@ -1,0 +1,9 @@
+namespace Netra.Client;
+
+/// <summary>A change of <see cref="NetraClient.State"/>.</summary>
+/// <param name="State">The new state.</param>
+/// <param name="Reason">
+/// For <see cref="NetraConnectionState.Disconnected"/> and <see cref="NetraConnectionState.Reconnecting"/>:
+/// the message of the error that ended the connection, or null for a clean close (disposal).
+/// </param>
+public sealed record NetraStateChange(NetraConnectionState State, string? Reason);

@@ -1,0 +1,187 @@
+using FluentAssertions;
+using Netra.Client;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Client;
+
+/// <summary>
+/// NetraClient across a server restart: the node is stopped and started again on the same port and
+/// database, and the client reconnects, resumes and sends what it queued meanwhile.
+/// </summary>
+public sealed class NetraClientReconnectTests
+{
+    [Fact]
+    public async Task AfterARestartTheClientHasEveryMessageExactlyOnceInSeqOrderIncludingThoseSentWhileItWasDown()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var node = await StartNodeAsync(database, port: 0);
+        var port = node.BaseAddress.Port;
+        try
+        {
+            var api = new NetraApi(node);
+            var (alice, bob) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"));
+            var chat = await api.CreateChatAsync(alice, bob);
+            var tokenCalls = 0;
+            await using var client = new NetraClient(new NetraClientOptions
+            {
+                Url = node.BaseAddress,
+                AccessTokenProvider = _ =>
+                {
+                    Interlocked.Increment(ref tokenCalls);
+                    return ValueTask.FromResult<string?>(alice.Token);
+                },
+                RetryPolicy = FastRetries(),
+            });
+            var events = new ClientEvents(client);
+            await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+            await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+            await using (var bobBefore = await HubTestClient.ConnectAsync(node, bob))
+            {
+                await bobBefore.SendAsync(chat.Id, "1");
+                await bobBefore.SendAsync(chat.Id, "2");
+            }
+
+            (await events.NextMessagesAsync(2)).Select(m => m.Content).Should().Equal("1", "2");
+
+            // The node goes down; while the client cannot reach it, bob writes through another node.
+            await node.DisposeAsync();
+            (await events.WaitForStateAsync(NetraConnectionState.Reconnecting)).Reason.Should().NotBeNull();
+            await using (var otherNode = await StartNodeAsync(database, port: 0))
+            {
+                await using var bobElsewhere = await HubTestClient.ConnectAsync(otherNode, bob);
+                foreach (var content in new[] { "3", "4", "5" })
+                {
+                    await bobElsewhere.SendAsync(chat.Id, content);
+                }
+            }
+
+            node = await StartNodeAsync(database, port);
+            await events.WaitForStateAsync(NetraConnectionState.Connected);
+            await using (var bobAfter = await HubTestClient.ConnectAsync(node, bob))
+            {
+                await bobAfter.SendAsync(chat.Id, "6");
+            }
+
+            var received = await events.NextMessagesAsync(4);
+            received.Select(m => m.Content).Should().Equal("3", "4", "5", "6");
+            received.Select(m => m.Seq).Should().Equal(3, 4, 5, 6);
+            (await events.NoMoreMessagesAsync()).Should().BeTrue("every message arrives exactly once");
+            tokenCalls.Should().BeGreaterThanOrEqualTo(2, "the token provider is asked again on reconnect");
+            client.Stats.ReconnectCount.Should().Be(1);
+            client.Stats.MessagesReceived.Should().Be(6);
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task SendsMadeOrCutOffWhileTheServerIsDownGoOutOnceInOrderAfterTheRestartWhileOverflowFailsAndCancelledOnesAreDropped()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var node = await StartNodeAsync(database, port: 0);
+        var port = node.BaseAddress.Port;
+        try
+        {
+            var api = new NetraApi(node);
+            var alice = await api.CreateUserAsync("queue");
+            var chat = await api.CreateChatAsync(alice);
+            await using var client = new NetraClient(new NetraClientOptions
+            {
+                Url = node.BaseAddress,
+                AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
+                RetryPolicy = FastRetries(),
+                OfflineQueueCapacity = 3,
+            });
+            var events = new ClientEvents(client);
+            await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+            await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+
+            // q0 is in flight when the node stops: stored before the drop and acknowledged, or cut off and
+            // retried after the restart with the same clientMessageId. Either way it is stored once, first.
+            var inFlight = client.SendMessageAsync(chat.Id, "q0");
+            await node.DisposeAsync();
+            await events.WaitForStateAsync(NetraConnectionState.Reconnecting);
+            using (var cancel = new CancellationTokenSource())
+            {
+                var cancelled = client.SendMessageAsync(chat.Id, "never sent", cancellationToken: cancel.Token);
+                await cancel.CancelAsync();
+                await cancelled.Invoking(t => t.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<OperationCanceledException>("a cancelled send leaves the queue");
+            }
+
+            var queued = Enumerable.Range(1, 3).Select(i => client.SendMessageAsync(chat.Id, $"q{i}")).ToList();
+            var overflow = await client.Invoking(c => c.SendMessageAsync(chat.Id, "q4")).Should().ThrowAsync<NetraException>();
+            overflow.Which.Code.Should().Be(NetraClientErrorCodes.QueueFull);
+            queued.Should().OnlyContain(t => !t.IsCompleted, "queued sends wait for the server");
+
+            node = await StartNodeAsync(database, port);
+            var stored = await Task.WhenAll(queued.Prepend(inFlight)).WaitAsync(TestTimeouts.Network);
+
+            stored.Select(m => m.Content).Should().Equal("q0", "q1", "q2", "q3");
+            stored.Select(m => m.Seq).Should().Equal(1, 2, 3, 4);
+            (await events.NextMessagesAsync(4)).Should().BeEquivalentTo(stored, o => o.WithStrictOrdering());
+            (await events.NoMoreMessagesAsync()).Should().BeTrue();
+            (await new NetraApi(node).GetMessagesAsync(alice, chat.Id)).Select(m => m.Content).Should().Equal("q0", "q1", "q2", "q3");
+            client.Stats.MessagesSent.Should().Be(4);
+        }
+        finally
+        {
+            await node.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task WhenTheServerCannotReplayEverythingTheClientRaisesResumeIncomplete()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var node = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Chat:MaxReplay"] = "2" });
+        var api = new NetraApi(node);
+        var alice = await api.CreateUserAsync("gap");
+        var chat = await api.CreateChatAsync(alice);
+        await using var client = new NetraClient(new NetraClientOptions
+        {
+            Url = node.HubUrl,
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
+        });
+        var events = new ClientEvents(client);
+        await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+        for (var i = 1; i <= 4; i++)
+        {
+            await client.SendMessageAsync(chat.Id, $"m{i}").WaitAsync(TestTimeouts.Network);
+        }
+
+        await client.SubscribeAsync(Channels.Chat(chat.Id), sinceSeq: 0).WaitAsync(TestTimeouts.Network);
+
+        (await events.NextMessagesAsync(2)).Select(m => m.Seq).Should().Equal(1, 2);
+        var gap = await events.NextResumeIncompleteAsync();
+        gap.Should().Be(new NetraResumeIncomplete(Channels.Chat(chat.Id), 0, 4));
+        var next = await client.SendMessageAsync(chat.Id, "m5").WaitAsync(TestTimeouts.Network);
+        (await events.NextMessageAsync()).Should().Be(next, "live delivery goes on after the server's head");
+    }
+
+    private static ExponentialBackoffRetryPolicy FastRetries() => new()
+    {
+        BaseDelay = TimeSpan.FromMilliseconds(100),
+        MaxDelay = TimeSpan.FromMilliseconds(500),
+    };
+
+    private static async Task<NetraTestServer> StartNodeAsync(string database, int port)
+    {
+        // Rebinding the port just released can fail while the old sockets close; try a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await NetraTestServer.StartAsync(database, port: port);
+            }
+            catch (IOException) when (attempt < 5 && port != 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using FluentAssertions;
+using Netra.Client;
+using Netra.Contracts;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Client;
+
+/// <summary>NetraClient against one real node: calls, events, errors, state, stats.</summary>
+public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private NetraApi Api => fixture.Api;
+
+    [Fact]
+    public async Task AMessageSentThroughNetraClientReachesBothMembersAndCompletesWithTheStoredMessage()
+    {
+        var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
+        var chat = await Api.CreateChatAsync(alice, bob);
+        await using var a = await ConnectAsync(alice);
+        await using var b = await ConnectAsync(bob);
+        var (aEvents, bEvents) = (new ClientEvents(a), new ClientEvents(b));
+        await a.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+        await b.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+
+        var stored = await a.SendMessageAsync(chat.Id, "hello bob").WaitAsync(TestTimeouts.Network);
+        var reply = await b.SendMessageAsync(chat.Id, "hello alice", clientMessageId: "reply-1").WaitAsync(TestTimeouts.Network);
+
+        stored.Seq.Should().Be(1);
+        stored.SenderId.Should().Be(alice.Id);
+        Guid.TryParse(stored.ClientMessageId, out _).Should().BeTrue("a UUID is generated when none is given");
+        reply.ClientMessageId.Should().Be("reply-1");
+        (await aEvents.NextMessagesAsync(2)).Should().BeEquivalentTo([stored, reply], o => o.WithStrictOrdering());
+        (await bEvents.NextMessagesAsync(2)).Should().BeEquivalentTo([stored, reply], o => o.WithStrictOrdering());
+        a.Stats.MessagesSent.Should().Be(1);
+        a.Stats.MessagesReceived.Should().Be(2);
+    }
+
+    [Fact]
+    public async Task RefusedCallsThrowNetraExceptionWithTheServersCode()
+    {
+        var (owner, outsider) = (await Api.CreateUserAsync("owner"), await Api.CreateUserAsync("outsider"));
+        var chat = await Api.CreateChatAsync(owner);
+        await using var intruder = await ConnectAsync(outsider);
+        await using var member = await ConnectAsync(owner);
+
+        var subscribe = await intruder.Invoking(c => c.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network))
+            .Should().ThrowAsync<NetraException>();
+        subscribe.Which.Code.Should().Be(ErrorCodes.Forbidden);
+        subscribe.Which.Message.Should().StartWith("FORBIDDEN: ");
+        intruder.SubscribedChannels.Should().BeEmpty("a refused subscribe is not followed");
+
+        (await intruder.Invoking(c => c.SendMessageAsync(chat.Id, "let me in").WaitAsync(TestTimeouts.Network))
+            .Should().ThrowAsync<NetraException>()).Which.Code.Should().Be(ErrorCodes.Forbidden);
+        (await member.Invoking(c => c.SendMessageAsync(chat.Id, "   ").WaitAsync(TestTimeouts.Network))
+            .Should().ThrowAsync<NetraException>()).Which.Code.Should().Be(ErrorCodes.ValidationFailed);
+        (await member.Invoking(c => c.SubscribeAsync("no-such-channel").WaitAsync(TestTimeouts.Network))
+            .Should().ThrowAsync<NetraException>()).Which.Code.Should().Be(ErrorCodes.Forbidden);
+
+        member.State.Should().Be(NetraConnectionState.Connected, "a refused call does not close the connection");
+        (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task PingReturnsTheServerTimeAndRecordsTheLatency()
+    {
+        var user = await Api.CreateUserAsync("ping");
+        await using var client = await ConnectAsync(user);
+        client.Stats.LastPingLatency.Should().BeNull();
+
+        var serverTime = await client.PingAsync().WaitAsync(TestTimeouts.Network);
+
+        serverTime.Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1));
+        client.Stats.LastPingLatency.Should().NotBeNull().And.BeGreaterThan(TimeSpan.Zero).And.BeLessThan(TestTimeouts.Network);
+    }
+
+    [Fact]
+    public async Task StateGoesFromConnectingToConnectedAndToDisconnectedWithoutReasonOnDispose()
+    {
+        var user = await Api.CreateUserAsync("state");
+        var client = new NetraClient(Options(user.Token));
+        var events = new ClientEvents(client);
+
+        await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+        (await events.WaitForStateAsync(NetraConnectionState.Connecting)).Reason.Should().BeNull();
+        await events.WaitForStateAsync(NetraConnectionState.Connected);
+        client.State.Should().Be(NetraConnectionState.Connected);
+        await client.DisposeAsync().AsTask().WaitAsync(TestTimeouts.Network);
+
+        (await events.WaitForStateAsync(NetraConnectionState.Disconnected)).Reason.Should().BeNull();
+        client.State.Should().Be(NetraConnectionState.Disconnected);
+    }
+
+    [Fact]
+    public async Task AFailedFirstConnectThrowsAndLeavesTheClientDisconnectedWithTheReason()
+    {
+        await using var client = new NetraClient(Options("not-a-token"));
+        var events = new ClientEvents(client);
+
+        await client.Invoking(c => c.ConnectAsync().WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<HttpRequestException>();
+
+        (await events.WaitForStateAsync(NetraConnectionState.Disconnected)).Reason.Should().Contain("401");
+        client.State.Should().Be(NetraConnectionState.Disconnected);
+        (await client.Invoking(c => c.SendMessageAsync(1, "nobody hears this")).Should().ThrowAsync<NetraException>())
+            .Which.Code.Should().Be(NetraClientErrorCodes.Disconnected);
+    }
+
+    private NetraClientOptions Options(string token) => new()
+    {
+        Url = fixture.Server.BaseAddress,
+        AccessTokenProvider = _ => ValueTask.FromResult<string?>(token),
+    };
+
+    private async Task<NetraClient> ConnectAsync(TestUser user)
+    {
+        var client = new NetraClient(Options(user.Token));
+        try
+        {
+            await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+
+        return client;
+    }
+}
