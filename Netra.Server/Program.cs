@@ -1,4 +1,5 @@
 using Netra.Server.Auth;
+using Netra.Server.Backplane;
 using Netra.Server.Chat;
 using Netra.Server.Demo;
 using Netra.Server.Errors;
@@ -33,6 +34,7 @@ public partial class Program
         builder.AddNetraProtection();  // limits reported by /ws/config and enforced by the hub
         builder.AddNetraAuth();        // users, password hashing, JWT issue and validation
         builder.AddNetraRealtime();    // the /ws hub, its options and filters
+        builder.AddNetraBackplane();   // Redis scale-out when ConnectionStrings:Redis is set, else one node
         builder.AddNetraChat();        // chats, members, messages with per-chat seq
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Netra.Client.Transport;
 using Netra.Contracts.Chat;
+using Netra.Contracts.Events;
 using Netra.Contracts.Realtime;
 
 namespace Netra.Tests.Infrastructure;
@@ -22,6 +23,7 @@ public sealed class HubTestClient : IAsyncDisposable
         Record<ChatMessage>(nameof(INetraClient.NewMessage));
         Record<TypingEvent>(nameof(INetraClient.Typing));
         Record<ErrorEvent>(nameof(INetraClient.Error));
+        Record<ChannelEventMessage>(nameof(INetraClient.ChannelEvent));
         connection.Closed += exception =>
         {
             Closed.TrySetResult(exception);

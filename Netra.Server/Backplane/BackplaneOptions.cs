@@ -1,0 +1,18 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Netra.Server.Backplane;
+
+/// <summary>The Redis backplane (<c>Netra__Backplane__*</c>); used only when <c>ConnectionStrings__Redis</c> is set.</summary>
+internal sealed class BackplaneOptions
+{
+    public const string SectionName = "Netra:Backplane";
+
+    /// <summary>Starts every Redis channel name, so that several apps (or environments) can share one Redis.</summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9_.:-]{1,64}$", ErrorMessage = "ChannelPrefix must be 1 to 64 letters, digits, '_', '.', ':' or '-'.")]
+    public string ChannelPrefix { get; set; } = "netra";
+
+    /// <summary>How long AddToGroup / RemoveFromGroup for a connection on another node waits for that node's acknowledgement.</summary>
+    [Range(1, 300)]
+    public int AckTimeoutSeconds { get; set; } = 5;
+}

@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Netra.Server.Backplane;
+
+/// <summary>
+/// The local connections of each group (or user), reference-counted: the Redis channel is
+/// subscribed when the first local connection joins and unsubscribed when the last one leaves.
+/// </summary>
+internal sealed class LocalSubscriptions : IDisposable
+{
+    private readonly ConcurrentDictionary<string, HubConnectionStore> stores = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim gate = new(1, 1);
+
+    public HubConnectionStore? Get(string key) => stores.TryGetValue(key, out var store) ? store : null;
+
+    public int Count => stores.Count;
+
+    public async Task AddAsync(string key, HubConnectionContext connection, Func<string, Task> subscribe)
+    {
+        // Not cancellable: the count and the Redis subscription must stay in step.
+        await gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            var store = stores.GetOrAdd(key, _ => new HubConnectionStore());
+            store.Add(connection);
+            if (store.Count == 1)
+            {
+                await subscribe(key);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public async Task RemoveAsync(string key, HubConnectionContext connection, Func<string, Task> unsubscribe)
+    {
+        await gate.WaitAsync(CancellationToken.None);
+        try
+        {
+            if (!stores.TryGetValue(key, out var store))
+            {
+                return;
+            }
+
+            store.Remove(connection);
+            if (store.Count == 0)
+            {
+                stores.TryRemove(key, out _);
+                await unsubscribe(key);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    public void Dispose() => gate.Dispose();
+}

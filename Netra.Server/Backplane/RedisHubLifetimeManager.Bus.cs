@@ -1,0 +1,207 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using StackExchange.Redis;
+
+namespace Netra.Server.Backplane;
+
+/// <summary>Redis side: the bus, subscriptions, publishing, group commands and their acks.</summary>
+internal sealed partial class RedisHubLifetimeManager<THub>
+{
+    private async Task<ISubscriber> EnsureBusAsync(CancellationToken cancellationToken)
+    {
+        if (busReady && bus is { } ready)
+        {
+            return ready;
+        }
+
+        await busGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (busReady && bus is not null)
+            {
+                return bus;
+            }
+
+            var multiplexer = await redis.GetAsync(cancellationToken);
+            bus = multiplexer.GetSubscriber();
+            await SubscribeAsync(channels.All, data => WriteAsync(connections, BackplaneMessages.ReadInvocation(data)));
+            await SubscribeAsync(channels.GroupManagement, OnGroupCommandAsync);
+            await SubscribeAsync(channels.Ack(redis.ServerName), data =>
+            {
+                acks.Acknowledge(BackplaneMessages.ReadAck(data));
+                return Task.CompletedTask;
+            });
+            // Only now may other callers skip the gate: the node hears "all" and group commands.
+            busReady = true;
+            return bus;
+        }
+        finally
+        {
+            busGate.Release();
+        }
+    }
+
+    private Task SubscribeGroupAsync(string groupName) =>
+        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), BackplaneMessages.ReadInvocation(data)));
+
+    private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
+
+    private Task SubscribeUserAsync(string userId) =>
+        SubscribeAsync(channels.User(userId), data => WriteAsync(users.Get(userId), BackplaneMessages.ReadInvocation(data)));
+
+    private Task UnsubscribeUserAsync(string userId) => UnsubscribeAsync(channels.User(userId));
+
+    private async Task SubscribeAsync(string name, Func<byte[], Task> deliver)
+    {
+        var subscription = new ChannelSubscription(name, deliver, logger);
+        if (!subscriptions.TryAdd(name, subscription))
+        {
+            await subscription.DisposeAsync();
+            return;
+        }
+
+        await TrySubscribeAsync(subscription);
+    }
+
+    private async Task TrySubscribeAsync(ChannelSubscription subscription)
+    {
+        var subscriber = bus ?? throw new InvalidOperationException("The backplane bus is not set up.");
+        try
+        {
+            await subscriber.SubscribeAsync(subscription.Channel, subscription.Handler);
+            // StackExchange.Redis 1.2.6 accepts a SUBSCRIBE while no server is connected without an error and
+            // without an endpoint; it sends it once the connection is up (RedisOutageTests covers that).
+            if (subscriber.SubscribedEndpoint(subscription.Channel) is not null)
+            {
+                BackplaneLog.Subscribed(logger, subscription.Name);
+            }
+            else
+            {
+                BackplaneLog.SubscribePending(logger, subscription.Name);
+            }
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            // Recoverable: the connection is still served locally; its cross-node delivery is lost until it reconnects.
+            BackplaneLog.SubscribeFailed(logger, subscription.Name, exception);
+        }
+    }
+
+    private async Task UnsubscribeAsync(string name)
+    {
+        if (!subscriptions.TryRemove(name, out var subscription))
+        {
+            return;
+        }
+
+        try
+        {
+            if (bus is { } subscriber)
+            {
+                await subscriber.UnsubscribeAsync(subscription.Channel, subscription.Handler);
+                BackplaneLog.Unsubscribed(logger, name);
+            }
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            // Redis is down: it forgets this connection's subscriptions anyway; a late message finds the queue closed.
+            BackplaneLog.UnsubscribeFailed(logger, name, exception);
+        }
+        finally
+        {
+            await subscription.DisposeAsync();
+        }
+    }
+
+    /// <summary>Publishes an invocation; when Redis cannot take it, delivers it to this node's connections and logs that.</summary>
+    private async Task PublishAsync(
+        string channel, string methodName, object?[] args, IReadOnlyList<string>? excludedConnectionIds, Func<Task> deliverLocally, CancellationToken cancellationToken)
+    {
+        var subscriber = await EnsureBusAsync(cancellationToken);
+        if (!subscriber.Multiplexer.IsConnected)
+        {
+            BackplaneLog.PublishedLocallyOnly(logger, channel, null);
+            await deliverLocally();
+            return;
+        }
+
+        var payload = BackplaneMessages.WriteInvocation(methodName, args, excludedConnectionIds, protocols);
+        try
+        {
+            await subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload);
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            BackplaneLog.PublishedLocallyOnly(logger, channel, exception);
+            await deliverLocally();
+        }
+    }
+
+    private async Task SendGroupCommandAsync(GroupAction action, string connectionId, string groupName, CancellationToken cancellationToken)
+    {
+        var subscriber = await EnsureBusAsync(cancellationToken);
+        var (id, acknowledged) = acks.Create();
+        try
+        {
+            var command = new GroupCommand(id, redis.ServerName, action, connectionId, groupName);
+            await subscriber.PublishAsync(new RedisChannel(channels.GroupManagement, RedisChannel.PatternMode.Literal), BackplaneMessages.WriteGroupCommand(command));
+            await acknowledged.WaitAsync(ackTimeout, cancellationToken);
+        }
+        catch (TimeoutException exception)
+        {
+            BackplaneLog.AckTimedOut(logger, action, connectionId, groupName, (int)ackTimeout.TotalSeconds);
+            throw new TimeoutException(
+                $"{action} of connection '{connectionId}' to group '{groupName}' was not acknowledged within {ackTimeout.TotalSeconds:0} s: " +
+                "no node holds that connection, or Redis or the connection's node is unreachable.",
+                exception);
+        }
+        finally
+        {
+            acks.Forget(id);
+        }
+    }
+
+    private async Task OnGroupCommandAsync(byte[] data)
+    {
+        var command = BackplaneMessages.ReadGroupCommand(data);
+        if (connections[command.ConnectionId] is not { } connection)
+        {
+            return; // another node's connection (or nobody's): that node answers
+        }
+
+        if (command.Action == GroupAction.Add)
+        {
+            await AddToLocalGroupAsync(connection, command.GroupName);
+        }
+        else
+        {
+            await RemoveFromLocalGroupAsync(connection, command.GroupName);
+        }
+
+        try
+        {
+            await bus!.PublishAsync(new RedisChannel(channels.Ack(command.ServerName), RedisChannel.PatternMode.Literal), BackplaneMessages.WriteAck(command.Id));
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            // The requester times out and reports it; the group change itself is done.
+            BackplaneLog.AckFailed(logger, command.Id, command.ServerName, exception);
+        }
+    }
+
+    private async Task AddToLocalGroupAsync(HubConnectionContext connection, string groupName)
+    {
+        if (connection.Features.Get<BackplaneConnectionFeature>() is { } feature && feature.TryAddGroup(groupName))
+        {
+            await groups.AddAsync(groupName, connection, SubscribeGroupAsync);
+        }
+    }
+
+    private async Task RemoveFromLocalGroupAsync(HubConnectionContext connection, string groupName)
+    {
+        if (connection.Features.Get<BackplaneConnectionFeature>() is { } feature && feature.TryRemoveGroup(groupName))
+        {
+            await groups.RemoveAsync(groupName, connection, UnsubscribeGroupAsync);
+        }
+    }
+}

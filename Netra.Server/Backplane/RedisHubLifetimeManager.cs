@@ -1,0 +1,177 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Netra.Server.Backplane;
+
+/// <summary>
+/// SignalR's <see cref="HubLifetimeManager{THub}"/> over Redis pub/sub, shaped like the official
+/// <c>Microsoft.AspNetCore.SignalR.StackExchangeRedis</c> one (which cannot be restored here):
+/// local connections live in a <see cref="HubConnectionStore"/> as in SignalR's default manager;
+/// every send to all, a group or a user is serialized once per hub protocol and published, and
+/// each node (the sender too) delivers it to its own connections from its subscription. A send to
+/// one connection that is local skips Redis. While Redis is unreachable, sends reach this node's
+/// connections only, and that is logged.
+/// </summary>
+/// <remarks>
+/// Client results (<see cref="InvokeConnectionAsync{T}"/>) are not supported: they throw
+/// <see cref="NotSupportedException"/>. Netra's hub never asks a client for a result.
+/// </remarks>
+internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IAsyncDisposable
+    where THub : Hub
+{
+    private readonly HubConnectionStore connections = new();
+    private readonly LocalSubscriptions groups = new();
+    private readonly LocalSubscriptions users = new();
+    private readonly ConcurrentDictionary<string, ChannelSubscription> subscriptions = new(StringComparer.Ordinal);
+    private readonly AckHandler acks = new();
+    private readonly SemaphoreSlim busGate = new(1, 1);
+    private readonly RedisConnection redis;
+    private readonly RedisChannels channels;
+    private readonly IReadOnlyList<IHubProtocol> protocols;
+    private readonly TimeSpan ackTimeout;
+    private readonly ILogger logger;
+    private ISubscriber? bus;
+    private volatile bool busReady;
+
+    public RedisHubLifetimeManager(
+        RedisConnection redis,
+        IHubProtocolResolver protocolResolver,
+        IOptions<BackplaneOptions> options,
+        ILogger<RedisHubLifetimeManager<THub>> logger)
+    {
+        this.redis = redis;
+        this.logger = logger;
+        channels = new RedisChannels(options.Value.ChannelPrefix, typeof(THub).FullName ?? typeof(THub).Name);
+        protocols = protocolResolver.AllProtocols;
+        ackTimeout = TimeSpan.FromSeconds(options.Value.AckTimeoutSeconds);
+    }
+
+    internal RedisChannels Channels => channels;
+
+    internal string ServerName => redis.ServerName;
+
+    public override async Task OnConnectedAsync(HubConnectionContext connection)
+    {
+        connection.Features.Set(new BackplaneConnectionFeature());
+        connections.Add(connection);
+        await EnsureBusAsync(CancellationToken.None);
+        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => WriteAsync(connection, BackplaneMessages.ReadInvocation(data)));
+        if (connection.UserIdentifier is { } userId)
+        {
+            await users.AddAsync(userId, connection, SubscribeUserAsync);
+        }
+    }
+
+    public override async Task OnDisconnectedAsync(HubConnectionContext connection)
+    {
+        connections.Remove(connection);
+        await UnsubscribeAsync(channels.Connection(connection.ConnectionId));
+        if (connection.UserIdentifier is { } userId)
+        {
+            await users.RemoveAsync(userId, connection, UnsubscribeUserAsync);
+        }
+
+        foreach (var groupName in connection.Features.Get<BackplaneConnectionFeature>()?.TakeGroups() ?? [])
+        {
+            await groups.RemoveAsync(groupName, connection, UnsubscribeGroupAsync);
+        }
+    }
+
+    public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        PublishAsync(channels.All, methodName, args, null, () => WriteAsync(connections, methodName, args, null), cancellationToken);
+
+    public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
+        PublishAsync(channels.All, methodName, args, excludedConnectionIds, () => WriteAsync(connections, methodName, args, excludedConnectionIds), cancellationToken);
+
+    public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connectionId);
+        // A local connection is written directly: SignalR needs sticky sessions anyway, so it is here or nowhere else.
+        return connections[connectionId] is { } connection
+            ? connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
+            : PublishAsync(channels.Connection(connectionId), methodName, args, null, () => Task.CompletedTask, cancellationToken);
+    }
+
+    public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(connectionIds.Select(id => SendConnectionAsync(id, methodName, args, cancellationToken)));
+
+    public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        SendGroupExceptAsync(groupName, methodName, args, [], cancellationToken);
+
+    public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(groupName);
+        return PublishAsync(
+            channels.Group(groupName), methodName, args, excludedConnectionIds,
+            () => WriteAsync(groups.Get(groupName), methodName, args, excludedConnectionIds), cancellationToken);
+    }
+
+    public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(groupNames.Select(name => SendGroupAsync(name, methodName, args, cancellationToken)));
+
+    public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(userId);
+        return PublishAsync(channels.User(userId), methodName, args, null, () => WriteAsync(users.Get(userId), methodName, args, null), cancellationToken);
+    }
+
+    public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+        Task.WhenAll(userIds.Select(id => SendUserAsync(id, methodName, args, cancellationToken)));
+
+    public override async Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connectionId);
+        ArgumentNullException.ThrowIfNull(groupName);
+        if (connections[connectionId] is { } connection)
+        {
+            await AddToLocalGroupAsync(connection, groupName);
+            return;
+        }
+
+        await SendGroupCommandAsync(GroupAction.Add, connectionId, groupName, cancellationToken);
+    }
+
+    public override async Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connectionId);
+        ArgumentNullException.ThrowIfNull(groupName);
+        if (connections[connectionId] is { } connection)
+        {
+            await RemoveFromLocalGroupAsync(connection, groupName);
+            return;
+        }
+
+        await SendGroupCommandAsync(GroupAction.Remove, connectionId, groupName, cancellationToken);
+    }
+
+    /// <summary>
+    /// Client results across nodes would need a result channel per node and the pending-invocation
+    /// bookkeeping SignalR keeps internal; Netra's hub never asks a client for a result, so this
+    /// backplane does not offer it (README, "Scale-out").
+    /// </summary>
+    public override Task<T> InvokeConnectionAsync<T>(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Client results (InvokeConnectionAsync / ISingleClientProxy.InvokeAsync) are not supported by Netra's Redis backplane.");
+
+    /// <inheritdoc cref="InvokeConnectionAsync{T}"/>
+    public override Task SetConnectionResultAsync(string connectionId, CompletionMessage result) =>
+        throw new NotSupportedException("Client results are not supported by Netra's Redis backplane, so no completion is expected from a client.");
+
+    public async ValueTask DisposeAsync()
+    {
+        acks.CancelAll();
+        foreach (var name in subscriptions.Keys)
+        {
+            if (subscriptions.TryRemove(name, out var subscription))
+            {
+                await subscription.DisposeAsync();
+            }
+        }
+
+        busGate.Dispose();
+        groups.Dispose();
+        users.Dispose();
+    }
+}

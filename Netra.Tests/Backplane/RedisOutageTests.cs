@@ -1,0 +1,142 @@
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Events;
+using Netra.Contracts.Realtime;
+using Netra.Server.Realtime;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Backplane;
+
+/// <summary>Nodes whose Redis is down when they start: they serve their own clients, and join up when Redis returns.</summary>
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private static readonly TimeSpan RecoveryTimeout = TimeSpan.FromSeconds(45);
+
+    private RedisServer redis = null!;
+    private string database = null!;
+    private NetraTestServer a = null!;
+    private NetraTestServer b = null!;
+
+    public async Task InitializeAsync()
+    {
+        redis = await RedisServer.StartAsync();
+        database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var node in new[] { a, b })
+        {
+            if (node is not null)
+            {
+                await node.DisposeAsync();
+            }
+        }
+
+        await redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ANodeStartedWithRedisDownServesItsOwnClientsAndJoinsTheOthersWhenRedisReturns()
+    {
+        await redis.StopAsync();
+        await StartNodesAsync();
+        var api = new NetraApi(a);
+        var (alice, bob, carol) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"));
+        var chat = await api.CreateChatAsync(alice, bob, carol);
+        await using var aliceOnA = await HubTestClient.ConnectAsync(a, alice);
+        await using var bobOnA = await HubTestClient.ConnectAsync(a, bob);
+        await using var carolOnB = await HubTestClient.ConnectAsync(b, carol);
+        foreach (var client in new[] { aliceOnA, bobOnA, carolOnB })
+        {
+            await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+            await client.SubscribeAsync(Channels.Chat(chat.Id));
+        }
+
+        // Redis is down: node A still stores and delivers to its own members.
+        var sent = await aliceOnA.SendAsync(chat.Id, "while redis is down");
+        (await bobOnA.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(sent.Id);
+        (await aliceOnA.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(sent.Id);
+
+        await redis.RestartAsync();
+
+        await AwaitCrossNodeDeliveryAsync(carol, carolOnB);
+        var after = await aliceOnA.SendAsync(chat.Id, "after redis came back");
+        var carolSees = await carolOnB.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage));
+        carolSees.Id.Should().Be(after.Id);
+    }
+
+    [Fact]
+    public async Task WhenRedisStopsMidConversationNodesKeepServingLocallyAndCrossNodeDeliveryResumesWhenItReturns()
+    {
+        await StartNodesAsync();
+        var api = new NetraApi(a);
+        var (alice, bob, carol) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"));
+        var chat = await api.CreateChatAsync(alice, bob, carol);
+        await using var aliceOnA = await HubTestClient.ConnectAsync(a, alice);
+        await using var bobOnA = await HubTestClient.ConnectAsync(a, bob);
+        await using var carolOnB = await HubTestClient.ConnectAsync(b, carol);
+        foreach (var client in new[] { aliceOnA, bobOnA, carolOnB })
+        {
+            await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+            await client.SubscribeAsync(Channels.Chat(chat.Id));
+        }
+
+        var before = await aliceOnA.SendAsync(chat.Id, "before the outage");
+        (await carolOnB.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(before.Id);
+
+        await redis.StopAsync();
+        var during = await aliceOnA.SendAsync(chat.Id, "during the outage");
+        during.Seq.Should().Be(before.Seq + 1, "storing does not depend on Redis");
+        (await bobOnA.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(before.Id);
+        (await bobOnA.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(during.Id, "node A still serves its own clients");
+
+        await redis.RestartAsync();
+        await AwaitCrossNodeDeliveryAsync(carol, carolOnB);
+
+        var after = await aliceOnA.SendAsync(chat.Id, "after the outage");
+        (await carolOnB.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(after.Id);
+        var missed = await carolOnB.SubscribeAsync(Channels.Chat(chat.Id), before.Seq);
+        missed.Missed.Select(e => e.GetProperty("id").GetInt64()).Should().Contain(during.Id, "a message sent during the outage is recovered by resume");
+    }
+
+    private async Task StartNodesAsync()
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString + ",connectTimeout=1000",
+        };
+        a = await NetraTestServer.StartAsync(database, settings);
+        b = await NetraTestServer.StartAsync(database, settings);
+    }
+
+    /// <summary>Sends probes from node A to the user until one reaches their connection on node B, within a bounded wait.</summary>
+    private async Task AwaitCrossNodeDeliveryAsync(TestUser user, HubTestClient onB)
+    {
+        var hub = a.Services.GetRequiredService<IHubContext<NetraHub, INetraClient>>();
+        var deadline = DateTimeOffset.UtcNow + RecoveryTimeout;
+        var delivered = false;
+        for (var probe = 0; !delivered && DateTimeOffset.UtcNow < deadline; probe++)
+        {
+            await hub.Clients.User(user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .ChannelEvent(new ChannelEventMessage("test", probe, "probe", JsonSerializer.SerializeToElement(probe), DateTimeOffset.UtcNow))
+                .WaitAsync(TestTimeouts.Network);
+            // Waits without taking the event (an abandoned NextAsync would swallow a later one).
+            delivered = !await onB.StaysQuietAsync(nameof(INetraClient.ChannelEvent));
+        }
+
+        delivered.Should().BeTrue(
+            $"cross-node delivery should resume within {RecoveryTimeout.TotalSeconds} s of Redis coming back; backplane logs:\n{BackplaneLogs()}");
+    }
+
+    private string BackplaneLogs() => string.Join(
+        "\n",
+        new[] { ("A", a), ("B", b) }.SelectMany(node => node.Item2.Logs.Lines
+            .Where(l => l.EventId.Id is >= 7000 and < 7100)
+            .Select(l => $"{node.Item1} {l.EventId.Id} {l.Message} {l.Exception?.GetType().Name}: {l.Exception?.Message}")));
+}

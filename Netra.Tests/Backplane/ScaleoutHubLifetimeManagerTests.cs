@@ -1,0 +1,467 @@
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Events;
+using Netra.Contracts.Realtime;
+using Netra.Server.Backplane;
+using Netra.Server.Realtime;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Backplane;
+
+/// <summary>
+/// What every scale-out <see cref="HubLifetimeManager{THub}"/> must do, like aspnetcore's
+/// <c>ScaleoutHubLifetimeManagerTests</c>, run over real nodes, real WebSockets and a real Redis.
+/// Sends go through a node's <c>IHubContext</c>, the way Netra's services send.
+/// </summary>
+public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
+{
+    private const string Event = nameof(INetraClient.ChannelEvent);
+    private const string NewMessage = nameof(INetraClient.NewMessage);
+
+    private IReadOnlyList<NetraTestServer> Nodes => fixture.Nodes;
+
+    private NetraTestServer First => Nodes[0];
+
+    private NetraTestServer Last => Nodes[^1];
+
+    [Fact]
+    public void EveryNodeRunsNetrasRedisBackplane()
+    {
+        foreach (var node in Nodes)
+        {
+            node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>().Should().BeOfType<RedisHubLifetimeManager<NetraHub>>();
+        }
+    }
+
+    [Fact]
+    public async Task SendAllFromAnyNodeReachesAConnectionOnEveryNode()
+    {
+        var user = await fixture.Api.CreateUserAsync("all");
+        var clients = await ConnectOnEveryNodeAsync(user);
+        try
+        {
+            foreach (var (sender, index) in Nodes.Select((n, i) => (n, i)))
+            {
+                await Hub(sender).Clients.All.ChannelEvent(Marker($"all-{index}")).WaitAsync(TestTimeouts.Network);
+                foreach (var client in clients)
+                {
+                    await ExpectAsync(client.Client, $"all-{index}");
+                }
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task SendAllExceptSkipsOnlyTheExcludedConnectionsWhereverTheyAre()
+    {
+        var user = await fixture.Api.CreateUserAsync("except");
+        var clients = await ConnectOnEveryNodeAsync(user);
+        try
+        {
+            var excluded = clients[^1];
+            await Hub(First).Clients.AllExcept(excluded.ConnectionId).ChannelEvent(Marker("except")).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in clients.Take(clients.Count - 1))
+            {
+                await ExpectAsync(client.Client, "except");
+            }
+
+            (await excluded.Client.StaysQuietAsync(Event)).Should().BeTrue();
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task SendConnectionReachesAConnectionOnAnotherNodeAndNobodyElse()
+    {
+        var user = await fixture.Api.CreateUserAsync("conn");
+        var clients = await ConnectOnEveryNodeAsync(user);
+        try
+        {
+            var target = clients[^1];
+            await Hub(First).Clients.Client(target.ConnectionId).ChannelEvent(Marker("direct")).WaitAsync(TestTimeouts.Network);
+
+            await ExpectAsync(target.Client, "direct");
+            foreach (var other in clients.Take(clients.Count - 1))
+            {
+                (await other.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task SendConnectionsReachesEachListedConnectionOnItsOwnNode()
+    {
+        var user = await fixture.Api.CreateUserAsync("conns");
+        var clients = await ConnectOnEveryNodeAsync(user);
+        await using var bystander = await ConnectAsync(First, user);
+        try
+        {
+            await Hub(Last).Clients.Clients(clients.Select(c => c.ConnectionId).ToList()).ChannelEvent(Marker("listed")).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in clients)
+            {
+                await ExpectAsync(client.Client, "listed");
+            }
+
+            (await bystander.Client.StaysQuietAsync(Event)).Should().BeTrue();
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task SendGroupReachesMembersOnEveryNodeAndNobodyElse()
+    {
+        var user = await fixture.Api.CreateUserAsync("group");
+        var members = await ConnectOnEveryNodeAsync(user);
+        var outsiders = await ConnectOnEveryNodeAsync(user);
+        try
+        {
+            var group = "group-" + Guid.NewGuid().ToString("N");
+            foreach (var member in members)
+            {
+                await Hub(member.Node).Groups.AddToGroupAsync(member.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+            }
+
+            foreach (var (sender, index) in Nodes.Select((n, i) => (n, i)))
+            {
+                await Hub(sender).Clients.Group(group).ChannelEvent(Marker($"group-{index}")).WaitAsync(TestTimeouts.Network);
+                foreach (var member in members)
+                {
+                    await ExpectAsync(member.Client, $"group-{index}");
+                }
+            }
+
+            foreach (var outsider in outsiders)
+            {
+                (await outsider.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(members.Concat(outsiders));
+        }
+    }
+
+    [Fact]
+    public async Task SendGroupExceptSkipsTheExcludedMemberOnAnotherNode()
+    {
+        var user = await fixture.Api.CreateUserAsync("gexcept");
+        var members = await ConnectOnEveryNodeAsync(user);
+        try
+        {
+            var group = "group-" + Guid.NewGuid().ToString("N");
+            foreach (var member in members)
+            {
+                await Hub(member.Node).Groups.AddToGroupAsync(member.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+            }
+
+            var excluded = members[^1];
+            await Hub(First).Clients.GroupExcept(group, excluded.ConnectionId).ChannelEvent(Marker("group-except")).WaitAsync(TestTimeouts.Network);
+
+            foreach (var member in members.Take(members.Count - 1))
+            {
+                await ExpectAsync(member.Client, "group-except");
+            }
+
+            (await excluded.Client.StaysQuietAsync(Event)).Should().BeTrue();
+        }
+        finally
+        {
+            await DisposeAllAsync(members);
+        }
+    }
+
+    [Fact]
+    public async Task SendGroupsReachesTheMembersOfEveryListedGroupOnce()
+    {
+        var user = await fixture.Api.CreateUserAsync("groups");
+        var members = await ConnectOnEveryNodeAsync(user);
+        await using var unlisted = await ConnectAsync(Last, user);
+        try
+        {
+            var groups = members.Select(_ => "group-" + Guid.NewGuid().ToString("N")).ToList();
+            foreach (var (member, group) in members.Zip(groups))
+            {
+                await Hub(member.Node).Groups.AddToGroupAsync(member.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+            }
+
+            await Hub(unlisted.Node).Groups.AddToGroupAsync(unlisted.ConnectionId, "unlisted-" + Guid.NewGuid().ToString("N")).WaitAsync(TestTimeouts.Network);
+            await Hub(First).Clients.Groups(groups).ChannelEvent(Marker("groups")).WaitAsync(TestTimeouts.Network);
+
+            foreach (var member in members)
+            {
+                await ExpectAsync(member.Client, "groups");
+                (await member.Client.StaysQuietAsync(Event)).Should().BeTrue("each member is in one listed group");
+            }
+
+            (await unlisted.Client.StaysQuietAsync(Event)).Should().BeTrue();
+        }
+        finally
+        {
+            await DisposeAllAsync(members);
+        }
+    }
+
+    [Fact]
+    public async Task SendUserReachesEveryConnectionOfTheUserOnEveryNode()
+    {
+        var (alice, bob) = (await fixture.Api.CreateUserAsync("alice"), await fixture.Api.CreateUserAsync("bob"));
+        var tabs = (await ConnectOnEveryNodeAsync(alice)).Concat(await ConnectOnEveryNodeAsync(alice)).ToList();
+        var others = await ConnectOnEveryNodeAsync(bob);
+        try
+        {
+            foreach (var (sender, index) in Nodes.Select((n, i) => (n, i)))
+            {
+                await Hub(sender).Clients.User(alice.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ChannelEvent(Marker($"user-{index}")).WaitAsync(TestTimeouts.Network);
+                foreach (var tab in tabs)
+                {
+                    await ExpectAsync(tab.Client, $"user-{index}");
+                }
+            }
+
+            foreach (var other in others)
+            {
+                (await other.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(tabs.Concat(others));
+        }
+    }
+
+    [Fact]
+    public async Task SendUsersReachesEveryListedUserOnEveryNode()
+    {
+        var users = new[] { await fixture.Api.CreateUserAsync("u1"), await fixture.Api.CreateUserAsync("u2") };
+        var carol = await fixture.Api.CreateUserAsync("carol");
+        var listed = (await ConnectOnEveryNodeAsync(users[0])).Concat(await ConnectOnEveryNodeAsync(users[1])).ToList();
+        var unlisted = await ConnectOnEveryNodeAsync(carol);
+        try
+        {
+            var ids = users.Select(u => u.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            await Hub(Last).Clients.Users(ids).ChannelEvent(Marker("users")).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in listed)
+            {
+                await ExpectAsync(client.Client, "users");
+            }
+
+            foreach (var client in unlisted)
+            {
+                (await client.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(listed.Concat(unlisted));
+        }
+    }
+
+    [Fact]
+    public async Task AddToGroupForAConnectionOnAnotherNodeIsAcknowledgedAndTakesEffect()
+    {
+        var user = await fixture.Api.CreateUserAsync("remoteadd");
+        await using var remote = await ConnectAsync(Last, user);
+        var group = "group-" + Guid.NewGuid().ToString("N");
+
+        // Completes only once the connection's node has acknowledged the join.
+        await Hub(First).Groups.AddToGroupAsync(remote.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+
+        foreach (var sender in Nodes)
+        {
+            await Hub(sender).Clients.Group(group).ChannelEvent(Marker("joined")).WaitAsync(TestTimeouts.Network);
+            await ExpectAsync(remote.Client, "joined");
+        }
+    }
+
+    [Fact]
+    public async Task RemoveFromGroupForAConnectionOnAnotherNodeIsAcknowledgedAndTakesEffect()
+    {
+        var user = await fixture.Api.CreateUserAsync("remoterm");
+        await using var remote = await ConnectAsync(Last, user);
+        await using var stays = await ConnectAsync(First, user);
+        var group = "group-" + Guid.NewGuid().ToString("N");
+        await Hub(Last).Groups.AddToGroupAsync(remote.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        await Hub(First).Groups.AddToGroupAsync(stays.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        await Hub(First).Clients.Group(group).ChannelEvent(Marker("before-leave")).WaitAsync(TestTimeouts.Network);
+        await ExpectAsync(remote.Client, "before-leave");
+        await ExpectAsync(stays.Client, "before-leave");
+
+        await Hub(First).Groups.RemoveFromGroupAsync(remote.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        await Hub(First).Clients.Group(group).ChannelEvent(Marker("after-leave")).WaitAsync(TestTimeouts.Network);
+
+        await ExpectAsync(stays.Client, "after-leave");
+        (await remote.Client.StaysQuietAsync(Event)).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task AGroupCommandForAConnectionNoNodeHoldsTimesOutWithAClearError()
+    {
+        var add = () => Hub(First).Groups.AddToGroupAsync("no-such-connection", "some-group").WaitAsync(TestTimeouts.Network);
+
+        var error = await add.Should().ThrowAsync<TimeoutException>();
+        error.Which.Message.Should().Contain("no-such-connection").And.Contain("not acknowledged");
+    }
+
+    [Fact]
+    public async Task MembersSendingInTurnFromEveryNodeAreSeenInSeqOrderOnEveryNode()
+    {
+        var members = await CreateUsersAsync(Nodes.Count, "turn");
+        var chat = await fixture.Api.CreateChatAsync(members[0], members.Skip(1).ToArray());
+        var clients = await ConnectMembersAsync(members, chat.Id);
+        try
+        {
+            const int Rounds = 4;
+            var sent = new List<ChatMessage>();
+            for (var i = 0; i < Rounds * clients.Count; i++)
+            {
+                sent.Add(await clients[i % clients.Count].Client.SendAsync(chat.Id, $"turn {i}"));
+            }
+
+            foreach (var client in clients)
+            {
+                var received = await ReceiveAsync(client.Client, sent.Count);
+                received.Select(m => m.Seq).Should().Equal(sent.Select(m => m.Seq), "each SendMessage completes its publish before the next starts");
+                received.Should().BeEquivalentTo(sent, o => o.WithStrictOrdering());
+                (await client.Client.StaysQuietAsync(NewMessage)).Should().BeTrue("every message arrives exactly once");
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task MembersSendingConcurrentlyFromEveryNodeAreSeenExactlyOnceOnEveryNode()
+    {
+        var members = await CreateUsersAsync(Nodes.Count, "burst");
+        var chat = await fixture.Api.CreateChatAsync(members[0], members.Skip(1).ToArray());
+        var clients = await ConnectMembersAsync(members, chat.Id);
+        try
+        {
+            const int PerSender = 10;
+            var sent = (await Task.WhenAll(clients.Select(async (c, i) =>
+            {
+                var mine = new List<ChatMessage>();
+                for (var n = 0; n < PerSender; n++)
+                {
+                    mine.Add(await c.Client.SendAsync(chat.Id, $"{i}-{n}"));
+                }
+
+                return mine;
+            }))).SelectMany(m => m).ToList();
+
+            sent.Select(m => m.Seq).Order().Should().Equal(Enumerable.Range(1, sent.Count).Select(n => (long)n));
+            foreach (var client in clients)
+            {
+                var received = await ReceiveAsync(client.Client, sent.Count);
+                received.Select(m => m.Seq).Should().OnlyHaveUniqueItems().And.BeEquivalentTo(sent.Select(m => m.Seq));
+                foreach (var sender in members)
+                {
+                    // One sender's messages are stored and published one after the other, so they keep their order.
+                    received.Where(m => m.SenderId == sender.Id).Select(m => m.Seq).Should().BeInAscendingOrder();
+                }
+
+                (await client.Client.StaysQuietAsync(NewMessage)).Should().BeTrue("every message arrives exactly once");
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
+    private static IHubContext<NetraHub, INetraClient> Hub(NetraTestServer node) =>
+        node.Services.GetRequiredService<IHubContext<NetraHub, INetraClient>>();
+
+    private static ChannelEventMessage Marker(string type) =>
+        new("test", 0, type, JsonSerializer.SerializeToElement(new { type }), DateTimeOffset.UtcNow);
+
+    private static async Task ExpectAsync(HubTestClient client, string type) =>
+        (await client.NextAsync<ChannelEventMessage>(Event)).Type.Should().Be(type);
+
+    private static async Task<List<ChatMessage>> ReceiveAsync(HubTestClient client, int count)
+    {
+        var received = new List<ChatMessage>();
+        for (var i = 0; i < count; i++)
+        {
+            received.Add(await client.NextAsync<ChatMessage>(NewMessage));
+        }
+
+        return received;
+    }
+
+    /// <summary>Connects and waits for <c>ConnectionEstablished</c>: the node has then subscribed the connection's channels.</summary>
+    private static async Task<NodeClient> ConnectAsync(NetraTestServer node, TestUser user)
+    {
+        var client = await HubTestClient.ConnectAsync(node, user);
+        var established = await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+        return new NodeClient(node, client, established.ConnectionId);
+    }
+
+    private async Task<List<NodeClient>> ConnectOnEveryNodeAsync(TestUser user)
+    {
+        var clients = new List<NodeClient>();
+        foreach (var node in Nodes)
+        {
+            clients.Add(await ConnectAsync(node, user));
+        }
+
+        return clients;
+    }
+
+    private async Task<List<TestUser>> CreateUsersAsync(int count, string prefix)
+    {
+        var users = new List<TestUser>();
+        for (var i = 0; i < count; i++)
+        {
+            users.Add(await fixture.Api.CreateUserAsync(prefix));
+        }
+
+        return users;
+    }
+
+    /// <summary>Member i connects to node i and subscribes to the chat.</summary>
+    private async Task<List<NodeClient>> ConnectMembersAsync(List<TestUser> members, long chatId)
+    {
+        var clients = new List<NodeClient>();
+        foreach (var (member, node) in members.Zip(Nodes))
+        {
+            var client = await ConnectAsync(node, member);
+            clients.Add(client);
+            await client.Client.SubscribeAsync(Channels.Chat(chatId));
+        }
+
+        return clients;
+    }
+
+    private static async Task DisposeAllAsync(IEnumerable<NodeClient> clients)
+    {
+        foreach (var client in clients)
+        {
+            await client.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,6 @@
+namespace Netra.Tests.Backplane;
+
+public sealed class ThreeNodesFixture : ScaleoutFixture
+{
+    public override int NodeCount => 3;
+}

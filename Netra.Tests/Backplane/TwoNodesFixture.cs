@@ -1,0 +1,6 @@
+namespace Netra.Tests.Backplane;
+
+public sealed class TwoNodesFixture : ScaleoutFixture
+{
+    public override int NodeCount => 2;
+}
