@@ -43,7 +43,9 @@ internal static class RealtimeExtensions
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapHub<NetraHub>(HubPath.Hub);
+        // A connection lives no longer than its token: when it expires the server closes the connection,
+        // and clients reconnect with a fresh token from their token provider.
+        endpoints.MapHub<NetraHub>(HubPath.Hub, options => options.CloseOnAuthenticationExpiration = true);
         endpoints.MapGet(HubPath.Config, (IOptions<LimitsOptions> limits, IOptions<RealtimeOptions> realtime) =>
                 TypedResults.Json(DiscoveryDocument.Create(limits.Value, realtime.Value), DiscoveryDocument.Json))
             .AllowAnonymous()

@@ -87,6 +87,18 @@ public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixtur
         (await HandshakeAsync(TestTokens.Create(user.Id))).Should().Be(HttpStatusCode.SwitchingProtocols);
     }
 
+    [Fact]
+    public async Task AConnectionIsClosedWhenItsTokenExpires()
+    {
+        var user = await fixture.Api.CreateUserAsync("short");
+        var token = TestTokens.Create(user.Id, expires: DateTime.UtcNow.AddSeconds(3));
+        await using var client = await HubTestClient.ConnectAsync(Server, token);
+
+        await client.Closed.Task.WaitAsync(TestTimeouts.Network);
+
+        client.Connection.State.Should().Be(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Disconnected);
+    }
+
     /// <summary>A bare WebSocket handshake to /ws (no negotiate), returning the HTTP status the server answered.</summary>
     private async Task<HttpStatusCode> HandshakeAsync(string token)
     {
