@@ -9,6 +9,7 @@ using Netra.Contracts.Realtime;
 using Netra.Server.Backplane;
 using Netra.Server.Realtime;
 using Netra.Tests.Infrastructure;
+using StackExchange.Redis;
 using Xunit;
 
 namespace Netra.Tests.Backplane;
@@ -391,6 +392,71 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         {
             await DisposeAllAsync(clients);
         }
+    }
+
+    [Fact]
+    public async Task ANodeSubscribesAGroupChannelOnceWhileItHasLocalMembersAndDropsItAfterTheLastLeaves()
+    {
+        var user = await fixture.Api.CreateUserAsync("refcount");
+        await using var one = await ConnectAsync(First, user);
+        await using var two = await ConnectAsync(First, user);
+        await using var far = await ConnectAsync(Last, user);
+        var group = "group-" + Guid.NewGuid().ToString("N");
+        var channel = Manager(First).Channels.Group(group);
+        using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
+
+        (await SubscribersAsync(redis, channel)).Should().Be(0);
+        await Hub(First).Groups.AddToGroupAsync(one.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        await Hub(First).Groups.AddToGroupAsync(two.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        (await SubscribersAsync(redis, channel)).Should().Be(1, "two local members share one subscription");
+        await Hub(First).Groups.AddToGroupAsync(far.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        (await SubscribersAsync(redis, channel)).Should().Be(2, "the other node subscribes for its own member");
+
+        await Hub(First).Groups.RemoveFromGroupAsync(one.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        (await SubscribersAsync(redis, channel)).Should().Be(2);
+        await Hub(First).Groups.RemoveFromGroupAsync(two.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        (await SubscribersAsync(redis, channel)).Should().Be(1);
+        await Hub(First).Groups.RemoveFromGroupAsync(far.ConnectionId, group).WaitAsync(TestTimeouts.Network);
+        (await SubscribersAsync(redis, channel)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task AnUnreadableBackplaneMessageIsLoggedAndTheNextOnesAreStillDelivered()
+    {
+        var user = await fixture.Api.CreateUserAsync("garbage");
+        var clients = await ConnectOnEveryNodeAsync(user);
+        try
+        {
+            using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
+            await redis.GetSubscriber().PublishAsync(new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal), "not an envelope")
+                .WaitAsync(TestTimeouts.Network);
+            await Hub(First).Clients.All.ChannelEvent(Marker("after-garbage")).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in clients)
+            {
+                await ExpectAsync(client.Client, "after-garbage");
+            }
+
+            // Each node reads one channel in order, so the bad message was handled (and logged) before the good one.
+            foreach (var node in Nodes)
+            {
+                node.Logs.Lines.Should().Contain(l => l.EventId.Id == 7020);
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
+    private static RedisHubLifetimeManager<NetraHub> Manager(NetraTestServer node) =>
+        (RedisHubLifetimeManager<NetraHub>)node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();
+
+    /// <summary>How many Redis clients (one per node) subscribe to the channel: <c>PUBSUB NUMSUB</c>.</summary>
+    private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel)
+    {
+        var result = await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel).WaitAsync(TestTimeouts.Network);
+        return (long)((RedisResult[])result!)[1];
     }
 
     private static IHubContext<NetraHub, INetraClient> Hub(NetraTestServer node) =>
