@@ -9,7 +9,17 @@ internal static class ProtectionExtensions
     public static WebApplicationBuilder AddNetraProtection(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<LimitsOptions>(LimitsOptions.SectionName);
-        builder.Services.AddSingleton<IRateLimitStore, LocalRateLimitStore>();
+        builder.Services.AddSingleton<LocalRateLimitStore>();
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        {
+            builder.Services.AddSingleton<IRateLimitStore>(services => services.GetRequiredService<LocalRateLimitStore>());
+        }
+        else
+        {
+            // Scaled out: every node counts in Redis (RedisConnection comes with AddNetraBackplane).
+            builder.Services.AddSingleton<IRateLimitStore, RedisRateLimitStore>();
+        }
+
         builder.Services.AddSingleton<RateLimitGuard>();
         builder.Services.AddSingleton<HubRateLimitFilter>();
         builder.Services.AddSingleton<ConnectionCounter>();

@@ -10,4 +10,7 @@ internal static partial class ProtectionLog
 
     [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Refused origin {Origin} on {Path}")]
     public static partial void OriginRefused(ILogger logger, string origin, PathString path);
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Redis could not count {Key}; using this node's own counters meanwhile")]
+    public static partial void RateLimitStoreUnavailable(ILogger logger, string key, Exception exception);
 }
