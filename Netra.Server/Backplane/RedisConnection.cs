@@ -38,6 +38,9 @@ internal sealed class RedisConnection(IOptions<RedisConnectionSettings> settings
             BackplaneLog.Connecting(logger, endpoints, ServerName);
 
             var created = await ConnectionMultiplexer.ConnectAsync(options);
+            // 1.2.6 calls pub/sub handlers in publish order only with this on (its default; said here because
+            // ChannelSubscription relies on it): off, handlers run on the thread pool and may reorder a channel.
+            created.PreserveAsyncOrder = true;
             created.ConnectionFailed += (_, e) => BackplaneLog.ConnectionFailed(logger, e.ConnectionType, e.EndPoint, e.FailureType, e.Exception);
             created.ConnectionRestored += (_, e) => BackplaneLog.ConnectionRestored(logger, e.ConnectionType, e.EndPoint);
             created.ErrorMessage += (_, e) => BackplaneLog.RedisErrorMessage(logger, e.Message, e.EndPoint);
