@@ -68,6 +68,10 @@ add_counts() {
         else if (w[i] == "skipped") vs += w[i - 1]
       }
     }
+    # node --test (TAP): "# pass 3", "# fail 0", "# skipped 0"
+    /^# pass [0-9]+$/ { vp += $3 }
+    /^# fail [0-9]+$/ { vf += $3 }
+    /^# skipped [0-9]+$/ { vs += $3 }
     END {
       if (blocks > 0) { p = bp; f = bf; s = bs } else { p = mp; f = mf; s = ms }
       printf "%d %d %d\n", p + vp, f + vf, s + vs
@@ -81,8 +85,8 @@ outdir=$(mktemp -d "${TMPDIR:-/tmp}/netra-test.XXXXXX")
 trap 'rm -rf "$outdir"' EXIT
 
 step "system packages" ensure_system_packages
-# Browser tests (web/e2e) will need Debian's chromium: call ensure_browser here
-# once they exist.
+# Browser tests (web/e2e) drive Debian's chromium.
+if [[ -f web/e2e/chat.e2e.mjs ]]; then step "browser" ensure_browser || status=1; fi
 
 if ! step "dotnet build (Debug)" dotnet build Netra.sln -c Debug -nologo; then
   summary
@@ -107,6 +111,38 @@ if [[ -f web/package.json ]]; then
   }
   step "web: npm ci && npm test" web_tests || status=1
   add_counts "$outdir/web-test.log"
+fi
+
+if [[ -f web/e2e/chat.e2e.mjs ]]; then
+  # web_e2e: the browser tests (web/e2e) against a real server: a throw-away PostgreSQL
+  # on a free port, the web app built into Netra.Server/wwwroot/app, and Netra.Server's
+  # Debug build, which the tests start (and restart mid-test) themselves.
+  web_e2e() {
+    local dir pg_port http_port rc=0
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/netra-e2e.XXXXXX")
+    chmod 755 "$dir" # the postgres user runs the cluster in here
+    pg_port=$(free_port)
+    http_port=$(free_port)
+    start_postgres "$dir/postgres" "$pg_port" --fast || { rm -rf "$dir"; return 1; }
+    # (&& rather than set -e, which does not apply inside a `... || rc=$?` list.)
+    (
+      ensure_database "$PG_PORT" netra &&
+      cd web &&
+      npm run build &&
+      ConnectionStrings__Postgres="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres" \
+        ASPNETCORE_ENVIRONMENT=Development \
+        Netra__DataDirectory="$dir/data" \
+        NETRA_SERVER_DLL="$repo/Netra.Server/bin/Debug/net10.0/Netra.Server.dll" \
+        NETRA_URL="http://127.0.0.1:$http_port" \
+        npm run e2e
+    ) || rc=$?
+    stop_postgres "$dir/postgres" || true
+    rm -rf "$dir"
+    return "$rc"
+  }
+  run_web_e2e() { web_e2e 2>&1 | tee "$outdir/web-e2e.log"; }
+  step "web: e2e (chromium)" run_web_e2e || status=1
+  add_counts "$outdir/web-e2e.log"
 fi
 
 summary

@@ -1,0 +1,56 @@
+// The server the end-to-end tests talk to. With NETRA_SERVER_DLL set (test.sh does), the tests
+// own it: they start Netra.Server from that build with the environment they were given
+// (ConnectionStrings__Postgres, ASPNETCORE_URLS, ...) and can restart it mid-test. Without it,
+// they use the server already running at NETRA_URL and skip what needs a restart.
+
+import { spawn } from 'node:child_process';
+import { dirname, resolve } from 'node:path';
+
+const DLL = process.env.NETRA_SERVER_DLL ? resolve(process.env.NETRA_SERVER_DLL) : null;
+export const BASE = (process.env.NETRA_URL ?? 'http://127.0.0.1:5080').replace(/\/+$/, '');
+export const canRestart = DLL !== null;
+
+let child = null;
+let output = '';
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitReady(timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`Netra exited with ${child.exitCode}:\n${output.slice(-4000)}`);
+    try {
+      const r = await fetch(`${BASE}/health/ready`, { signal: AbortSignal.timeout(2000) });
+      if (r.ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`Netra at ${BASE} not ready after ${timeoutMs} ms:\n${output.slice(-4000)}`);
+}
+
+export async function startServer(timeoutMs = 60_000) {
+  if (!DLL) return waitReady(timeoutMs);
+  output = '';
+  // Netra.Server/ as the working directory makes it the content root (wwwroot/app is the web build).
+  const cwd = resolve(dirname(DLL), '../../..');
+  child = spawn('dotnet', [DLL], {
+    cwd,
+    env: { ...process.env, ASPNETCORE_URLS: BASE, Netra__Demo__Enabled: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  await waitReady(timeoutMs);
+}
+
+export async function stopServer(timeoutMs = 30_000) {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+  child = null;
+}

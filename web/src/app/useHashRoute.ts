@@ -1,0 +1,21 @@
+import { useSyncExternalStore } from 'react';
+
+export type Route = { page: 'chats'; chatId: number | null };
+
+/** Hash routes (#/chats, #/chats/12): the server needs no fallback for client-side paths. */
+export function parseRoute(hash: string): Route {
+  const m = /^#\/chats\/([1-9][0-9]*)$/.exec(hash);
+  return { page: 'chats', chatId: m ? Number(m[1]) : null };
+}
+
+const subscribe = (onChange: () => void) => {
+  window.addEventListener('hashchange', onChange);
+  return () => window.removeEventListener('hashchange', onChange);
+};
+
+export function useHashRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
+  return parseRoute(hash);
+}
+
+export const chatHref = (chatId: number): string => `#/chats/${chatId}`;

@@ -1,0 +1,267 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { created, flush, FakeHubConnectionBuilder, type FakeHubConnection } from './testing/fakeSignalR';
+
+vi.mock('@microsoft/signalr', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@microsoft/signalr')>();
+  const fake = await import('./testing/fakeSignalR');
+  return { ...actual, HubConnectionBuilder: fake.FakeHubConnectionBuilder };
+});
+
+const { NetraClient } = await import('./NetraClient');
+const { NetraError } = await import('./NetraError');
+const { JitteredBackoffPolicy } = await import('./backoff');
+type ChatMessage = import('./contracts').ChatMessage;
+
+const discovery = {
+  websocket_config: {
+    version: '1.0',
+    protocol_version: '1',
+    features: {},
+    endpoints: { websocket: '/ws', negotiate: '/ws/negotiate', login: '/api/auth/login', register: '/api/auth/register' },
+    connection_limits: {
+      max_connections_per_user: 5, max_connections_per_node: 10000, max_message_rate: 60, max_call_rate: 600,
+      max_message_bytes: 10240, connect_attempts_per_minute_per_ip: 600, login_attempts_per_minute: 10,
+      heartbeat_interval: 15000, client_timeout: 30000,
+    },
+  },
+};
+
+const fetchStub = vi.fn(async (url: string | URL | Request) => {
+  if (String(url).endsWith('/ws/config')) return new Response(JSON.stringify(discovery), { status: 200 });
+  return new Response('', { status: 404 });
+}) as unknown as typeof fetch;
+
+function message(seq: number, chatId = 1): ChatMessage {
+  return {
+    id: 100 + seq, chatId, seq, senderId: 7, senderName: 'demo', content: `m${seq}`, attachment: null,
+    clientMessageId: `c${seq}`, timestamp: '2026-01-01T00:00:00+00:00',
+  };
+}
+
+async function connectedClient(options: { maxQueuedSends?: number } = {}) {
+  const client = new NetraClient({
+    baseUrl: 'http://netra.test/',
+    accessTokenFactory: () => 'token-1',
+    fetch: fetchStub,
+    retryPolicy: new JitteredBackoffPolicy({ baseMs: 1, capMs: 2 }),
+    ...options,
+  });
+  await client.start();
+  const hub = created.at(-1) as FakeHubConnection;
+  return { client, hub };
+}
+
+beforeEach(() => {
+  created.length = 0;
+});
+
+describe('NetraClient', () => {
+  it('discovers the hub, connects to base + /ws with the token factory and reports its states', async () => {
+    const client = new NetraClient({ baseUrl: 'http://netra.test/', accessTokenFactory: () => 't', fetch: fetchStub });
+    const states: string[] = [];
+    client.onStatus((s) => states.push(s.state));
+    expect(client.status.state).toBe('idle');
+    await client.start();
+    const hub = created[0]!;
+    expect(hub.url).toBe('http://netra.test/ws');
+    expect(await hub.options.accessTokenFactory?.()).toBe('t');
+    expect(hub.retryPolicy).toBeDefined();
+    expect(hub.keepAliveIntervalInMilliseconds).toBe(15000);
+    expect(hub.serverTimeoutInMilliseconds).toBe(30000);
+    expect(client.discovery?.websocket_config.version).toBe('1.0');
+    expect(states).toEqual(['connecting', 'connected']);
+    await client.stop();
+    expect(client.status.state).toBe('disconnected');
+  });
+
+  it('delivers typed events to handlers until they unsubscribe', async () => {
+    const { client, hub } = await connectedClient();
+    const seen: string[] = [];
+    const off = client.on('Typing', (t) => seen.push(`${t.userName}:${t.isTyping}`));
+    hub.emit('Typing', { chatId: 1, userId: 2, userName: 'alice', isTyping: true });
+    off();
+    hub.emit('Typing', { chatId: 1, userId: 2, userName: 'alice', isTyping: false });
+    expect(seen).toEqual(['alice:true']);
+  });
+
+  it('turns "CODE: text" hub errors into NetraError with the code', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = () => Promise.reject(new Error('RATE_LIMITED: 60 messages per minute; retry in 12 s'));
+    const error = await client.sendMessage({ chatId: 1, content: 'hi' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetraError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', message: '60 messages per minute; retry in 12 s' });
+    expect((error as InstanceType<typeof NetraError>).fromServer).toBe(true);
+    expect(NetraError.parse(new Error("An unexpected error occurred invoking 'Subscribe' on the server. HubException: FORBIDDEN: no")).code)
+      .toBe('FORBIDDEN');
+    expect(NetraError.parse(new Error('socket gone'), 'DISCONNECTED').code).toBe('DISCONNECTED');
+  });
+
+  it('drops live messages whose seq was already delivered', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'chat:1', lastSeq: 3, recovered: true, missed: [] } : undefined);
+    const seqs: number[] = [];
+    client.on('NewMessage', (m) => seqs.push(m.seq));
+    await client.subscribe('chat:1', 3);
+    hub.emit('NewMessage', message(4));
+    hub.emit('NewMessage', message(4));
+    hub.emit('NewMessage', message(3));
+    hub.emit('NewMessage', message(5));
+    expect(seqs).toEqual([4, 5]);
+    expect(client.lastSeq('chat:1')).toBe(5);
+  });
+
+  it('on reconnect re-subscribes with the last seq and delivers missed events before live ones, once each', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'chat:1', lastSeq: 2, recovered: true, missed: [] } : undefined);
+    const seqs: number[] = [];
+    client.on('NewMessage', (m) => seqs.push(m.seq));
+    await client.subscribe('chat:1', 2);
+    hub.emit('NewMessage', message(3));
+
+    hub.dropConnection();
+    expect(client.status.state).toBe('reconnecting');
+    let answer!: (r: unknown) => void;
+    hub.invokeImpl = (m) => (m === 'Subscribe' ? new Promise((r) => (answer = r)) : undefined);
+    hub.restoreConnection();
+    await flush();
+    expect(hub.calls('Subscribe').at(-1)).toEqual(['chat:1', 3]);
+    // A live message arrives while the Subscribe call is still in flight: it must wait.
+    hub.emit('NewMessage', message(6));
+    expect(seqs).toEqual([3]);
+    answer({ channel: 'chat:1', lastSeq: 6, recovered: true, missed: [message(3), message(4), message(5), message(6)] });
+    await flush();
+    expect(seqs).toEqual([3, 4, 5, 6]);
+    hub.emit('NewMessage', message(6));
+    hub.emit('NewMessage', message(7));
+    expect(seqs).toEqual([3, 4, 5, 6, 7]);
+    expect(client.status.state).toBe('connected');
+  });
+
+  it('tells listeners to reload a channel the server could not fully replay', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = () => ({ channel: 'chat:1', lastSeq: 5000, recovered: false, missed: [] });
+    const resets: string[] = [];
+    client.onChannelReset((c) => resets.push(c));
+    await client.subscribe('chat:1', 1);
+    expect(resets).toEqual(['chat:1']);
+    expect(client.lastSeq('chat:1')).toBe(5000);
+  });
+
+  it('unsubscribes from the server only when the last follower leaves', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'chat:1', lastSeq: 0, recovered: true, missed: [] } : undefined);
+    await client.subscribe('chat:1');
+    await client.subscribe('chat:1');
+    await client.unsubscribe('chat:1');
+    expect(hub.calls('Unsubscribe')).toEqual([]);
+    await client.unsubscribe('chat:1');
+    expect(hub.calls('Unsubscribe')).toEqual([['chat:1']]);
+    expect(hub.calls('Subscribe')).toHaveLength(1);
+  });
+
+  it('queues sends while offline, bounded, and sends them in order with their clientMessageId on reconnect', async () => {
+    const { client, hub } = await connectedClient({ maxQueuedSends: 2 });
+    hub.dropConnection();
+    const first = client.sendMessage({ chatId: 1, content: 'one', clientMessageId: 'id-1' });
+    const second = client.sendMessage({ chatId: 1, content: 'two' });
+    const third = client.sendMessage({ chatId: 1, content: 'three' }).catch((e: unknown) => e);
+    expect(await third).toMatchObject({ code: 'QUEUE_FULL' });
+    expect(client.queuedSends).toBe(2);
+
+    hub.invokeImpl = (m, req) => (m === 'SendMessage' ? { ...message(9), ...(req as object) } : undefined);
+    hub.restoreConnection();
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.clientMessageId).toBe('id-1');
+    expect(b.content).toBe('two');
+    const sent = hub.calls('SendMessage').map(([r]) => (r as { content: string }).content);
+    expect(sent).toEqual(['one', 'two']);
+    expect((hub.calls('SendMessage')[1]![0] as { clientMessageId: string }).clientMessageId).toMatch(/./);
+    expect(client.queuedSends).toBe(0);
+  });
+
+  it('re-sends a message whose call was cut by a dropped connection, with the same clientMessageId', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = () => {
+      hub.dropConnection();
+      return Promise.reject(new Error('Invocation canceled due to the underlying connection being closed.'));
+    };
+    const pending = client.sendMessage({ chatId: 1, content: 'x', clientMessageId: 'keep-me' });
+    await flush();
+    expect(client.queuedSends).toBe(1);
+    hub.invokeImpl = (m, req) => (m === 'SendMessage' ? { ...message(1), ...(req as object) } : undefined);
+    hub.restoreConnection();
+    expect((await pending).clientMessageId).toBe('keep-me');
+    expect(hub.calls('SendMessage').map(([r]) => (r as { clientMessageId: string }).clientMessageId))
+      .toEqual(['keep-me', 'keep-me']);
+  });
+
+  it('counts reconnect attempts through the retry policy it hands to withAutomaticReconnect', async () => {
+    const { client, hub } = await connectedClient();
+    hub.dropConnection();
+    const delay = hub.retryPolicy!.nextRetryDelayInMilliseconds({ previousRetryCount: 2, elapsedMilliseconds: 10, retryReason: new Error('x') });
+    expect(delay).not.toBeNull();
+    expect(client.status).toMatchObject({ state: 'reconnecting', attempt: 3 });
+    hub.close(new Error('CONNECTION_LIMIT: 5 connections'));
+    expect(client.status.state).toBe('disconnected');
+    expect(client.status.error?.code).toBe('CONNECTION_LIMIT');
+  });
+
+  it('stops reconnecting when the server refuses the token, and says why', async () => {
+    const { client, hub } = await connectedClient();
+    hub.dropConnection();
+    const delay = hub.retryPolicy!.nextRetryDelayInMilliseconds({
+      previousRetryCount: 0, elapsedMilliseconds: 10, retryReason: new Error("Unauthorized: Status code '401'"),
+    });
+    expect(delay).toBeNull();
+    hub.close(new Error("Unauthorized: Status code '401'"));
+    expect(client.status.state).toBe('disconnected');
+    expect(client.status.error?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('keeps the CONNECTION_LIMIT reason the server pushed before closing', async () => {
+    const { client, hub } = await connectedClient();
+    hub.emit('Error', { code: 'CONNECTION_LIMIT', error: 'At most 5 connections per user.', recoverable: false, help: null, timestamp: 'x' });
+    hub.close(new Error('Server returned an error on close: Connection closed with an error.'));
+    expect(client.status.error).toMatchObject({ code: 'CONNECTION_LIMIT', message: 'At most 5 connections per user.' });
+  });
+
+  it('maps a 401 at start to UNAUTHORIZED without retrying', async () => {
+    let attempts = 0;
+    const client = new NetraClient({ accessTokenFactory: () => 'bad', fetch: fetchStub });
+    // Build the connection first so its start can be made to fail.
+    const origBuild = FakeHubConnectionBuilder.prototype.build;
+    FakeHubConnectionBuilder.prototype.build = function build(this: FakeHubConnectionBuilder) {
+      const c = origBuild.call(this);
+      c.startImpl = () => {
+        attempts++;
+        return Promise.reject(new Error("Failed to complete negotiation with the server: Error: Unauthorized: Status code '401'"));
+      };
+      return c;
+    };
+    try {
+      await client.start();
+    } finally {
+      FakeHubConnectionBuilder.prototype.build = origBuild;
+    }
+    expect(attempts).toBe(1);
+    expect(client.status).toMatchObject({ state: 'disconnected' });
+    expect(client.status.error?.code).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('JitteredBackoffPolicy', () => {
+  const ctx = (n: number) => ({ previousRetryCount: n, elapsedMilliseconds: 0, retryReason: new Error('x') });
+
+  it('waits a random time below min(cap, base * 2^n)', () => {
+    const high = new JitteredBackoffPolicy({ baseMs: 100, capMs: 1000, random: () => 0.999 });
+    expect([0, 1, 2, 3, 4, 10].map((n) => high.nextRetryDelayInMilliseconds(ctx(n)))).toEqual([99, 199, 399, 799, 999, 999]);
+    const low = new JitteredBackoffPolicy({ baseMs: 100, capMs: 1000, random: () => 0 });
+    expect(low.nextRetryDelayInMilliseconds(ctx(5))).toBe(0);
+  });
+
+  it('gives up after maxRetries by returning null', () => {
+    const p = new JitteredBackoffPolicy({ maxRetries: 2 });
+    expect(p.nextRetryDelayInMilliseconds(ctx(1))).not.toBeNull();
+    expect(p.nextRetryDelayInMilliseconds(ctx(2))).toBeNull();
+  });
+});

@@ -1,0 +1,529 @@
+import {
+  HubConnectionBuilder,
+  HubConnectionState,
+  LogLevel,
+  type HubConnection,
+  type IRetryPolicy,
+  type RetryContext,
+} from '@microsoft/signalr';
+import { request, type RequestOptions } from './api';
+import { JitteredBackoffPolicy } from './backoff';
+import {
+  Channels,
+  HubMethods,
+  HubPath,
+  NetraEventNames,
+  type ChatMessage,
+  type DiscoveryDocument,
+  type Json,
+  type NetraEventName,
+  type NetraEvents,
+  type PingResult,
+  type SubscribeResult,
+} from './contracts';
+import { NetraError } from './NetraError';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'disconnected';
+
+export interface ConnectionStatus {
+  state: ConnectionState;
+  /** Retry number while connecting or reconnecting (1 = first retry), else 0. */
+  attempt: number;
+  /** Why the connection is down (or was last closed), if known. */
+  error: NetraError | null;
+}
+
+export interface NetraClientOptions {
+  /** Server origin, e.g. `http://127.0.0.1:5080`; empty for the page's own origin. */
+  baseUrl?: string;
+  /** Called before every connect and reconnect, so a refreshed token is picked up. */
+  accessTokenFactory: () => string | Promise<string>;
+  retryPolicy?: IRetryPolicy;
+  /** Sends kept while offline; more are refused with QUEUE_FULL. */
+  maxQueuedSends?: number;
+  fetch?: typeof fetch;
+  logLevel?: LogLevel;
+}
+
+export interface SendInput {
+  chatId: number;
+  content: string;
+  attachment?: string | null;
+  /** Chosen by the caller to make retries safe; a UUID is made when absent. */
+  clientMessageId?: string;
+}
+
+type Listener = (payload: never) => void;
+
+interface ChannelState {
+  refs: number;
+  lastSeq: number | null;
+  /** True while a Subscribe for it is in flight (or the connection is down): live events wait. */
+  syncing: boolean;
+  buffer: { event: NetraEventName; payload: unknown; seq: number }[];
+  waiters: { resolve: (r: SubscribeResult) => void; reject: (e: NetraError) => void }[];
+}
+
+interface QueuedSend {
+  request: { chatId: number; content: string; attachment: string | null; clientMessageId: string };
+  resolve: (message: ChatMessage) => void;
+  reject: (error: NetraError) => void;
+}
+
+const newId = (): string =>
+  typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
+/** The channel and seq a live event belongs to, for resume and de-duplication; null if untracked. */
+function sequenceOf(event: NetraEventName, payload: unknown): { channel: string; seq: number } | null {
+  if (typeof payload !== 'object' || payload === null) return null;
+  const p = payload as { chatId?: unknown; channel?: unknown; seq?: unknown };
+  if (typeof p.seq !== 'number') return null;
+  if (event === 'NewMessage' && typeof p.chatId === 'number') return { channel: Channels.chat(p.chatId), seq: p.seq };
+  if ((event === 'ChannelEvent' || event === 'IssueUpdated' || event === 'AlertTriggered') && typeof p.channel === 'string') {
+    return { channel: p.channel, seq: p.seq };
+  }
+  return null;
+}
+
+/** The event a replayed (`missed`) item of a channel is delivered as: the same one live delivery uses. */
+function replayEventOf(channel: string): NetraEventName {
+  if (Channels.chatIdOf(channel) !== null) return 'NewMessage';
+  if (channel === Channels.Issues || channel.startsWith('issue:')) return 'IssueUpdated';
+  if (channel === Channels.Alerts) return 'AlertTriggered';
+  return 'ChannelEvent';
+}
+
+/**
+ * The one connection of an app to Netra: typed hub calls and events, reconnect through
+ * SignalR's withAutomaticReconnect with a jittered backoff, resume of every subscribed channel
+ * from its last seq (missed events first, duplicates dropped), and a bounded queue of sends made
+ * while offline. Create it once, outside React's render, and hand it to NetraProvider.
+ */
+export class NetraClient {
+  readonly baseUrl: string;
+  discovery: DiscoveryDocument | null = null;
+
+  private readonly options: NetraClientOptions;
+  private readonly retryPolicy: IRetryPolicy;
+  private readonly maxQueuedSends: number;
+  private connection: HubConnection | null = null;
+  private startPromise: Promise<void> | null = null;
+  private stopped = false;
+  private wake: (() => void) | null = null;
+  private flushing = false;
+  private statusValue: ConnectionStatus = { state: 'idle', attempt: 0, error: null };
+  private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
+  private readonly listeners = new Map<NetraEventName, Set<Listener>>();
+  private readonly resetListeners = new Set<(channel: string) => void>();
+  private readonly channels = new Map<string, ChannelState>();
+  private readonly queue: QueuedSend[] = [];
+
+  constructor(options: NetraClientOptions) {
+    this.options = options;
+    this.baseUrl = (options.baseUrl ?? '').replace(/\/+$/, '');
+    this.retryPolicy = options.retryPolicy ?? new JitteredBackoffPolicy();
+    this.maxQueuedSends = options.maxQueuedSends ?? 100;
+  }
+
+  // ------------------------------------------------------------------------- state --
+
+  get status(): ConnectionStatus {
+    return this.statusValue;
+  }
+
+  /** Calls `listener` on every status change; returns the function that stops it. */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  /** Typed server event handler; returns the function that removes it. */
+  on<E extends NetraEventName>(event: E, handler: (payload: NetraEvents[E]) => void): () => void {
+    let set = this.listeners.get(event);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(event, set);
+    }
+    const listener = handler as Listener;
+    set.add(listener);
+    return () => set.delete(listener);
+  }
+
+  /** Called when a channel could not be resumed completely: reload it from history. */
+  onChannelReset(listener: (channel: string) => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
+  }
+
+  /** The highest seq delivered on `channel`, or null. */
+  lastSeq(channel: string): number | null {
+    return this.channels.get(channel)?.lastSeq ?? null;
+  }
+
+  get queuedSends(): number {
+    return this.queue.length;
+  }
+
+  // ------------------------------------------------------------------- lifecycle --
+
+  /** Reads `/ws/config`; null when it cannot (the defaults then apply). */
+  async discover(): Promise<DiscoveryDocument | null> {
+    try {
+      this.discovery = await request<DiscoveryDocument>(this.baseUrl, HubPath.Config, this.fetchOption());
+    } catch {
+      this.discovery = null;
+    }
+    return this.discovery;
+  }
+
+  /**
+   * Connects, retrying with the backoff policy until it succeeds, stop() is called, the policy
+   * gives up or the server refuses the token. Idempotent.
+   */
+  start(): Promise<void> {
+    this.stopped = false;
+    this.startPromise ??= this.startLoop().finally(() => {
+      this.startPromise = null;
+    });
+    return this.startPromise;
+  }
+
+  /** Closes the connection; queued sends and pending subscriptions fail with DISCONNECTED. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    const connection = this.connection;
+    if (connection && connection.state !== HubConnectionState.Disconnected) await connection.stop();
+    const error = new NetraError('DISCONNECTED', 'The connection was closed.');
+    for (const q of this.queue.splice(0)) q.reject(error);
+    for (const ch of this.channels.values()) for (const w of ch.waiters.splice(0)) w.reject(error);
+    this.setStatus({ state: 'disconnected', attempt: 0, error: null });
+  }
+
+  private async startLoop(): Promise<void> {
+    if (!this.connection) {
+      await this.discover();
+      this.connection = this.build();
+    }
+    const connection = this.connection;
+    const startedAt = Date.now();
+    for (let retry = 0; !this.stopped; retry++) {
+      this.setStatus({ state: 'connecting', attempt: retry, error: this.statusValue.error });
+      try {
+        await connection.start();
+        if (this.stopped) {
+          await connection.stop();
+          return;
+        }
+        this.setStatus({ state: 'connected', attempt: 0, error: null });
+        await this.afterConnected();
+        return;
+      } catch (raw) {
+        const error = NetraError.parse(raw, 'DISCONNECTED');
+        if (/\b401\b/.test(error.message)) {
+          this.setStatus({ state: 'disconnected', attempt: 0, error: NetraClient.unauthorized() });
+          return;
+        }
+        const delay = this.retryPolicy.nextRetryDelayInMilliseconds({
+          previousRetryCount: retry,
+          elapsedMilliseconds: Date.now() - startedAt,
+          retryReason: raw instanceof Error ? raw : new Error(String(raw)),
+        });
+        if (delay === null || this.stopped) {
+          this.setStatus({ state: 'disconnected', attempt: 0, error });
+          return;
+        }
+        this.statusValue = { ...this.statusValue, error };
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delay);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  private build(): HubConnection {
+    const limits = this.discovery?.websocket_config.connection_limits;
+    const hubPath = this.discovery?.websocket_config.endpoints.websocket ?? HubPath.Hub;
+    // Counts retries for the banner ("Reconnecting… attempt 3"), then asks the real policy.
+    const counting: IRetryPolicy = {
+      nextRetryDelayInMilliseconds: (context: RetryContext) => {
+        if (/\b401\b/.test(context.retryReason?.message ?? '')) {
+          // The token is no longer accepted: retrying cannot help; the app must sign in again.
+          this.statusValue = { ...this.statusValue, error: NetraClient.unauthorized() };
+          return null;
+        }
+        this.setStatus({ state: 'reconnecting', attempt: context.previousRetryCount + 1, error: this.statusValue.error });
+        return this.retryPolicy.nextRetryDelayInMilliseconds(context);
+      },
+    };
+    const connection = new HubConnectionBuilder()
+      .withUrl(this.baseUrl + hubPath, { accessTokenFactory: this.options.accessTokenFactory })
+      .withAutomaticReconnect(counting)
+      .configureLogging(this.options.logLevel ?? LogLevel.Warning)
+      .build();
+    if (limits) {
+      // The server pings idle connections every heartbeat_interval: expect one at least that often
+      // (twice, to ride out one lost ping), and ping it as often as it would ping us.
+      connection.keepAliveIntervalInMilliseconds = limits.heartbeat_interval;
+      connection.serverTimeoutInMilliseconds = Math.max(limits.client_timeout, 2 * limits.heartbeat_interval);
+    }
+    for (const name of NetraEventNames) {
+      connection.on(name, (payload: unknown) => this.dispatch(name, payload));
+    }
+    connection.onreconnecting((error) => {
+      for (const ch of this.channels.values()) ch.syncing = true;
+      this.setStatus({
+        state: 'reconnecting',
+        attempt: Math.max(this.statusValue.attempt, 1),
+        error: error ? NetraError.parse(error, 'DISCONNECTED') : this.statusValue.error,
+      });
+    });
+    connection.onreconnected(() => {
+      this.setStatus({ state: 'connected', attempt: 0, error: null });
+      void this.afterConnected();
+    });
+    connection.onclose((error) => {
+      for (const ch of this.channels.values()) ch.syncing = true;
+      if (this.stopped) return;
+      const last = this.statusValue.error;
+      this.setStatus({
+        state: 'disconnected',
+        attempt: 0,
+        // A coded reason we already know (UNAUTHORIZED, or CONNECTION_LIMIT from the Error event) wins.
+        error: last?.fromServer || !error ? last : NetraError.parse(error, 'DISCONNECTED'),
+      });
+    });
+    return connection;
+  }
+
+  /** After a connect or reconnect: resume every channel from its last seq, then send what waited. */
+  private async afterConnected(): Promise<void> {
+    await Promise.all([...this.channels.keys()].map((channel) => this.sync(channel).catch(() => undefined)));
+    await this.flushQueue();
+  }
+
+  // ------------------------------------------------------------------ hub methods --
+
+  /**
+   * Follows a channel. `sinceSeq` null means "from now"; a number replays everything after it
+   * (delivered through the same event handlers as live events, before them). Reference-counted:
+   * each subscribe needs one unsubscribe. Made while offline, it happens on connect.
+   */
+  async subscribe(channel: string, sinceSeq: number | null = null): Promise<SubscribeResult> {
+    const existing = this.channels.get(channel);
+    if (existing) {
+      existing.refs++;
+      if (sinceSeq !== null && (existing.lastSeq === null || sinceSeq < existing.lastSeq)) {
+        // A second follower that is further behind: replay to it too (handlers drop what they hold).
+        existing.lastSeq = sinceSeq;
+        if (this.isConnected) return this.sync(channel);
+      }
+      return { channel, lastSeq: existing.lastSeq ?? 0, recovered: true, missed: [] };
+    }
+    const state: ChannelState = { refs: 1, lastSeq: sinceSeq, syncing: true, buffer: [], waiters: [] };
+    this.channels.set(channel, state);
+    if (this.isConnected) return this.sync(channel);
+    return new Promise<SubscribeResult>((resolve, reject) => state.waiters.push({ resolve, reject }));
+  }
+
+  /** Stops following a channel once its last subscriber leaves. */
+  async unsubscribe(channel: string): Promise<void> {
+    const state = this.channels.get(channel);
+    if (!state) return;
+    if (--state.refs > 0) return;
+    this.channels.delete(channel);
+    if (this.isConnected) await this.call<void>(HubMethods.Unsubscribe, channel);
+  }
+
+  /**
+   * Sends a chat message and resolves with the stored one. Offline, it waits in a bounded queue
+   * (the clientMessageId kept, so a send that may have reached the server is never stored twice).
+   */
+  sendMessage(input: SendInput): Promise<ChatMessage> {
+    const req = {
+      chatId: input.chatId,
+      content: input.content,
+      attachment: input.attachment ?? null,
+      clientMessageId: input.clientMessageId ?? newId(),
+    };
+    return new Promise<ChatMessage>((resolve, reject) => {
+      const item: QueuedSend = { request: req, resolve, reject };
+      if (this.isConnected && this.queue.length === 0 && !this.flushing) {
+        void this.trySend(item);
+      } else {
+        this.enqueue(item);
+      }
+    });
+  }
+
+  setTyping(chatId: number, isTyping: boolean): Promise<void> {
+    if (!this.isConnected) return Promise.resolve(); // ephemeral: not worth queueing
+    return this.call<void>(HubMethods.SetTyping, chatId, isTyping);
+  }
+
+  ping(): Promise<PingResult> {
+    return this.call<PingResult>(HubMethods.Ping);
+  }
+
+  /** An authenticated call to the HTTP API (same token as the hub). */
+  async http<T>(path: string, options: Omit<RequestOptions, 'token' | 'fetch'> = {}): Promise<T> {
+    const token = await this.options.accessTokenFactory();
+    return request<T>(this.baseUrl, path, { ...options, ...this.fetchOption(), token });
+  }
+
+  // ---------------------------------------------------------------------- internals --
+
+  private get isConnected(): boolean {
+    return this.connection?.state === HubConnectionState.Connected && this.statusValue.state === 'connected';
+  }
+
+  private fetchOption(): { fetch?: typeof fetch } {
+    return this.options.fetch ? { fetch: this.options.fetch } : {};
+  }
+
+  private async call<T>(method: string, ...args: unknown[]): Promise<T> {
+    const connection = this.connection;
+    if (!connection || connection.state !== HubConnectionState.Connected) {
+      throw new NetraError('DISCONNECTED', 'Not connected to the server.');
+    }
+    try {
+      return await connection.invoke<T>(method, ...args);
+    } catch (error) {
+      throw NetraError.parse(error, 'DISCONNECTED');
+    }
+  }
+
+  private async sync(channel: string): Promise<SubscribeResult> {
+    const state = this.channels.get(channel);
+    if (!state) throw new NetraError('DISCONNECTED', `Not subscribed to ${channel}.`);
+    state.syncing = true;
+    const since = state.lastSeq;
+    let result: SubscribeResult;
+    try {
+      result = await this.call<SubscribeResult>(HubMethods.Subscribe, channel, since);
+    } catch (error) {
+      const e = NetraError.parse(error, 'DISCONNECTED');
+      if (e.fromServer) {
+        // Refused (e.g. FORBIDDEN): the channel is not followed any more.
+        this.channels.delete(channel);
+        for (const w of state.waiters.splice(0)) w.reject(e);
+      }
+      throw e;
+    }
+    if (this.channels.get(channel) !== state) return result; // unsubscribed meanwhile
+    // Missed events first, in seq order; then what arrived live during the call; drop what we have.
+    const event = replayEventOf(channel);
+    for (const item of result.missed) {
+      const seq = sequenceOf(event, item)?.seq;
+      if (seq === undefined) continue;
+      if (state.lastSeq !== null && seq <= state.lastSeq) continue;
+      state.lastSeq = seq;
+      this.emit(event, item);
+    }
+    const buffered = state.buffer.splice(0).sort((a, b) => a.seq - b.seq);
+    if (since === null && state.lastSeq === null) {
+      // "From now": anything that arrived live after joining is new, even if below the head.
+      for (const b of buffered) this.emit(b.event, b.payload);
+      state.lastSeq = Math.max(result.lastSeq, ...buffered.map((b) => b.seq));
+    } else {
+      for (const b of buffered) {
+        if (state.lastSeq !== null && b.seq <= state.lastSeq) continue;
+        state.lastSeq = b.seq;
+        this.emit(b.event, b.payload);
+      }
+      if (!result.recovered) state.lastSeq = Math.max(state.lastSeq ?? 0, result.lastSeq);
+    }
+    state.syncing = false;
+    for (const w of state.waiters.splice(0)) w.resolve(result);
+    if (!result.recovered) for (const l of [...this.resetListeners]) l(channel);
+    return result;
+  }
+
+  private dispatch(event: NetraEventName, payload: unknown): void {
+    if (event === 'Error') {
+      const e = payload as NetraEvents['Error'];
+      const parsed = NetraError.parse(`${e.code}: ${e.error}`);
+      this.statusValue = { ...this.statusValue, error: parsed };
+    }
+    const sequence = sequenceOf(event, payload);
+    const state = sequence ? this.channels.get(sequence.channel) : undefined;
+    if (sequence && state) {
+      if (state.syncing) {
+        state.buffer.push({ event, payload, seq: sequence.seq });
+        return;
+      }
+      if (state.lastSeq !== null && sequence.seq <= state.lastSeq) return; // already delivered
+      state.lastSeq = sequence.seq;
+    }
+    this.emit(event, payload);
+  }
+
+  private emit(event: NetraEventName, payload: unknown): void {
+    const set = this.listeners.get(event);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        (listener as (p: unknown) => void)(payload);
+      } catch (error) {
+        console.error(`Netra: a ${event} handler threw`, error);
+      }
+    }
+  }
+
+  private enqueue(item: QueuedSend): void {
+    if (this.queue.length >= this.maxQueuedSends) {
+      item.reject(new NetraError('QUEUE_FULL', `Offline: ${this.maxQueuedSends} messages are already waiting to be sent.`));
+      return;
+    }
+    this.queue.push(item);
+  }
+
+  /** One attempt; a failure that is not the server's answer puts it back in the queue. */
+  private async trySend(item: QueuedSend): Promise<boolean> {
+    try {
+      item.resolve(await this.call<ChatMessage>(HubMethods.SendMessage, item.request));
+      return true;
+    } catch (error) {
+      const e = NetraError.parse(error, 'DISCONNECTED');
+      if (e.fromServer || this.stopped) {
+        item.reject(e);
+        return true;
+      }
+      this.queue.unshift(item);
+      return false;
+    }
+  }
+
+  private async flushQueue(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0 && this.isConnected) {
+        const item = this.queue.shift()!;
+        if (!(await this.trySend(item))) break;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private static unauthorized(): NetraError {
+    return new NetraError('UNAUTHORIZED', 'Your session has expired. Please sign in again.');
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    const s = this.statusValue;
+    if (s.state === status.state && s.attempt === status.attempt && s.error === status.error) return;
+    this.statusValue = status;
+    for (const l of [...this.statusListeners]) l(status);
+  }
+}
+
+export type { Json };

@@ -1,0 +1,324 @@
+// The wire contract (v1), mirroring Netra.Contracts (C#) name for name. JSON is camelCase, so a
+// C# record `ChatMessage(long Id, long ChatId, ...)` is `{ id, chatId, ... }` here.
+// contracts.test.ts reads the C# sources and fails when this file and they disagree.
+
+/** ISO 8601 text with an offset, as System.Text.Json writes DateTimeOffset. */
+export type Timestamp = string;
+
+/** JSON of any shape (C# JsonElement). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+// ---------------------------------------------------------------- records (Netra.Contracts) --
+
+export interface UserInfo {
+  id: number;
+  userName: string;
+  displayName: string;
+}
+
+export interface LoginRequest {
+  userName: string | null;
+  password: string | null;
+}
+
+export interface LoginResponse {
+  accessToken: string;
+  expiresAt: Timestamp;
+  user: UserInfo;
+}
+
+export interface RegisterRequest {
+  userName: string | null;
+  password: string | null;
+  displayName: string | null;
+}
+
+export interface ChatMessage {
+  id: number;
+  chatId: number;
+  seq: number;
+  senderId: number;
+  senderName: string;
+  content: string;
+  attachment: string | null;
+  clientMessageId: string;
+  timestamp: Timestamp;
+}
+
+export interface SendMessageRequest {
+  chatId: number;
+  content: string | null;
+  attachment: string | null;
+  clientMessageId: string | null;
+}
+
+export interface CreateChatRequest {
+  title: string | null;
+  memberIds: number[] | null;
+}
+
+export interface ChatSummary {
+  id: number;
+  title: string;
+  memberIds: number[];
+  lastSeq: number;
+  createdAt: Timestamp;
+}
+
+export interface SubscribeResult {
+  channel: string;
+  lastSeq: number;
+  recovered: boolean;
+  missed: Json[];
+}
+
+export interface PingResult {
+  serverTime: Timestamp;
+}
+
+export interface ConnectionEstablishedEvent {
+  connectionId: string;
+  userId: number;
+  userName: string;
+  protocolVersion: string;
+  keepAliveIntervalMs: number;
+  clientTimeoutMs: number;
+  serverTime: Timestamp;
+}
+
+export interface ErrorEvent {
+  code: string;
+  error: string;
+  recoverable: boolean;
+  help: string | null;
+  timestamp: Timestamp;
+}
+
+export interface TypingEvent {
+  chatId: number;
+  userId: number;
+  userName: string;
+  isTyping: boolean;
+}
+
+export interface PresenceChangedEvent {
+  userId: number;
+  displayName: string;
+  isOnline: boolean;
+  lastSeen: Timestamp | null;
+}
+
+export interface Post {
+  id: number;
+  seq: number;
+  authorId: number;
+  authorName: string;
+  content: string;
+  timestamp: Timestamp;
+}
+
+export interface Comment {
+  id: number;
+  seq: number;
+  postId: number;
+  authorId: number;
+  authorName: string;
+  content: string;
+  timestamp: Timestamp;
+}
+
+export interface NotificationEvent {
+  id: number;
+  type: string;
+  data: Json;
+  isRead: boolean;
+  timestamp: Timestamp;
+}
+
+export interface ConnectionRequestEvent {
+  requestId: number;
+  fromUserId: number;
+  fromUserName: string;
+  timestamp: Timestamp;
+}
+
+export interface ConnectionAcceptedEvent {
+  requestId: number;
+  userId: number;
+  userName: string;
+  timestamp: Timestamp;
+}
+
+export interface ChannelEventMessage {
+  channel: string;
+  seq: number;
+  type: string;
+  payload: Json;
+  timestamp: Timestamp;
+}
+
+/** Every record above by its C# name; the contract test walks this. */
+export interface Records {
+  UserInfo: UserInfo;
+  LoginRequest: LoginRequest;
+  LoginResponse: LoginResponse;
+  RegisterRequest: RegisterRequest;
+  ChatMessage: ChatMessage;
+  SendMessageRequest: SendMessageRequest;
+  CreateChatRequest: CreateChatRequest;
+  ChatSummary: ChatSummary;
+  SubscribeResult: SubscribeResult;
+  PingResult: PingResult;
+  ConnectionEstablishedEvent: ConnectionEstablishedEvent;
+  ErrorEvent: ErrorEvent;
+  TypingEvent: TypingEvent;
+  PresenceChangedEvent: PresenceChangedEvent;
+  Post: Post;
+  Comment: Comment;
+  NotificationEvent: NotificationEvent;
+  ConnectionRequestEvent: ConnectionRequestEvent;
+  ConnectionAcceptedEvent: ConnectionAcceptedEvent;
+  ChannelEventMessage: ChannelEventMessage;
+}
+
+/**
+ * Property names of each record, in the C# declaration order. `Exactly` makes the compiler
+ * reject a list that misses or adds a property of the interface; the contract test compares
+ * the lists (names and order) with the C# records.
+ */
+type Exactly<T, L extends readonly (keyof T)[]> = Exclude<keyof T, L[number]> extends never ? L : never;
+const fields = <T>() => <const L extends readonly (keyof T)[]>(list: Exactly<T, L>): L => list;
+
+export const RecordFields = {
+  UserInfo: fields<UserInfo>()(['id', 'userName', 'displayName']),
+  LoginRequest: fields<LoginRequest>()(['userName', 'password']),
+  LoginResponse: fields<LoginResponse>()(['accessToken', 'expiresAt', 'user']),
+  RegisterRequest: fields<RegisterRequest>()(['userName', 'password', 'displayName']),
+  ChatMessage: fields<ChatMessage>()([
+    'id', 'chatId', 'seq', 'senderId', 'senderName', 'content', 'attachment', 'clientMessageId', 'timestamp',
+  ]),
+  SendMessageRequest: fields<SendMessageRequest>()(['chatId', 'content', 'attachment', 'clientMessageId']),
+  CreateChatRequest: fields<CreateChatRequest>()(['title', 'memberIds']),
+  ChatSummary: fields<ChatSummary>()(['id', 'title', 'memberIds', 'lastSeq', 'createdAt']),
+  SubscribeResult: fields<SubscribeResult>()(['channel', 'lastSeq', 'recovered', 'missed']),
+  PingResult: fields<PingResult>()(['serverTime']),
+  ConnectionEstablishedEvent: fields<ConnectionEstablishedEvent>()([
+    'connectionId', 'userId', 'userName', 'protocolVersion', 'keepAliveIntervalMs', 'clientTimeoutMs', 'serverTime',
+  ]),
+  ErrorEvent: fields<ErrorEvent>()(['code', 'error', 'recoverable', 'help', 'timestamp']),
+  TypingEvent: fields<TypingEvent>()(['chatId', 'userId', 'userName', 'isTyping']),
+  PresenceChangedEvent: fields<PresenceChangedEvent>()(['userId', 'displayName', 'isOnline', 'lastSeen']),
+  Post: fields<Post>()(['id', 'seq', 'authorId', 'authorName', 'content', 'timestamp']),
+  Comment: fields<Comment>()(['id', 'seq', 'postId', 'authorId', 'authorName', 'content', 'timestamp']),
+  NotificationEvent: fields<NotificationEvent>()(['id', 'type', 'data', 'isRead', 'timestamp']),
+  ConnectionRequestEvent: fields<ConnectionRequestEvent>()(['requestId', 'fromUserId', 'fromUserName', 'timestamp']),
+  ConnectionAcceptedEvent: fields<ConnectionAcceptedEvent>()(['requestId', 'userId', 'userName', 'timestamp']),
+  ChannelEventMessage: fields<ChannelEventMessage>()(['channel', 'seq', 'type', 'payload', 'timestamp']),
+} satisfies { [K in keyof Records]: readonly (keyof Records[K])[] };
+
+// ------------------------------------------------------------ hub methods (HubMethods.cs) --
+
+export const HubMethods = {
+  Subscribe: 'Subscribe',
+  Unsubscribe: 'Unsubscribe',
+  SendMessage: 'SendMessage',
+  SetTyping: 'SetTyping',
+  Ping: 'Ping',
+} as const;
+export type HubMethod = (typeof HubMethods)[keyof typeof HubMethods];
+
+export const HubPath = {
+  Hub: '/ws',
+  Config: '/ws/config',
+} as const;
+
+// ------------------------------------------------------ server → client (INetraClient.cs) --
+
+/** Each INetraClient method (the wire event name) and the payload it carries. */
+export interface NetraEvents {
+  ConnectionEstablished: ConnectionEstablishedEvent;
+  NewMessage: ChatMessage;
+  Typing: TypingEvent;
+  PresenceChanged: PresenceChangedEvent;
+  NewPost: Post;
+  NewComment: Comment;
+  Notification: NotificationEvent;
+  ConnectionRequest: ConnectionRequestEvent;
+  ConnectionAccepted: ConnectionAcceptedEvent;
+  IssueUpdated: ChannelEventMessage;
+  AlertTriggered: ChannelEventMessage;
+  ChannelEvent: ChannelEventMessage;
+  Error: ErrorEvent;
+}
+export type NetraEventName = keyof NetraEvents;
+
+/** In INetraClient's declaration order. */
+export const NetraEventNames = [
+  'ConnectionEstablished',
+  'NewMessage',
+  'Typing',
+  'PresenceChanged',
+  'NewPost',
+  'NewComment',
+  'Notification',
+  'ConnectionRequest',
+  'ConnectionAccepted',
+  'IssueUpdated',
+  'AlertTriggered',
+  'ChannelEvent',
+  'Error',
+] as const satisfies readonly NetraEventName[];
+
+// ----------------------------------------------------------------- errors (ErrorCodes.cs) --
+
+export const ErrorCodes = {
+  Unauthorized: 'UNAUTHORIZED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  ValidationFailed: 'VALIDATION_FAILED',
+  Conflict: 'CONFLICT',
+  RateLimited: 'RATE_LIMITED',
+  MessageTooLarge: 'MESSAGE_TOO_LARGE',
+  ConnectionLimit: 'CONNECTION_LIMIT',
+  Internal: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+// ------------------------------------------------------------------ channels (Channels.cs) --
+
+export const Channels = {
+  MaxNameLength: 200,
+  Feed: 'feed',
+  Presence: 'presence',
+  Issues: 'issues',
+  Alerts: 'alerts',
+  chat: (chatId: number): string => `chat:${chatId}`,
+  issue: (issueId: string): string => `issue:${issueId}`,
+  /** The chat id of a canonical `chat:{id}` name, else null. */
+  chatIdOf: (channel: string): number | null => {
+    const m = /^chat:([1-9][0-9]*)$/.exec(channel);
+    return m ? Number(m[1]) : null;
+  },
+} as const;
+
+// ------------------------------------------------------- discovery (GET /ws/config, snake) --
+
+export interface DiscoveryDocument {
+  websocket_config: {
+    version: string;
+    protocol_version: string;
+    features: Record<string, boolean>;
+    endpoints: { websocket: string; negotiate: string; login: string; register: string };
+    connection_limits: {
+      max_connections_per_user: number;
+      max_connections_per_node: number;
+      max_message_rate: number;
+      max_call_rate: number;
+      max_message_bytes: number;
+      connect_attempts_per_minute_per_ip: number;
+      login_attempts_per_minute: number;
+      heartbeat_interval: number;
+      client_timeout: number;
+    };
+  };
+}

@@ -1,0 +1,274 @@
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useStore } from 'zustand';
+import { emptyRoom, type PendingMessage, type TypingUser } from './chatStore';
+import { Channels, type ChatMessage, type NetraEventName, type NetraEvents } from './contracts';
+import type { ConnectionStatus, NetraClient } from './NetraClient';
+import { NetraError } from './NetraError';
+import { useNetraContext } from './NetraProvider';
+
+/** Newest-first pages: `beforeSeq` above any real seq returns the latest messages. */
+const LATEST = Number.MAX_SAFE_INTEGER;
+export const PAGE_SIZE = 50;
+/** Someone who said "typing" and then went quiet is shown for at most this long. */
+export const TYPING_SHOWN_MS = 6000;
+/** While typing, tell the server again at most this often; stop after this much idle time. */
+export const TYPING_REFRESH_MS = 3000;
+export const TYPING_IDLE_MS = 3000;
+
+export function useNetra(): NetraClient {
+  return useNetraContext().client;
+}
+
+export function useConnectionState(): ConnectionStatus {
+  const client = useNetra();
+  return useSyncExternalStore(
+    useCallback((onChange: () => void) => client.onStatus(onChange), [client]),
+    () => client.status,
+  );
+}
+
+/** Calls the latest `handler` for each `event`; subscribes in an effect, removes it in cleanup. */
+export function useNetraEvent<E extends NetraEventName>(event: E, handler: (payload: NetraEvents[E]) => void): void {
+  const client = useNetra();
+  const latest = useRef(handler);
+  useEffect(() => {
+    latest.current = handler;
+  });
+  useEffect(() => client.on(event, (payload) => latest.current(payload)), [client, event]);
+}
+
+export interface ChannelState {
+  subscribed: boolean;
+  error: NetraError | null;
+}
+
+/**
+ * Follows `channel` while mounted (null: nothing). Events arrive through useNetraEvent; this
+ * hook only holds the subscription and reports whether it worked.
+ */
+export function useChannel(channel: string | null, sinceSeq: number | null = null): ChannelState {
+  const client = useNetra();
+  const [state, setState] = useState<ChannelState>({ subscribed: false, error: null });
+  useEffect(() => {
+    if (!channel) return;
+    let active = true;
+    setState({ subscribed: false, error: null });
+    client.subscribe(channel, sinceSeq).then(
+      () => active && setState({ subscribed: true, error: null }),
+      (e: unknown) => active && setState({ subscribed: false, error: NetraError.parse(e) }),
+    );
+    return () => {
+      active = false;
+      client.unsubscribe(channel).catch(() => undefined);
+    };
+    // sinceSeq only matters for the first subscribe; later ones resume from the client's own seq.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, channel]);
+  return state;
+}
+
+/** A row of a chat view: a stored message or one of ours still on its way. */
+export interface ChatEntry {
+  key: string;
+  clientMessageId: string;
+  seq: number | null;
+  senderId: number | null;
+  senderName: string;
+  content: string;
+  timestamp: string;
+  status: 'sent' | 'pending' | 'failed';
+  error: NetraError | null;
+}
+
+const entryOf = (m: ChatMessage): ChatEntry => ({
+  key: `s${m.seq}`,
+  clientMessageId: m.clientMessageId,
+  seq: m.seq,
+  senderId: m.senderId,
+  senderName: m.senderName,
+  content: m.content,
+  timestamp: m.timestamp,
+  status: 'sent',
+  error: null,
+});
+
+const pendingEntryOf = (p: PendingMessage, senderName: string): ChatEntry => ({
+  key: `p${p.clientMessageId}`,
+  clientMessageId: p.clientMessageId,
+  seq: null,
+  senderId: null,
+  senderName,
+  content: p.content,
+  timestamp: p.createdAt,
+  status: p.status,
+  error: p.error,
+});
+
+export interface UseChatResult {
+  /** Stored messages in seq order, then our unconfirmed ones. */
+  messages: ChatEntry[];
+  /** Others typing in this chat now. */
+  typing: TypingUser[];
+  loading: boolean;
+  hasOlder: boolean;
+  error: NetraError | null;
+  send(content: string): void;
+  retry(clientMessageId: string): void;
+  /** Call on every keystroke: sends "typing" (debounced) and "stopped" after a pause. */
+  notifyTyping(): void;
+  loadOlder(): Promise<void>;
+}
+
+const newClientMessageId = (): string =>
+  typeof crypto !== 'undefined' && 'randomUUID' in crypto
+    ? crypto.randomUUID()
+    : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+
+/**
+ * One chat: history (newest page, older on demand), live messages resumed across reconnects,
+ * optimistic sends (pending → replaced by the stored message, or failed with a retry), and the
+ * typing indicator both ways.
+ */
+export function useChat(chatId: number | null, options: { selfName?: string } = {}): UseChatResult {
+  const { client, chatStore } = useNetraContext();
+  const room = useStore(chatStore, (s) => (chatId === null ? emptyRoom : (s.rooms[chatId] ?? emptyRoom)));
+  const actions = chatStore.getState();
+
+  useEffect(() => {
+    if (chatId === null) return;
+    const store = chatStore.getState();
+    const channel = Channels.chat(chatId);
+    const typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
+    let active = true;
+    let subscribed = false;
+
+    const offMessage = client.on('NewMessage', (m) => {
+      if (m.chatId === chatId) store.addMessages(chatId, [m]);
+    });
+    const offTyping = client.on('Typing', (t) => {
+      if (t.chatId !== chatId) return;
+      const user = { userId: t.userId, userName: t.userName };
+      store.setTyping(chatId, user, t.isTyping);
+      clearTimeout(typingTimers.get(t.userId));
+      if (t.isTyping) {
+        typingTimers.set(t.userId, setTimeout(() => store.setTyping(chatId, user, false), TYPING_SHOWN_MS));
+      }
+    });
+
+    const loadLatest = async () => {
+      store.setLoading(chatId, true);
+      try {
+        const page = await client.http<ChatMessage[]>(`/api/chats/${chatId}/messages?beforeSeq=${LATEST}&limit=${PAGE_SIZE}`);
+        if (!active) return;
+        store.setHistory(chatId, page, page.length === PAGE_SIZE);
+        if (!subscribed) {
+          subscribed = true;
+          // From the last message we hold: anything newer is replayed, then live.
+          await client.subscribe(channel, page.at(-1)?.seq ?? 0);
+        }
+      } catch (e) {
+        if (active) store.setError(chatId, NetraError.parse(e));
+      }
+    };
+    const offReset = client.onChannelReset((c) => {
+      if (c === channel) void loadLatest();
+    });
+    void loadLatest();
+
+    return () => {
+      active = false;
+      offMessage();
+      offTyping();
+      offReset();
+      for (const t of typingTimers.values()) clearTimeout(t);
+      if (subscribed) client.unsubscribe(channel).catch(() => undefined);
+    };
+  }, [client, chatStore, chatId]);
+
+  // Our own typing: "true" at most every TYPING_REFRESH_MS while keys come, "false" after a pause.
+  const typingSentAt = useRef(0);
+  const idleTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const stopTyping = useCallback(() => {
+    if (idleTimer.current) clearTimeout(idleTimer.current);
+    idleTimer.current = null;
+    if (typingSentAt.current !== 0 && chatId !== null) {
+      typingSentAt.current = 0;
+      client.setTyping(chatId, false).catch(() => undefined);
+    }
+  }, [client, chatId]);
+  const notifyTyping = useCallback(() => {
+    if (chatId === null) return;
+    const now = Date.now();
+    if (now - typingSentAt.current >= TYPING_REFRESH_MS) {
+      typingSentAt.current = now;
+      client.setTyping(chatId, true).catch(() => undefined);
+    }
+    if (idleTimer.current) clearTimeout(idleTimer.current);
+    idleTimer.current = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }, [client, chatId, stopTyping]);
+  useEffect(() => stopTyping, [stopTyping]);
+
+  const deliver = useCallback(
+    (id: number, clientMessageId: string, content: string) => {
+      client.sendMessage({ chatId: id, content, clientMessageId }).then(
+        (stored) => chatStore.getState().addMessages(id, [stored]),
+        (e: unknown) => chatStore.getState().setPendingStatus(id, clientMessageId, 'failed', NetraError.parse(e)),
+      );
+    },
+    [client, chatStore],
+  );
+
+  const send = useCallback(
+    (content: string) => {
+      if (chatId === null || content.trim() === '') return;
+      stopTyping();
+      const clientMessageId = newClientMessageId();
+      actions.addPending({ clientMessageId, chatId, content, status: 'pending', error: null, createdAt: new Date().toISOString() });
+      deliver(chatId, clientMessageId, content);
+    },
+    [actions, chatId, deliver, stopTyping],
+  );
+
+  const retry = useCallback(
+    (clientMessageId: string) => {
+      if (chatId === null) return;
+      const p = chatStore.getState().rooms[chatId]?.pending.find((x) => x.clientMessageId === clientMessageId);
+      if (!p || p.status !== 'failed') return;
+      actions.setPendingStatus(chatId, clientMessageId, 'pending', null);
+      deliver(chatId, clientMessageId, p.content); // same id: stored at most once
+    },
+    [actions, chatId, chatStore, deliver],
+  );
+
+  const loadOlder = useCallback(async () => {
+    if (chatId === null) return;
+    const first = chatStore.getState().rooms[chatId]?.messages[0];
+    if (!first) return;
+    actions.setLoading(chatId, true);
+    try {
+      const page = await client.http<ChatMessage[]>(`/api/chats/${chatId}/messages?beforeSeq=${first.seq}&limit=${PAGE_SIZE}`);
+      actions.addOlder(chatId, page, page.length === PAGE_SIZE);
+    } catch (e) {
+      actions.setError(chatId, NetraError.parse(e));
+    }
+  }, [actions, chatId, chatStore, client]);
+
+  const selfName = options.selfName ?? 'You';
+  const messages = useMemo(() => {
+    const stored = room.messages.map(entryOf);
+    const ids = new Set(room.messages.map((m) => m.clientMessageId));
+    return [...stored, ...room.pending.filter((p) => !ids.has(p.clientMessageId)).map((p) => pendingEntryOf(p, selfName))];
+  }, [room.messages, room.pending, selfName]);
+
+  return {
+    messages,
+    typing: room.typing,
+    loading: room.loading,
+    hasOlder: room.hasOlder,
+    error: room.error,
+    send,
+    retry,
+    notifyTyping,
+    loadOlder,
+  };
+}

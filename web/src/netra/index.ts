@@ -1,0 +1,10 @@
+export * from './contracts';
+export { NetraClient, type ConnectionState, type ConnectionStatus, type NetraClientOptions, type SendInput } from './NetraClient';
+export { NetraError, type NetraErrorCode } from './NetraError';
+export { JitteredBackoffPolicy, type BackoffOptions } from './backoff';
+export { request } from './api';
+export { NetraProvider, type NetraProviderProps } from './NetraProvider';
+export {
+  useNetra, useConnectionState, useNetraEvent, useChannel, useChat, type ChatEntry, type UseChatResult,
+} from './hooks';
+export type { PendingMessage, TypingUser } from './chatStore';
