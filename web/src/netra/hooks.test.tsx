@@ -230,6 +230,19 @@ describe('useChat', () => {
     expect(result.current.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it('loads older messages before the first one it holds', async () => {
+    history = Array.from({ length: 50 }, (_, i) => message(i + 51));
+    const { result } = renderHook(() => useChat(1), { wrapper });
+    await connected();
+    await waitFor(() => expect(result.current.messages).toHaveLength(50));
+    expect(result.current.hasOlder).toBe(true);
+    history = [message(49), message(50)];
+    await act(() => result.current.loadOlder());
+    expect(httpCalls.at(-1)).toContain('beforeSeq=51&limit=50');
+    expect(result.current.messages.map((m) => m.seq).slice(0, 3)).toEqual([49, 50, 51]);
+    expect(result.current.hasOlder).toBe(false);
+  });
+
   it('returns an HTTP refusal as an error value', async () => {
     const { result } = renderHook(() => useChat(9), { wrapper });
     await connected();

@@ -8,3 +8,6 @@ export {
   useNetra, useConnectionState, useNetraEvent, useChannel, useChat, type ChatEntry, type UseChatResult,
 } from './hooks';
 export type { PendingMessage, TypingUser } from './chatStore';
+export {
+  useEventLog, usePresence, useFeed, useNotifications, useConnectionRequests, useIssueUpdates, useAlerts, type EventLog,
+} from './featureHooks';

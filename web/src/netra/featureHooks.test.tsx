@@ -1,0 +1,101 @@
+// @vitest-environment jsdom
+import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
+
+vi.mock('@microsoft/signalr', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@microsoft/signalr')>();
+  const fake = await import('./testing/fakeSignalR');
+  return { ...actual, HubConnectionBuilder: fake.FakeHubConnectionBuilder };
+});
+
+const { NetraClient } = await import('./NetraClient');
+const { NetraProvider } = await import('./NetraProvider');
+const hooks = await import('./featureHooks');
+
+const fetchStub = (async () => new Response('', { status: 404 })) as unknown as typeof fetch;
+let client: InstanceType<typeof NetraClient>;
+let wrapper: (props: { children: ReactNode }) => ReactNode;
+const t = '2026-01-01T00:00:00+00:00';
+
+beforeEach(() => {
+  created.length = 0;
+  defaults.invoke = (method, ...args) => (method === 'Subscribe' ? { channel: args[0], lastSeq: 0, recovered: true, missed: [] } : undefined);
+  client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchStub });
+  wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
+});
+afterEach(() => cleanup());
+
+async function hub(): Promise<FakeHubConnection> {
+  await waitFor(() => expect(client.status.state).toBe('connected'));
+  return created.at(-1)!;
+}
+
+describe('feature hooks', () => {
+  it('usePresence follows the presence channel and tracks who is online', async () => {
+    const { result } = renderHook(() => hooks.usePresence(), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(h.calls('Subscribe')).toEqual([['presence', null]]));
+    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: true, lastSeen: null }));
+    expect(result.current.isOnline(2)).toBe(true);
+    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: false, lastSeen: t }));
+    expect(result.current.isOnline(2)).toBe(false);
+  });
+
+  it('useFeed collects new posts and their comments once each', async () => {
+    const { result } = renderHook(() => hooks.useFeed(), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(h.calls('Subscribe')).toEqual([['feed', null]]));
+    const post = { id: 1, seq: 1, authorId: 2, authorName: 'alice', content: 'hi', timestamp: t };
+    const comment = { id: 5, seq: 2, postId: 1, authorId: 1, authorName: 'demo', content: 'yo', timestamp: t };
+    act(() => {
+      h.emit('NewPost', post);
+      h.emit('NewPost', post);
+      h.emit('NewComment', comment);
+      h.emit('NewComment', comment);
+    });
+    expect(result.current.posts).toEqual([post]);
+    expect(result.current.commentsByPost[1]).toEqual([comment]);
+  });
+
+  it('useNotifications counts unread personal notifications without subscribing', async () => {
+    const { result } = renderHook(() => hooks.useNotifications(), { wrapper });
+    const h = await hub();
+    act(() => {
+      h.emit('Notification', { id: 1, type: 'mention', data: { chatId: 1 }, isRead: false, timestamp: t });
+      h.emit('Notification', { id: 2, type: 'mention', data: null, isRead: true, timestamp: t });
+    });
+    expect(result.current.unread).toBe(1);
+    act(() => result.current.markAllRead());
+    expect(result.current.unread).toBe(0);
+    expect(h.calls('Subscribe')).toEqual([]);
+  });
+
+  it('useConnectionRequests lists requests and acceptances', async () => {
+    const { result } = renderHook(() => hooks.useConnectionRequests(), { wrapper });
+    const h = await hub();
+    act(() => {
+      h.emit('ConnectionRequest', { requestId: 3, fromUserId: 2, fromUserName: 'alice', timestamp: t });
+      h.emit('ConnectionAccepted', { requestId: 4, userId: 2, userName: 'alice', timestamp: t });
+    });
+    expect(result.current.requests.map((r) => r.requestId)).toEqual([3]);
+    expect(result.current.accepted.map((r) => r.requestId)).toEqual([4]);
+  });
+
+  it('useIssueUpdates follows one issue and ignores others; useAlerts follows alerts', async () => {
+    const issue = renderHook(() => hooks.useIssueUpdates('NET-7'), { wrapper });
+    const alerts = renderHook(() => hooks.useAlerts(), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(h.calls('Subscribe').map((c) => c[0]).sort()).toEqual(['alerts', 'issue:NET-7']));
+    act(() => {
+      h.emit('IssueUpdated', { channel: 'issue:NET-7', seq: 1, type: 'status', payload: { status: 'done' }, timestamp: t });
+      h.emit('IssueUpdated', { channel: 'issue:NET-8', seq: 1, type: 'status', payload: null, timestamp: t });
+      h.emit('AlertTriggered', { channel: 'alerts', seq: 1, type: 'cpu', payload: { level: 'high' }, timestamp: t });
+      h.emit('AlertTriggered', { channel: 'alerts', seq: 1, type: 'cpu', payload: { level: 'high' }, timestamp: t });
+    });
+    expect(issue.result.current.items.map((e) => e.channel)).toEqual(['issue:NET-7']);
+    // Same seq twice on a followed channel: delivered once.
+    expect(alerts.result.current.items).toHaveLength(1);
+  });
+});
