@@ -116,6 +116,40 @@ test('demo and alice chat live and see each other typing', async () => {
   }
 });
 
+test('a new chat reaches its member, and messages in a chat not open show as unread', async () => {
+  const demo = await signedIn('demo', 'demo-password');
+  const alice = await signedIn('alice', 'alice-password');
+  try {
+    const run = Math.random().toString(36).slice(2, 8);
+    const aliceId = /id (\d+)\)/.exec(await alice.page.locator('.who').innerText())?.[1];
+    assert.ok(aliceId, 'alice sees her own id');
+
+    const title = `Plans ${run}`;
+    await demo.page.getByLabel('Chat title').fill(title);
+    await demo.page.getByLabel(/Member ids/).fill(aliceId);
+    await demo.page.getByRole('button', { name: 'Create chat' }).click();
+    await demo.page.getByRole('heading', { name: title }).waitFor();
+
+    // alice stays in "Welcome to Netra"; the new chat appears on refresh, then counts unread.
+    await alice.page.getByRole('button', { name: 'Refresh' }).click();
+    await alice.page.getByRole('link', { name: new RegExp(title) }).waitFor();
+    for (const text of [`first ${run}`, `second ${run}`]) {
+      await demo.page.getByLabel('Message', { exact: true }).fill(text);
+      await demo.page.getByRole('button', { name: 'Send' }).click();
+      await demo.page.getByRole('log').getByText(text).waitFor();
+    }
+    await alice.page.getByLabel('2 unread').waitFor();
+    await alice.page.screenshot({ path: join(shots, 'unread.png') });
+
+    await alice.page.getByRole('link', { name: new RegExp(title) }).click();
+    await alice.page.getByRole('log').getByText(`second ${run}`).waitFor();
+    await alice.page.getByLabel('2 unread').waitFor({ state: 'detached' });
+  } finally {
+    await demo.context.close();
+    await alice.context.close();
+  }
+});
+
 test('the server restarts mid-conversation: both pages show the banner, recover, and show every message once',
   { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test must own the server to restart it)' },
   async () => {

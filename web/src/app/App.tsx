@@ -19,7 +19,7 @@ export function App() {
         <header className="topbar">
           <span className="brand">Netra</span>
           <span className="who">
-            Signed in as <strong>{session.user.displayName}</strong> ({session.user.userName})
+            Signed in as <strong>{session.user.displayName}</strong> ({session.user.userName}, id {session.user.id})
           </span>
           <button type="button" className="link" onClick={() => signOut()}>
             Sign out

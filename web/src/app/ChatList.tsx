@@ -37,9 +37,14 @@ export function ChatList({ selectedId, userId }: { selectedId: number | null; us
     }
   }, [client]);
 
-  // On start and after every reconnect (a chat may have been made for us meanwhile).
+  // On start, after every reconnect, and when the window regains focus: the server does not
+  // push new chats, so one made for us meanwhile shows up then (or with "Refresh").
   useEffect(() => {
-    if (state === 'connected') void load();
+    if (state !== 'connected') return;
+    void load();
+    const onFocus = () => void load();
+    window.addEventListener('focus', onFocus);
+    return () => window.removeEventListener('focus', onFocus);
   }, [state, load]);
 
   useNetraEvent('NewMessage', (m) => {
@@ -70,7 +75,12 @@ export function ChatList({ selectedId, userId }: { selectedId: number | null; us
 
   return (
     <nav className="sidebar" aria-label="Chats">
-      <h2>Chats</h2>
+      <div className="sidebar-head">
+        <h2>Chats</h2>
+        <button type="button" className="link" onClick={() => void load()}>
+          Refresh
+        </button>
+      </div>
       {/* While the connection is down the banner says so; a failed load is retried on reconnect. */}
       {error && state === 'connected' && <p className="error" role="alert">{error} <button type="button" className="link" onClick={() => void load()}>Try again</button></p>}
       {chats === null && !error && <p className="muted">Loading…</p>}
@@ -100,7 +110,7 @@ export function ChatList({ selectedId, userId }: { selectedId: number | null; us
           <input value={title} onChange={(e) => setTitle(e.target.value)} required maxLength={200} />
         </label>
         <label>
-          Member ids (optional)
+          Member ids (optional; people see their id at the top)
           <input value={members} onChange={(e) => setMembers(e.target.value)} placeholder="e.g. 2, 3" inputMode="numeric" />
         </label>
         {createError && <p className="error" role="alert">{createError}</p>}
