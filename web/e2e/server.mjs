@@ -37,7 +37,15 @@ export async function startServer(timeoutMs = 60_000) {
   const cwd = resolve(dirname(DLL), '../../..');
   child = spawn('dotnet', [DLL], {
     cwd,
-    env: { ...process.env, ASPNETCORE_URLS: BASE, Netra__Demo__Enabled: 'true' },
+    env: {
+      ...process.env,
+      ASPNETCORE_URLS: BASE,
+      Netra__Demo__Enabled: 'true',
+      // Development loads a static-web-assets manifest pointing into obj/, which a concurrent
+      // build may be rewriting; a manifest path that does not exist turns that off, and
+      // wwwroot (with app/) is served from disk as in production.
+      ASPNETCORE_STATICWEBASSETS: '/nonexistent/netra-e2e.staticwebassets.json',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.on('data', (d) => (output += d));
