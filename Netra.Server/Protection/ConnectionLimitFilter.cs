@@ -16,7 +16,7 @@ namespace Netra.Server.Protection;
 /// tab too many learns why at once.
 /// </summary>
 internal sealed class ConnectionLimitFilter(
-    ConnectionCounter counter,
+    IConnectionCounter counter,
     IOptions<LimitsOptions> limits,
     NetraMetrics metrics,
     TimeProvider time,
@@ -28,7 +28,8 @@ internal sealed class ConnectionLimitFilter(
     {
         var connection = context.Context;
         var userId = connection.UserIdentifier!;
-        var refusal = counter.TryAdd(userId, limits.Value.MaxConnectionsPerUser, limits.Value.MaxConnectionsPerNode);
+        var refusal = await counter.TryAddAsync(
+            userId, connection.ConnectionId, limits.Value.MaxConnectionsPerUser, limits.Value.MaxConnectionsPerNode, connection.ConnectionAborted);
         if (refusal is not null)
         {
             ProtectionLog.ConnectionRefused(logger, connection.ConnectionId, userId, refusal);
@@ -46,7 +47,7 @@ internal sealed class ConnectionLimitFilter(
         }
         catch
         {
-            counter.Remove(userId);
+            await counter.RemoveAsync(userId, connection.ConnectionId);
             throw;
         }
 
@@ -63,7 +64,7 @@ internal sealed class ConnectionLimitFilter(
         {
             if (context.Context.Items.Remove(CountedKey))
             {
-                counter.Remove(context.Context.UserIdentifier!);
+                await counter.RemoveAsync(context.Context.UserIdentifier!, context.Context.ConnectionId);
             }
         }
     }

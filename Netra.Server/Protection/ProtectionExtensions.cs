@@ -13,16 +13,20 @@ internal static class ProtectionExtensions
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {
             builder.Services.AddSingleton<IRateLimitStore>(services => services.GetRequiredService<LocalRateLimitStore>());
+            builder.Services.AddSingleton<IConnectionCounter>(services => services.GetRequiredService<LocalConnectionCounter>());
         }
         else
         {
             // Scaled out: every node counts in Redis (RedisConnection comes with AddNetraBackplane).
             builder.Services.AddSingleton<IRateLimitStore, RedisRateLimitStore>();
+            builder.Services.AddSingleton<RedisConnectionCounter>();
+            builder.Services.AddSingleton<IConnectionCounter>(services => services.GetRequiredService<RedisConnectionCounter>());
+            builder.Services.AddHostedService(services => services.GetRequiredService<RedisConnectionCounter>());
         }
 
         builder.Services.AddSingleton<RateLimitGuard>();
         builder.Services.AddSingleton<HubRateLimitFilter>();
-        builder.Services.AddSingleton<ConnectionCounter>();
+        builder.Services.AddSingleton<LocalConnectionCounter>();
         builder.Services.AddSingleton<ConnectionLimitFilter>();
 
         builder.Services.AddValidatedOptions<OriginOptions>(OriginOptions.SectionName);

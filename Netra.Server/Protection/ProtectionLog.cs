@@ -13,4 +13,10 @@ internal static partial class ProtectionLog
 
     [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "Redis could not count {Key}; using this node's own counters meanwhile")]
     public static partial void RateLimitStoreUnavailable(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Redis could not count the connections of user {UserId}; this node counts them alone meanwhile")]
+    public static partial void ConnectionCountUnavailable(ILogger logger, string userId, Exception exception);
+
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Renewing this node's connection leases in Redis failed; retrying on the next tick")]
+    public static partial void ConnectionLeaseRenewalFailed(ILogger logger, Exception exception);
 }

@@ -33,6 +33,8 @@ public abstract class ScaleoutFixture : IAsyncLifetime
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
             ["Netra:Backplane:ChannelPrefix"] = "netra-test-" + Guid.NewGuid().ToString("N")[..8],
             ["Netra:Backplane:AckTimeoutSeconds"] = AckTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Users here hold two tabs on each of three nodes: more than the default 5, which counts across nodes.
+            ["Netra:Limits:MaxConnectionsPerUser"] = "20",
         };
         nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, NodeCount).Select(_ => NetraTestServer.StartAsync(database, settings))));
     }
