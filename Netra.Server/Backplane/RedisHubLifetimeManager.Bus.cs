@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using StackExchange.Redis;
@@ -121,18 +122,22 @@ internal sealed partial class RedisHubLifetimeManager<THub>
         if (!subscriber.Multiplexer.IsConnected)
         {
             BackplaneLog.PublishedLocallyOnly(logger, channel, null);
+            metrics.BackplanePublishFailed();
             await deliverLocally();
             return;
         }
 
         var payload = BackplaneMessages.WriteInvocation(methodName, args, excludedConnectionIds, protocols);
+        var started = Stopwatch.GetTimestamp();
         try
         {
             await subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload);
+            metrics.BackplanePublished(Stopwatch.GetElapsedTime(started));
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
         {
             BackplaneLog.PublishedLocallyOnly(logger, channel, exception);
+            metrics.BackplanePublishFailed();
             await deliverLocally();
         }
     }

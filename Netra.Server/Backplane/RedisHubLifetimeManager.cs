@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
+using Netra.Server.Metrics;
 using StackExchange.Redis;
 
 namespace Netra.Server.Backplane;
@@ -33,6 +34,7 @@ internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager
     private readonly IReadOnlyList<IHubProtocol> protocols;
     private readonly TimeSpan ackTimeout;
     private readonly ILogger logger;
+    private readonly NetraMetrics metrics;
     private ISubscriber? bus;
     private volatile bool busReady;
 
@@ -40,8 +42,10 @@ internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager
         RedisConnection redis,
         IHubProtocolResolver protocolResolver,
         IOptions<BackplaneOptions> options,
+        NetraMetrics metrics,
         ILogger<RedisHubLifetimeManager<THub>> logger)
     {
+        this.metrics = metrics;
         this.redis = redis;
         this.logger = logger;
         channels = new RedisChannels(options.Value.ChannelPrefix, typeof(THub).FullName ?? typeof(THub).Name);

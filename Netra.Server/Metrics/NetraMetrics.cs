@@ -20,6 +20,8 @@ internal sealed class NetraMetrics
     private readonly Counter<long> messagesBroadcast;
     private readonly Counter<long> errors;
     private readonly Counter<long> rateLimited;
+    private readonly Histogram<double> backplanePublish;
+    private readonly Counter<long> backplaneFailures;
     private readonly ConcurrentDictionary<string, long> totals = new(StringComparer.Ordinal);
     private long active;
 
@@ -34,6 +36,8 @@ internal sealed class NetraMetrics
         messagesBroadcast = meter.CreateCounter<long>("netra.messages.broadcast", "{message}", "Chat messages broadcast to their channel (messages out).");
         errors = meter.CreateCounter<long>("netra.errors", "{error}", "Failed calls and requests, by error code.");
         rateLimited = meter.CreateCounter<long>("netra.rate_limited", "{call}", "Calls refused by a rate limit, by kind.");
+        backplanePublish = meter.CreateHistogram<double>("netra.backplane.publish.duration", "ms", "Time to publish one message to the Redis backplane.");
+        backplaneFailures = meter.CreateCounter<long>("netra.backplane.publish.failures", "{message}", "Backplane publishes that failed, delivered to this node's connections only.");
     }
 
     public long ActiveConnections => Interlocked.Read(ref active);
@@ -85,6 +89,18 @@ internal sealed class NetraMetrics
     {
         rateLimited.Add(1, new KeyValuePair<string, object?>("kind", kind));
         Count("rate_limited." + kind);
+    }
+
+    public void BackplanePublished(TimeSpan elapsed)
+    {
+        backplanePublish.Record(elapsed.TotalMilliseconds);
+        Count("backplane.publishes");
+    }
+
+    public void BackplanePublishFailed()
+    {
+        backplaneFailures.Add(1);
+        Count("backplane.publish_failures");
     }
 
     private void Count(string name) => totals.AddOrUpdate(name, 1, static (_, value) => value + 1);
