@@ -110,6 +110,25 @@ describe('NetraClient', () => {
     expect(client.lastSeq('chat:1')).toBe(5);
   });
 
+  it('fills a gap in seqs from the server before delivering what came after it', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'chat:1', lastSeq: 3, recovered: true, missed: [] } : undefined);
+    const seqs: number[] = [];
+    client.on('NewMessage', (m) => seqs.push(m.seq));
+    await client.subscribe('chat:1', 3);
+    hub.invokeImpl = (m, channel, since) =>
+      m === 'Subscribe' && channel === 'chat:1' && since === 3
+        ? { channel: 'chat:1', lastSeq: 5, recovered: true, missed: [message(4), message(5)] }
+        : undefined;
+    // Two senders' broadcasts overtook each other: 5 arrives before 4.
+    hub.emit('NewMessage', message(5));
+    await flush();
+    hub.emit('NewMessage', message(4));
+    hub.emit('NewMessage', message(6));
+    expect(seqs).toEqual([4, 5, 6]);
+    expect(hub.calls('Subscribe').at(-1)).toEqual(['chat:1', 3]);
+  });
+
   it('on reconnect re-subscribes with the last seq and delivers missed events before live ones, once each', async () => {
     const { client, hub } = await connectedClient();
     hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'chat:1', lastSeq: 2, recovered: true, missed: [] } : undefined);

@@ -460,6 +460,14 @@ export class NetraClient {
         return;
       }
       if (state.lastSeq !== null && sequence.seq <= state.lastSeq) return; // already delivered
+      if (state.lastSeq !== null && sequence.seq > state.lastSeq + 1 && this.isConnected) {
+        // A gap: seqs are gapless per channel, so something is missing or still on its way
+        // (two senders' broadcasts can overtake each other). Fetch from the last seq we have;
+        // this event waits and is delivered after what it skipped, in order.
+        state.buffer.push({ event, payload, seq: sequence.seq });
+        this.sync(sequence.channel).catch(() => undefined);
+        return;
+      }
       state.lastSeq = sequence.seq;
     }
     this.emit(event, payload);
