@@ -1,5 +1,7 @@
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.DependencyInjection;
+using Netra.Server.Metrics;
 using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -31,8 +33,17 @@ public sealed class ScaledOutConnectionLimitTests
             (await third.Closed.Task.WaitAsync(TestTimeouts.Network))!.Message.Should().Contain("CONNECTION_LIMIT: 2 connections per user");
         }
 
-        // Closing the tab on node B frees a place that node A can give out.
+        // Closing the tab on node B frees a place that node A can give out, once node B has let it go.
         await onB.DisposeAsync();
+        var metricsB = nodeB.Services.GetRequiredService<NetraMetrics>();
+        using (var deadline = new CancellationTokenSource(TestTimeouts.Network))
+        {
+            while (metricsB.ActiveConnections > 0)
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+
         await using var again = await HubTestClient.ConnectAsync(nodeA, alice);
         (await again.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull();
         onA.Connection.State.Should().Be(HubConnectionState.Connected);
