@@ -8,6 +8,7 @@ using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
 using Netra.Server.Storage;
+using Netra.Server.Web;
 
 var app = Program.CreateApp(args);
 
@@ -44,6 +45,7 @@ public partial class Program
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseNetraProtection();
+        app.UseWebAppAtRoot();         // "/" opens the chat app once web/ is built into wwwroot/app
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
