@@ -48,7 +48,7 @@ public sealed class MetricsTests(ServerFixture fixture) : IClassFixture<ServerFi
             measurements.GetValueOrDefault("netra.connections.active").Should().Be(2);
         }
 
-        await WaitUntilAsync(() => measurements.GetValueOrDefault("netra.connections.active") == 0);
+        await Eventually.UntilAsync(() => measurements.GetValueOrDefault("netra.connections.active") == 0);
         measurements.GetValueOrDefault("netra.connections.opened").Should().Be(2);
         measurements.GetValueOrDefault("netra.connections.closed|reason=normal").Should().Be(2);
         measurements.GetValueOrDefault("netra.messages.stored").Should().Be(1);
@@ -80,14 +80,5 @@ public sealed class MetricsTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         stats.GetProperty("activeConnections").GetInt64().Should().BeGreaterThanOrEqualTo(0);
         stats.GetProperty("totals").GetProperty("errors.FORBIDDEN").GetInt64().Should().BeGreaterThanOrEqualTo(1);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(TestTimeouts.Network);
-        while (!condition())
-        {
-            await Task.Delay(50, deadline.Token);
-        }
     }
 }

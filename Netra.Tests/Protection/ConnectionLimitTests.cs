@@ -19,6 +19,9 @@ public sealed class ConnectionLimitTests(ServerFixture fixture) : IClassFixture<
             for (var i = 0; i < 5; i++)
             {
                 open.Add(await HubTestClient.ConnectAsync(fixture.Server, user));
+
+                // Counted in OnConnectedAsync, after the handshake; ConnectionEstablished comes after it.
+                await open[^1].NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
             }
 
             await using var sixth = await HubTestClient.ConnectAsync(fixture.Server, user);
@@ -57,6 +60,8 @@ public sealed class ConnectionLimitTests(ServerFixture fixture) : IClassFixture<
         var users = new[] { await api.CreateUserAsync("n1"), await api.CreateUserAsync("n2"), await api.CreateUserAsync("n3") };
         await using var first = await HubTestClient.ConnectAsync(server, users[0]);
         await using var second = await HubTestClient.ConnectAsync(server, users[1]);
+        await first.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+        await second.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
 
         await using var third = await HubTestClient.ConnectAsync(server, users[2]);
 

@@ -33,10 +33,6 @@ public sealed class IdleConnectionTests
         await silent.Closed.Task.WaitAsync(TestTimeouts.Network);
         await using var next = await HubTestClient.ConnectAsync(server, user);
         (await next.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull("the dropped connection no longer counts against the limit of 1");
-        using var deadline = new CancellationTokenSource(TestTimeouts.Network);
-        while (metrics.ActiveConnections != 1)
-        {
-            await Task.Delay(50, deadline.Token);
-        }
+        await Eventually.UntilAsync(() => metrics.ActiveConnections == 1);
     }
 }

@@ -27,6 +27,10 @@ public sealed class ScaledOutConnectionLimitTests
 
         await using var onA = await HubTestClient.ConnectAsync(nodeA, alice);
         var onB = await HubTestClient.ConnectAsync(nodeB, alice);
+
+        // A connection is counted in OnConnectedAsync, which runs after the handshake; ConnectionEstablished comes after it.
+        await onA.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+        await onB.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
         await using (var third = await HubTestClient.ConnectAsync(nodeA, alice))
         {
             (await third.NextAsync<ErrorEvent>(nameof(INetraClient.Error))).Code.Should().Be("CONNECTION_LIMIT");
@@ -36,13 +40,7 @@ public sealed class ScaledOutConnectionLimitTests
         // Closing the tab on node B frees a place that node A can give out, once node B has let it go.
         await onB.DisposeAsync();
         var metricsB = nodeB.Services.GetRequiredService<NetraMetrics>();
-        using (var deadline = new CancellationTokenSource(TestTimeouts.Network))
-        {
-            while (metricsB.ActiveConnections > 0)
-            {
-                await Task.Delay(50, deadline.Token);
-            }
-        }
+        await Eventually.UntilAsync(() => metricsB.ActiveConnections == 0);
 
         await using var again = await HubTestClient.ConnectAsync(nodeA, alice);
         (await again.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull();
