@@ -43,7 +43,7 @@ internal sealed class DemoSeeder(
         var demo = created[0];
         if ((await chats.ListAsync(demo.Id, cancellationToken)).Count == 0)
         {
-            var chat = await chats.CreateAsync(demo.Id, new CreateChatRequest("Welcome to Netra", created.Skip(1).Select(u => u.Id).ToList()), cancellationToken);
+            var chat = await chats.CreateAsync(demo.Id, new CreateChatRequest("Welcome to Netra", created[1..].Select(u => u.Id).ToList()), cancellationToken);
             await chats.SendAsync(created[1].Id, new SendMessageRequest(chat.Id, "Hi! This chat is live: open it in two tabs and say something.", null, "demo-welcome"), cancellationToken);
         }
 

@@ -46,17 +46,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
     {
         await redis.StopAsync();
         await StartNodesAsync();
-        var api = new NetraApi(a);
-        var (alice, bob, carol) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"));
-        var chat = await api.CreateChatAsync(alice, bob, carol);
-        await using var aliceOnA = await HubTestClient.ConnectAsync(a, alice);
-        await using var bobOnA = await HubTestClient.ConnectAsync(a, bob);
-        await using var carolOnB = await HubTestClient.ConnectAsync(b, carol);
-        foreach (var client in new[] { aliceOnA, bobOnA, carolOnB })
-        {
-            await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
-            await client.SubscribeAsync(Channels.Chat(chat.Id));
-        }
+        await using var conversation = await StartConversationAsync();
+        var (chat, carol, aliceOnA, bobOnA, carolOnB) = (conversation.Chat, conversation.Carol, conversation.AliceOnA, conversation.BobOnA, conversation.CarolOnB);
 
         // Redis is down: node A still stores and delivers to its own members.
         var sent = await aliceOnA.SendAsync(chat.Id, "while redis is down");
@@ -75,17 +66,8 @@ public sealed class RedisOutageTests : IAsyncLifetime
     public async Task WhenRedisStopsMidConversationNodesKeepServingLocallyAndCrossNodeDeliveryResumesWhenItReturns()
     {
         await StartNodesAsync();
-        var api = new NetraApi(a);
-        var (alice, bob, carol) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"));
-        var chat = await api.CreateChatAsync(alice, bob, carol);
-        await using var aliceOnA = await HubTestClient.ConnectAsync(a, alice);
-        await using var bobOnA = await HubTestClient.ConnectAsync(a, bob);
-        await using var carolOnB = await HubTestClient.ConnectAsync(b, carol);
-        foreach (var client in new[] { aliceOnA, bobOnA, carolOnB })
-        {
-            await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
-            await client.SubscribeAsync(Channels.Chat(chat.Id));
-        }
+        await using var conversation = await StartConversationAsync();
+        var (chat, carol, aliceOnA, bobOnA, carolOnB) = (conversation.Chat, conversation.Carol, conversation.AliceOnA, conversation.BobOnA, conversation.CarolOnB);
 
         var before = await aliceOnA.SendAsync(chat.Id, "before the outage");
         (await carolOnB.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(before.Id);
@@ -139,4 +121,31 @@ public sealed class RedisOutageTests : IAsyncLifetime
         new[] { ("A", a), ("B", b) }.SelectMany(node => node.Item2.Logs.Lines
             .Where(l => l.EventId.Id is >= 7000 and < 7100)
             .Select(l => $"{node.Item1} {l.EventId.Id} {l.Message} {l.Exception?.GetType().Name}: {l.Exception?.Message}")));
+
+    /// <summary>Alice and Bob on node A, Carol on node B, all subscribed to one chat.</summary>
+    private async Task<Conversation> StartConversationAsync()
+    {
+        var api = new NetraApi(a);
+        var (alice, bob, carol) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"));
+        var chat = await api.CreateChatAsync(alice, bob, carol);
+        var conversation = new Conversation(
+            chat, carol, await HubTestClient.ConnectAsync(a, alice), await HubTestClient.ConnectAsync(a, bob), await HubTestClient.ConnectAsync(b, carol));
+        foreach (var client in new[] { conversation.AliceOnA, conversation.BobOnA, conversation.CarolOnB })
+        {
+            await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+            await client.SubscribeAsync(Channels.Chat(chat.Id));
+        }
+
+        return conversation;
+    }
+
+    private sealed record Conversation(ChatSummary Chat, TestUser Carol, HubTestClient AliceOnA, HubTestClient BobOnA, HubTestClient CarolOnB) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await AliceOnA.DisposeAsync();
+            await BobOnA.DisposeAsync();
+            await CarolOnB.DisposeAsync();
+        }
+    }
 }

@@ -329,7 +329,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     public async Task MembersSendingInTurnFromEveryNodeAreSeenInSeqOrderOnEveryNode()
     {
         var members = await CreateUsersAsync(Nodes.Count, "turn");
-        var chat = await fixture.Api.CreateChatAsync(members[0], members.Skip(1).ToArray());
+        var chat = await fixture.Api.CreateChatAsync(members[0], members[1..].ToArray());
         var clients = await ConnectMembersAsync(members, chat.Id);
         try
         {
@@ -358,7 +358,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     public async Task MembersSendingConcurrentlyFromEveryNodeAreSeenExactlyOnceOnEveryNode()
     {
         var members = await CreateUsersAsync(Nodes.Count, "burst");
-        var chat = await fixture.Api.CreateChatAsync(members[0], members.Skip(1).ToArray());
+        var chat = await fixture.Api.CreateChatAsync(members[0], members[1..].ToArray());
         var clients = await ConnectMembersAsync(members, chat.Id);
         try
         {

@@ -298,7 +298,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         var resumed = await b.SubscribeAsync(Channels.Chat(chat.Id), 2);
         resumed.LastSeq.Should().Be(4);
         resumed.Recovered.Should().BeTrue();
-        resumed.Missed.Select(e => e.Deserialize<ChatMessage>(NetraApi.Json)).Should().BeEquivalentTo(sent.Skip(2), o => o.WithStrictOrdering());
+        resumed.Missed.Select(e => e.Deserialize<ChatMessage>(NetraApi.Json)).Should().BeEquivalentTo(sent[2..], o => o.WithStrictOrdering());
 
         (await b.SubscribeAsync(Channels.Chat(chat.Id), 4)).Missed.Should().BeEmpty();
         await AssertHubErrorAsync(() => b.SubscribeAsync(Channels.Chat(chat.Id), -1), "VALIDATION_FAILED");
