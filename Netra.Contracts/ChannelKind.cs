@@ -8,4 +8,7 @@ public enum ChannelKind
     Issues,
     Issue,
     Alerts,
+
+    /// <summary>An application channel the server's publish allow-list names (<c>Netra:Events:PublishChannels</c>).</summary>
+    Custom,
 }

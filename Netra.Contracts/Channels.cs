@@ -22,6 +22,10 @@ public static class Channels
 
     public static string Issue(string issueId) => IssuePrefix + issueId;
 
+    /// <summary>Parses a name built by this class; throws for anything else.</summary>
+    public static ChannelName Parse(string name) =>
+        TryParse(name, out var channel) ? channel : throw new ArgumentException($"'{name}' is not a built-in channel name.", nameof(name));
+
     /// <summary>Parses a channel name a client sent; false for anything Netra does not know.</summary>
     public static bool TryParse(string? name, out ChannelName channel)
     {

@@ -3,6 +3,7 @@ using Netra.Server.Backplane;
 using Netra.Server.Chat;
 using Netra.Server.Demo;
 using Netra.Server.Errors;
+using Netra.Server.Events;
 using Netra.Server.Health;
 using Netra.Server.Metrics;
 using Netra.Server.Protection;
@@ -35,8 +36,9 @@ public partial class Program
         builder.AddNetraProtection();  // limits reported by /ws/config and enforced by the hub
         builder.AddNetraAuth();        // users, password hashing, JWT issue and validation
         builder.AddNetraRealtime();    // the /ws hub, its options and filters
-        builder.AddNetraBackplane();   // Redis scale-out when ConnectionStrings:Redis is set, else one node
+        builder.AddNetraBackplane();   // Netra's hub lifetime manager: Redis scale-out when ConnectionStrings:Redis is set, else one node
         builder.AddNetraChat();        // chats, members, messages with per-chat seq
+        builder.AddNetraEvents();      // durable events of the other channels, publish APIs, history, retention
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
 
@@ -53,6 +55,7 @@ public partial class Program
 
         app.MapAuth();
         app.MapChats();
+        app.MapEvents();
         app.MapRealtime();
         app.MapHealth();
         app.MapMetrics();

@@ -1,3 +1,5 @@
+using Netra.Contracts.Realtime;
+
 namespace Netra.Contracts.Chat;
 
 /// <summary>A stored chat message, as pushed live (<c>NewMessage</c>), replayed and returned by history.</summary>
@@ -10,4 +12,4 @@ public sealed record ChatMessage(
     string Content,
     string? Attachment,
     string ClientMessageId,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp) : ISequencedEvent;

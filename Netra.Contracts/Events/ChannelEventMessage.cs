@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Netra.Contracts.Realtime;
 
 namespace Netra.Contracts.Events;
 
@@ -8,4 +9,4 @@ public sealed record ChannelEventMessage(
     long Seq,
     string Type,
     JsonElement Payload,
-    DateTimeOffset Timestamp);
+    DateTimeOffset Timestamp) : ISequencedEvent;

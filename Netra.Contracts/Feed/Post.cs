@@ -1,3 +1,5 @@
+using Netra.Contracts.Realtime;
+
 namespace Netra.Contracts.Feed;
 
-public sealed record Post(long Id, long Seq, long AuthorId, string AuthorName, string Content, DateTimeOffset Timestamp);
+public sealed record Post(long Id, long Seq, long AuthorId, string AuthorName, string Content, DateTimeOffset Timestamp) : ISequencedEvent;

@@ -1,31 +1,29 @@
 using Microsoft.AspNetCore.SignalR;
+using Netra.Server.Configuration;
 
 namespace Netra.Server.Backplane;
 
 internal static class BackplaneExtensions
 {
     /// <summary>
-    /// With <c>ConnectionStrings:Redis</c> set, replaces SignalR's <see cref="HubLifetimeManager{THub}"/>
-    /// with <see cref="RedisHubLifetimeManager{THub}"/> so that every node delivers to every
-    /// connection; without it, does nothing and the node runs alone on SignalR's default manager.
-    /// Call after <c>AddSignalR</c> (AddNetraRealtime).
+    /// Replaces SignalR's default <see cref="HubLifetimeManager{THub}"/> with
+    /// <see cref="NetraHubLifetimeManager{THub}"/>. With <c>ConnectionStrings:Redis</c> set it shares every
+    /// send with the other nodes through Redis; without it the node runs alone. Call after <c>AddSignalR</c>
+    /// (AddNetraRealtime).
     /// </summary>
     public static WebApplicationBuilder AddNetraBackplane(this WebApplicationBuilder builder)
     {
+        builder.Services.AddValidatedOptions<BackplaneOptions>(BackplaneOptions.SectionName);
+        // AddSignalR registered the default manager with TryAdd; the last registration wins.
+        builder.Services.AddSingleton(typeof(HubLifetimeManager<>), typeof(NetraHubLifetimeManager<>));
+
         var redis = builder.Configuration.GetConnectionString("Redis");
-        if (string.IsNullOrWhiteSpace(redis))
+        if (!string.IsNullOrWhiteSpace(redis))
         {
-            return builder;
+            builder.Services.Configure<RedisConnectionSettings>(settings => settings.ConnectionString = redis);
+            builder.Services.AddSingleton<RedisConnection>();
         }
 
-        builder.Services.AddOptions<BackplaneOptions>()
-            .BindConfiguration(BackplaneOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        builder.Services.Configure<RedisConnectionSettings>(settings => settings.ConnectionString = redis);
-        builder.Services.AddSingleton<RedisConnection>();
-        // AddSignalR registered the default manager with TryAdd; the last registration wins.
-        builder.Services.AddSingleton(typeof(HubLifetimeManager<>), typeof(RedisHubLifetimeManager<>));
         return builder;
     }
 }

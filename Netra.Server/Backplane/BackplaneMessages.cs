@@ -6,12 +6,12 @@ namespace Netra.Server.Backplane;
 
 /// <summary>
 /// The bytes that travel over Redis. An invocation is serialized once per hub protocol on the
-/// sending node (never once per receiver): <c>[excluded connection ids][(protocol, payload)...]</c>;
+/// sending node (never once per receiver): <c>[seq][excluded connection ids][(protocol, payload)...]</c>;
 /// receivers hand the payload for a connection's protocol straight to its transport.
 /// </summary>
 internal static class BackplaneMessages
 {
-    private const byte FormatVersion = 1;
+    private const byte FormatVersion = 2;
 
     public static byte[] WriteInvocation(string methodName, object?[] args, IReadOnlyList<string>? excludedConnectionIds, IReadOnlyList<IHubProtocol> protocols)
     {
@@ -20,6 +20,7 @@ internal static class BackplaneMessages
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(FormatVersion);
+            writer.Write(SerializedInvocation.SeqOf(args));
             writer.Write(excludedConnectionIds?.Count ?? 0);
             foreach (var id in excludedConnectionIds ?? [])
             {
@@ -39,9 +40,10 @@ internal static class BackplaneMessages
         return stream.ToArray();
     }
 
-    public static RedisInvocation ReadInvocation(byte[] data)
+    public static SerializedInvocation ReadInvocation(byte[] data)
     {
         using var reader = Open(data);
+        var seq = reader.ReadInt64();
         var excluded = new string[reader.ReadInt32()];
         for (var i = 0; i < excluded.Length; i++)
         {
@@ -56,7 +58,7 @@ internal static class BackplaneMessages
             serialized[i] = new SerializedMessage(name, payload);
         }
 
-        return new RedisInvocation(new SerializedHubMessage(serialized), excluded);
+        return new SerializedInvocation(new SerializedHubMessage(serialized), excluded, seq);
     }
 
     public static byte[] WriteGroupCommand(GroupCommand command)

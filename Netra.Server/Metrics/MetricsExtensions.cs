@@ -5,8 +5,6 @@ namespace Netra.Server.Metrics;
 
 internal static class MetricsExtensions
 {
-    public const string AdminRole = "admin";
-
     public static WebApplicationBuilder AddNetraMetrics(this WebApplicationBuilder builder)
     {
         builder.Services.AddMetrics();
@@ -18,7 +16,7 @@ internal static class MetricsExtensions
     public static RouteGroupBuilder MapMetrics(this IEndpointRouteBuilder endpoints)
     {
         var startedAt = DateTimeOffset.UtcNow;
-        var group = endpoints.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(policy => policy.RequireRole(AdminRole));
+        var group = endpoints.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(policy => policy.RequireRole(NetraRoles.Admin));
         group.MapGet("/stats", Ok<StatsSnapshot> (NetraMetrics metrics) =>
             TypedResults.Ok(new StatsSnapshot(Environment.MachineName, startedAt, metrics.ActiveConnections, metrics.Totals)));
         return group;

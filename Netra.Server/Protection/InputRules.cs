@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Netra.Server.Errors;
 
 namespace Netra.Server.Protection;
@@ -37,6 +38,66 @@ internal static class InputRules
             if (char.IsControl(c) && !(multiLine && c is '\n' or '\r' or '\t'))
             {
                 throw ProblemException.Validation($"{field} contains the control character U+{(int)c:X4}.");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A JSON payload Netra will store and relay: at most <paramref name="maxDepth"/> levels deep, and every
+    /// string and property name valid Unicode without NUL (PostgreSQL's jsonb cannot hold either).
+    /// </summary>
+    public static void RequireStorableJson(JsonElement value, string field, int maxDepth = 32)
+    {
+        Walk(value, 1);
+
+        void Walk(JsonElement element, int depth)
+        {
+            if (depth > maxDepth)
+            {
+                throw ProblemException.Validation($"{field} is nested deeper than {maxDepth} levels.");
+            }
+
+            switch (element.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    foreach (var property in element.EnumerateObject())
+                    {
+                        RequireStorableString(Decode(() => property.Name));
+                        Walk(property.Value, depth + 1);
+                    }
+
+                    break;
+                case JsonValueKind.Array:
+                    foreach (var item in element.EnumerateArray())
+                    {
+                        Walk(item, depth + 1);
+                    }
+
+                    break;
+                case JsonValueKind.String:
+                    RequireStorableString(Decode(() => element.GetString()!));
+                    break;
+            }
+        }
+
+        string Decode(Func<string> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (InvalidOperationException exception)
+            {
+                // System.Text.Json refuses to decode an escaped lone surrogate ("\ud800").
+                throw ProblemException.Validation($"{field} contains text that is not valid Unicode: {exception.Message}");
+            }
+        }
+
+        void RequireStorableString(string text)
+        {
+            if (!IsValidUnicode(text) || text.Contains('\0', StringComparison.Ordinal))
+            {
+                throw ProblemException.Validation($"{field} contains text that is not valid Unicode or contains NUL.");
             }
         }
     }

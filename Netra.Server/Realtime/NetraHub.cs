@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
 using Netra.Server.Auth;
+using Netra.Server.Backplane;
 using Netra.Server.Chat;
 
 namespace Netra.Server.Realtime;
@@ -44,10 +45,11 @@ internal sealed class NetraHub(
     }
 
     public Task<SubscribeResult> Subscribe(string? channel, long? sinceSeq) =>
-        subscriptions.SubscribeAsync(Context.User!.GetUserId(), Context.ConnectionId, channel, sinceSeq, Context.ConnectionAborted);
+        subscriptions.SubscribeAsync(
+            Context.User!.GetUserId(), Context.ConnectionId, Context.Features.Get<ConnectionGroupsFeature>(), channel, sinceSeq, Context.ConnectionAborted);
 
     public Task Unsubscribe(string? channel) =>
-        subscriptions.UnsubscribeAsync(Context.ConnectionId, channel, Context.ConnectionAborted);
+        subscriptions.UnsubscribeAsync(Context.User!.GetUserId(), Context.ConnectionId, channel, Context.ConnectionAborted);
 
     public Task<ChatMessage> SendMessage(SendMessageRequest? request) =>
         chats.SendAsync(Context.User!.GetUserId(), request, Context.ConnectionAborted);

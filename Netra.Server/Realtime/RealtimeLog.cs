@@ -7,4 +7,10 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Debug, Message = "Connection {ConnectionId} of user {UserId} closed ({Reason})")]
     public static partial void Disconnected(ILogger logger, string connectionId, string? userId, string? reason);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Refused channel '{Channel}' to {Caller}: {Reason}")]
+    public static partial void ChannelRefused(ILogger logger, string channel, string caller, string reason);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Refused channel '{Channel}' to user {UserId}: not a member")]
+    public static partial void MemberRefused(ILogger logger, string channel, long userId);
 }

@@ -2,59 +2,92 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Netra.Contracts;
 using Netra.Contracts.Realtime;
+using Netra.Server.Backplane;
 using Netra.Server.Chat;
 using Netra.Server.Errors;
+using Netra.Server.Events;
 
 namespace Netra.Server.Realtime;
 
 /// <summary>
-/// Authorizes a channel for a user, joins the connection to the channel's group and returns what
-/// the caller missed. The group is joined before history is read, so an event stored meanwhile is
-/// delivered live or replayed (clients drop a seq they already have); none falls between the two.
+/// Subscribe and Unsubscribe: authorizes the channel (<see cref="ChannelAccess"/>), joins the connection to the
+/// channel's group and returns what the caller missed, each seq exactly once.
 /// </summary>
-internal sealed class SubscriptionService(ChatService chats, IHubContext<NetraHub, INetraClient> hub)
+/// <remarks>
+/// The group is joined before history is read, so nothing published meanwhile falls between the two. While
+/// the read runs, the connection's catch-up cursor (<see cref="ConnectionGroupsFeature"/>) holds back the
+/// channel's live durable events and remembers the highest seq held; the replay is then extended up to it,
+/// and later live copies at or below the replayed head are dropped. So a seq reaches the subscriber once,
+/// in <c>missed</c> or live, never both and never neither. Live events after the head may arrive before
+/// the Subscribe result does; all of them have seq &gt; <c>lastSeq</c>.
+/// </remarks>
+internal sealed class SubscriptionService(
+    ChannelAccess access,
+    ChatService chats,
+    ChannelEventService events,
+    IHubContext<NetraHub, INetraClient> hub)
 {
-    private static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web);
-
-    public async Task<SubscribeResult> SubscribeAsync(long userId, string connectionId, string? channel, long? sinceSeq, CancellationToken cancellationToken)
+    public async Task<SubscribeResult> SubscribeAsync(
+        long userId, string connectionId, ConnectionGroupsFeature? cursor, string? channel, long? sinceSeq, CancellationToken cancellationToken)
     {
-        var name = Parse(channel);
         if (sinceSeq < 0)
         {
             throw ProblemException.Validation("sinceSeq must be null or 0 or more.");
         }
 
-        switch (name.Kind)
+        var name = await access.AuthorizeReadAsync(userId, channel, cancellationToken);
+        cursor?.BeginCatchUp(name.Name);
+        try
         {
-            case ChannelKind.Chat:
-                await chats.RequireMemberAsync(name.ChatId, userId, cancellationToken);
-                await hub.Groups.AddToGroupAsync(connectionId, name.Name, cancellationToken);
-                var (lastSeq, recovered, missed) = await chats.GetMissedAsync(userId, name.ChatId, sinceSeq, cancellationToken);
-                return new SubscribeResult(name.Name, lastSeq, recovered, missed.Select(m => JsonSerializer.SerializeToElement(m, WireJson)).ToList());
+            await hub.Groups.AddToGroupAsync(connectionId, name.Name, cancellationToken);
+            var (lastSeq, recovered, missed) = await GetMissedAsync(userId, name, sinceSeq, cancellationToken);
+            var floor = cursor?.EndCatchUp(name.Name, lastSeq) ?? lastSeq;
+            if (floor > lastSeq)
+            {
+                // Stored and broadcast while the read ran: held back live, so replayed here.
+                if (recovered)
+                {
+                    missed = [.. missed, .. await GetRangeAsync(userId, name, lastSeq, floor, cancellationToken)];
+                }
 
-            default:
-                // feed, presence, issues, issue:{id}, alerts: open to every signed-in user. They keep no
-                // history yet, so there is nothing to replay and the head is 0.
-                await hub.Groups.AddToGroupAsync(connectionId, name.Name, cancellationToken);
-                return new SubscribeResult(name.Name, 0, true, []);
+                lastSeq = floor;
+            }
+
+            return new SubscribeResult(name.Name, lastSeq, recovered, missed);
+        }
+        catch
+        {
+            cursor?.CancelCatchUp(name.Name);
+            throw;
         }
     }
 
-    public async Task UnsubscribeAsync(string connectionId, string? channel, CancellationToken cancellationToken)
+    public async Task UnsubscribeAsync(long userId, string connectionId, string? channel, CancellationToken cancellationToken)
     {
-        var name = Parse(channel);
+        var name = await access.AuthorizeReadAsync(userId, channel, cancellationToken);
         await hub.Groups.RemoveFromGroupAsync(connectionId, name.Name, cancellationToken);
     }
 
-    private static ChannelName Parse(string? channel)
+    private async Task<(long LastSeq, bool Recovered, IReadOnlyList<JsonElement> Missed)> GetMissedAsync(
+        long userId, ChannelName name, long? sinceSeq, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(channel) || channel.Length > Channels.MaxNameLength)
+        switch (name.Kind)
         {
-            throw ProblemException.Validation($"channel must be 1 to {Channels.MaxNameLength} characters.");
+            case ChannelKind.Chat:
+                var (lastSeq, recovered, missed) = await chats.GetMissedAsync(userId, name.ChatId, sinceSeq, cancellationToken);
+                return (lastSeq, recovered, ToJson(missed));
+            case ChannelKind.Presence:
+                return (0, true, []); // ephemeral: no seq, nothing to replay
+            default:
+                return await events.GetMissedAsync(name, sinceSeq, cancellationToken);
         }
-
-        return Channels.TryParse(channel, out var name)
-            ? name
-            : throw ProblemException.Forbidden($"Unknown channel '{channel}'. Channels are chat:{{id}}, feed, presence, issues, issue:{{id}} and alerts.");
     }
+
+    private async Task<IReadOnlyList<JsonElement>> GetRangeAsync(long userId, ChannelName name, long afterSeq, long upToSeq, CancellationToken cancellationToken) =>
+        name.Kind == ChannelKind.Chat
+            ? ToJson(await chats.GetHistoryAsync(userId, name.ChatId, afterSeq, upToSeq + 1, (int)Math.Min(upToSeq - afterSeq, 1000), cancellationToken))
+            : await events.GetRangeAsync(name, afterSeq, upToSeq, cancellationToken);
+
+    private static List<JsonElement> ToJson<T>(IEnumerable<T> items) =>
+        items.Select(item => JsonSerializer.SerializeToElement(item, ChannelEventService.WireJson)).ToList();
 }

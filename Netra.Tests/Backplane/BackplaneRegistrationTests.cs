@@ -9,15 +9,15 @@ using Xunit;
 
 namespace Netra.Tests.Backplane;
 
-/// <summary>AddNetraBackplane: on only with a Redis connection string, and its options checked at start.</summary>
+/// <summary>AddNetraBackplane: Redis only with a Redis connection string, and its options checked at start.</summary>
 public sealed class BackplaneRegistrationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]
-    public void WithoutARedisConnectionStringTheNodeRunsAloneOnSignalRsDefaultManager()
+    public void WithoutARedisConnectionStringTheNodeRunsAloneOnNetrasManagerWithoutRedis()
     {
         var manager = fixture.Server.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();
 
-        manager.Should().BeOfType<DefaultHubLifetimeManager<NetraHub>>();
+        manager.Should().BeOfType<NetraHubLifetimeManager<NetraHub>>().Which.IsScaledOut.Should().BeFalse();
         fixture.Server.Services.GetService<RedisConnection>().Should().BeNull();
     }
 

@@ -35,7 +35,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     {
         foreach (var node in Nodes)
         {
-            node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>().Should().BeOfType<RedisHubLifetimeManager<NetraHub>>();
+            node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>().Should().BeOfType<NetraHubLifetimeManager<NetraHub>>();
         }
     }
 
@@ -449,8 +449,8 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         }
     }
 
-    private static RedisHubLifetimeManager<NetraHub> Manager(NetraTestServer node) =>
-        (RedisHubLifetimeManager<NetraHub>)node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();
+    private static NetraHubLifetimeManager<NetraHub> Manager(NetraTestServer node) =>
+        (NetraHubLifetimeManager<NetraHub>)node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();
 
     /// <summary>How many Redis clients (one per node) subscribe to the channel: <c>PUBSUB NUMSUB</c>.</summary>
     private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel)

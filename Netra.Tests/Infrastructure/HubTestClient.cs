@@ -24,6 +24,8 @@ public sealed class HubTestClient : IAsyncDisposable
         Record<TypingEvent>(nameof(INetraClient.Typing));
         Record<ErrorEvent>(nameof(INetraClient.Error));
         Record<ChannelEventMessage>(nameof(INetraClient.ChannelEvent));
+        Record<ChannelEventMessage>(nameof(INetraClient.IssueUpdated));
+        Record<ChannelEventMessage>(nameof(INetraClient.AlertTriggered));
         connection.Closed += exception =>
         {
             Closed.TrySetResult(exception);

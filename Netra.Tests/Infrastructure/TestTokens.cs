@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Netra.Tests.Infrastructure;
 
-/// <summary>Hand-made tokens for the authentication tests: forged, expired, unsigned, for another audience.</summary>
+/// <summary>Hand-made tokens: forged, expired, unsigned, for another audience, or with roles (a backend service).</summary>
 public static class TestTokens
 {
     public static string Create(
@@ -14,13 +14,18 @@ public static class TestTokens
         string issuer = "netra",
         string audience = "netra",
         DateTime? expires = null,
-        string algorithm = SecurityAlgorithms.HmacSha256)
+        string algorithm = SecurityAlgorithms.HmacSha256,
+        params string[] roles)
     {
         var now = DateTime.UtcNow;
         var expiresAt = expires ?? now.AddHours(1);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Subject = new ClaimsIdentity([new Claim("sub", userId.ToString(System.Globalization.CultureInfo.InvariantCulture)), new Claim("name", "someone")]),
+            Subject = new ClaimsIdentity([
+                new Claim("sub", userId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new Claim("name", "someone"),
+                .. roles.Select(role => new Claim("role", role)),
+            ]),
             Issuer = issuer,
             Audience = audience,
             IssuedAt = expiresAt.AddHours(-2),

@@ -8,19 +8,22 @@ using StackExchange.Redis;
 namespace Netra.Server.Backplane;
 
 /// <summary>
-/// SignalR's <see cref="HubLifetimeManager{THub}"/> over Redis pub/sub, shaped like the official
-/// <c>Microsoft.AspNetCore.SignalR.StackExchangeRedis</c> one (which cannot be restored here):
+/// Netra's <see cref="HubLifetimeManager{THub}"/>, on every node. Scaled out (with a
+/// <see cref="RedisConnection"/>) it works over Redis pub/sub, shaped like the official
+/// <c>Microsoft.AspNetCore.SignalR.StackExchangeRedis</c> manager (which cannot be restored here):
 /// local connections live in a <see cref="HubConnectionStore"/> as in SignalR's default manager;
 /// every send to all, a group or a user is serialized once per hub protocol and published, and
 /// each node (the sender too) delivers it to its own connections from its subscription. A send to
 /// one connection that is local skips Redis. While Redis is unreachable, sends reach this node's
-/// connections only, and that is logged.
+/// connections only, and that is logged. Without Redis it is a single node that delivers locally.
+/// Either way, group delivery of durable events passes each connection's catch-up cursor
+/// (<see cref="ConnectionGroupsFeature"/>), which is what makes a resume exactly-once.
 /// </summary>
 /// <remarks>
 /// Client results (<see cref="InvokeConnectionAsync{T}"/>) are not supported: they throw
 /// <see cref="NotSupportedException"/>. Netra's hub never asks a client for a result.
 /// </remarks>
-internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager<THub>, IAsyncDisposable
+internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager<THub>, IAsyncDisposable
     where THub : Hub
 {
     private readonly HubConnectionStore connections = new();
@@ -29,7 +32,7 @@ internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager
     private readonly ConcurrentDictionary<string, ChannelSubscription> subscriptions = new(StringComparer.Ordinal);
     private readonly AckHandler acks = new();
     private readonly SemaphoreSlim busGate = new(1, 1);
-    private readonly RedisConnection redis;
+    private readonly RedisConnection? redis;
     private readonly RedisChannels channels;
     private readonly IReadOnlyList<IHubProtocol> protocols;
     private readonly TimeSpan ackTimeout;
@@ -38,12 +41,12 @@ internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager
     private ISubscriber? bus;
     private volatile bool busReady;
 
-    public RedisHubLifetimeManager(
-        RedisConnection redis,
+    public NetraHubLifetimeManager(
         IHubProtocolResolver protocolResolver,
         IOptions<BackplaneOptions> options,
         NetraMetrics metrics,
-        ILogger<RedisHubLifetimeManager<THub>> logger)
+        ILogger<NetraHubLifetimeManager<THub>> logger,
+        RedisConnection? redis = null)
     {
         this.metrics = metrics;
         this.redis = redis;
@@ -55,13 +58,22 @@ internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager
 
     internal RedisChannels Channels => channels;
 
-    internal string ServerName => redis.ServerName;
+    internal string ServerName => Redis.ServerName;
+
+    /// <summary>Whether this node shares its sends with others through Redis.</summary>
+    internal bool IsScaledOut => redis is not null;
+
+    private RedisConnection Redis => redis ?? throw new InvalidOperationException("This node runs alone: no Redis connection is configured.");
 
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
-        connection.Features.Set(new BackplaneConnectionFeature());
+        connection.Features.Set(new ConnectionGroupsFeature());
         connections.Add(connection);
-        await EnsureBusAsync(CancellationToken.None);
+        if (redis is not null)
+        {
+            await EnsureBusAsync(CancellationToken.None);
+        }
+
         await SubscribeAsync(channels.Connection(connection.ConnectionId), data => WriteAsync(connection, BackplaneMessages.ReadInvocation(data)));
         if (connection.UserIdentifier is { } userId)
         {
@@ -78,7 +90,7 @@ internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager
             await users.RemoveAsync(userId, connection, UnsubscribeUserAsync);
         }
 
-        foreach (var groupName in connection.Features.Get<BackplaneConnectionFeature>()?.TakeGroups() ?? [])
+        foreach (var groupName in connection.Features.Get<ConnectionGroupsFeature>()?.TakeGroups() ?? [])
         {
             await groups.RemoveAsync(groupName, connection, UnsubscribeGroupAsync);
         }
@@ -110,7 +122,7 @@ internal sealed partial class RedisHubLifetimeManager<THub> : HubLifetimeManager
         ArgumentNullException.ThrowIfNull(groupName);
         return PublishAsync(
             channels.Group(groupName), methodName, args, excludedConnectionIds,
-            () => WriteAsync(groups.Get(groupName), methodName, args, excludedConnectionIds), cancellationToken);
+            () => WriteAsync(groups.Get(groupName), methodName, args, excludedConnectionIds, groupName), cancellationToken);
     }
 
     public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>

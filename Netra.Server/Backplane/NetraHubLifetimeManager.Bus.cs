@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace Netra.Server.Backplane;
 
 /// <summary>Redis side: the bus, subscriptions, publishing, group commands and their acks.</summary>
-internal sealed partial class RedisHubLifetimeManager<THub>
+internal sealed partial class NetraHubLifetimeManager<THub>
 {
     private async Task<ISubscriber> EnsureBusAsync(CancellationToken cancellationToken)
     {
@@ -23,11 +23,11 @@ internal sealed partial class RedisHubLifetimeManager<THub>
                 return bus;
             }
 
-            var multiplexer = await redis.GetAsync(cancellationToken);
+            var multiplexer = await Redis.GetAsync(cancellationToken);
             bus = multiplexer.GetSubscriber();
             await SubscribeAsync(channels.All, data => WriteAsync(connections, BackplaneMessages.ReadInvocation(data)));
             await SubscribeAsync(channels.GroupManagement, OnGroupCommandAsync);
-            await SubscribeAsync(channels.Ack(redis.ServerName), data =>
+            await SubscribeAsync(channels.Ack(Redis.ServerName), data =>
             {
                 acks.Acknowledge(BackplaneMessages.ReadAck(data));
                 return Task.CompletedTask;
@@ -43,7 +43,7 @@ internal sealed partial class RedisHubLifetimeManager<THub>
     }
 
     private Task SubscribeGroupAsync(string groupName) =>
-        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), BackplaneMessages.ReadInvocation(data)));
+        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), BackplaneMessages.ReadInvocation(data), groupName));
 
     private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
 
@@ -54,6 +54,11 @@ internal sealed partial class RedisHubLifetimeManager<THub>
 
     private async Task SubscribeAsync(string name, Func<byte[], Task> deliver)
     {
+        if (redis is null)
+        {
+            return; // a single node: nothing to listen to
+        }
+
         var subscription = new ChannelSubscription(name, deliver, logger);
         if (!subscriptions.TryAdd(name, subscription))
         {
@@ -118,6 +123,12 @@ internal sealed partial class RedisHubLifetimeManager<THub>
     private async Task PublishAsync(
         string channel, string methodName, object?[] args, IReadOnlyList<string>? excludedConnectionIds, Func<Task> deliverLocally, CancellationToken cancellationToken)
     {
+        if (redis is null)
+        {
+            await deliverLocally();
+            return;
+        }
+
         var subscriber = await EnsureBusAsync(cancellationToken);
         if (!subscriber.Multiplexer.IsConnected)
         {
@@ -144,11 +155,16 @@ internal sealed partial class RedisHubLifetimeManager<THub>
 
     private async Task SendGroupCommandAsync(GroupAction action, string connectionId, string groupName, CancellationToken cancellationToken)
     {
+        if (redis is null)
+        {
+            return; // a single node does not hold that connection, so nobody does (SignalR's default manager ignores it too)
+        }
+
         var subscriber = await EnsureBusAsync(cancellationToken);
         var (id, acknowledged) = acks.Create();
         try
         {
-            var command = new GroupCommand(id, redis.ServerName, action, connectionId, groupName);
+            var command = new GroupCommand(id, Redis.ServerName, action, connectionId, groupName);
             await subscriber.PublishAsync(new RedisChannel(channels.GroupManagement, RedisChannel.PatternMode.Literal), BackplaneMessages.WriteGroupCommand(command));
             await acknowledged.WaitAsync(ackTimeout, cancellationToken);
         }
@@ -196,7 +212,7 @@ internal sealed partial class RedisHubLifetimeManager<THub>
 
     private async Task AddToLocalGroupAsync(HubConnectionContext connection, string groupName)
     {
-        if (connection.Features.Get<BackplaneConnectionFeature>() is { } feature && feature.TryAddGroup(groupName))
+        if (connection.Features.Get<ConnectionGroupsFeature>() is { } feature && feature.TryAddGroup(groupName))
         {
             await groups.AddAsync(groupName, connection, SubscribeGroupAsync);
         }
@@ -204,7 +220,7 @@ internal sealed partial class RedisHubLifetimeManager<THub>
 
     private async Task RemoveFromLocalGroupAsync(HubConnectionContext connection, string groupName)
     {
-        if (connection.Features.Get<BackplaneConnectionFeature>() is { } feature && feature.TryRemoveGroup(groupName))
+        if (connection.Features.Get<ConnectionGroupsFeature>() is { } feature && feature.TryRemoveGroup(groupName))
         {
             await groups.RemoveAsync(groupName, connection, UnsubscribeGroupAsync);
         }

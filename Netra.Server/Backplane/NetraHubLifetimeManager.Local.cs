@@ -1,0 +1,49 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+
+namespace Netra.Server.Backplane;
+
+/// <summary>Local side: writing an already serialized message to this node's connections.</summary>
+internal sealed partial class NetraHubLifetimeManager<THub>
+{
+    private static Task WriteAsync(HubConnectionContext connection, SerializedInvocation invocation) =>
+        invocation.Excludes(connection.ConnectionId) ? Task.CompletedTask : connection.WriteAsync(invocation.Message).AsTask();
+
+    /// <summary>
+    /// Writes to every connection of <paramref name="store"/>. For a group (<paramref name="groupName"/>), a
+    /// durable event passes each connection's catch-up cursor first (<see cref="ConnectionGroupsFeature"/>).
+    /// </summary>
+    private static Task WriteAsync(HubConnectionStore? store, SerializedInvocation invocation, string? groupName = null)
+    {
+        if (store is null || store.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var writes = new List<Task>();
+        foreach (var connection in store)
+        {
+            if (invocation.Excludes(connection.ConnectionId))
+            {
+                continue;
+            }
+
+            if (groupName is not null && invocation.Seq > 0
+                && connection.Features.Get<ConnectionGroupsFeature>() is { } feature && !feature.Admit(groupName, invocation.Seq))
+            {
+                continue;
+            }
+
+            writes.Add(connection.WriteAsync(invocation.Message).AsTask());
+        }
+
+        return Task.WhenAll(writes);
+    }
+
+    /// <summary>Delivery to this node's connections only (single node, or Redis is down): serialized lazily, once per protocol.</summary>
+    private static Task WriteAsync(HubConnectionStore? store, string methodName, object?[] args, IReadOnlyList<string>? excludedConnectionIds, string? groupName = null) =>
+        WriteAsync(
+            store,
+            new SerializedInvocation(new SerializedHubMessage(new InvocationMessage(methodName, args)), excludedConnectionIds ?? [], SerializedInvocation.SeqOf(args)),
+            groupName);
+}
