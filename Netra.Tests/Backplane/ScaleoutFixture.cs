@@ -36,7 +36,13 @@ public abstract class ScaleoutFixture : IAsyncLifetime
             // Users here hold two tabs on each of three nodes: more than the default 5, which counts across nodes.
             ["Netra:Limits:MaxConnectionsPerUser"] = "20",
         };
+        Configure(settings);
         nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, NodeCount).Select(_ => NetraTestServer.StartAsync(database, settings))));
+    }
+
+    /// <summary>Settings a derived fixture adds or overrides for every node.</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
     }
 
     public async Task DisposeAsync()
