@@ -6,6 +6,7 @@ using Netra.Server.Errors;
 using Netra.Server.Events;
 using Netra.Server.Health;
 using Netra.Server.Metrics;
+using Netra.Server.Presence;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
 using Netra.Server.Storage;
@@ -38,6 +39,7 @@ public partial class Program
         builder.AddNetraRealtime();    // the /ws hub, its options and filters
         builder.AddNetraBackplane();   // Netra's hub lifetime manager: Redis scale-out when ConnectionStrings:Redis is set, else one node
         builder.AddNetraChat();        // chats, members, messages with per-chat seq
+        builder.AddNetraPresence();    // who is online, once per user across tabs and nodes; dead nodes swept
         builder.AddNetraEvents();      // durable events of the other channels, publish APIs, history, retention
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
@@ -56,6 +58,7 @@ public partial class Program
         app.MapAuth();
         app.MapChats();
         app.MapEvents();
+        app.MapPresence();
         app.MapRealtime();
         app.MapHealth();
         app.MapMetrics();

@@ -7,5 +7,6 @@ public static class HubMethods
     public const string Unsubscribe = nameof(Unsubscribe);
     public const string SendMessage = nameof(SendMessage);
     public const string SetTyping = nameof(SetTyping);
+    public const string SetPresence = nameof(SetPresence);
     public const string Ping = nameof(Ping);
 }

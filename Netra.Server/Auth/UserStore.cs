@@ -57,4 +57,24 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
         return missing.ToList();
     }
+
+    public async Task<IReadOnlyList<PresenceInfo>> GetPresenceInfoAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Id, string DisplayName, DateTime? LastSeenAt)>(new CommandDefinition(
+            "SELECT id, display_name, last_seen_at FROM users WHERE id = ANY(@ids) ORDER BY id",
+            new { ids = userIds.ToArray() },
+            cancellationToken: cancellationToken));
+        return rows.Select(row => new PresenceInfo(
+            row.Id, row.DisplayName, row.LastSeenAt is { } seen ? new DateTimeOffset(DateTime.SpecifyKind(seen, DateTimeKind.Utc)) : null)).ToList();
+    }
+
+    public async Task SetLastSeenAsync(long userId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE users SET last_seen_at = @at WHERE id = @userId",
+            new { userId, at },
+            cancellationToken: cancellationToken));
+    }
 }

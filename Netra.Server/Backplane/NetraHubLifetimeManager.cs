@@ -65,6 +65,21 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
 
     private RedisConnection Redis => redis ?? throw new InvalidOperationException("This node runs alone: no Redis connection is configured.");
 
+    /// <summary>This node's open connections of signed-in users (for presence to write them again after a Redis failure).</summary>
+    internal IReadOnlyList<(string ConnectionId, string UserId)> LocalUserConnections()
+    {
+        var open = new List<(string, string)>();
+        foreach (var connection in connections)
+        {
+            if (connection.UserIdentifier is { } userId && !connection.ConnectionAborted.IsCancellationRequested)
+            {
+                open.Add((connection.ConnectionId, userId));
+            }
+        }
+
+        return open;
+    }
+
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
         connection.Features.Set(new ConnectionGroupsFeature());

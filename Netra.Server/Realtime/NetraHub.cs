@@ -6,6 +6,7 @@ using Netra.Contracts.Realtime;
 using Netra.Server.Auth;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
+using Netra.Server.Presence;
 
 namespace Netra.Server.Realtime;
 
@@ -17,6 +18,7 @@ namespace Netra.Server.Realtime;
 internal sealed class NetraHub(
     SubscriptionService subscriptions,
     ChatService chats,
+    PresenceService presence,
     IOptions<RealtimeOptions> realtime,
     TimeProvider time,
     ILogger<NetraHub> logger) : Hub<INetraClient>
@@ -36,12 +38,13 @@ internal sealed class NetraHub(
             realtime.Value.KeepAliveSeconds * 1000,
             realtime.Value.ClientTimeoutSeconds * 1000,
             time.GetUtcNow()));
+        await presence.ConnectedAsync(userId, Context.ConnectionId, Context.ConnectionAborted);
     }
 
-    public override Task OnDisconnectedAsync(Exception? exception)
+    public override async Task OnDisconnectedAsync(Exception? exception)
     {
         RealtimeLog.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
-        return Task.CompletedTask;
+        await presence.DisconnectedAsync(Context.User!.GetUserId(), Context.ConnectionId);
     }
 
     public Task<SubscribeResult> Subscribe(string? channel, long? sinceSeq) =>
@@ -56,6 +59,9 @@ internal sealed class NetraHub(
 
     public Task SetTyping(long chatId, bool isTyping) =>
         chats.SetTypingAsync(Context.User!.GetUserId(), Context.User!.GetUserName(), Context.ConnectionId, chatId, isTyping, Context.ConnectionAborted);
+
+    public Task SetPresence(string? status) =>
+        presence.SetStatusAsync(Context.User!.GetUserId(), status, Context.ConnectionAborted);
 
     public PingResult Ping() => new(time.GetUtcNow());
 }

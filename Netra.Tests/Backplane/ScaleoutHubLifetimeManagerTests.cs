@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
@@ -446,6 +447,52 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         finally
         {
             await DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task PresenceIsAnnouncedOnceOnEveryNodeHoweverManyNodesTheUserIsOnAndEveryNodeListsTheSame()
+    {
+        var bob = await fixture.Api.CreateUserAsync("present");
+        var watchers = new List<NodeClient>();
+        var watcherUsers = await CreateUsersAsync(Nodes.Count, "watcher");
+        foreach (var (node, user) in Nodes.Zip(watcherUsers))
+        {
+            var watcher = await ConnectAsync(node, user);
+            await watcher.Client.SubscribeAsync(Channels.Presence);
+            watchers.Add(watcher);
+        }
+
+        try
+        {
+            var tabs = await ConnectOnEveryNodeAsync(bob);
+            foreach (var watcher in watchers)
+            {
+                (await watcher.Client.NextPresenceOfAsync(bob.Id)).Should().BeEquivalentTo(new { IsOnline = true, Status = PresenceStatus.Online });
+                (await watcher.Client.PresenceOfWithinQuietAsync(bob.Id)).Should().BeEmpty("one user online once, however many nodes");
+            }
+
+            var expected = new[] { bob.Id }.Concat(watcherUsers.Select(w => w.Id)).ToHashSet();
+            foreach (var node in Nodes)
+            {
+                using var http = new NetraApi(node).CreateClient(bob);
+                var online = (await http.GetFromJsonAsync<List<PresenceChangedEvent>>("/api/presence", NetraApi.Json))!;
+                online.Where(p => expected.Contains(p.UserId)).Select(p => p.UserId).Should().BeEquivalentTo(expected, "every node gives the same answer");
+                online.Should().OnlyContain(p => p.IsOnline);
+            }
+
+            await DisposeAllAsync(tabs[..^1]);
+            (await watchers[0].Client.PresenceOfWithinQuietAsync(bob.Id)).Should().BeEmpty("bob is still on the last node");
+            await tabs[^1].DisposeAsync();
+            foreach (var watcher in watchers)
+            {
+                (await watcher.Client.NextPresenceOfAsync(bob.Id)).Should().BeEquivalentTo(new { IsOnline = false, Status = PresenceStatus.Offline });
+                (await watcher.Client.PresenceOfWithinQuietAsync(bob.Id)).Should().BeEmpty("offline once");
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(watchers);
         }
     }
 

@@ -22,6 +22,7 @@ public sealed class HubTestClient : IAsyncDisposable
         Record<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
         Record<ChatMessage>(nameof(INetraClient.NewMessage));
         Record<TypingEvent>(nameof(INetraClient.Typing));
+        Record<PresenceChangedEvent>(nameof(INetraClient.PresenceChanged));
         Record<ErrorEvent>(nameof(INetraClient.Error));
         Record<ChannelEventMessage>(nameof(INetraClient.ChannelEvent));
         Record<ChannelEventMessage>(nameof(INetraClient.IssueUpdated));
@@ -80,6 +81,42 @@ public sealed class HubTestClient : IAsyncDisposable
         catch (TimeoutException)
         {
             return true;
+        }
+    }
+
+    /// <summary>The next <c>PresenceChanged</c> about <paramref name="userId"/>, skipping other users'.</summary>
+    public async Task<PresenceChangedEvent> NextPresenceOfAsync(long userId)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Network);
+        while (true)
+        {
+            var presence = (PresenceChangedEvent)await Events(nameof(INetraClient.PresenceChanged)).Reader.ReadAsync(timeout.Token);
+            if (presence.UserId == userId)
+            {
+                return presence;
+            }
+        }
+    }
+
+    /// <summary>The <c>PresenceChanged</c> events about <paramref name="userId"/> that arrive within <see cref="TestTimeouts.Quiet"/>.</summary>
+    public async Task<List<PresenceChangedEvent>> PresenceOfWithinQuietAsync(long userId)
+    {
+        var seen = new List<PresenceChangedEvent>();
+        using var quiet = new CancellationTokenSource(TestTimeouts.Quiet);
+        try
+        {
+            while (true)
+            {
+                var presence = (PresenceChangedEvent)await Events(nameof(INetraClient.PresenceChanged)).Reader.ReadAsync(quiet.Token);
+                if (presence.UserId == userId)
+                {
+                    seen.Add(presence);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            return seen;
         }
     }
 

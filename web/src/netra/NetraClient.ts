@@ -368,6 +368,11 @@ export class NetraClient {
     return this.call<void>(HubMethods.SetTyping, chatId, isTyping);
   }
 
+  /** Marks the signed-in user `away` or back `online` for every presence subscriber. */
+  setPresence(status: 'online' | 'away'): Promise<void> {
+    return this.call<void>(HubMethods.SetPresence, status);
+  }
+
   ping(): Promise<PingResult> {
     return this.call<PingResult>(HubMethods.Ping);
   }

@@ -105,6 +105,8 @@ export interface PresenceChangedEvent {
   userId: number;
   displayName: string;
   isOnline: boolean;
+  /** `online`, `away` (set with `SetPresence`) or `offline`. */
+  status: 'online' | 'away' | 'offline';
   lastSeen: Timestamp | null;
 }
 
@@ -157,6 +159,33 @@ export interface ChannelEventMessage {
   timestamp: Timestamp;
 }
 
+/** `POST /api/publish` (role `service`): pushed as `ChannelEvent` on an application channel. */
+export interface PublishRequest {
+  channel: string;
+  type: string;
+  payload: Json;
+}
+
+/** What a publish stored: the channel and the seq the event took there. */
+export interface PublishResult {
+  channel: string;
+  seq: number;
+}
+
+/** `POST /api/issues/{id}/events` (role `service`): pushed as `IssueUpdated` on `issues` and `issue:{id}`. */
+export interface IssueEventRequest {
+  updateType: string;
+  data: Json;
+}
+
+/** `POST /api/alerts` (role `service`): pushed as `AlertTriggered` on `alerts`. */
+export interface AlertRequest {
+  alertId: string;
+  severity: 'info' | 'warning' | 'critical';
+  message: string;
+  data: Json;
+}
+
 /** Every record above by its C# name; the contract test walks this. */
 export interface Records {
   UserInfo: UserInfo;
@@ -179,6 +208,10 @@ export interface Records {
   ConnectionRequestEvent: ConnectionRequestEvent;
   ConnectionAcceptedEvent: ConnectionAcceptedEvent;
   ChannelEventMessage: ChannelEventMessage;
+  PublishRequest: PublishRequest;
+  PublishResult: PublishResult;
+  IssueEventRequest: IssueEventRequest;
+  AlertRequest: AlertRequest;
 }
 
 /**
@@ -207,13 +240,17 @@ export const RecordFields = {
   ]),
   ErrorEvent: fields<ErrorEvent>()(['code', 'error', 'recoverable', 'help', 'timestamp']),
   TypingEvent: fields<TypingEvent>()(['chatId', 'userId', 'userName', 'isTyping']),
-  PresenceChangedEvent: fields<PresenceChangedEvent>()(['userId', 'displayName', 'isOnline', 'lastSeen']),
+  PresenceChangedEvent: fields<PresenceChangedEvent>()(['userId', 'displayName', 'isOnline', 'status', 'lastSeen']),
   Post: fields<Post>()(['id', 'seq', 'authorId', 'authorName', 'content', 'timestamp']),
   Comment: fields<Comment>()(['id', 'seq', 'postId', 'authorId', 'authorName', 'content', 'timestamp']),
   NotificationEvent: fields<NotificationEvent>()(['id', 'type', 'data', 'isRead', 'timestamp']),
   ConnectionRequestEvent: fields<ConnectionRequestEvent>()(['requestId', 'fromUserId', 'fromUserName', 'timestamp']),
   ConnectionAcceptedEvent: fields<ConnectionAcceptedEvent>()(['requestId', 'userId', 'userName', 'timestamp']),
   ChannelEventMessage: fields<ChannelEventMessage>()(['channel', 'seq', 'type', 'payload', 'timestamp']),
+  PublishRequest: fields<PublishRequest>()(['channel', 'type', 'payload']),
+  PublishResult: fields<PublishResult>()(['channel', 'seq']),
+  IssueEventRequest: fields<IssueEventRequest>()(['updateType', 'data']),
+  AlertRequest: fields<AlertRequest>()(['alertId', 'severity', 'message', 'data']),
 } satisfies { [K in keyof Records]: readonly (keyof Records[K])[] };
 
 // ------------------------------------------------------------ hub methods (HubMethods.cs) --
@@ -223,6 +260,7 @@ export const HubMethods = {
   Unsubscribe: 'Unsubscribe',
   SendMessage: 'SendMessage',
   SetTyping: 'SetTyping',
+  SetPresence: 'SetPresence',
   Ping: 'Ping',
 } as const;
 export type HubMethod = (typeof HubMethods)[keyof typeof HubMethods];

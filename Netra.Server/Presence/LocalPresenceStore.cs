@@ -1,0 +1,70 @@
+using Netra.Contracts.Realtime;
+
+namespace Netra.Server.Presence;
+
+/// <summary>A single node's presence: in memory, since every connection is here.</summary>
+internal sealed class LocalPresenceStore : IPresenceStore
+{
+    private readonly Dictionary<long, HashSet<string>> connections = [];
+    private readonly Dictionary<long, string> statuses = [];
+
+    public ValueTask<bool> AddConnectionAsync(long userId, string connectionId, CancellationToken cancellationToken)
+    {
+        lock (connections)
+        {
+            if (!connections.TryGetValue(userId, out var ids))
+            {
+                connections[userId] = ids = new HashSet<string>(StringComparer.Ordinal);
+            }
+
+            return ValueTask.FromResult(ids.Add(connectionId) && ids.Count == 1);
+        }
+    }
+
+    public ValueTask<bool> RemoveConnectionAsync(long userId, string connectionId)
+    {
+        lock (connections)
+        {
+            if (!connections.TryGetValue(userId, out var ids) || !ids.Remove(connectionId) || ids.Count > 0)
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            connections.Remove(userId);
+            statuses.Remove(userId);
+            return ValueTask.FromResult(true);
+        }
+    }
+
+    public ValueTask<bool> SetStatusAsync(long userId, string status, CancellationToken cancellationToken)
+    {
+        lock (connections)
+        {
+            if (!connections.ContainsKey(userId))
+            {
+                return ValueTask.FromResult(false);
+            }
+
+            var previous = statuses.GetValueOrDefault(userId, PresenceStatus.Online);
+            if (status == PresenceStatus.Online)
+            {
+                statuses.Remove(userId);
+            }
+            else
+            {
+                statuses[userId] = status;
+            }
+
+            return ValueTask.FromResult(previous != status);
+        }
+    }
+
+    public ValueTask<IReadOnlyDictionary<long, string>> GetOnlineAsync(CancellationToken cancellationToken)
+    {
+        lock (connections)
+        {
+            IReadOnlyDictionary<long, string> online = connections.Keys.ToDictionary(id => id, id => statuses.GetValueOrDefault(id, PresenceStatus.Online));
+            return ValueTask.FromResult(online);
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace Netra.Server.Presence;
+
+internal static partial class PresenceLog
+{
+    [LoggerMessage(EventId = 10000, Level = LogLevel.Information, Message = "User {UserId} is {Status}")]
+    public static partial void Changed(ILogger logger, long userId, string status);
+
+    [LoggerMessage(EventId = 10001, Level = LogLevel.Warning, Message = "Presence of user {UserId} could not be written to Redis; this node's connections are written again once it answers")]
+    public static partial void StoreUnavailable(ILogger logger, long userId, Exception exception);
+
+    [LoggerMessage(EventId = 10002, Level = LogLevel.Warning, Message = "This node's presence heartbeat had expired; writing its {Count} connections again")]
+    public static partial void Resyncing(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 10003, Level = LogLevel.Warning, Message = "A node stopped renewing its heartbeat; {Count} of its users went offline")]
+    public static partial void DeadNodeSwept(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 10004, Level = LogLevel.Warning, Message = "Presence heartbeat failed; retrying in {Seconds} s")]
+    public static partial void HeartbeatFailed(ILogger logger, int seconds, Exception exception);
+
+    [LoggerMessage(EventId = 10005, Level = LogLevel.Warning, Message = "Announcing the presence of user {UserId} failed")]
+    public static partial void AnnounceFailed(ILogger logger, long userId, Exception exception);
+}

@@ -1,0 +1,61 @@
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Netra.Server.Backplane;
+using Netra.Server.Realtime;
+using StackExchange.Redis;
+
+namespace Netra.Server.Presence;
+
+/// <summary>
+/// Scaled out, every <see cref="PresenceOptions.HeartbeatSeconds"/>: renews this node's heartbeat; writes its
+/// connections again when the heartbeat had expired or a change was lost to a Redis failure; and takes the
+/// users of nodes whose heartbeat expired (killed, frozen, cut off) out of presence, announcing them offline.
+/// </summary>
+internal sealed class PresenceMonitor(
+    RedisPresenceStore store,
+    PresenceService presence,
+    HubLifetimeManager<NetraHub> manager,
+    IOptions<PresenceOptions> options,
+    ILogger<PresenceMonitor> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.HeartbeatSeconds));
+        do
+        {
+            try
+            {
+                await TickAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
+            {
+                PresenceLog.HeartbeatFailed(logger, options.Value.HeartbeatSeconds, exception);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    private async Task TickAsync(CancellationToken cancellationToken)
+    {
+        var alive = await store.HeartbeatAsync(cancellationToken);
+        var local = manager is NetraHubLifetimeManager<NetraHub> netra ? netra.LocalUserConnections() : [];
+        if ((!alive && local.Count > 0) || store.NeedsResync)
+        {
+            PresenceLog.Resyncing(logger, local.Count);
+            foreach (var (userId, online) in await store.ResyncAsync(local, cancellationToken))
+            {
+                await presence.AnnounceAsync(userId, online, cancellationToken);
+            }
+        }
+
+        var offline = await store.SweepDeadNodesAsync(cancellationToken);
+        if (offline.Count > 0)
+        {
+            PresenceLog.DeadNodeSwept(logger, offline.Count);
+            foreach (var userId in offline)
+            {
+                await presence.AnnounceAsync(userId, online: false, cancellationToken);
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.AspNetCore.SignalR;
+using Netra.Contracts;
+using Netra.Contracts.Realtime;
+using Netra.Server.Auth;
+using Netra.Server.Errors;
+using Netra.Server.Realtime;
+
+namespace Netra.Server.Presence;
+
+/// <summary>
+/// A user's presence from their connections: <c>PresenceChanged</c> on the <c>presence</c> channel once when
+/// their first connection anywhere opens and once when the last one closes, <c>lastSeenAt</c> kept in
+/// PostgreSQL, and <c>away</c> when the user says so. Ephemeral: no seq, never replayed.
+/// </summary>
+internal sealed class PresenceService(
+    IPresenceStore store,
+    UserStore users,
+    IHubContext<NetraHub, INetraClient> hub,
+    TimeProvider time,
+    ILogger<PresenceService> logger)
+{
+    public const int MaxUserIds = 200;
+
+    public async Task ConnectedAsync(long userId, string connectionId, CancellationToken cancellationToken)
+    {
+        if (await store.AddConnectionAsync(userId, connectionId, cancellationToken))
+        {
+            await AnnounceAsync(userId, online: true, cancellationToken);
+        }
+    }
+
+    public async Task DisconnectedAsync(long userId, string connectionId)
+    {
+        if (await store.RemoveConnectionAsync(userId, connectionId))
+        {
+            await AnnounceAsync(userId, online: false, CancellationToken.None);
+        }
+    }
+
+    public async Task SetStatusAsync(long userId, string? status, CancellationToken cancellationToken)
+    {
+        if (status is not (PresenceStatus.Online or PresenceStatus.Away))
+        {
+            throw ProblemException.Validation($"status must be '{PresenceStatus.Online}' or '{PresenceStatus.Away}'.");
+        }
+
+        if (await store.SetStatusAsync(userId, status, cancellationToken))
+        {
+            await BroadcastAsync(userId, status, cancellationToken);
+        }
+    }
+
+    /// <summary>Who is online now, or (with <paramref name="userIds"/>) those users whether online or not.</summary>
+    public async Task<IReadOnlyList<PresenceChangedEvent>> GetAsync(IReadOnlyCollection<long>? userIds, CancellationToken cancellationToken)
+    {
+        if (userIds is { Count: > MaxUserIds })
+        {
+            throw ProblemException.Validation($"At most {MaxUserIds} userIds at a time.");
+        }
+
+        var online = await store.GetOnlineAsync(cancellationToken);
+        var ids = userIds is { Count: > 0 } ? userIds.Distinct().ToList() : online.Keys.ToList();
+        var now = time.GetUtcNow();
+        return (await users.GetPresenceInfoAsync(ids, cancellationToken))
+            .Select(user => online.TryGetValue(user.Id, out var status)
+                ? new PresenceChangedEvent(user.Id, user.DisplayName, true, status, now)
+                : new PresenceChangedEvent(user.Id, user.DisplayName, false, PresenceStatus.Offline, user.LastSeenAt))
+            .OrderBy(presence => presence.UserId)
+            .ToList();
+    }
+
+    /// <summary>Records and announces that a user came online or went offline (decided by the store, once).</summary>
+    public async Task AnnounceAsync(long userId, bool online, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await users.SetLastSeenAsync(userId, time.GetUtcNow(), cancellationToken);
+            await BroadcastAsync(userId, online ? PresenceStatus.Online : PresenceStatus.Offline, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The user's connection is served either way; subscribers see the next change.
+            PresenceLog.AnnounceFailed(logger, userId, exception);
+        }
+    }
+
+    private async Task BroadcastAsync(long userId, string status, CancellationToken cancellationToken)
+    {
+        var user = (await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault();
+        if (user is null)
+        {
+            return;
+        }
+
+        PresenceLog.Changed(logger, userId, status);
+        await hub.Clients.Group(Channels.Presence).PresenceChanged(
+            new PresenceChangedEvent(userId, user.DisplayName, status != PresenceStatus.Offline, status, user.LastSeenAt));
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using Dapper;
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Netra.Contracts;
+using Netra.Contracts.Realtime;
+using Netra.Tests.Infrastructure;
+using Npgsql;
+using Xunit;
+
+namespace Netra.Tests.Presence;
+
+/// <summary>Presence on one node: once per user however many tabs, last seen kept in PostgreSQL, away on request.</summary>
+public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task AUserComesOnlineWithTheFirstTabAndGoesOfflineWithTheLastOnceEach()
+    {
+        var (watcher, bob) = (await fixture.Api.CreateUserAsync("watcher"), await fixture.Api.CreateUserAsync("bob"));
+        await using var watching = await HubTestClient.ConnectAsync(fixture.Server, watcher);
+        await watching.SubscribeAsync(Channels.Presence);
+
+        var firstTab = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        var online = await watching.NextPresenceOfAsync(bob.Id);
+        online.Should().BeEquivalentTo(new { UserId = bob.Id, bob.DisplayName, IsOnline = true, Status = PresenceStatus.Online });
+        var secondTab = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        (await watching.PresenceOfWithinQuietAsync(bob.Id)).Should().BeEmpty("a second tab changes nothing");
+        (await PresenceAsync(watcher, "")).Should().Contain(p => p.UserId == bob.Id && p.IsOnline);
+
+        await firstTab.DisposeAsync();
+        (await watching.PresenceOfWithinQuietAsync(bob.Id)).Should().BeEmpty("bob still has a tab open");
+        await secondTab.DisposeAsync();
+        var offline = await watching.NextPresenceOfAsync(bob.Id);
+
+        offline.Should().BeEquivalentTo(new { UserId = bob.Id, IsOnline = false, Status = PresenceStatus.Offline });
+        offline.LastSeen.Should().NotBeNull();
+        (await PresenceAsync(watcher, "")).Should().NotContain(p => p.UserId == bob.Id);
+        var asked = (await PresenceAsync(watcher, $"?userIds={bob.Id},{watcher.Id}")).ToDictionary(p => p.UserId);
+        asked[bob.Id].Should().BeEquivalentTo(new { IsOnline = false, Status = PresenceStatus.Offline, offline.LastSeen });
+        asked[watcher.Id].IsOnline.Should().BeTrue();
+        await using var database = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
+        (await database.ExecuteScalarAsync<DateTime?>("SELECT last_seen_at FROM users WHERE id = @id", new { id = bob.Id })).Should().NotBeNull();
+    }
+
+    [Fact]
+    public async Task AwayIsAnnouncedOnceAndABadStatusIsRefused()
+    {
+        var (watcher, carol) = (await fixture.Api.CreateUserAsync("watcher"), await fixture.Api.CreateUserAsync("carol"));
+        await using var watching = await HubTestClient.ConnectAsync(fixture.Server, watcher);
+        await watching.SubscribeAsync(Channels.Presence);
+        await using var client = await HubTestClient.ConnectAsync(fixture.Server, carol);
+        await watching.NextPresenceOfAsync(carol.Id);
+
+        await client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Away);
+        (await watching.NextPresenceOfAsync(carol.Id)).Should().BeEquivalentTo(new { IsOnline = true, Status = PresenceStatus.Away });
+        await client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Away);
+        (await watching.PresenceOfWithinQuietAsync(carol.Id)).Should().BeEmpty("nothing changed");
+        (await PresenceAsync(watcher, "")).Single(p => p.UserId == carol.Id).Status.Should().Be(PresenceStatus.Away);
+
+        var offline = () => client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Offline);
+        (await offline.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.ValidationFailed + ":");
+        var junk = () => client.Connection.InvokeAsync(HubMethods.SetPresence, new string('x', 5000));
+        (await junk.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.ValidationFailed + ":");
+        await client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Online);
+        (await watching.NextPresenceOfAsync(carol.Id)).Status.Should().Be(PresenceStatus.Online);
+    }
+
+    [Theory]
+    [InlineData("?userIds=abc")]
+    [InlineData("?userIds=-1")]
+    [InlineData("?userIds=1,,2")]
+    public async Task ABadUserIdListIsAValidationError(string query)
+    {
+        var user = await fixture.Api.CreateUserAsync("asker");
+        using var http = fixture.Api.CreateClient(user);
+        var response = await http.GetAsync("/api/presence" + query);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await NetraApi.ReadCodeAsync(response)).Should().Be(ErrorCodes.ValidationFailed);
+    }
+
+    private async Task<List<PresenceChangedEvent>> PresenceAsync(TestUser user, string query)
+    {
+        using var http = fixture.Api.CreateClient(user);
+        var response = await http.GetAsync("/api/presence" + query);
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<List<PresenceChangedEvent>>(NetraApi.Json))!;
+    }
+}
