@@ -38,7 +38,7 @@ public sealed class HubTestClient : IAsyncDisposable
 
     public TaskCompletionSource<Exception?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<HubTestClient> ConnectAsync(NetraTestServer server, string? token, bool skipNegotiation = false)
+    public static async Task<HubTestClient> ConnectAsync(INetraNode server, string? token, bool skipNegotiation = false)
     {
         var connection = new HubConnectionBuilder()
             .WithUrl(server.HubUrl, options =>
@@ -61,7 +61,7 @@ public sealed class HubTestClient : IAsyncDisposable
         return client;
     }
 
-    public static Task<HubTestClient> ConnectAsync(NetraTestServer server, TestUser user) => ConnectAsync(server, user.Token);
+    public static Task<HubTestClient> ConnectAsync(INetraNode server, TestUser user) => ConnectAsync(server, user.Token);
 
     /// <summary>The next event of that name, in arrival order.</summary>
     public async Task<T> NextAsync<T>(string eventName, TimeSpan? timeout = null)
@@ -85,9 +85,9 @@ public sealed class HubTestClient : IAsyncDisposable
     }
 
     /// <summary>The next <c>PresenceChanged</c> about <paramref name="userId"/>, skipping other users'.</summary>
-    public async Task<PresenceChangedEvent> NextPresenceOfAsync(long userId)
+    public async Task<PresenceChangedEvent> NextPresenceOfAsync(long userId, TimeSpan? within = null)
     {
-        using var timeout = new CancellationTokenSource(TestTimeouts.Network);
+        using var timeout = new CancellationTokenSource(within ?? TestTimeouts.Network);
         while (true)
         {
             var presence = (PresenceChangedEvent)await Events(nameof(INetraClient.PresenceChanged)).Reader.ReadAsync(timeout.Token);

@@ -8,7 +8,7 @@ using Netra.Contracts.Chat;
 namespace Netra.Tests.Infrastructure;
 
 /// <summary>HTTP helpers over the wire contract: register and log in users, create chats, read history.</summary>
-public sealed class NetraApi(NetraTestServer server)
+public sealed class NetraApi(INetraNode server)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 

@@ -14,7 +14,7 @@ namespace Netra.Tests.Infrastructure;
 /// A real Netra node: the server's own composition root, on Kestrel, bound to a free loopback port,
 /// with its own PostgreSQL database. Logs are kept in memory (<see cref="Logs"/>).
 /// </summary>
-public sealed class NetraTestServer : IAsyncDisposable
+public sealed class NetraTestServer : INetraNode, IAsyncDisposable
 {
     public const string SigningKey = "netra-test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789";
 

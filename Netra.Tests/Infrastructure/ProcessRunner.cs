@@ -10,7 +10,7 @@ internal static class ProcessRunner
     /// <paramref name="output"/>. The working directory is / so that a tool run as another
     /// user never trips over a folder it cannot read.
     /// </summary>
-    public static Process Start(string fileName, IEnumerable<string> arguments, OutputTail output)
+    public static Process Start(string fileName, IEnumerable<string> arguments, OutputTail output, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -23,6 +23,11 @@ internal static class ProcessRunner
         foreach (var argument in arguments)
         {
             startInfo.ArgumentList.Add(argument);
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            startInfo.Environment[name] = value;
         }
 
         var process = new Process { StartInfo = startInfo };

@@ -1,0 +1,86 @@
+using System.Net.Http.Json;
+using FluentAssertions;
+using Netra.Client;
+using Netra.Contracts;
+using Netra.Contracts.Realtime;
+using Netra.Tests.Client;
+using Netra.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Netra.Tests.Backplane;
+
+/// <summary>
+/// Two nodes in processes of their own, behind a TCP load balancer, sharing one Redis and one database. One is
+/// killed with SIGKILL mid-conversation: it closes nothing and tells Redis nothing.
+/// </summary>
+public sealed class KilledNodeTests(ITestOutputHelper output)
+{
+    /// <summary>The default heartbeat (5 s) and node timeout (15 s) promise offline within 20 s; the issue allows 30.</summary>
+    private static readonly TimeSpan OfflineWithin = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task AKilledNodesUsersGoOfflineItsClientsCarryOnThroughTheOtherNodeAndNoStoredMessageIsLost()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["Netra:Backplane:ChannelPrefix"] = "netra-kill-" + Guid.NewGuid().ToString("N")[..8],
+        };
+        await using var doomed = await NetraProcess.StartAsync(database, settings);
+        await using var survivor = await NetraProcess.StartAsync(database, settings);
+        await using var balancer = new TcpLoadBalancer([doomed.BaseAddress, survivor.BaseAddress]);
+        var api = new NetraApi(survivor);
+        var (alice, bob, dave, watcher) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("dave"), await api.CreateUserAsync("watcher"));
+        var chat = await api.CreateChatAsync(alice, bob);
+
+        await using var watching = await HubTestClient.ConnectAsync(survivor, watcher);
+        await watching.SubscribeAsync(Channels.Presence);
+        await using var daveOnDoomed = await HubTestClient.ConnectAsync(doomed, dave);
+        (await watching.NextPresenceOfAsync(dave.Id)).IsOnline.Should().BeTrue("dave's node announced him across nodes");
+
+        // Alice comes in through the balancer, which sends her to the first node: the one that will die.
+        await using var aliceClient = new NetraClient(new NetraClientOptions
+        {
+            Url = balancer.BaseAddress,
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
+            RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1) },
+        });
+        var aliceEvents = new ClientEvents(aliceClient);
+        await aliceClient.ConnectAsync().WaitAsync(TestTimeouts.Network);
+        await aliceClient.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+        await using var bobOnSurvivor = await HubTestClient.ConnectAsync(survivor, bob);
+        foreach (var content in new[] { "1", "2", "3" })
+        {
+            await bobOnSurvivor.SendAsync(chat.Id, content);
+        }
+
+        (await aliceEvents.NextMessagesAsync(3)).Select(m => m.Content).Should().Equal("1", "2", "3");
+
+        doomed.Kill();
+        var killedAt = DateTime.UtcNow;
+        foreach (var content in new[] { "4", "5", "6" })
+        {
+            await bobOnSurvivor.SendAsync(chat.Id, content); // stored while alice is cut off
+        }
+
+        var offline = await watching.NextPresenceOfAsync(dave.Id, OfflineWithin);
+        offline.Should().BeEquivalentTo(new { IsOnline = false, Status = PresenceStatus.Offline });
+        output.WriteLine($"dave went offline {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after his node was killed");
+
+        await aliceEvents.WaitForStateAsync(NetraConnectionState.Connected);
+        await bobOnSurvivor.SendAsync(chat.Id, "7");
+        var received = await aliceEvents.NextMessagesAsync(4);
+        received.Select(m => m.Content).Should().Equal("4", "5", "6", "7");
+        received.Select(m => m.Seq).Should().Equal(4, 5, 6, 7);
+        (await aliceEvents.NoMoreMessagesAsync()).Should().BeTrue("each message reaches alice once");
+        (await api.GetMessagesAsync(bob, chat.Id)).Select(m => m.Content).Should().Equal("1", "2", "3", "4", "5", "6", "7");
+        (await watching.PresenceOfWithinQuietAsync(alice.Id)).Should().NotContain(p => !p.IsOnline, "alice moved nodes without going offline");
+        using var http = api.CreateClient(watcher);
+        var online = await http.GetFromJsonAsync<List<PresenceChangedEvent>>("/api/presence", NetraApi.Json);
+        online!.Select(p => p.UserId).Should().Contain(alice.Id).And.NotContain(dave.Id);
+        survivor.HasExited.Should().BeFalse();
+    }
+}

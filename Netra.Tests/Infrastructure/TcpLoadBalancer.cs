@@ -1,0 +1,106 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Netra.Tests.Infrastructure;
+
+/// <summary>
+/// A layer-4 load balancer on a loopback port, as in front of a Netra cluster: each new TCP connection goes to
+/// the first backend, in order, that accepts it, and bytes are copied both ways until either side closes.
+/// WebSockets pass through untouched; when a backend dies, its clients' reconnects land on the next one.
+/// </summary>
+public sealed class TcpLoadBalancer : INetraNode, IAsyncDisposable
+{
+    private readonly TcpListener listener;
+    private readonly IReadOnlyList<Uri> backends;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task accepting;
+
+    public TcpLoadBalancer(IReadOnlyList<Uri> backends)
+    {
+        this.backends = backends;
+        listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        BaseAddress = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
+        accepting = Task.Run(AcceptAsync);
+    }
+
+    public Uri BaseAddress { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        listener.Stop();
+        try
+        {
+            await accepting;
+        }
+        catch (Exception exception) when (exception is OperationCanceledException or SocketException or ObjectDisposedException)
+        {
+            // Stopped while waiting for a connection: expected.
+        }
+
+        stopping.Dispose();
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var client = await listener.AcceptTcpClientAsync(stopping.Token);
+            _ = Task.Run(() => ForwardAsync(client));
+        }
+    }
+
+    private async Task ForwardAsync(TcpClient client)
+    {
+        using (client)
+        {
+            using var backend = await ConnectToFirstLiveBackendAsync().ConfigureAwait(false);
+            if (backend is null)
+            {
+                return; // every backend is down: the client sees the connection close, as behind a real balancer
+            }
+
+            var upstream = client.GetStream();
+            var downstream = backend.GetStream();
+            // Whichever direction ends first (a close, or a reset from a killed node), both sockets close.
+            await Task.WhenAny(CopyAsync(upstream, downstream), CopyAsync(downstream, upstream));
+        }
+    }
+
+    private async Task<TcpClient?> ConnectToFirstLiveBackendAsync()
+    {
+        foreach (var backend in backends)
+        {
+            var connection = new TcpClient();
+            try
+            {
+                await connection.ConnectAsync(backend.Host, backend.Port, stopping.Token);
+                return connection;
+            }
+            catch (SocketException)
+            {
+                connection.Dispose(); // this backend is down: try the next
+            }
+            catch (OperationCanceledException)
+            {
+                connection.Dispose(); // the balancer is stopping
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    private async Task CopyAsync(NetworkStream from, NetworkStream to)
+    {
+        try
+        {
+            await from.CopyToAsync(to, stopping.Token);
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // One side went away; the caller closes both.
+        }
+    }
+}
