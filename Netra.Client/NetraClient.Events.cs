@@ -99,9 +99,9 @@ public sealed partial class NetraClient
         {
             DeliverMessage(message);
         }
-        else
+        else if (channel.OnLive(message, DeliverMessage) is { } gap)
         {
-            channel.OnLive(message, DeliverMessage);
+            RepairGapLater(channel, gap);
         }
     }
 

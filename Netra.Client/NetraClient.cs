@@ -62,7 +62,11 @@ public sealed partial class NetraClient : IAsyncDisposable
         dispatcher = new EventDispatcher(logger);
 
         var builder = new HubConnectionBuilder()
-            .WithUrl(ToHubUrl(url), transport => transport.AccessTokenProvider = GetAccessTokenAsync)
+            .WithUrl(ToHubUrl(url), transport =>
+            {
+                transport.AccessTokenProvider = GetAccessTokenAsync;
+                transport.SkipNegotiation = options.SkipNegotiation;
+            })
             .WithAutomaticReconnect(options.RetryPolicy);
         builder.Services.AddSingleton(loggerFactory);
         hub = builder.Build();
@@ -373,12 +377,55 @@ public sealed partial class NetraClient : IAsyncDisposable
             : [];
         NetraClientLog.Resumed(logger, subscription.Name, sinceSeq, missed.Count, result.LastSeq, result.Recovered);
         var before = subscription.ResumeAfter;
-        subscription.CompleteResume(missed, result.LastSeq, DeliverMessage);
+        if (subscription.CompleteResume(missed, result.LastSeq, DeliverMessage) is { } gap)
+        {
+            RepairGapLater(subscription, gap);
+        }
+
         if (!result.Recovered)
         {
             RaiseResumeIncomplete(new NetraResumeIncomplete(subscription.Name, before ?? sinceSeq, result.LastSeq));
         }
     }
+
+    /// <summary>
+    /// After <see cref="NetraClientOptions.GapTimeout"/>, if the channel still waits for a missing seq,
+    /// re-subscribes from the last seq delivered so that the server replays what is missing.
+    /// </summary>
+    private void RepairGapLater(ChannelState subscription, long gap) => _ = Task.Run(async () =>
+    {
+        try
+        {
+            await Task.Delay(options.GapTimeout, lifetime.Token).ConfigureAwait(false);
+            long connection;
+            lock (gate)
+            {
+                if (state != NetraConnectionState.Connected || !channels.ContainsKey(subscription.Name) || !subscription.GapStillOpen(gap))
+                {
+                    return; // closed by itself, or a reconnect's resume takes care of it
+                }
+
+                connection = generation;
+                subscription.BeginResume();
+            }
+
+            var sinceSeq = subscription.ResumeAfter;
+            NetraClientLog.RepairingGap(logger, subscription.Name, sinceSeq, options.GapTimeout);
+            var result = await hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, lifetime.Token).ConfigureAwait(false);
+            if (IsCurrent(connection))
+            {
+                Complete(subscription, sinceSeq, result);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !lifetime.IsCancellationRequested)
+        {
+            NetraClientLog.GapRepairFailed(logger, subscription.Name, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client is being disposed.
+        }
+    });
 
     private void Enqueue(PendingSend pending)
     {

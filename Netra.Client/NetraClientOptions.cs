@@ -29,4 +29,16 @@ public sealed class NetraClientOptions
 
     /// <summary>Where the client and its transport log; none when null.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// Opens the WebSocket directly, without SignalR's negotiate request. Needed behind a load balancer
+    /// without sticky sessions, where negotiate and the WebSocket could reach different nodes.
+    /// </summary>
+    public bool SkipNegotiation { get; set; }
+
+    /// <summary>
+    /// How long a chat's messages wait for a missing seq before the client asks the server for it (by
+    /// re-subscribing from the last seq delivered). Messages are always delivered in seq order.
+    /// </summary>
+    public TimeSpan GapTimeout { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -3,26 +3,28 @@ using Netra.Contracts.Chat;
 namespace Netra.Client.Internal;
 
 /// <summary>
-/// One subscribed channel: what has been delivered, and the live messages held back while a
-/// (re-)subscribe is in flight. Only chat channels carry seqs today; other channels are re-subscribed
-/// "from now" and pass their events straight through.
+/// One subscribed channel: the seq delivered so far, and the messages held back because they cannot be
+/// delivered in order yet. Only chat channels carry seqs this client orders by; other channels are
+/// re-subscribed "from now" and pass their events straight through.
 /// </summary>
 /// <remarks>
-/// The resume cursor is a watermark: every seq up to it has been delivered. Live messages can come out
-/// of seq order (two sends stored 4 then 5 may be broadcast 5 then 4), so seqs delivered above the
-/// watermark are remembered until the gap below them closes; nothing is delivered twice and, on resume,
-/// the server's replay fills any gap.
+/// Delivery is strictly in seq order, each seq once. The watermark is the last seq delivered. A live message
+/// right after it is delivered at once, with any held ones that follow; one further ahead is held while the
+/// gap is open (two sends stored 4 then 5 may be broadcast 5 then 4, so a gap usually closes by itself within
+/// milliseconds). A gap still open after the client's gap timeout is filled by a re-subscribe from the
+/// watermark (<see cref="GapStillOpen"/>): the server replays exactly what is missing. While a (re-)subscribe
+/// is in flight every live message is held, and its replay goes first.
 /// </remarks>
 internal sealed class ChannelState(string name, bool sequenced)
 {
-    // A gap that never closes (a broadcast this client never got) must not grow the set forever.
-    private const int MaxDeliveredAboveWatermark = 1000;
+    /// <summary>Held messages beyond this mean something is badly wrong: re-subscribe rather than grow.</summary>
+    public const int MaxHeld = 10_000;
 
     private readonly Lock gate = new();
     private readonly SortedDictionary<long, ChatMessage> held = [];
-    private readonly SortedSet<long> deliveredAbove = [];
     private long? watermark;
     private bool resuming = true;
+    private long gapVersion;
 
     public string Name { get; } = name;
 
@@ -50,84 +52,91 @@ internal sealed class ChannelState(string name, bool sequenced)
         }
     }
 
-    /// <summary>A live message: delivered now, held until the resume completes, or dropped as a duplicate.</summary>
-    public void OnLive(ChatMessage message, Action<ChatMessage> deliver)
+    /// <summary>
+    /// A live message: delivered now (with the held ones it unblocks), held, or dropped as a duplicate.
+    /// Returns the version of a gap this message opened (to check later with <see cref="GapStillOpen"/>), else null.
+    /// </summary>
+    public long? OnLive(ChatMessage message, Action<ChatMessage> deliver)
     {
         lock (gate)
         {
-            if (IsDelivered(message.Seq))
+            if (message.Seq <= watermark)
             {
-                return;
+                return null;
             }
 
-            if (resuming)
+            if (resuming || watermark is null)
             {
                 held.TryAdd(message.Seq, message);
-                return;
+                return null;
             }
 
-            Deliver(message, deliver);
+            if (message.Seq == watermark + 1)
+            {
+                Deliver(message, deliver);
+                DeliverContiguous(deliver);
+                return null;
+            }
+
+            var opened = held.Count == 0 || held.Keys.First() > message.Seq;
+            held.TryAdd(message.Seq, message);
+            return opened || held.Count > MaxHeld ? ++gapVersion : null;
         }
     }
 
     /// <summary>
-    /// The subscribe answered: delivers the replayed messages, then the live ones held meanwhile, in seq
-    /// order and each once, and moves the watermark to the server's head.
+    /// True when the gap of <paramref name="version"/> is still open: held messages wait for a seq that has not
+    /// come. The caller then re-subscribes from <see cref="ResumeAfter"/>.
     /// </summary>
-    public void CompleteResume(IReadOnlyList<ChatMessage> missed, long serverLastSeq, Action<ChatMessage> deliver)
+    public bool GapStillOpen(long version)
+    {
+        lock (gate)
+        {
+            return !resuming && held.Count > 0 && (version == gapVersion || held.Count > MaxHeld);
+        }
+    }
+
+    /// <summary>
+    /// The subscribe answered: delivers the replayed messages, moves the watermark to the server's head, then
+    /// delivers the held messages that follow it in order. Returns a gap version when held ones still wait.
+    /// </summary>
+    public long? CompleteResume(IReadOnlyList<ChatMessage> missed, long serverLastSeq, Action<ChatMessage> deliver)
     {
         lock (gate)
         {
             foreach (var message in missed.OrderBy(m => m.Seq))
             {
-                if (!IsDelivered(message.Seq))
+                if (message.Seq > (watermark ?? 0))
                 {
                     Deliver(message, deliver);
                 }
             }
-
-            foreach (var message in held.Values)
-            {
-                if (!IsDelivered(message.Seq))
-                {
-                    Deliver(message, deliver);
-                }
-            }
-
-            held.Clear();
 
             // Everything up to the head was replayed (recovered) or is to be reloaded from history by the
             // application (ResumeIncomplete); either way the client resumes after it next time.
-            AdvanceWatermark(Math.Max(watermark ?? 0, serverLastSeq));
+            watermark = Math.Max(watermark ?? 0, serverLastSeq);
+            foreach (var seq in held.Keys.Where(seq => seq <= watermark).ToList())
+            {
+                held.Remove(seq);
+            }
+
             resuming = false;
+            DeliverContiguous(deliver);
+            return held.Count > 0 ? ++gapVersion : null;
         }
     }
 
-    private bool IsDelivered(long seq) => seq <= watermark || deliveredAbove.Contains(seq);
+    private void DeliverContiguous(Action<ChatMessage> deliver)
+    {
+        while (held.Remove(watermark!.Value + 1, out var next))
+        {
+            Deliver(next, deliver);
+        }
+    }
 
     private void Deliver(ChatMessage message, Action<ChatMessage> deliver)
     {
         deliver(message);
-        deliveredAbove.Add(message.Seq);
-        if (watermark is { } current)
-        {
-            AdvanceWatermark(current);
-        }
-    }
-
-    private void AdvanceWatermark(long to)
-    {
-        if (deliveredAbove.Count > MaxDeliveredAboveWatermark)
-        {
-            to = Math.Max(to, deliveredAbove.Min - 1);
-        }
-
-        while (deliveredAbove.Contains(to + 1))
-        {
-            to++;
-        }
-
-        deliveredAbove.RemoveWhere(seq => seq <= to);
-        watermark = to;
+        watermark = message.Seq;
     }
 }

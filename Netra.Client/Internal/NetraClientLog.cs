@@ -37,4 +37,10 @@ internal static partial class NetraClientLog
 
     [LoggerMessage(3210, LogLevel.Warning, "The access token provider failed.")]
     public static partial void TokenProviderFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3211, LogLevel.Information, "{Channel} has a gap after seq {Seq} that did not close within {Timeout}; re-subscribing to fill it.")]
+    public static partial void RepairingGap(ILogger logger, string channel, long? seq, TimeSpan timeout);
+
+    [LoggerMessage(3212, LogLevel.Debug, "Filling a gap in {Channel} stopped; the next reconnect or gap check retries.")]
+    public static partial void GapRepairFailed(ILogger logger, string channel, Exception exception);
 }

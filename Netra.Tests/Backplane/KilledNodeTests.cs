@@ -45,6 +45,7 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         await using var aliceClient = new NetraClient(new NetraClientOptions
         {
             Url = balancer.BaseAddress,
+            SkipNegotiation = true, // the balancer has no sticky sessions
             AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
             RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1) },
         });

@@ -110,6 +110,36 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         AccessTokenProvider = _ => ValueTask.FromResult<string?>(token),
     };
 
+    [Fact]
+    public async Task AMessageWhoseBroadcastNeverCameIsFetchedAfterTheGapTimeoutAndEverythingIsDeliveredInSeqOrder()
+    {
+        var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
+        var chat = await Api.CreateChatAsync(alice, bob);
+        await using var client = await ConnectAsync(alice);
+        var events = new ClientEvents(client);
+        await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+        await using var sender = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        await sender.SendAsync(chat.Id, "1");
+        (await events.NextMessageAsync()).Seq.Should().Be(1);
+
+        // Seq 2 is stored but never broadcast (as if its broadcast were lost); seq 3 arrives live.
+        await using (var database = new Npgsql.NpgsqlConnection(fixture.Server.PostgresConnectionString))
+        {
+            await Dapper.SqlMapper.ExecuteAsync(database, """
+                WITH next AS (UPDATE chats SET last_seq = last_seq + 1 WHERE id = @chatId RETURNING last_seq)
+                INSERT INTO messages (chat_id, seq, sender_id, content, client_message_id)
+                SELECT @chatId, last_seq, @senderId, 'lost broadcast', 'lost-2' FROM next
+                """, new { chatId = chat.Id, senderId = bob.Id });
+        }
+
+        await sender.SendAsync(chat.Id, "3");
+
+        var received = await events.NextMessagesAsync(2);
+        received.Select(m => (m.Seq, m.Content)).Should().Equal((2, "lost broadcast"), (3, "3"));
+        (await events.NoMoreMessagesAsync()).Should().BeTrue();
+        client.Stats.ReconnectCount.Should().Be(0, "the gap is filled without reconnecting");
+    }
+
     private async Task<NetraClient> ConnectAsync(TestUser user)
     {
         var client = new NetraClient(Options(user.Token));

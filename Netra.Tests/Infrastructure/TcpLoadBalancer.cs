@@ -4,9 +4,10 @@ using System.Net.Sockets;
 namespace Netra.Tests.Infrastructure;
 
 /// <summary>
-/// A layer-4 load balancer on a loopback port, as in front of a Netra cluster: each new TCP connection goes to
-/// the first backend, in order, that accepts it, and bytes are copied both ways until either side closes.
-/// WebSockets pass through untouched; when a backend dies, its clients' reconnects land on the next one.
+/// A layer-4 load balancer on a loopback port, as in front of a Netra cluster: round robin without sticky
+/// sessions (each new TCP connection goes to the next backend that accepts it), bytes copied both ways until
+/// either side closes. WebSockets pass through untouched; when a backend dies, its clients' reconnects land on
+/// the others. <see cref="DropOne"/> cuts a random live connection, as a flaky network would.
 /// </summary>
 public sealed class TcpLoadBalancer : INetraNode, IAsyncDisposable
 {
@@ -14,6 +15,8 @@ public sealed class TcpLoadBalancer : INetraNode, IAsyncDisposable
     private readonly IReadOnlyList<Uri> backends;
     private readonly CancellationTokenSource stopping = new();
     private readonly Task accepting;
+    private readonly List<TcpClient> open = [];
+    private int next;
 
     public TcpLoadBalancer(IReadOnlyList<Uri> backends)
     {
@@ -25,6 +28,29 @@ public sealed class TcpLoadBalancer : INetraNode, IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Connections forwarded so far.</summary>
+    public int Forwarded { get; private set; }
+
+    /// <summary>Resets one forwarded connection, chosen at random; false when none is open.</summary>
+    public bool DropOne()
+    {
+        TcpClient? victim;
+        lock (open)
+        {
+            if (open.Count == 0)
+            {
+                return false;
+            }
+
+            victim = open[Random.Shared.Next(open.Count)];
+            open.Remove(victim);
+        }
+
+        victim.Client.LingerState = new LingerOption(true, 0); // RST, like a dropped network
+        victim.Dispose();
+        return true;
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -61,17 +87,29 @@ public sealed class TcpLoadBalancer : INetraNode, IAsyncDisposable
                 return; // every backend is down: the client sees the connection close, as behind a real balancer
             }
 
+            lock (open)
+            {
+                open.Add(client);
+                Forwarded++;
+            }
+
             var upstream = client.GetStream();
             var downstream = backend.GetStream();
             // Whichever direction ends first (a close, or a reset from a killed node), both sockets close.
             await Task.WhenAny(CopyAsync(upstream, downstream), CopyAsync(downstream, upstream));
+            lock (open)
+            {
+                open.Remove(client);
+            }
         }
     }
 
     private async Task<TcpClient?> ConnectToFirstLiveBackendAsync()
     {
-        foreach (var backend in backends)
+        var first = Interlocked.Increment(ref next);
+        for (var i = 0; i < backends.Count; i++)
         {
+            var backend = backends[(first - 1 + i) % backends.Count];
             var connection = new TcpClient();
             try
             {
