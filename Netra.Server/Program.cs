@@ -1,3 +1,4 @@
+using Netra.Server.Agents;
 using Netra.Server.Auth;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
@@ -37,6 +38,7 @@ public partial class Program
         builder.AddNetraRealtime();    // the /ws hub, its options and filters
         builder.AddNetraBackplane();   // Redis scale-out when ConnectionStrings:Redis is set, else one node
         builder.AddNetraChat();        // chats, members, messages with per-chat seq
+        builder.AddNetraAgents();      // agent runs streamed live, the demo agent, the service push API
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
 
@@ -53,6 +55,7 @@ public partial class Program
 
         app.MapAuth();
         app.MapChats();
+        app.MapAgentRuns();
         app.MapRealtime();
         app.MapHealth();
         app.MapMetrics();

@@ -8,4 +8,5 @@ public static class HubMethods
     public const string SendMessage = nameof(SendMessage);
     public const string SetTyping = nameof(SetTyping);
     public const string Ping = nameof(Ping);
+    public const string StartAgentRun = nameof(StartAgentRun);
 }

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
+using Netra.Server.Agents;
 using Netra.Server.Auth;
 using Netra.Server.Chat;
 
@@ -16,6 +19,7 @@ namespace Netra.Server.Realtime;
 internal sealed class NetraHub(
     SubscriptionService subscriptions,
     ChatService chats,
+    AgentRunService agents,
     IOptions<RealtimeOptions> realtime,
     TimeProvider time,
     ILogger<NetraHub> logger) : Hub<INetraClient>
@@ -56,4 +60,8 @@ internal sealed class NetraHub(
         chats.SetTypingAsync(Context.User!.GetUserId(), Context.User!.GetUserName(), Context.ConnectionId, chatId, isTyping, Context.ConnectionAborted);
 
     public PingResult Ping() => new(time.GetUtcNow());
+
+    /// <summary>Starts an agent run and streams its events; cancelling the stream stops the run.</summary>
+    public Task<ChannelReader<AgentEvent>> StartAgentRun(StartAgentRunRequest? request, CancellationToken cancellationToken) =>
+        agents.StartRunAsync(Context.User!.GetUserId(), Context.User!.GetUserName(), Context.ConnectionId, request, Context.ConnectionAborted, cancellationToken);
 }

@@ -157,6 +157,51 @@ export interface ChannelEventMessage {
   timestamp: Timestamp;
 }
 
+// ------------------------------------------------------------- agents (Netra.Contracts/Agents) --
+
+export interface StartAgentRunRequest {
+  chatId: number | null;
+  prompt: string | null;
+  agent: string | null;
+}
+
+/** One step of an agent run; `type` is one of AgentEventTypes, `step` counts the run's events from 1. */
+export interface AgentEvent {
+  runId: string;
+  type: AgentEventType;
+  step: number;
+  timestamp: Timestamp;
+  userId: number;
+  chatId: number | null;
+  agent: string;
+  text: string | null;
+  tool: string | null;
+  code: string | null;
+  message: ChatMessage | null;
+}
+
+/** Body of POST /api/agent-runs/{runId}/events (role `service`). */
+export interface PushAgentEventRequest {
+  userId: number;
+  chatId: number | null;
+  agent: string | null;
+  type: string | null;
+  step: number;
+  text: string | null;
+  tool: string | null;
+  code: string | null;
+}
+
+export const AgentEventTypes = {
+  AgentStarted: 'agent_started',
+  AgentThinking: 'agent_thinking',
+  ToolExecuting: 'tool_executing',
+  PartialResult: 'partial_result',
+  AgentCompleted: 'agent_completed',
+  Error: 'error',
+} as const;
+export type AgentEventType = (typeof AgentEventTypes)[keyof typeof AgentEventTypes];
+
 /** Every record above by its C# name; the contract test walks this. */
 export interface Records {
   UserInfo: UserInfo;
@@ -179,6 +224,9 @@ export interface Records {
   ConnectionRequestEvent: ConnectionRequestEvent;
   ConnectionAcceptedEvent: ConnectionAcceptedEvent;
   ChannelEventMessage: ChannelEventMessage;
+  StartAgentRunRequest: StartAgentRunRequest;
+  AgentEvent: AgentEvent;
+  PushAgentEventRequest: PushAgentEventRequest;
 }
 
 /**
@@ -214,6 +262,11 @@ export const RecordFields = {
   ConnectionRequestEvent: fields<ConnectionRequestEvent>()(['requestId', 'fromUserId', 'fromUserName', 'timestamp']),
   ConnectionAcceptedEvent: fields<ConnectionAcceptedEvent>()(['requestId', 'userId', 'userName', 'timestamp']),
   ChannelEventMessage: fields<ChannelEventMessage>()(['channel', 'seq', 'type', 'payload', 'timestamp']),
+  StartAgentRunRequest: fields<StartAgentRunRequest>()(['chatId', 'prompt', 'agent']),
+  AgentEvent: fields<AgentEvent>()([
+    'runId', 'type', 'step', 'timestamp', 'userId', 'chatId', 'agent', 'text', 'tool', 'code', 'message',
+  ]),
+  PushAgentEventRequest: fields<PushAgentEventRequest>()(['userId', 'chatId', 'agent', 'type', 'step', 'text', 'tool', 'code']),
 } satisfies { [K in keyof Records]: readonly (keyof Records[K])[] };
 
 // ------------------------------------------------------------ hub methods (HubMethods.cs) --
@@ -224,6 +277,7 @@ export const HubMethods = {
   SendMessage: 'SendMessage',
   SetTyping: 'SetTyping',
   Ping: 'Ping',
+  StartAgentRun: 'StartAgentRun',
 } as const;
 export type HubMethod = (typeof HubMethods)[keyof typeof HubMethods];
 
@@ -249,6 +303,7 @@ export interface NetraEvents {
   AlertTriggered: ChannelEventMessage;
   ChannelEvent: ChannelEventMessage;
   Error: ErrorEvent;
+  AgentEvent: AgentEvent;
 }
 export type NetraEventName = keyof NetraEvents;
 
@@ -267,6 +322,7 @@ export const NetraEventNames = [
   'AlertTriggered',
   'ChannelEvent',
   'Error',
+  'AgentEvent',
 ] as const satisfies readonly NetraEventName[];
 
 // ----------------------------------------------------------------- errors (ErrorCodes.cs) --
@@ -281,6 +337,7 @@ export const ErrorCodes = {
   MessageTooLarge: 'MESSAGE_TOO_LARGE',
   ConnectionLimit: 'CONNECTION_LIMIT',
   Internal: 'INTERNAL',
+  Cancelled: 'CANCELLED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
