@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Netra.Client.Transport;
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
 using Netra.Contracts.Realtime;
@@ -24,6 +25,7 @@ public sealed class HubTestClient : IAsyncDisposable
         Record<TypingEvent>(nameof(INetraClient.Typing));
         Record<ErrorEvent>(nameof(INetraClient.Error));
         Record<ChannelEventMessage>(nameof(INetraClient.ChannelEvent));
+        Record<AgentEvent>(nameof(INetraClient.AgentEvent));
         connection.Closed += exception =>
         {
             Closed.TrySetResult(exception);
