@@ -261,6 +261,49 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     }
 
     [Fact]
+    public async Task NetraClientCancelsARunWhenTheLoopIsCancelledAndReportsRefusalsWithTheirCode()
+    {
+        var alice = await Api.CreateUserAsync("client");
+        var chat = await Api.CreateChatAsync(alice);
+        await using var client = new NetraClient(new NetraClientOptions
+        {
+            Url = Server.BaseAddress,
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
+        });
+        await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+        var prompt = "client cancel " + Guid.NewGuid();
+        using var cancel = new CancellationTokenSource();
+        var seen = new List<string>();
+
+        var loop = async () =>
+        {
+            await foreach (var step in client.StartAgentRunAsync(new StartAgentRunRequest(chat.Id, prompt, GatedAgent.AgentName), cancel.Token))
+            {
+                seen.Add(step.Type);
+                if (step.Type == AgentEventTypes.AgentThinking)
+                {
+                    await fixture.Probe.Waiting(prompt).Task.WaitAsync(TestTimeouts.Network);
+                    await cancel.CancelAsync();
+                }
+            }
+        };
+
+        await loop.Should().ThrowAsync<OperationCanceledException>();
+        await fixture.Probe.Cancelled(prompt).Task.WaitAsync(TestTimeouts.Network);
+        seen.Should().Equal(AgentEventTypes.AgentStarted, AgentEventTypes.AgentThinking);
+        (await Server.ReadLastSeqAsync(chat.Id)).Should().Be(0);
+
+        var refused = async () =>
+        {
+            await foreach (var step in client.StartAgentRunAsync(new StartAgentRunRequest(chat.Id, "  ", null)))
+            {
+                seen.Add(step.Type);
+            }
+        };
+        (await refused.Should().ThrowAsync<NetraException>()).Which.Code.Should().Be(ErrorCodes.ValidationFailed);
+    }
+
+    [Fact]
     public async Task TheAgentUserCannotLogIn()
     {
         using var http = Server.CreateHttpClient();
