@@ -18,6 +18,7 @@ internal sealed class AgentEventPublisher(
     IHubContext<NetraHub, INetraClient> hub,
     ChatService chats,
     AgentStore store,
+    AgentMetrics metrics,
     ILogger<AgentEventPublisher> logger)
 {
     /// <summary>The clientMessageId of a run's answer: one per run, so storing it again returns the stored message.</summary>
@@ -42,6 +43,8 @@ internal sealed class AgentEventPublisher(
             {
                 await hub.Clients.User(agentEvent.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture)).AgentEvent(agentEvent);
             }
+
+            metrics.EventDelivered(agentEvent.Type);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

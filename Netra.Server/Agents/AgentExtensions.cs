@@ -16,6 +16,7 @@ internal static class AgentExtensions
         builder.Services.AddSingleton<AgentCatalog>();
         builder.Services.AddSingleton<AgentStore>();
         builder.Services.AddSingleton<AgentRunLimiter>();
+        builder.Services.AddSingleton<AgentMetrics>();
         builder.Services.AddSingleton<AgentEventPublisher>();
         builder.Services.AddSingleton<AgentPushService>();
         builder.Services.AddSingleton<AgentRunService>();

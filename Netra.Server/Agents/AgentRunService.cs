@@ -23,6 +23,7 @@ internal sealed class AgentRunService(
     ChatService chats,
     AgentRunLimiter limiter,
     AgentEventPublisher publisher,
+    AgentMetrics metrics,
     IOptions<AgentOptions> options,
     TimeProvider time,
     ILogger<AgentRunService> logger) : IHostedService, IDisposable
@@ -75,6 +76,7 @@ internal sealed class AgentRunService(
         var run = new AgentRun(agent, context, connectionId, TimeSpan.FromSeconds(settings.MaxRunSeconds), time, stopping.Token);
         running[run.Id] = run;
         AgentLog.RunStarted(logger, run.Id, agent.Name, userId, request.ChatId);
+        metrics.RunStarted(agent.Name);
         run.CallerRegistration = streamCancelled.Register(() => OnCallerGone(run, connectionAborted.IsCancellationRequested));
         run.Execution = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
         return run.CallerEvents;
@@ -108,6 +110,7 @@ internal sealed class AgentRunService(
     private async Task ExecuteAsync(AgentRun run)
     {
         var answer = new StringBuilder();
+        var outcome = AgentMetrics.Failed;
         try
         {
             await EmitAsync(run, AgentEventTypes.AgentStarted, run.Context.Prompt);
@@ -134,12 +137,14 @@ internal sealed class AgentRunService(
                 : null;
             await EmitAsync(run, AgentEventTypes.AgentCompleted, text, message: stored);
             AgentLog.RunCompleted(logger, run.Id, stored?.Seq);
+            outcome = AgentMetrics.Completed;
         }
         catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
         {
             var reason = run.CancelReason
                 ?? (run.TimedOut ? $"the run took longer than {options.Value.MaxRunSeconds} s" : "the server is shutting down");
             AgentLog.RunCancelled(logger, run.Id, reason);
+            outcome = AgentMetrics.Cancelled;
             await EmitAsync(run, AgentEventTypes.Error, $"The run stopped: {reason}. Nothing was stored.", code: ErrorCodes.Cancelled);
         }
         catch (ProblemException problem)
@@ -155,6 +160,7 @@ internal sealed class AgentRunService(
         }
         finally
         {
+            metrics.RunFinished(outcome);
             limiter.Release(run.Context.UserId);
             running.TryRemove(run.Id, out _);
             run.Dispose();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
@@ -301,6 +302,38 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
             }
         };
         (await refused.Should().ThrowAsync<NetraException>()).Which.Code.Should().Be(ErrorCodes.ValidationFailed);
+    }
+
+    [Fact]
+    public async Task RunsAreCountedByAgentAndOutcome()
+    {
+        var factory = Server.Services.GetRequiredService<IMeterFactory>();
+        var measurements = new System.Collections.Concurrent.ConcurrentDictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "Netra.Server" && ReferenceEquals(instrument.Meter.Scope, factory) && instrument.Name.StartsWith("netra.agent.", StringComparison.Ordinal))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+            measurements.AddOrUpdate(instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Key}={t.Value}")), value, (_, v) => v + value));
+        listener.Start();
+        var alice = await Api.CreateUserAsync("metrics");
+        await using var caller = await HubTestClient.ConnectAsync(Server, alice);
+
+        var completed = await RunToEndAsync(caller, new StartAgentRunRequest(null, "1 + 1", null));
+        await RunToEndAsync(caller, new StartAgentRunRequest(null, "boom", FailingAgent.AgentName));
+
+        // A run is counted as finished just after its last event is sent.
+        await Eventually.UntilAsync(() => measurements.GetValueOrDefault("netra.agent.runs.finished|outcome=failed") == 1
+            && measurements.GetValueOrDefault("netra.agent.runs.finished|outcome=completed") == 1);
+        measurements.GetValueOrDefault("netra.agent.runs.started|agent=demo").Should().Be(1);
+        measurements.GetValueOrDefault("netra.agent.runs.started|agent=failing").Should().Be(1);
+        measurements.GetValueOrDefault("netra.agent.runs.active").Should().Be(0);
+        measurements.GetValueOrDefault("netra.agent.events|type=partial_result").Should().Be(completed.Count(e => e.Type == AgentEventTypes.PartialResult));
+        measurements.GetValueOrDefault("netra.agent.events|type=error").Should().Be(1);
     }
 
     [Fact]
