@@ -1,5 +1,6 @@
 using Netra.Client.Internal;
 using Netra.Contracts;
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
 using Netra.Contracts.Feed;
@@ -62,6 +63,13 @@ public sealed partial class NetraClient
     /// <summary>A connection-level error the server sent before closing the connection.</summary>
     public event Action<ErrorEvent>? Error;
 
+    /// <summary>
+    /// A step of an agent run this client does not stream itself: a run in a followed chat (started by
+    /// anyone, also by this user on another connection), or a run without a chat that a service reports
+    /// for this user. Not stored: a step missed while disconnected is not replayed.
+    /// </summary>
+    public event Action<AgentEvent>? AgentEvent;
+
     internal void OnConnectionEstablished(ConnectionEstablishedEvent e) => dispatcher.Post(() => ConnectionEstablished?.Invoke(e));
 
     internal void OnTyping(TypingEvent e) => dispatcher.Post(() => Typing?.Invoke(e));
@@ -85,6 +93,8 @@ public sealed partial class NetraClient
     internal void OnChannelEvent(ChannelEventMessage e) => dispatcher.Post(() => ChannelEvent?.Invoke(e));
 
     internal void OnError(ErrorEvent e) => dispatcher.Post(() => Error?.Invoke(e));
+
+    internal void OnAgentEvent(AgentEvent e) => dispatcher.Post(() => AgentEvent?.Invoke(e));
 
     /// <summary>A live chat message: through its channel's resume logic (hold, order, drop duplicates).</summary>
     internal void OnNewMessage(ChatMessage message)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
@@ -85,6 +86,7 @@ public sealed partial class NetraClient : IAsyncDisposable
         hub.On<Contracts.Events.ChannelEventMessage>(nameof(INetraClient.AlertTriggered), router.AlertTriggered);
         hub.On<Contracts.Events.ChannelEventMessage>(nameof(INetraClient.ChannelEvent), router.ChannelEvent);
         hub.On<ErrorEvent>(nameof(INetraClient.Error), router.Error);
+        hub.On<Contracts.Agents.AgentEvent>(nameof(INetraClient.AgentEvent), router.AgentEvent);
 
         hub.Reconnecting += OnReconnectingAsync;
         hub.Reconnected += OnReconnectedAsync;
@@ -291,6 +293,49 @@ public sealed partial class NetraClient : IAsyncDisposable
         var result = await InvokeAsync(hub.InvokeAsync<PingResult>(HubMethods.Ping, cancellationToken), cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref lastPingLatencyTicks, Stopwatch.GetElapsedTime(started).Ticks);
         return result.ServerTime;
+    }
+
+    /// <summary>
+    /// Starts an agent run and yields its events as they happen: agent_started, then agent_thinking,
+    /// tool_executing and partial_result steps, and last agent_completed or error (with a code). Cancelling
+    /// <paramref name="cancellationToken"/> (or leaving the loop early) cancels the run on the server. A
+    /// refused start throws <see cref="NetraException"/> (VALIDATION_FAILED, FORBIDDEN, RATE_LIMITED); a
+    /// connection lost mid-run throws CLIENT_DISCONNECTED, and a chat-linked run goes on: its answer
+    /// lands in the chat. Not queued while disconnected.
+    /// </summary>
+    public async IAsyncEnumerable<Contracts.Agents.AgentEvent> StartAgentRunAsync(
+        Contracts.Agents.StartAgentRunRequest request,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var events = hub.StreamAsync<Contracts.Agents.AgentEvent>(HubMethods.StartAgentRun, request, cancellationToken)
+            .GetAsyncEnumerator(cancellationToken);
+        await using (events.ConfigureAwait(false))
+        {
+            while (true)
+            {
+                bool more;
+                try
+                {
+                    more = await events.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (HubException ex)
+                {
+                    throw HubErrors.ToNetraException(ex);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    throw HubErrors.Disconnected(ex);
+                }
+
+                if (!more)
+                {
+                    yield break;
+                }
+
+                yield return events.Current;
+            }
+        }
     }
 
     /// <summary>Closes the connection; queued sends fail with CLIENT_DISCONNECTED.</summary>

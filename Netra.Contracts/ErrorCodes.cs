@@ -15,4 +15,7 @@ public static class ErrorCodes
     public const string MessageTooLarge = "MESSAGE_TOO_LARGE";
     public const string ConnectionLimit = "CONNECTION_LIMIT";
     public const string Internal = "INTERNAL";
+
+    /// <summary>An agent run that stopped before it completed: cancelled by its caller, over its time limit, or its node shut down.</summary>
+    public const string Cancelled = "CANCELLED";
 }

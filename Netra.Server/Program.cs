@@ -1,3 +1,4 @@
+using Netra.Server.Agents;
 using Netra.Server.Auth;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
@@ -41,6 +42,7 @@ public partial class Program
         builder.AddNetraChat();        // chats, members, messages with per-chat seq
         builder.AddNetraPresence();    // who is online, once per user across tabs and nodes; dead nodes swept
         builder.AddNetraEvents();      // durable events of the other channels, publish APIs, history, retention
+        builder.AddNetraAgents();      // agent runs streamed live, the demo agent, the service push API
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
 
@@ -59,6 +61,7 @@ public partial class Program
         app.MapChats();
         app.MapEvents();
         app.MapPresence();
+        app.MapAgentRuns();
         app.MapRealtime();
         app.MapHealth();
         app.MapMetrics();

@@ -1,3 +1,4 @@
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
 using Netra.Contracts.Feed;
@@ -38,6 +39,8 @@ internal sealed class HubEventRouter(NetraClient client) : INetraClient
     public Task ChannelEvent(ChannelEventMessage channelEvent) => Done(() => client.OnChannelEvent(channelEvent));
 
     public Task Error(ErrorEvent error) => Done(() => client.OnError(error));
+
+    public Task AgentEvent(AgentEvent agentEvent) => Done(() => client.OnAgentEvent(agentEvent));
 
     // Handlers only hand the event over (to the resume logic or the dispatcher), never wait.
     private static Task Done(Action handOver)

@@ -9,4 +9,5 @@ public static class HubMethods
     public const string SetTyping = nameof(SetTyping);
     public const string SetPresence = nameof(SetPresence);
     public const string Ping = nameof(Ping);
+    public const string StartAgentRun = nameof(StartAgentRun);
 }

@@ -1,3 +1,4 @@
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
 using Netra.Contracts.Feed;
@@ -37,4 +38,7 @@ public interface INetraClient
     Task ChannelEvent(ChannelEventMessage channelEvent);
 
     Task Error(ErrorEvent error);
+
+    /// <summary>A step of an agent run: to the members of the run's chat, or to the user of a run without one.</summary>
+    Task AgentEvent(AgentEvent agentEvent);
 }

@@ -1,8 +1,11 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
+using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
+using Netra.Server.Agents;
 using Netra.Server.Auth;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
@@ -19,6 +22,7 @@ internal sealed class NetraHub(
     SubscriptionService subscriptions,
     ChatService chats,
     PresenceService presence,
+    AgentRunService agents,
     IOptions<RealtimeOptions> realtime,
     TimeProvider time,
     ILogger<NetraHub> logger) : Hub<INetraClient>
@@ -64,4 +68,8 @@ internal sealed class NetraHub(
         presence.SetStatusAsync(Context.User!.GetUserId(), status, Context.ConnectionAborted);
 
     public PingResult Ping() => new(time.GetUtcNow());
+
+    /// <summary>Starts an agent run and streams its events; cancelling the stream stops the run.</summary>
+    public Task<ChannelReader<AgentEvent>> StartAgentRun(StartAgentRunRequest? request, CancellationToken cancellationToken) =>
+        agents.StartRunAsync(Context.User!.GetUserId(), Context.User!.GetUserName(), Context.ConnectionId, request, Context.ConnectionAborted, cancellationToken);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR.Client;
 using Netra.Client.Transport;
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
 using Netra.Contracts.Realtime;
@@ -27,6 +28,7 @@ public sealed class HubTestClient : IAsyncDisposable
         Record<ChannelEventMessage>(nameof(INetraClient.ChannelEvent));
         Record<ChannelEventMessage>(nameof(INetraClient.IssueUpdated));
         Record<ChannelEventMessage>(nameof(INetraClient.AlertTriggered));
+        Record<AgentEvent>(nameof(INetraClient.AgentEvent));
         connection.Closed += exception =>
         {
             Closed.TrySetResult(exception);

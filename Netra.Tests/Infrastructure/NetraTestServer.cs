@@ -43,6 +43,7 @@ public sealed class NetraTestServer : INetraNode, IAsyncDisposable
         IDictionary<string, string?>? settings = null,
         string environment = "Testing",
         int port = 0,
+        Action<IServiceCollection>? services = null,
         CancellationToken cancellationToken = default)
     {
         var logs = new InMemoryLogs();
@@ -64,6 +65,8 @@ public sealed class NetraTestServer : INetraNode, IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddProvider(logs);
+            // Test doubles on top of the real composition (e.g. agents that wait for the test).
+            services?.Invoke(builder.Services);
         });
 
         try

@@ -5,14 +5,16 @@
 //
 // Defaults (or NETRA_URL, NETRA_USER, NETRA_PASSWORD): http://127.0.0.1:5080, demo, demo-password,
 // the server and demo user of ./run.sh. Type a line to send it to the current chat; "/chat 7" switches
-// to chat 7; "/ping" measures the round trip; "/stats" prints the counters; an empty line or end of
-// input quits.
+// to chat 7; "/agent what is 6 * 7?" asks the demo agent in the current chat and prints its steps as
+// they arrive (Ctrl+C cancels the run); "/ping" measures the round trip; "/stats" prints the counters;
+// an empty line or end of input quits.
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Netra.Client;
 using Netra.Contracts;
+using Netra.Contracts.Agents;
 using Netra.Contracts.Auth;
 using Netra.Contracts.Chat;
 
@@ -47,6 +49,7 @@ client.StateChanged += change => Console.WriteLine($"[{change.State}]{(change.Re
 client.NewMessage += message => Console.WriteLine($"#{message.ChatId} {message.Seq,4} {message.SenderName}: {message.Content}");
 client.Typing += typing => Console.WriteLine($"#{typing.ChatId} {typing.UserName} {(typing.IsTyping ? "is typing..." : "stopped typing")}");
 client.ResumeIncomplete += gap => Console.WriteLine($"[{gap.Channel}: messages after {gap.LastDeliveredSeq} could not be replayed; reload its history]");
+client.AgentEvent += step => Console.WriteLine($"#{step.ChatId} agent of user {step.UserId}, step {step.Step} {step.Type}: {step.Tool} {step.Text}");
 client.Error += error => Console.WriteLine($"[server error {error.Code}: {error.Error}]");
 
 await client.ConnectAsync();
@@ -57,7 +60,7 @@ foreach (var chat in chats)
 }
 
 var current = chats.Count > 0 ? chats[0].Id : (long?)null;
-Console.WriteLine(current is null ? "You are in no chat yet." : $"Sending to chat {current}. Type a message, or /chat N, /ping, /stats; an empty line quits.");
+Console.WriteLine(current is null ? "You are in no chat yet." : $"Sending to chat {current}. Type a message, or /chat N, /agent PROMPT, /ping, /stats; an empty line quits.");
 
 while (Console.ReadLine() is { Length: > 0 } line)
 {
@@ -67,6 +70,32 @@ while (Console.ReadLine() is { Length: > 0 } line)
         {
             current = chatId;
             Console.WriteLine($"Sending to chat {current}.");
+        }
+        else if (line.StartsWith("/agent ", StringComparison.Ordinal))
+        {
+            // Ctrl+C while the agent works cancels the run (its answer is then not stored).
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                cancel.Cancel();
+            };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                await foreach (var step in client.StartAgentRunAsync(new StartAgentRunRequest(current, line[7..], null), cancel.Token))
+                {
+                    Console.WriteLine(step.Type == AgentEventTypes.PartialResult ? $"  … {step.Text}" : $"  {step.Step} {step.Type}: {step.Tool} {step.Text}{(step.Code is null ? "" : $" [{step.Code}]")}");
+                }
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                Console.WriteLine("  [run cancelled]");
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
         }
         else if (line == "/ping")
         {

@@ -150,6 +150,36 @@ test('a new chat reaches its member, and messages in a chat not open show as unr
   }
 });
 
+test('demo asks the agent with /agent: both pages watch its steps live and get its answer once', async () => {
+  const demo = await signedIn('demo', 'demo-password');
+  const alice = await signedIn('alice', 'alice-password');
+  try {
+    const n = 1000 + Math.floor(Math.random() * 9000);
+    await demo.page.getByLabel('Message', { exact: true }).fill(`/agent what is ${n} * 2?`);
+    await demo.page.getByLabel('Message', { exact: true }).press('Enter');
+
+    // The demo agent paces its steps (500 ms each by default), so a person sees them one by one.
+    for (const p of [demo.page, alice.page]) {
+      await p.getByRole('region', { name: 'Agent runs' }).getByText(`Using calculator: ${n} * 2`).waitFor();
+    }
+    await demo.page.getByRole('region', { name: 'Agent runs' }).getByRole('button', { name: 'Cancel' }).waitFor();
+    await alice.page.screenshot({ path: join(shots, 'agent-run-alice.png') });
+
+    const answer = `${n} * 2 = ${n * 2}.`;
+    for (const p of [demo.page, alice.page]) {
+      await p.getByRole('log').getByText(answer, { exact: false }).waitFor();
+      await p.getByRole('region', { name: 'Agent runs' }).waitFor({ state: 'detached' });
+      assert.equal(await p.getByRole('log').getByText(answer, { exact: false }).count(), 1);
+    }
+    await demo.page.screenshot({ path: join(shots, 'agent-answer-demo.png') });
+    assert.deepEqual(demo.problems, []);
+    assert.deepEqual(alice.problems, []);
+  } finally {
+    await demo.context.close();
+    await alice.context.close();
+  }
+});
+
 test('the server restarts mid-conversation: both pages show the banner, recover, and show every message once',
   { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test must own the server to restart it)' },
   async () => {

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { useChat, type ChatEntry, type UserInfo } from '../netra';
+import { useAgentRuns, useChat, type ChatEntry, type UserInfo } from '../netra';
+import { AgentRuns } from './AgentRuns';
 import { useChats } from './chats';
 import { useReadMarks } from './readMarks';
 
@@ -39,6 +40,7 @@ function Message({ entry, mine, onRetry }: { entry: ChatEntry; mine: boolean; on
 
 export function ChatView({ chatId, user }: { chatId: number; user: UserInfo }) {
   const chat = useChat(chatId, { selfName: user.displayName });
+  const agents = useAgentRuns(chatId);
   const markRead = useReadMarks((s) => s.markRead);
   const summary = useChats((s) => s.chats?.find((c) => c.id === chatId));
   const [draft, setDraft] = useState('');
@@ -61,7 +63,10 @@ export function ChatView({ chatId, user }: { chatId: number; user: UserInfo }) {
     const content = draft.trim();
     if (!content) return;
     stickToBottom.current = true;
-    chat.send(content);
+    // "/agent <prompt>" asks the agent instead of sending a message; its steps show below the messages.
+    const agentPrompt = /^\/agent\s+([\s\S]+)$/.exec(content)?.[1];
+    if (agentPrompt) agents.start(agentPrompt.trim());
+    else chat.send(content);
     setDraft('');
   }
 
@@ -118,6 +123,7 @@ export function ChatView({ chatId, user }: { chatId: number; user: UserInfo }) {
           />
         ))}
       </ol>
+      <AgentRuns runs={agents.runs} selfId={user.id} error={agents.error} onCancel={agents.cancel} onDismiss={agents.dismiss} />
       <p className="typing" role="status" aria-live="polite">
         {typing}
       </p>
@@ -129,7 +135,7 @@ export function ChatView({ chatId, user }: { chatId: number; user: UserInfo }) {
           id={`draft-${chatId}`}
           rows={2}
           maxLength={4000}
-          placeholder="Write a message… (Enter to send, Shift+Enter for a new line)"
+          placeholder="Write a message… (Enter to send, Shift+Enter for a new line, /agent to ask the agent)"
           value={draft}
           onChange={(e) => {
             setDraft(e.target.value);

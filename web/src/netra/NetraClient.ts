@@ -13,12 +13,14 @@ import {
   HubMethods,
   HubPath,
   NetraEventNames,
+  type AgentEvent,
   type ChatMessage,
   type DiscoveryDocument,
   type Json,
   type NetraEventName,
   type NetraEvents,
   type PingResult,
+  type StartAgentRunRequest,
   type SubscribeResult,
 } from './contracts';
 import { NetraError } from './NetraError';
@@ -375,6 +377,44 @@ export class NetraClient {
 
   ping(): Promise<PingResult> {
     return this.call<PingResult>(HubMethods.Ping);
+  }
+
+  /**
+   * Starts an agent run (`StartAgentRun`) and calls `onEvent` with each of its events as it
+   * arrives. Resolves with the run's last event (`agent_completed` or `error`); rejects with a
+   * NetraError when the server refuses the start (VALIDATION_FAILED, FORBIDDEN, RATE_LIMITED), when
+   * the connection drops (DISCONNECTED: a chat-linked run goes on, and its answer lands in the chat),
+   * or with CANCELLED when `signal` aborts, which cancels the run on the server. Not queued offline.
+   */
+  startAgentRun(request: StartAgentRunRequest, onEvent: (event: AgentEvent) => void, signal?: AbortSignal): Promise<AgentEvent> {
+    const connection = this.connection;
+    if (!connection || connection.state !== HubConnectionState.Connected) {
+      return Promise.reject(new NetraError('DISCONNECTED', 'Not connected to the server.'));
+    }
+    return new Promise<AgentEvent>((resolve, reject) => {
+      let last: AgentEvent | null = null;
+      const abort = () => {
+        subscription.dispose(); // sends CancelInvocation: the server stops the run
+        reject(new NetraError('CANCELLED', 'The agent run was cancelled.'));
+      };
+      const subscription = connection.stream<AgentEvent>(HubMethods.StartAgentRun, request).subscribe({
+        next: (event) => {
+          last = event;
+          onEvent(event);
+        },
+        error: (error) => {
+          signal?.removeEventListener('abort', abort);
+          reject(NetraError.parse(error, 'DISCONNECTED'));
+        },
+        complete: () => {
+          signal?.removeEventListener('abort', abort);
+          if (last) resolve(last);
+          else reject(new NetraError('UNKNOWN', 'The agent run ended without any event.'));
+        },
+      });
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
+    });
   }
 
   /** An authenticated call to the HTTP API (same token as the hub). */

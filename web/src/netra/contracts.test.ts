@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Channels, ErrorCodes, HubMethods, HubPath, NetraEventNames, RecordFields } from './contracts';
+import { AgentEventTypes, Channels, ErrorCodes, HubMethods, HubPath, NetraEventNames, RecordFields } from './contracts';
 
 const root = resolve(__dirname, '../../../Netra.Contracts');
 
@@ -98,6 +98,10 @@ describe('contracts.ts mirrors Netra.Contracts', () => {
 
   it('has the error codes of ErrorCodes.cs', () => {
     expect(ErrorCodes).toEqual(constants('ErrorCodes'));
+  });
+
+  it('has the agent event types of AgentEventTypes.cs', () => {
+    expect(AgentEventTypes).toEqual(constants('AgentEventTypes'));
   });
 
   it('builds channel names like Channels.cs', () => {

@@ -186,6 +186,51 @@ export interface AlertRequest {
   data: Json;
 }
 
+// ------------------------------------------------------------- agents (Netra.Contracts/Agents) --
+
+export interface StartAgentRunRequest {
+  chatId: number | null;
+  prompt: string | null;
+  agent: string | null;
+}
+
+/** One step of an agent run; `type` is one of AgentEventTypes, `step` counts the run's events from 1. */
+export interface AgentEvent {
+  runId: string;
+  type: AgentEventType;
+  step: number;
+  timestamp: Timestamp;
+  userId: number;
+  chatId: number | null;
+  agent: string;
+  text: string | null;
+  tool: string | null;
+  code: string | null;
+  message: ChatMessage | null;
+}
+
+/** Body of POST /api/agent-runs/{runId}/events (role `service`). */
+export interface PushAgentEventRequest {
+  userId: number;
+  chatId: number | null;
+  agent: string | null;
+  type: string | null;
+  step: number;
+  text: string | null;
+  tool: string | null;
+  code: string | null;
+}
+
+export const AgentEventTypes = {
+  AgentStarted: 'agent_started',
+  AgentThinking: 'agent_thinking',
+  ToolExecuting: 'tool_executing',
+  PartialResult: 'partial_result',
+  AgentCompleted: 'agent_completed',
+  Error: 'error',
+} as const;
+export type AgentEventType = (typeof AgentEventTypes)[keyof typeof AgentEventTypes];
+
 /** Every record above by its C# name; the contract test walks this. */
 export interface Records {
   UserInfo: UserInfo;
@@ -212,6 +257,9 @@ export interface Records {
   PublishResult: PublishResult;
   IssueEventRequest: IssueEventRequest;
   AlertRequest: AlertRequest;
+  StartAgentRunRequest: StartAgentRunRequest;
+  AgentEvent: AgentEvent;
+  PushAgentEventRequest: PushAgentEventRequest;
 }
 
 /**
@@ -251,6 +299,11 @@ export const RecordFields = {
   PublishResult: fields<PublishResult>()(['channel', 'seq']),
   IssueEventRequest: fields<IssueEventRequest>()(['updateType', 'data']),
   AlertRequest: fields<AlertRequest>()(['alertId', 'severity', 'message', 'data']),
+  StartAgentRunRequest: fields<StartAgentRunRequest>()(['chatId', 'prompt', 'agent']),
+  AgentEvent: fields<AgentEvent>()([
+    'runId', 'type', 'step', 'timestamp', 'userId', 'chatId', 'agent', 'text', 'tool', 'code', 'message',
+  ]),
+  PushAgentEventRequest: fields<PushAgentEventRequest>()(['userId', 'chatId', 'agent', 'type', 'step', 'text', 'tool', 'code']),
 } satisfies { [K in keyof Records]: readonly (keyof Records[K])[] };
 
 // ------------------------------------------------------------ hub methods (HubMethods.cs) --
@@ -262,6 +315,7 @@ export const HubMethods = {
   SetTyping: 'SetTyping',
   SetPresence: 'SetPresence',
   Ping: 'Ping',
+  StartAgentRun: 'StartAgentRun',
 } as const;
 export type HubMethod = (typeof HubMethods)[keyof typeof HubMethods];
 
@@ -287,6 +341,7 @@ export interface NetraEvents {
   AlertTriggered: ChannelEventMessage;
   ChannelEvent: ChannelEventMessage;
   Error: ErrorEvent;
+  AgentEvent: AgentEvent;
 }
 export type NetraEventName = keyof NetraEvents;
 
@@ -305,6 +360,7 @@ export const NetraEventNames = [
   'AlertTriggered',
   'ChannelEvent',
   'Error',
+  'AgentEvent',
 ] as const satisfies readonly NetraEventName[];
 
 // ----------------------------------------------------------------- errors (ErrorCodes.cs) --
@@ -319,6 +375,7 @@ export const ErrorCodes = {
   MessageTooLarge: 'MESSAGE_TOO_LARGE',
   ConnectionLimit: 'CONNECTION_LIMIT',
   Internal: 'INTERNAL',
+  Cancelled: 'CANCELLED',
 } as const;
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 

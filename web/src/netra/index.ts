@@ -8,6 +8,7 @@ export {
   useNetra, useConnectionState, useNetraEvent, useChannel, useChat, type ChatEntry, type UseChatResult,
 } from './hooks';
 export type { PendingMessage, TypingUser } from './chatStore';
+export { applyAgentEvent, useAgentRuns, type AgentRunStatus, type AgentRunView, type UseAgentRunsResult } from './agentRuns';
 export {
   useEventLog, usePresence, useFeed, useNotifications, useConnectionRequests, useIssueUpdates, useAlerts, type EventLog,
 } from './featureHooks';

@@ -69,6 +69,19 @@ export class FakeHubConnection {
     return await this.invokeImpl(method, ...args);
   }
 
+  /** Streams the test drives with `next`, `complete` and `error`; `disposed` once the client cancels. */
+  readonly streams: FakeStream[] = [];
+  stream<T>(method: string, ...args: unknown[]): { subscribe(s: StreamSubscriber<T>): { dispose(): void } } {
+    this.invocations.push({ method, args });
+    return {
+      subscribe: (subscriber) => {
+        const stream = new FakeStream(method, args, subscriber as StreamSubscriber<unknown>);
+        this.streams.push(stream);
+        return { dispose: () => stream.dispose() };
+      },
+    };
+  }
+
   // --- the server's side ---
   emit(name: string, payload: unknown): void {
     for (const h of this.handlers.get(name) ?? []) h(payload);
@@ -87,6 +100,34 @@ export class FakeHubConnection {
   }
   calls(method: string): unknown[][] {
     return this.invocations.filter((i) => i.method === method).map((i) => i.args);
+  }
+}
+
+export interface StreamSubscriber<T> {
+  next(value: T): void;
+  error(error: unknown): void;
+  complete(): void;
+}
+
+/** One `connection.stream(...)` call: the test plays the server's side of it. */
+export class FakeStream {
+  disposed = false;
+  constructor(
+    readonly method: string,
+    readonly args: unknown[],
+    private readonly subscriber: StreamSubscriber<unknown>,
+  ) {}
+  next(value: unknown): void {
+    if (!this.disposed) this.subscriber.next(value);
+  }
+  complete(): void {
+    if (!this.disposed) this.subscriber.complete();
+  }
+  error(error: unknown): void {
+    if (!this.disposed) this.subscriber.error(error);
+  }
+  dispose(): void {
+    this.disposed = true;
   }
 }
 
