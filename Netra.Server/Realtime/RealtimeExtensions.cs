@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -38,14 +39,22 @@ internal static class RealtimeExtensions
                 services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxMessageBytes));
         builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<SubscriptionService>();
+        builder.Services.AddSingleton<ClientTimeoutGuard>();
         return builder;
     }
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder endpoints)
     {
+        // What MapHub<NetraHub> does, plus the client-timeout guard in the connection pipeline before the hub.
         // A connection lives no longer than its token: when it expires the server closes the connection,
         // and clients reconnect with a fresh token from their token provider.
-        endpoints.MapHub<NetraHub>(HubPath.Hub, options => options.CloseOnAuthenticationExpiration = true);
+        var guard = endpoints.ServiceProvider.GetRequiredService<ClientTimeoutGuard>();
+        endpoints.MapConnections(HubPath.Hub, new HttpConnectionDispatcherOptions { CloseOnAuthenticationExpiration = true }, connection =>
+            {
+                connection.Use(guard.Wrap);
+                connection.UseHub<NetraHub>();
+            })
+            .WithMetadata([.. typeof(NetraHub).GetCustomAttributes(inherit: true), new HubMetadata(typeof(NetraHub))]);
         endpoints.MapGet(HubPath.Config, (IOptions<LimitsOptions> limits, IOptions<RealtimeOptions> realtime) =>
                 TypedResults.Json(DiscoveryDocument.Create(limits.Value, realtime.Value), DiscoveryDocument.Json))
             .AllowAnonymous()

@@ -13,4 +13,7 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Refused channel '{Channel}' to user {UserId}: not a member")]
     public static partial void MemberRefused(ILogger logger, string channel, long userId);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Connection {ConnectionId} closed: the client sent nothing for {Seconds} s")]
+    public static partial void ClientTimedOut(ILogger logger, string connectionId, int seconds);
 }

@@ -40,15 +40,21 @@ public sealed class HubTestClient : IAsyncDisposable
 
     public TaskCompletionSource<Exception?> Closed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public static async Task<HubTestClient> ConnectAsync(INetraNode server, string? token, bool skipNegotiation = false)
+    /// <summary>Connects; <paramref name="keepAlive"/> overrides the client's ping interval (for servers with a short client timeout).</summary>
+    public static async Task<HubTestClient> ConnectAsync(INetraNode server, string? token, bool skipNegotiation = false, TimeSpan? keepAlive = null)
     {
-        var connection = new HubConnectionBuilder()
+        var builder = new HubConnectionBuilder()
             .WithUrl(server.HubUrl, options =>
             {
                 options.AccessTokenProvider = () => Task.FromResult(token);
                 options.SkipNegotiation = skipNegotiation;
-            })
-            .Build();
+            });
+        if (keepAlive is { } interval)
+        {
+            builder.WithKeepAliveInterval(interval);
+        }
+
+        var connection = builder.Build();
         var client = new HubTestClient(connection);
         try
         {

@@ -18,6 +18,26 @@ public sealed class RawHubClient : IAsyncDisposable
 
     public WebSocketCloseStatus? CloseStatus => socket.CloseStatus;
 
+    /// <summary>Reads until the server closes or resets the connection; false if it is still open after <see cref="TestTimeouts.Network"/>.</summary>
+    public async Task<bool> ClosedByServerAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                await ReceiveAsync();
+            }
+        }
+        catch (WebSocketException)
+        {
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
     public static async Task<RawHubClient> ConnectAsync(NetraTestServer server, string token)
     {
         var client = new RawHubClient();
@@ -94,9 +114,16 @@ public sealed class RawHubClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (socket.State == WebSocketState.Open)
+        try
         {
-            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TestTimeouts.Network);
+            if (socket.State == WebSocketState.Open)
+            {
+                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TestTimeouts.Network);
+            }
+        }
+        catch (WebSocketException)
+        {
+            // The server closed or reset the connection first (tests of hostile input and timeouts): nothing left to close.
         }
 
         socket.Dispose();
