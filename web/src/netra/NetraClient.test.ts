@@ -129,6 +129,21 @@ describe('NetraClient', () => {
     expect(hub.calls('Subscribe').at(-1)).toEqual(['chat:1', 3]);
   });
 
+  it('resumes the feed: replayed posts and comments come as NewPost and NewComment, then live ones, in seq order', async () => {
+    const { client, hub } = await connectedClient();
+    const post = (seq: number) => ({ id: seq, seq, authorId: 7, authorName: 'demo', content: `p${seq}`, timestamp: 't' });
+    const comment = (seq: number) => ({ id: seq, seq, postId: 1, authorId: 8, authorName: 'alice', content: `c${seq}`, timestamp: 't' });
+    hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'feed', lastSeq: 3, recovered: true, missed: [post(2), comment(3)] } : undefined);
+    const seen: string[] = [];
+    client.on('NewPost', (p) => seen.push(`post ${p.seq}`));
+    client.on('NewComment', (c) => seen.push(`comment ${c.seq}`));
+    await client.subscribe('feed', 1);
+    hub.emit('NewComment', comment(4));
+    hub.emit('NewComment', comment(3));
+    expect(seen).toEqual(['post 2', 'comment 3', 'comment 4']);
+    expect(client.lastSeq('feed')).toBe(4);
+  });
+
   it('on reconnect re-subscribes with the last seq and delivers missed events before live ones, once each', async () => {
     const { client, hub } = await connectedClient();
     hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'chat:1', lastSeq: 2, recovered: true, missed: [] } : undefined);

@@ -83,15 +83,22 @@ function sequenceOf(event: NetraEventName, payload: unknown): { channel: string;
   const p = payload as { chatId?: unknown; channel?: unknown; seq?: unknown };
   if (typeof p.seq !== 'number') return null;
   if (event === 'NewMessage' && typeof p.chatId === 'number') return { channel: Channels.chat(p.chatId), seq: p.seq };
+  if (event === 'NewPost' || event === 'NewComment') return { channel: Channels.Feed, seq: p.seq };
   if ((event === 'ChannelEvent' || event === 'IssueUpdated' || event === 'AlertTriggered') && typeof p.channel === 'string') {
     return { channel: p.channel, seq: p.seq };
   }
   return null;
 }
 
-/** The event a replayed (`missed`) item of a channel is delivered as: the same one live delivery uses. */
-function replayEventOf(channel: string): NetraEventName {
+/**
+ * The event a replayed (`missed`) item of a channel is delivered as: the same one live delivery uses.
+ * The feed carries posts and comments; a comment is the one with a `postId`.
+ */
+function replayEventOf(channel: string, item: unknown): NetraEventName {
   if (Channels.chatIdOf(channel) !== null) return 'NewMessage';
+  if (channel === Channels.Feed) {
+    return typeof item === 'object' && item !== null && 'postId' in item ? 'NewComment' : 'NewPost';
+  }
   if (channel === Channels.Issues || channel.startsWith('issue:')) return 'IssueUpdated';
   if (channel === Channels.Alerts) return 'AlertTriggered';
   return 'ChannelEvent';
@@ -464,8 +471,8 @@ export class NetraClient {
     }
     if (this.channels.get(channel) !== state) return result; // unsubscribed meanwhile
     // Missed events first, in seq order; then what arrived live during the call; drop what we have.
-    const event = replayEventOf(channel);
     for (const item of result.missed) {
+      const event = replayEventOf(channel, item);
       const seq = sequenceOf(event, item)?.seq;
       if (seq === undefined) continue;
       if (state.lastSeq !== null && seq <= state.lastSeq) continue;
