@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Netra.Client.Internal;
 using Netra.Contracts;
 using Netra.Contracts.Agents;
@@ -76,9 +77,9 @@ public sealed partial class NetraClient
 
     internal void OnPresenceChanged(PresenceChangedEvent e) => dispatcher.Post(() => PresenceChanged?.Invoke(e));
 
-    internal void OnNewPost(Post e) => dispatcher.Post(() => NewPost?.Invoke(e));
+    internal void OnNewPost(Post e) => Route(Channels.Feed, e.Seq, () => DeliverPost(e));
 
-    internal void OnNewComment(Comment e) => dispatcher.Post(() => NewComment?.Invoke(e));
+    internal void OnNewComment(Comment e) => Route(Channels.Feed, e.Seq, () => DeliverComment(e));
 
     internal void OnNotification(NotificationEvent e) => dispatcher.Post(() => Notification?.Invoke(e));
 
@@ -86,33 +87,64 @@ public sealed partial class NetraClient
 
     internal void OnConnectionAccepted(ConnectionAcceptedEvent e) => dispatcher.Post(() => ConnectionAccepted?.Invoke(e));
 
-    internal void OnIssueUpdated(ChannelEventMessage e) => dispatcher.Post(() => IssueUpdated?.Invoke(e));
+    internal void OnIssueUpdated(ChannelEventMessage e) => Route(e.Channel, e.Seq, () => DeliverIssueUpdated(e));
 
-    internal void OnAlertTriggered(ChannelEventMessage e) => dispatcher.Post(() => AlertTriggered?.Invoke(e));
+    internal void OnAlertTriggered(ChannelEventMessage e) => Route(e.Channel, e.Seq, () => DeliverAlertTriggered(e));
 
-    internal void OnChannelEvent(ChannelEventMessage e) => dispatcher.Post(() => ChannelEvent?.Invoke(e));
+    internal void OnChannelEvent(ChannelEventMessage e) => Route(e.Channel, e.Seq, () => DeliverChannelEvent(e));
 
     internal void OnError(ErrorEvent e) => dispatcher.Post(() => Error?.Invoke(e));
 
     internal void OnAgentEvent(AgentEvent e) => dispatcher.Post(() => AgentEvent?.Invoke(e));
 
-    /// <summary>A live chat message: through its channel's resume logic (hold, order, drop duplicates).</summary>
-    internal void OnNewMessage(ChatMessage message)
+    internal void OnNewMessage(ChatMessage message) => Route(Channels.Chat(message.ChatId), message.Seq, () => DeliverMessage(message));
+
+    /// <summary>A live durable event: through its channel's resume logic (hold, order, drop duplicates) when followed.</summary>
+    private void Route(string channelName, long seq, Action deliver)
     {
         ChannelState? channel;
         lock (gate)
         {
-            channels.TryGetValue(Channels.Chat(message.ChatId), out channel);
+            channels.TryGetValue(channelName, out channel);
         }
 
-        if (channel is null)
+        if (channel is null || !channel.Sequenced)
         {
-            DeliverMessage(message);
+            deliver();
         }
-        else if (channel.OnLive(message, DeliverMessage) is { } gap)
+        else if (channel.OnLive(seq, deliver) is { } gap)
         {
             RepairGapLater(channel, gap);
         }
+    }
+
+    /// <summary>A replayed item of <paramref name="channel"/>, read as the event live delivery sends there.</summary>
+    private (long Seq, Action Deliver) ReadReplayed(string channel, JsonElement item)
+    {
+        if (Channels.TryParse(channel, out var name))
+        {
+            switch (name.Kind)
+            {
+                case ChannelKind.Chat:
+                    var message = item.Deserialize<ChatMessage>(WireJson)!;
+                    return (message.Seq, () => DeliverMessage(message));
+                case ChannelKind.Feed when item.TryGetProperty("postId", out _):
+                    var comment = item.Deserialize<Comment>(WireJson)!;
+                    return (comment.Seq, () => DeliverComment(comment));
+                case ChannelKind.Feed:
+                    var post = item.Deserialize<Post>(WireJson)!;
+                    return (post.Seq, () => DeliverPost(post));
+                case ChannelKind.Issues or ChannelKind.Issue:
+                    var issue = item.Deserialize<ChannelEventMessage>(WireJson)!;
+                    return (issue.Seq, () => DeliverIssueUpdated(issue));
+                case ChannelKind.Alerts:
+                    var alert = item.Deserialize<ChannelEventMessage>(WireJson)!;
+                    return (alert.Seq, () => DeliverAlertTriggered(alert));
+            }
+        }
+
+        var published = item.Deserialize<ChannelEventMessage>(WireJson)!;
+        return (published.Seq, () => DeliverChannelEvent(published));
     }
 
     private void DeliverMessage(ChatMessage message)
@@ -120,6 +152,16 @@ public sealed partial class NetraClient
         Interlocked.Increment(ref messagesReceived);
         dispatcher.Post(() => NewMessage?.Invoke(message));
     }
+
+    private void DeliverPost(Post post) => dispatcher.Post(() => NewPost?.Invoke(post));
+
+    private void DeliverComment(Comment comment) => dispatcher.Post(() => NewComment?.Invoke(comment));
+
+    private void DeliverIssueUpdated(ChannelEventMessage e) => dispatcher.Post(() => IssueUpdated?.Invoke(e));
+
+    private void DeliverAlertTriggered(ChannelEventMessage e) => dispatcher.Post(() => AlertTriggered?.Invoke(e));
+
+    private void DeliverChannelEvent(ChannelEventMessage e) => dispatcher.Post(() => ChannelEvent?.Invoke(e));
 
     private void RaiseStateChanged(NetraStateChange change)
     {

@@ -385,7 +385,8 @@ public sealed partial class NetraClient : IAsyncDisposable
     private async Task SubscribeCoreAsync(string channel, long? sinceSeq, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(channel);
-        var sequenced = Channels.TryParse(channel, out var parsed) && parsed.Kind == ChannelKind.Chat;
+        // Every channel but presence carries durable events with a seq (application channels too).
+        var sequenced = !string.Equals(channel, Channels.Presence, StringComparison.Ordinal);
         var subscription = new ChannelState(channel, sequenced);
         lock (gate)
         {
@@ -418,11 +419,11 @@ public sealed partial class NetraClient : IAsyncDisposable
     private void Complete(ChannelState subscription, long? sinceSeq, SubscribeResult result)
     {
         var missed = subscription.Sequenced
-            ? result.Missed.Select(e => e.Deserialize<ChatMessage>(WireJson)!).ToList()
+            ? result.Missed.Select(item => ReadReplayed(subscription.Name, item)).ToList()
             : [];
         NetraClientLog.Resumed(logger, subscription.Name, sinceSeq, missed.Count, result.LastSeq, result.Recovered);
         var before = subscription.ResumeAfter;
-        if (subscription.CompleteResume(missed, result.LastSeq, DeliverMessage) is { } gap)
+        if (subscription.CompleteResume(missed, result.LastSeq) is { } gap)
         {
             RepairGapLater(subscription, gap);
         }

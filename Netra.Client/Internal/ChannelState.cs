@@ -1,11 +1,9 @@
-using Netra.Contracts.Chat;
-
 namespace Netra.Client.Internal;
 
 /// <summary>
-/// One subscribed channel: the seq delivered so far, and the messages held back because they cannot be
-/// delivered in order yet. Only chat channels carry seqs this client orders by; other channels are
-/// re-subscribed "from now" and pass their events straight through.
+/// One subscribed channel: the seq delivered so far, and the events held back because they cannot be
+/// delivered in order yet. Every channel with durable events (chats, feed, issues, alerts, application
+/// channels) is ordered and resumed by seq; <c>presence</c> is ephemeral and re-subscribed "from now".
 /// </summary>
 /// <remarks>
 /// Delivery is strictly in seq order, each seq once. The watermark is the last seq delivered. A live message
@@ -21,14 +19,14 @@ internal sealed class ChannelState(string name, bool sequenced)
     public const int MaxHeld = 10_000;
 
     private readonly Lock gate = new();
-    private readonly SortedDictionary<long, ChatMessage> held = [];
+    private readonly SortedDictionary<long, Action> held = [];
     private long? watermark;
     private bool resuming = true;
     private long gapVersion;
 
     public string Name { get; } = name;
 
-    /// <summary>True for channels whose events carry a seq the client orders and resumes by (chat).</summary>
+    /// <summary>True for channels whose events carry a seq the client orders and resumes by (all but presence).</summary>
     public bool Sequenced { get; } = sequenced;
 
     /// <summary>The seq to resume after, or null when nothing was delivered yet (subscribe "from now").</summary>
@@ -53,33 +51,33 @@ internal sealed class ChannelState(string name, bool sequenced)
     }
 
     /// <summary>
-    /// A live message: delivered now (with the held ones it unblocks), held, or dropped as a duplicate.
-    /// Returns the version of a gap this message opened (to check later with <see cref="GapStillOpen"/>), else null.
+    /// A live event with <paramref name="seq"/>: delivered now (with the held ones it unblocks), held, or dropped as
+    /// a duplicate. Returns the version of a gap it opened (to check later with <see cref="GapStillOpen"/>), else null.
     /// </summary>
-    public long? OnLive(ChatMessage message, Action<ChatMessage> deliver)
+    public long? OnLive(long seq, Action deliver)
     {
         lock (gate)
         {
-            if (message.Seq <= watermark)
+            if (seq <= watermark)
             {
                 return null;
             }
 
             if (resuming || watermark is null)
             {
-                held.TryAdd(message.Seq, message);
+                held.TryAdd(seq, deliver);
                 return null;
             }
 
-            if (message.Seq == watermark + 1)
+            if (seq == watermark + 1)
             {
-                Deliver(message, deliver);
-                DeliverContiguous(deliver);
+                Deliver(seq, deliver);
+                DeliverContiguous();
                 return null;
             }
 
-            var opened = held.Count == 0 || held.Keys.First() > message.Seq;
-            held.TryAdd(message.Seq, message);
+            var opened = held.Count == 0 || held.Keys.First() > seq;
+            held.TryAdd(seq, deliver);
             return opened || held.Count > MaxHeld ? ++gapVersion : null;
         }
     }
@@ -100,15 +98,15 @@ internal sealed class ChannelState(string name, bool sequenced)
     /// The subscribe answered: delivers the replayed messages, moves the watermark to the server's head, then
     /// delivers the held messages that follow it in order. Returns a gap version when held ones still wait.
     /// </summary>
-    public long? CompleteResume(IReadOnlyList<ChatMessage> missed, long serverLastSeq, Action<ChatMessage> deliver)
+    public long? CompleteResume(IReadOnlyList<(long Seq, Action Deliver)> missed, long serverLastSeq)
     {
         lock (gate)
         {
-            foreach (var message in missed.OrderBy(m => m.Seq))
+            foreach (var (seq, deliver) in missed.OrderBy(m => m.Seq))
             {
-                if (message.Seq > (watermark ?? 0))
+                if (seq > (watermark ?? 0))
                 {
-                    Deliver(message, deliver);
+                    Deliver(seq, deliver);
                 }
             }
 
@@ -121,22 +119,22 @@ internal sealed class ChannelState(string name, bool sequenced)
             }
 
             resuming = false;
-            DeliverContiguous(deliver);
+            DeliverContiguous();
             return held.Count > 0 ? ++gapVersion : null;
         }
     }
 
-    private void DeliverContiguous(Action<ChatMessage> deliver)
+    private void DeliverContiguous()
     {
         while (held.Remove(watermark!.Value + 1, out var next))
         {
-            Deliver(next, deliver);
+            Deliver(watermark.Value + 1, next);
         }
     }
 
-    private void Deliver(ChatMessage message, Action<ChatMessage> deliver)
+    private void Deliver(long seq, Action deliver)
     {
-        deliver(message);
-        watermark = message.Seq;
+        deliver();
+        watermark = seq;
     }
 }

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using FluentAssertions;
 using Netra.Client;
 using Netra.Contracts;
@@ -138,6 +139,40 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         received.Select(m => (m.Seq, m.Content)).Should().Equal((2, "lost broadcast"), (3, "3"));
         (await events.NoMoreMessagesAsync()).Should().BeTrue();
         client.Stats.ReconnectCount.Should().Be(0, "the gap is filled without reconnecting");
+    }
+
+    [Fact]
+    public async Task PublishedAndIssueChannelsAreReplayedFromASeqAsTheirOwnEventsThenLiveInOrder()
+    {
+        var user = await Api.CreateUserAsync("follower");
+        var channel = "app:client-" + Guid.NewGuid().ToString("N")[..8];
+        var issue = "CL-" + Guid.NewGuid().ToString("N")[..6];
+        using var service = fixture.Server.CreateHttpClient();
+        service.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.Create(900_003, roles: "service"));
+        for (var i = 1; i <= 3; i++)
+        {
+            (await service.PostAsJsonAsync("/api/publish", new { channel, type = "tick", payload = new { i } })).EnsureSuccessStatusCode();
+        }
+
+        (await service.PostAsJsonAsync($"/api/issues/{issue}/events", new { updateType = "opened", data = new { } })).EnsureSuccessStatusCode();
+        await using var client = await ConnectAsync(user);
+        var published = System.Threading.Channels.Channel.CreateUnbounded<Netra.Contracts.Events.ChannelEventMessage>();
+        var issues = System.Threading.Channels.Channel.CreateUnbounded<Netra.Contracts.Events.ChannelEventMessage>();
+        client.ChannelEvent += e => published.Writer.TryWrite(e);
+        client.IssueUpdated += e => issues.Writer.TryWrite(e);
+
+        await client.SubscribeAsync(channel, sinceSeq: 1).WaitAsync(TestTimeouts.Network);
+        await client.SubscribeAsync(Channels.Issue(issue), sinceSeq: 0).WaitAsync(TestTimeouts.Network);
+        (await service.PostAsJsonAsync("/api/publish", new { channel, type = "tick", payload = new { i = 4 } })).EnsureSuccessStatusCode();
+
+        var seqs = new List<long>();
+        for (var i = 0; i < 3; i++)
+        {
+            seqs.Add((await published.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Seq);
+        }
+
+        seqs.Should().Equal(2, 3, 4);
+        (await issues.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Should().BeEquivalentTo(new { Channel = Channels.Issue(issue), Seq = 1L, Type = "opened" });
     }
 
     private async Task<NetraClient> ConnectAsync(TestUser user)
