@@ -1,18 +1,32 @@
+using Microsoft.AspNetCore.SignalR;
+
 namespace Netra.Server.Backplane;
 
 /// <summary>
 /// Kept in a local connection's features: the groups it joined on this node (left when it disconnects),
-/// and, per channel, the cursor that keeps a resuming subscriber from receiving a durable event twice.
+/// and, per subscribed channel, the cursor that makes its durable events go out once each and in seq order.
 /// </summary>
 /// <remarks>
-/// A subscribe joins the group before it reads what the client missed, so that nothing published
-/// meanwhile falls between the two. While it reads (<see cref="BeginCatchUp"/>), live events of that
-/// channel that carry a seq are held back and only their highest seq is remembered; the read then
-/// extends up to that seq (<see cref="EndCatchUp"/>), and from then on a live event at or below the
-/// replayed head is dropped. So each seq reaches the connection once: in the replay or live.
+/// <para>
+/// Exactly once: a subscribe joins the group before it reads what the client missed, so that nothing
+/// published meanwhile falls between the two. While it reads (<see cref="BeginCatchUp"/>), live events of
+/// that channel that carry a seq are held back and only their highest seq is remembered; the read then
+/// extends up to that seq (<see cref="EndCatchUp"/>), and from then on a live event at or below the last
+/// seq sent is dropped.
+/// </para>
+/// <para>
+/// In order: two nodes may store seqs 5 and 6 and broadcast 6 first. A live event that skips a seq waits up
+/// to the ordering window for the missing one; when it comes, both go out in order. When it does not (a slow
+/// or lost broadcast, e.g. while Redis was down), the waiting events go out anyway; a skipped seq that turns
+/// up later is still sent (late, but not lost), and one that never does is for the client to fill by
+/// resuming from its last seq.
+/// </para>
 /// </remarks>
-internal sealed class ConnectionGroupsFeature
+internal sealed class ConnectionGroupsFeature(HubConnectionContext connection, TimeProvider time, TimeSpan orderingWindow)
 {
+    /// <summary>Skipped seqs remembered per channel, so that a late one is still sent; beyond this the oldest are forgotten.</summary>
+    public const int MaxSkipped = 1000;
+
     private readonly HashSet<string> groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Cursor> cursors = new(StringComparer.Ordinal);
 
@@ -28,7 +42,7 @@ internal sealed class ConnectionGroupsFeature
     {
         lock (groups)
         {
-            cursors.Remove(groupName);
+            Forget(groupName);
             return groups.Remove(groupName);
         }
     }
@@ -39,6 +53,11 @@ internal sealed class ConnectionGroupsFeature
         {
             var all = groups.ToArray();
             groups.Clear();
+            foreach (var cursor in cursors.Values)
+            {
+                cursor.Timer?.Dispose();
+            }
+
             cursors.Clear();
             return all;
         }
@@ -49,6 +68,7 @@ internal sealed class ConnectionGroupsFeature
     {
         lock (groups)
         {
+            Forget(channel);
             cursors[channel] = new Cursor { CatchingUp = true };
         }
     }
@@ -67,8 +87,8 @@ internal sealed class ConnectionGroupsFeature
             }
 
             cursor.CatchingUp = false;
-            cursor.Floor = Math.Max(replayedHead, cursor.HighestHeld);
-            return cursor.Floor;
+            cursor.Contiguous = Math.Max(replayedHead, cursor.HighestHeld);
+            return cursor.Contiguous;
         }
     }
 
@@ -77,32 +97,107 @@ internal sealed class ConnectionGroupsFeature
     {
         lock (groups)
         {
-            cursors.Remove(channel);
+            Forget(channel);
         }
     }
 
-    /// <summary>Whether a live event of <paramref name="channel"/> with <paramref name="seq"/> (0: none) goes out now.</summary>
-    public bool Admit(string channel, long seq)
+    /// <summary>
+    /// Sends a live event of <paramref name="channel"/> (<paramref name="seq"/> 0: not durable) to this connection:
+    /// now, after the seqs before it, or not at all when it was sent already or replayed.
+    /// </summary>
+    public Task SendAsync(string channel, long seq, SerializedHubMessage message)
     {
         if (seq <= 0)
         {
-            return true;
+            return connection.WriteAsync(message).AsTask();
         }
 
         lock (groups)
         {
             if (!cursors.TryGetValue(channel, out var cursor))
             {
-                return true;
+                return connection.WriteAsync(message).AsTask();
             }
 
             if (cursor.CatchingUp)
             {
                 cursor.HighestHeld = Math.Max(cursor.HighestHeld, seq);
-                return false;
+                return Task.CompletedTask;
             }
 
-            return seq > cursor.Floor;
+            if (seq <= cursor.Contiguous)
+            {
+                // Sent or replayed already, unless the ordering window gave up waiting for it: then it goes out late.
+                return cursor.Skipped.Remove(seq) ? connection.WriteAsync(message).AsTask() : Task.CompletedTask;
+            }
+
+            if (seq > cursor.Contiguous + 1)
+            {
+                // Writes are issued under the lock, in order; the connection's own write lock keeps that order.
+                cursor.Waiting.TryAdd(seq, message);
+                cursor.Timer ??= time.CreateTimer(_ => FlushWaiting(channel), null, orderingWindow, Timeout.InfiniteTimeSpan);
+                return Task.CompletedTask;
+            }
+
+            var writes = new List<Task> { Send(cursor, seq, message) };
+            while (cursor.Waiting.Remove(cursor.Contiguous + 1, out var next))
+            {
+                writes.Add(Send(cursor, cursor.Contiguous + 1, next));
+            }
+
+            if (cursor.Waiting.Count == 0)
+            {
+                cursor.Timer?.Dispose();
+                cursor.Timer = null;
+            }
+
+            return Task.WhenAll(writes);
+        }
+    }
+
+    /// <summary>The ordering window ran out with a seq still missing: send what waits, in order.</summary>
+    private void FlushWaiting(string channel)
+    {
+        lock (groups)
+        {
+            if (!cursors.TryGetValue(channel, out var cursor))
+            {
+                return;
+            }
+
+            foreach (var (seq, message) in cursor.Waiting)
+            {
+                for (var missing = Math.Max(cursor.Contiguous + 1, seq - MaxSkipped); missing < seq; missing++)
+                {
+                    cursor.Skipped.Add(missing);
+                }
+
+                // Not awaited: a failed write means the connection is closing, which the hub handles.
+                _ = Send(cursor, seq, message);
+            }
+
+            while (cursor.Skipped.Count > MaxSkipped)
+            {
+                cursor.Skipped.Remove(cursor.Skipped.Min);
+            }
+
+            cursor.Waiting.Clear();
+            cursor.Timer?.Dispose();
+            cursor.Timer = null;
+        }
+    }
+
+    private Task Send(Cursor cursor, long seq, SerializedHubMessage message)
+    {
+        cursor.Contiguous = seq;
+        return connection.WriteAsync(message).AsTask();
+    }
+
+    private void Forget(string channel)
+    {
+        if (cursors.Remove(channel, out var cursor))
+        {
+            cursor.Timer?.Dispose();
         }
     }
 
@@ -112,6 +207,15 @@ internal sealed class ConnectionGroupsFeature
 
         public long HighestHeld { get; set; }
 
-        public long Floor { get; set; }
+        /// <summary>Every seq up to this was sent (live or in the replay) or given up on (<see cref="Skipped"/>).</summary>
+        public long Contiguous { get; set; }
+
+        /// <summary>Later seqs, waiting for the ones before them.</summary>
+        public SortedDictionary<long, SerializedHubMessage> Waiting { get; } = [];
+
+        /// <summary>Seqs below <see cref="Contiguous"/> the ordering window gave up on: still sent if they arrive.</summary>
+        public SortedSet<long> Skipped { get; } = [];
+
+        public ITimer? Timer { get; set; }
     }
 }

@@ -11,7 +11,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
     /// <summary>
     /// Writes to every connection of <paramref name="store"/>. For a group (<paramref name="groupName"/>), a
-    /// durable event passes each connection's catch-up cursor first (<see cref="ConnectionGroupsFeature"/>).
+    /// durable event goes through each connection's cursor (<see cref="ConnectionGroupsFeature"/>): once, in seq order.
     /// </summary>
     private static Task WriteAsync(HubConnectionStore? store, SerializedInvocation invocation, string? groupName = null)
     {
@@ -28,9 +28,9 @@ internal sealed partial class NetraHubLifetimeManager<THub>
                 continue;
             }
 
-            if (groupName is not null && invocation.Seq > 0
-                && connection.Features.Get<ConnectionGroupsFeature>() is { } feature && !feature.Admit(groupName, invocation.Seq))
+            if (groupName is not null && invocation.Seq > 0 && connection.Features.Get<ConnectionGroupsFeature>() is { } feature)
             {
+                writes.Add(feature.SendAsync(groupName, invocation.Seq, invocation.Message));
                 continue;
             }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
 using Netra.Server.Metrics;
+using Netra.Server.Realtime;
 using StackExchange.Redis;
 
 namespace Netra.Server.Backplane;
@@ -33,6 +34,8 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     private readonly AckHandler acks = new();
     private readonly SemaphoreSlim busGate = new(1, 1);
     private readonly RedisConnection? redis;
+    private readonly TimeProvider time;
+    private readonly TimeSpan orderingWindow;
     private readonly RedisChannels channels;
     private readonly IReadOnlyList<IHubProtocol> protocols;
     private readonly TimeSpan ackTimeout;
@@ -46,8 +49,12 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         IOptions<BackplaneOptions> options,
         NetraMetrics metrics,
         ILogger<NetraHubLifetimeManager<THub>> logger,
+        IOptions<RealtimeOptions> realtime,
+        TimeProvider time,
         RedisConnection? redis = null)
     {
+        this.time = time;
+        orderingWindow = TimeSpan.FromMilliseconds(realtime.Value.OrderingWindowMs);
         this.metrics = metrics;
         this.redis = redis;
         this.logger = logger;
@@ -82,7 +89,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
 
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
-        connection.Features.Set(new ConnectionGroupsFeature());
+        connection.Features.Set(new ConnectionGroupsFeature(connection, time, orderingWindow));
         connections.Add(connection);
         if (redis is not null)
         {

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Netra.Server.Realtime;
 
-/// <summary>Hub heartbeats (<c>Netra__Realtime__*</c>).</summary>
+/// <summary>Hub heartbeats and live ordering (<c>Netra__Realtime__*</c>).</summary>
 internal sealed class RealtimeOptions : IValidatableObject
 {
     public const string SectionName = "Netra:Realtime";
@@ -14,6 +14,13 @@ internal sealed class RealtimeOptions : IValidatableObject
     /// <summary>How long the server waits for anything from a client before it drops the connection.</summary>
     [Range(2, 3600)]
     public int ClientTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long a subscriber's durable event that skips a seq waits for the missing one before it is sent anyway
+    /// (two nodes can broadcast seq 6 before seq 5). 0 sends at once, in arrival order.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int OrderingWindowMs { get; set; } = 250;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

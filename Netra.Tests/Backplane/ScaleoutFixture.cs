@@ -35,6 +35,8 @@ public abstract class ScaleoutFixture : IAsyncLifetime
             ["Netra:Backplane:AckTimeoutSeconds"] = AckTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Users here hold two tabs on each of three nodes: more than the default 5, which counts across nodes.
             ["Netra:Limits:MaxConnectionsPerUser"] = "20",
+            // Wide, so that a slow moment on a shared 2-core machine never turns a reorder into a give-up.
+            ["Netra:Realtime:OrderingWindowMs"] = "2000",
         };
         Configure(settings);
         nodes.AddRange(await Task.WhenAll(Enumerable.Range(0, NodeCount).Select(_ => NetraTestServer.StartAsync(database, settings))));

@@ -139,6 +139,7 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
         missed.Should().Equal(LongRange(sinceSeq + 1, result.LastSeq), "the replay is exactly what came after sinceSeq, up to lastSeq");
         liveSeqs.Should().OnlyHaveUniqueItems("no seq is pushed twice");
         liveSeqs.Should().NotContain(seq => seq <= result.LastSeq, "a seq that was replayed is not pushed live too");
+        liveSeqs.Should().BeInAscendingOrder("the connection's cursor sends live events in seq order");
         return new Session(result.LastSeq, missed.Count, liveSeqs, [.. missed, .. liveSeqs]);
     }
 
