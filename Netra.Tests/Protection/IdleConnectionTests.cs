@@ -32,6 +32,8 @@ public sealed class IdleConnectionTests
         silent.Connection.ServerTimeout = TimeSpan.FromMinutes(20);
 
         await silent.Closed.Task.WaitAsync(TestTimeouts.Network);
+        // The client sees the close first; the server releases the connection's place as it finishes closing it.
+        await Eventually.UntilAsync(() => metrics.ActiveConnections == 0);
         await using var next = await HubTestClient.ConnectAsync(server, user.Token, keepAlive: PingEvery);
         (await next.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull("the dropped connection no longer counts against the limit of 1");
         await Eventually.UntilAsync(() => metrics.ActiveConnections == 1);
@@ -60,6 +62,8 @@ public sealed class IdleConnectionTests
         (await watching.NextPresenceOfAsync(silentUser.Id)).IsOnline.Should().BeFalse("the silent connection was closed and its presence released");
         (await silent.ClosedByServerAsync()).Should().BeTrue();
         server.Logs.Lines.Should().Contain(line => line.Message.Contains("the client sent nothing for 2 s", StringComparison.Ordinal));
+        var metrics = server.Services.GetRequiredService<NetraMetrics>();
+        await Eventually.UntilAsync(() => metrics.ActiveConnections == 1); // the watcher's only
         await using var next = await HubTestClient.ConnectAsync(server, silentUser.Token, keepAlive: PingEvery);
         (await next.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull("its connection-limit place of 1 was freed");
     }
