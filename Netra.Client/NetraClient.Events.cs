@@ -71,6 +71,21 @@ public sealed partial class NetraClient
     /// </summary>
     public event Action<AgentEvent>? AgentEvent;
 
+    /// <summary>A message of a followed chat was edited: the message as it now is (in seq order with the chat's messages).</summary>
+    public event Action<MessageUpdatedEvent>? MessageUpdated;
+
+    /// <summary>A message of a followed chat was deleted.</summary>
+    public event Action<MessageDeletedEvent>? MessageDeleted;
+
+    /// <summary>This user read a chat up to a seq (on this or another connection): clear the chat's unread badge.</summary>
+    public event Action<ReadMarkerEvent>? ReadMarker;
+
+    internal void OnMessageUpdated(MessageUpdatedEvent e) => Route(Channels.Chat(e.ChatId), e.Seq, () => dispatcher.Post(() => MessageUpdated?.Invoke(e)));
+
+    internal void OnMessageDeleted(MessageDeletedEvent e) => Route(Channels.Chat(e.ChatId), e.Seq, () => dispatcher.Post(() => MessageDeleted?.Invoke(e)));
+
+    internal void OnReadMarker(ReadMarkerEvent e) => dispatcher.Post(() => ReadMarker?.Invoke(e));
+
     internal void OnConnectionEstablished(ConnectionEstablishedEvent e) => dispatcher.Post(() => ConnectionEstablished?.Invoke(e));
 
     internal void OnTyping(TypingEvent e) => dispatcher.Post(() => Typing?.Invoke(e));
@@ -125,6 +140,12 @@ public sealed partial class NetraClient
         {
             switch (name.Kind)
             {
+                case ChannelKind.Chat when item.TryGetProperty("message", out _):
+                    var updated = item.Deserialize<MessageUpdatedEvent>(WireJson)!;
+                    return (updated.Seq, () => dispatcher.Post(() => MessageUpdated?.Invoke(updated)));
+                case ChannelKind.Chat when item.TryGetProperty("messageId", out _):
+                    var deleted = item.Deserialize<MessageDeletedEvent>(WireJson)!;
+                    return (deleted.Seq, () => dispatcher.Post(() => MessageDeleted?.Invoke(deleted)));
                 case ChannelKind.Chat:
                     var message = item.Deserialize<ChatMessage>(WireJson)!;
                     return (message.Seq, () => DeliverMessage(message));

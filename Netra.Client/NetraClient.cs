@@ -87,6 +87,9 @@ public sealed partial class NetraClient : IAsyncDisposable
         hub.On<Contracts.Events.ChannelEventMessage>(nameof(INetraClient.ChannelEvent), router.ChannelEvent);
         hub.On<ErrorEvent>(nameof(INetraClient.Error), router.Error);
         hub.On<Contracts.Agents.AgentEvent>(nameof(INetraClient.AgentEvent), router.AgentEvent);
+        hub.On<MessageUpdatedEvent>(nameof(INetraClient.MessageUpdated), router.MessageUpdated);
+        hub.On<MessageDeletedEvent>(nameof(INetraClient.MessageDeleted), router.MessageDeleted);
+        hub.On<ReadMarkerEvent>(nameof(INetraClient.ReadMarker), router.ReadMarker);
 
         hub.Reconnecting += OnReconnectingAsync;
         hub.Reconnected += OnReconnectedAsync;
@@ -283,6 +286,18 @@ public sealed partial class NetraClient : IAsyncDisposable
     }
 
     /// <summary>Tells the chat's other subscribers that this user started or stopped typing.</summary>
+    /// <summary>Edits one of this user's messages (within the server's edit window); returns the message as it now is.</summary>
+    public async Task<ChatMessage> EditMessageAsync(long chatId, long messageId, string content, CancellationToken cancellationToken = default) =>
+        await InvokeAsync(hub.InvokeAsync<ChatMessage>(HubMethods.EditMessage, new EditMessageRequest(chatId, messageId, content), cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Deletes a message (this user's own, or any in a chat this user created).</summary>
+    public Task DeleteMessageAsync(long chatId, long messageId, CancellationToken cancellationToken = default) =>
+        InvokeAsync(hub.InvokeAsync(HubMethods.DeleteMessage, new DeleteMessageRequest(chatId, messageId), cancellationToken), cancellationToken);
+
+    /// <summary>Marks a chat read up to <paramref name="seq"/> (only forward); returns the read position.</summary>
+    public async Task<long> MarkReadAsync(long chatId, long seq, CancellationToken cancellationToken = default) =>
+        await InvokeAsync(hub.InvokeAsync<long>(HubMethods.MarkRead, chatId, seq, cancellationToken), cancellationToken).ConfigureAwait(false);
+
     public Task SetTypingAsync(long chatId, bool isTyping, CancellationToken cancellationToken = default) =>
         InvokeAsync(hub.InvokeAsync(HubMethods.SetTyping, chatId, isTyping, cancellationToken), cancellationToken);
 

@@ -42,6 +42,12 @@ internal sealed class HubEventRouter(NetraClient client) : INetraClient
 
     public Task AgentEvent(AgentEvent agentEvent) => Done(() => client.OnAgentEvent(agentEvent));
 
+    public Task MessageUpdated(MessageUpdatedEvent updated) => Done(() => client.OnMessageUpdated(updated));
+
+    public Task MessageDeleted(MessageDeletedEvent deleted) => Done(() => client.OnMessageDeleted(deleted));
+
+    public Task ReadMarker(ReadMarkerEvent marker) => Done(() => client.OnReadMarker(marker));
+
     // Handlers only hand the event over (to the resume logic or the dispatcher), never wait.
     private static Task Done(Action handOver)
     {

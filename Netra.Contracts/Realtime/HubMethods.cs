@@ -6,6 +6,9 @@ public static class HubMethods
     public const string Subscribe = nameof(Subscribe);
     public const string Unsubscribe = nameof(Unsubscribe);
     public const string SendMessage = nameof(SendMessage);
+    public const string EditMessage = nameof(EditMessage);
+    public const string DeleteMessage = nameof(DeleteMessage);
+    public const string MarkRead = nameof(MarkRead);
     public const string SetTyping = nameof(SetTyping);
     public const string SetPresence = nameof(SetPresence);
     public const string Ping = nameof(Ping);

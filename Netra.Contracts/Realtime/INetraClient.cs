@@ -41,4 +41,10 @@ public interface INetraClient
 
     /// <summary>A step of an agent run: to the members of the run's chat, or to the user of a run without one.</summary>
     Task AgentEvent(AgentEvent agentEvent);
+
+    Task MessageUpdated(MessageUpdatedEvent updated);
+
+    Task MessageDeleted(MessageDeletedEvent deleted);
+
+    Task ReadMarker(ReadMarkerEvent marker);
 }

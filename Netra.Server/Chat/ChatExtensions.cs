@@ -14,6 +14,8 @@ internal static class ChatExtensions
         builder.Services.AddValidatedOptions<ChatOptions>(ChatOptions.SectionName);
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<MessageChangeStore>();
+        builder.Services.AddSingleton<MessageChangeService>();
         return builder;
     }
 

@@ -13,4 +13,10 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Broadcast of chat {ChatId} seq {Seq} failed; the message is stored and will be replayed on resume")]
     public static partial void BroadcastFailed(ILogger logger, long chatId, long seq, Exception exception);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Message {MessageId} of chat {ChatId} edited by user {UserId} as seq {Seq}")]
+    public static partial void MessageEdited(ILogger logger, long chatId, long messageId, long seq, long userId);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Message {MessageId} of chat {ChatId} deleted by user {UserId} as seq {Seq}")]
+    public static partial void MessageDeleted(ILogger logger, long chatId, long messageId, long seq, long userId);
 }

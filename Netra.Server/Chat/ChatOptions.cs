@@ -24,4 +24,8 @@ internal sealed class ChatOptions
     /// <summary>Most missed messages a subscribe replays; beyond that it answers recovered: false.</summary>
     [Range(1, 10_000)]
     public int MaxReplay { get; set; } = 1000;
+
+    /// <summary>How long after sending its author may edit a message.</summary>
+    [Range(1, 24 * 366)]
+    public int EditWindowHours { get; set; } = 24;
 }

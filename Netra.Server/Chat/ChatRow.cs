@@ -14,4 +14,10 @@ internal sealed class ChatRow
     public long[] MemberIds { get; init; } = [];
 
     public DateTime CreatedAt { get; init; }
+
+    /// <summary>The viewing member's read position.</summary>
+    public long LastReadSeq { get; init; }
+
+    /// <summary>Messages after <see cref="LastReadSeq"/> from others, not deleted.</summary>
+    public long UnreadCount { get; init; }
 }

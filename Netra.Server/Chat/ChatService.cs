@@ -18,6 +18,7 @@ namespace Netra.Server.Chat;
 /// </summary>
 internal sealed partial class ChatService(
     ChatStore store,
+    MessageChangeStore changes,
     UserStore users,
     IHubContext<NetraHub, INetraClient> hub,
     NetraMetrics metrics,
@@ -135,8 +136,11 @@ internal sealed partial class ChatService(
         return existing;
     }
 
-    /// <summary>For a subscribe: the channel head, and what the caller missed after <paramref name="sinceSeq"/>.</summary>
-    public async Task<(long LastSeq, bool Recovered, IReadOnlyList<ChatMessage> Missed)> GetMissedAsync(
+    /// <summary>
+    /// For a subscribe: the chat's head, and what the caller missed after <paramref name="sinceSeq"/>: messages
+    /// (<see cref="ChatMessage"/>), edits (<see cref="MessageUpdatedEvent"/>) and deletes (<see cref="MessageDeletedEvent"/>), in seq order.
+    /// </summary>
+    public async Task<(long LastSeq, bool Recovered, IReadOnlyList<ISequencedEvent> Missed)> GetMissedAsync(
         long userId, long chatId, long? sinceSeq, CancellationToken cancellationToken)
     {
         await RequireMemberAsync(chatId, userId, cancellationToken);
@@ -146,13 +150,39 @@ internal sealed partial class ChatService(
             return (lastSeq, true, []);
         }
 
-        // One more than the replay limit tells whether everything fits. Messages stored after lastSeq was
+        // One more than the replay limit tells whether everything fits. Events stored after lastSeq was
         // read may be included; the head reported is then the newest replayed seq.
         var limit = options.Value.MaxReplay;
-        var missed = await store.GetMessagesAsync(chatId, sinceSeq.Value, long.MaxValue, limit + 1, fromEnd: false, cancellationToken);
+        var missed = await GetEventsAsync(chatId, sinceSeq.Value, long.MaxValue, limit + 1, cancellationToken);
         var recovered = missed.Count <= limit;
         var replay = recovered ? missed : missed.Take(limit).ToList();
         return (Math.Max(lastSeq, replay.Count > 0 ? replay[^1].Seq : 0), recovered, replay);
+    }
+
+    /// <summary>The chat's durable events with <paramref name="afterSeq"/> &lt; seq &lt; <paramref name="beforeSeq"/>, ascending, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<ISequencedEvent>> GetEventsAsync(long chatId, long afterSeq, long beforeSeq, int limit, CancellationToken cancellationToken)
+    {
+        var messages = await store.GetMessagesAsync(chatId, afterSeq, beforeSeq, limit, fromEnd: false, cancellationToken);
+        var edits = await changes.GetChangesAsync(chatId, afterSeq, beforeSeq, limit, cancellationToken);
+        return messages.Cast<ISequencedEvent>()
+            .Concat(edits.Select(ToEvent))
+            .OrderBy(e => e.Seq)
+            .Take(limit)
+            .ToList();
+    }
+
+    private static ISequencedEvent ToEvent((MessageChangeRow Change, MessageRow Message) row)
+    {
+        var (change, message) = row;
+        if (change.Kind == MessageChangeStore.Deleted)
+        {
+            return new MessageDeletedEvent(change.ChatId, change.Seq, change.MessageId, change.ChangedBy, MessageRow.Utc(change.CreatedAt));
+        }
+
+        // The message as this edit left it; once deleted, its content is gone from every replay too.
+        var now = message.ToMessage();
+        var then = message.DeletedAt is null ? now with { Content = change.Content ?? now.Content, EditedAt = MessageRow.Utc(change.CreatedAt) } : now;
+        return new MessageUpdatedEvent(change.ChatId, change.Seq, then);
     }
 
     public async Task SetTypingAsync(long userId, string userName, string connectionId, long chatId, bool isTyping, CancellationToken cancellationToken)
@@ -204,7 +234,7 @@ internal sealed partial class ChatService(
     }
 
     private static ChatSummary ToSummary(ChatRow chat) => new(
-        chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, new DateTimeOffset(DateTime.SpecifyKind(chat.CreatedAt, DateTimeKind.Utc)));
+        chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, MessageRow.Utc(chat.CreatedAt), chat.LastReadSeq, chat.UnreadCount);
 
     [GeneratedRegex("^[A-Za-z0-9_.:-]+$")]
     private static partial Regex ClientMessageIdPattern();

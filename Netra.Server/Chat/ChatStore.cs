@@ -9,7 +9,7 @@ namespace Netra.Server.Chat;
 internal sealed class ChatStore(NpgsqlDataSource dataSource)
 {
     private const string MessageColumns =
-        "m.id, m.chat_id, m.seq, m.sender_id, u.display_name AS sender_name, m.content, m.attachment, m.client_message_id, m.created_at";
+        "m.id, m.chat_id, m.seq, m.sender_id, u.display_name AS sender_name, m.content, m.attachment, m.client_message_id, m.created_at, m.edited_at, m.deleted_at";
 
     public async Task<ChatRow> CreateChatAsync(long creatorId, string title, IReadOnlyCollection<long> memberIds, CancellationToken cancellationToken)
     {
@@ -22,14 +22,14 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource)
             "INSERT INTO chat_members (chat_id, user_id) SELECT @chatId, unnest(@members) ON CONFLICT DO NOTHING",
             new { chatId, members = memberIds.Append(creatorId).Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
-        return (await GetChatsAsync(connection, "c.id = @chatId", new { chatId }, cancellationToken)).Single();
+        return (await GetChatsAsync(connection, "c.id = @chatId", new { chatId, viewerId = creatorId }, cancellationToken)).Single();
     }
 
     public async Task<IReadOnlyList<ChatRow>> ListChatsOfAsync(long userId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await GetChatsAsync(
-            connection, "EXISTS (SELECT 1 FROM chat_members me WHERE me.chat_id = c.id AND me.user_id = @userId)", new { userId }, cancellationToken);
+            connection, "me.user_id IS NOT NULL", new { viewerId = userId }, cancellationToken);
     }
 
     public async Task<bool> IsMemberAsync(long chatId, long userId, CancellationToken cancellationToken)
@@ -108,13 +108,18 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource)
         return (fromEnd ? messages.Reverse() : messages).ToList();
     }
 
+    /// <summary>Chats matching <paramref name="where"/>, with the read position and unread count of <c>@viewerId</c>.</summary>
     private static async Task<IReadOnlyList<ChatRow>> GetChatsAsync(NpgsqlConnection connection, string where, object parameters, CancellationToken cancellationToken)
     {
         var rows = await connection.QueryAsync<ChatRow>(new CommandDefinition(
             $"""
             SELECT c.id, c.title, c.created_by, c.last_seq, c.created_at,
-                   ARRAY(SELECT cm.user_id FROM chat_members cm WHERE cm.chat_id = c.id ORDER BY cm.user_id) AS member_ids
+                   ARRAY(SELECT cm.user_id FROM chat_members cm WHERE cm.chat_id = c.id ORDER BY cm.user_id) AS member_ids,
+                   COALESCE(me.last_read_seq, 0) AS last_read_seq,
+                   (SELECT count(*) FROM messages m
+                    WHERE m.chat_id = c.id AND m.seq > COALESCE(me.last_read_seq, 0) AND m.sender_id <> @viewerId AND m.deleted_at IS NULL) AS unread_count
             FROM chats c
+            LEFT JOIN chat_members me ON me.chat_id = c.id AND me.user_id = @viewerId
             WHERE {where}
             ORDER BY c.id
             """,

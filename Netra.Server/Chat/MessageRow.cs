@@ -23,7 +23,14 @@ internal sealed class MessageRow
 
     public DateTime CreatedAt { get; init; }
 
+    public DateTime? EditedAt { get; init; }
+
+    public DateTime? DeletedAt { get; init; }
+
+    /// <summary>The message as clients see it now: a deleted one is a tombstone without content or attachment.</summary>
     public ChatMessage ToMessage() => new(
-        Id, ChatId, Seq, SenderId, SenderName, Content, Attachment, ClientMessageId,
-        new DateTimeOffset(DateTime.SpecifyKind(CreatedAt, DateTimeKind.Utc)));
+        Id, ChatId, Seq, SenderId, SenderName, DeletedAt is null ? Content : "", DeletedAt is null ? Attachment : null, ClientMessageId,
+        Utc(CreatedAt), EditedAt is { } edited ? Utc(edited) : null, DeletedAt is not null);
+
+    internal static DateTimeOffset Utc(DateTime value) => new(DateTime.SpecifyKind(value, DateTimeKind.Utc));
 }

@@ -22,6 +22,7 @@ internal sealed class NetraHub(
     SubscriptionService subscriptions,
     ChatService chats,
     PresenceService presence,
+    MessageChangeService changes,
     AgentRunService agents,
     IOptions<RealtimeOptions> realtime,
     TimeProvider time,
@@ -60,6 +61,15 @@ internal sealed class NetraHub(
 
     public Task<ChatMessage> SendMessage(SendMessageRequest? request) =>
         chats.SendAsync(Context.User!.GetUserId(), request, Context.ConnectionAborted);
+
+    public Task<ChatMessage> EditMessage(EditMessageRequest? request) =>
+        changes.EditAsync(Context.User!.GetUserId(), request, Context.ConnectionAborted);
+
+    public Task DeleteMessage(DeleteMessageRequest? request) =>
+        changes.DeleteAsync(Context.User!.GetUserId(), request, Context.ConnectionAborted);
+
+    public Task<long> MarkRead(long chatId, long seq) =>
+        changes.MarkReadAsync(Context.User!.GetUserId(), chatId, seq, Context.ConnectionAborted);
 
     public Task SetTyping(long chatId, bool isTyping) =>
         chats.SetTypingAsync(Context.User!.GetUserId(), Context.User!.GetUserName(), Context.ConnectionId, chatId, isTyping, Context.ConnectionAborted);

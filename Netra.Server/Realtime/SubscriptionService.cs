@@ -47,7 +47,7 @@ internal sealed class SubscriptionService(
                 // Stored and broadcast while the read ran: held back live, so replayed here.
                 if (recovered)
                 {
-                    missed = [.. missed, .. await GetRangeAsync(userId, name, lastSeq, floor, cancellationToken)];
+                    missed = [.. missed, .. await GetRangeAsync(name, lastSeq, floor, cancellationToken)];
                 }
 
                 lastSeq = floor;
@@ -83,11 +83,12 @@ internal sealed class SubscriptionService(
         }
     }
 
-    private async Task<IReadOnlyList<JsonElement>> GetRangeAsync(long userId, ChannelName name, long afterSeq, long upToSeq, CancellationToken cancellationToken) =>
+    private async Task<IReadOnlyList<JsonElement>> GetRangeAsync(ChannelName name, long afterSeq, long upToSeq, CancellationToken cancellationToken) =>
         name.Kind == ChannelKind.Chat
-            ? ToJson(await chats.GetHistoryAsync(userId, name.ChatId, afterSeq, upToSeq + 1, (int)Math.Min(upToSeq - afterSeq, 1000), cancellationToken))
+            ? ToJson(await chats.GetEventsAsync(name.ChatId, afterSeq, upToSeq + 1, (int)Math.Min(upToSeq - afterSeq, int.MaxValue), cancellationToken))
             : await events.GetRangeAsync(name, afterSeq, upToSeq, cancellationToken);
 
-    private static List<JsonElement> ToJson<T>(IEnumerable<T> items) =>
-        items.Select(item => JsonSerializer.SerializeToElement(item, ChannelEventService.WireJson)).ToList();
+    /// <summary>Each event as its own type (a chat replays messages, edits and deletes) in the wire's JSON.</summary>
+    private static List<JsonElement> ToJson(IEnumerable<ISequencedEvent> items) =>
+        items.Select(item => JsonSerializer.SerializeToElement(item, item.GetType(), ChannelEventService.WireJson)).ToList();
 }

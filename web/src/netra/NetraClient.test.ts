@@ -34,7 +34,7 @@ const fetchStub = vi.fn(async (url: string | URL | Request) => {
 function message(seq: number, chatId = 1): ChatMessage {
   return {
     id: 100 + seq, chatId, seq, senderId: 7, senderName: 'demo', content: `m${seq}`, attachment: null,
-    clientMessageId: `c${seq}`, timestamp: '2026-01-01T00:00:00+00:00',
+    clientMessageId: `c${seq}`, timestamp: '2026-01-01T00:00:00+00:00', editedAt: null, deleted: false,
   };
 }
 

@@ -82,7 +82,9 @@ function sequenceOf(event: NetraEventName, payload: unknown): { channel: string;
   if (typeof payload !== 'object' || payload === null) return null;
   const p = payload as { chatId?: unknown; channel?: unknown; seq?: unknown };
   if (typeof p.seq !== 'number') return null;
-  if (event === 'NewMessage' && typeof p.chatId === 'number') return { channel: Channels.chat(p.chatId), seq: p.seq };
+  if ((event === 'NewMessage' || event === 'MessageUpdated' || event === 'MessageDeleted') && typeof p.chatId === 'number') {
+    return { channel: Channels.chat(p.chatId), seq: p.seq };
+  }
   if (event === 'NewPost' || event === 'NewComment') return { channel: Channels.Feed, seq: p.seq };
   if ((event === 'ChannelEvent' || event === 'IssueUpdated' || event === 'AlertTriggered') && typeof p.channel === 'string') {
     return { channel: p.channel, seq: p.seq };
@@ -92,13 +94,13 @@ function sequenceOf(event: NetraEventName, payload: unknown): { channel: string;
 
 /**
  * The event a replayed (`missed`) item of a channel is delivered as: the same one live delivery uses.
- * The feed carries posts and comments; a comment is the one with a `postId`.
+ * The feed carries posts and comments (a comment has a `postId`); a chat carries messages, edits
+ * (with the `message` as it now is) and deletes (with a `messageId`).
  */
 function replayEventOf(channel: string, item: unknown): NetraEventName {
-  if (Channels.chatIdOf(channel) !== null) return 'NewMessage';
-  if (channel === Channels.Feed) {
-    return typeof item === 'object' && item !== null && 'postId' in item ? 'NewComment' : 'NewPost';
-  }
+  const has = (key: string) => typeof item === 'object' && item !== null && key in item;
+  if (Channels.chatIdOf(channel) !== null) return has('message') ? 'MessageUpdated' : has('messageId') ? 'MessageDeleted' : 'NewMessage';
+  if (channel === Channels.Feed) return has('postId') ? 'NewComment' : 'NewPost';
   if (channel === Channels.Issues || channel.startsWith('issue:')) return 'IssueUpdated';
   if (channel === Channels.Alerts) return 'AlertTriggered';
   return 'ChannelEvent';
@@ -375,6 +377,21 @@ export class NetraClient {
   setTyping(chatId: number, isTyping: boolean): Promise<void> {
     if (!this.isConnected) return Promise.resolve(); // ephemeral: not worth queueing
     return this.call<void>(HubMethods.SetTyping, chatId, isTyping);
+  }
+
+  /** Edits one of the user's own messages; resolves with the message as it now is. */
+  editMessage(chatId: number, messageId: number, content: string): Promise<ChatMessage> {
+    return this.call<ChatMessage>(HubMethods.EditMessage, { chatId, messageId, content });
+  }
+
+  /** Deletes a message (the user's own, or any in a chat the user created). */
+  deleteMessage(chatId: number, messageId: number): Promise<void> {
+    return this.call<void>(HubMethods.DeleteMessage, { chatId, messageId });
+  }
+
+  /** Marks a chat read up to `seq` (only forward); every tab of the user gets `ReadMarker`. */
+  markRead(chatId: number, seq: number): Promise<number> {
+    return this.call<number>(HubMethods.MarkRead, chatId, seq);
   }
 
   /** Marks the signed-in user `away` or back `online` for every presence subscriber. */

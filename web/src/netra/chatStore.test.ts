@@ -3,7 +3,7 @@ import { createChatStore, mergeMessages } from './chatStore';
 import type { ChatMessage } from './contracts';
 
 const m = (seq: number, clientMessageId = `c${seq}`): ChatMessage => ({
-  id: seq, chatId: 1, seq, senderId: 2, senderName: 'alice', content: `m${seq}`, attachment: null, clientMessageId, timestamp: 't',
+  id: seq, chatId: 1, seq, senderId: 2, senderName: 'alice', content: `m${seq}`, attachment: null, clientMessageId, timestamp: 't', editedAt: null, deleted: false,
 });
 
 describe('chatStore', () => {

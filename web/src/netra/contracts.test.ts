@@ -36,12 +36,13 @@ function splitTopLevel(text: string): string[] {
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
-/** `record X(Type A, Type B)` → { X: ['a', 'b'] } (positional records only). */
+/** `record X(Type A, Type B = 0)` → { X: ['a', 'b'] } (positional records only). */
 export function parseRecords(source: string): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const re = /\brecord\s+(?:struct\s+|class\s+)?(\w+)\s*\(([^)]*(?:\([^)]*\)[^)]*)*)\)/g;
   for (const m of source.matchAll(re)) {
-    out[m[1]!] = splitTopLevel(m[2]!).map((param) => camel(param.split(/\s+/).at(-1)!));
+    // A parameter is `Type Name` or `Type Name = default`: the name is the last word before any default.
+    out[m[1]!] = splitTopLevel(m[2]!).map((param) => camel(param.replace(/\s*=[\s\S]*$/, '').split(/\s+/).at(-1)!));
   }
   return out;
 }
@@ -73,6 +74,8 @@ describe('contracts.ts mirrors Netra.Contracts', () => {
   it('parses positional records, generic parameters included', () => {
     expect(parseRecords('public sealed record X(IReadOnlyList<long>? MemberIds, Dictionary<string, int> Map, string A);'))
       .toEqual({ X: ['memberIds', 'map', 'a'] });
+    expect(parseRecords('public sealed record Y(long Id, DateTimeOffset? EditedAt = null, bool Deleted = false);'))
+      .toEqual({ Y: ['id', 'editedAt', 'deleted'] });
   });
 
   it.each(Object.keys(RecordFields))('record %s has the same properties in the same order', (name) => {

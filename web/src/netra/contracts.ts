@@ -43,6 +43,10 @@ export interface ChatMessage {
   attachment: string | null;
   clientMessageId: string;
   timestamp: Timestamp;
+  /** Set once the author edited it. */
+  editedAt: Timestamp | null;
+  /** A deleted message is a tombstone: empty content, no attachment. */
+  deleted: boolean;
 }
 
 export interface SendMessageRequest {
@@ -63,6 +67,46 @@ export interface ChatSummary {
   memberIds: number[];
   lastSeq: number;
   createdAt: Timestamp;
+  /** The caller's read position (MarkRead). */
+  lastReadSeq: number;
+  /** Others' messages after lastReadSeq, not deleted. */
+  unreadCount: number;
+}
+
+/** `EditMessage`: the author replaces a message's content. */
+export interface EditMessageRequest {
+  chatId: number;
+  messageId: number;
+  content: string;
+}
+
+/** `DeleteMessage`: the author, or the chat's creator, deletes a message. */
+export interface DeleteMessageRequest {
+  chatId: number;
+  messageId: number;
+}
+
+/** A message was edited: a durable chat event with its own seq, carrying the message as it now is. */
+export interface MessageUpdatedEvent {
+  chatId: number;
+  seq: number;
+  message: ChatMessage;
+}
+
+/** A message was deleted: a durable chat event with its own seq. */
+export interface MessageDeletedEvent {
+  chatId: number;
+  seq: number;
+  messageId: number;
+  deletedBy: number;
+  deletedAt: Timestamp;
+}
+
+/** The user read a chat up to seq (on any of their connections). */
+export interface ReadMarkerEvent {
+  chatId: number;
+  userId: number;
+  seq: number;
 }
 
 export interface SubscribeResult {
@@ -260,6 +304,11 @@ export interface Records {
   StartAgentRunRequest: StartAgentRunRequest;
   AgentEvent: AgentEvent;
   PushAgentEventRequest: PushAgentEventRequest;
+  EditMessageRequest: EditMessageRequest;
+  DeleteMessageRequest: DeleteMessageRequest;
+  MessageUpdatedEvent: MessageUpdatedEvent;
+  MessageDeletedEvent: MessageDeletedEvent;
+  ReadMarkerEvent: ReadMarkerEvent;
 }
 
 /**
@@ -276,11 +325,16 @@ export const RecordFields = {
   LoginResponse: fields<LoginResponse>()(['accessToken', 'expiresAt', 'user']),
   RegisterRequest: fields<RegisterRequest>()(['userName', 'password', 'displayName']),
   ChatMessage: fields<ChatMessage>()([
-    'id', 'chatId', 'seq', 'senderId', 'senderName', 'content', 'attachment', 'clientMessageId', 'timestamp',
+    'id', 'chatId', 'seq', 'senderId', 'senderName', 'content', 'attachment', 'clientMessageId', 'timestamp', 'editedAt', 'deleted',
   ]),
   SendMessageRequest: fields<SendMessageRequest>()(['chatId', 'content', 'attachment', 'clientMessageId']),
   CreateChatRequest: fields<CreateChatRequest>()(['title', 'memberIds']),
-  ChatSummary: fields<ChatSummary>()(['id', 'title', 'memberIds', 'lastSeq', 'createdAt']),
+  ChatSummary: fields<ChatSummary>()(['id', 'title', 'memberIds', 'lastSeq', 'createdAt', 'lastReadSeq', 'unreadCount']),
+  EditMessageRequest: fields<EditMessageRequest>()(['chatId', 'messageId', 'content']),
+  DeleteMessageRequest: fields<DeleteMessageRequest>()(['chatId', 'messageId']),
+  MessageUpdatedEvent: fields<MessageUpdatedEvent>()(['chatId', 'seq', 'message']),
+  MessageDeletedEvent: fields<MessageDeletedEvent>()(['chatId', 'seq', 'messageId', 'deletedBy', 'deletedAt']),
+  ReadMarkerEvent: fields<ReadMarkerEvent>()(['chatId', 'userId', 'seq']),
   SubscribeResult: fields<SubscribeResult>()(['channel', 'lastSeq', 'recovered', 'missed']),
   PingResult: fields<PingResult>()(['serverTime']),
   ConnectionEstablishedEvent: fields<ConnectionEstablishedEvent>()([
@@ -312,6 +366,9 @@ export const HubMethods = {
   Subscribe: 'Subscribe',
   Unsubscribe: 'Unsubscribe',
   SendMessage: 'SendMessage',
+  EditMessage: 'EditMessage',
+  DeleteMessage: 'DeleteMessage',
+  MarkRead: 'MarkRead',
   SetTyping: 'SetTyping',
   SetPresence: 'SetPresence',
   Ping: 'Ping',
@@ -342,6 +399,9 @@ export interface NetraEvents {
   ChannelEvent: ChannelEventMessage;
   Error: ErrorEvent;
   AgentEvent: AgentEvent;
+  MessageUpdated: MessageUpdatedEvent;
+  MessageDeleted: MessageDeletedEvent;
+  ReadMarker: ReadMarkerEvent;
 }
 export type NetraEventName = keyof NetraEvents;
 
@@ -361,6 +421,9 @@ export const NetraEventNames = [
   'ChannelEvent',
   'Error',
   'AgentEvent',
+  'MessageUpdated',
+  'MessageDeleted',
+  'ReadMarker',
 ] as const satisfies readonly NetraEventName[];
 
 // ----------------------------------------------------------------- errors (ErrorCodes.cs) --

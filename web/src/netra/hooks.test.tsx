@@ -18,7 +18,7 @@ type ChatMessage = import('./contracts').ChatMessage;
 function message(seq: number, over: Partial<ChatMessage> = {}): ChatMessage {
   return {
     id: 100 + seq, chatId: 1, seq, senderId: 2, senderName: 'alice', content: `m${seq}`, attachment: null,
-    clientMessageId: `c${seq}`, timestamp: '2026-01-01T00:00:00+00:00', ...over,
+    clientMessageId: `c${seq}`, timestamp: '2026-01-01T00:00:00+00:00', editedAt: null, deleted: false, ...over,
   };
 }
 
