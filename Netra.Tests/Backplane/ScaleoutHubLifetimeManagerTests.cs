@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
@@ -521,6 +522,34 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
             await watcher.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task AnEditAndADeleteOnOneNodeReachAMemberOnEveryNodeInSeqOrder()
+    {
+        var members = await CreateUsersAsync(Nodes.Count, "editor");
+        var chat = await fixture.Api.CreateChatAsync(members[0], members[1..].ToArray());
+        var clients = await ConnectMembersAsync(members, chat.Id);
+        try
+        {
+            var updates = clients.Select(c => c.Client.Watch<MessageUpdatedEvent>(nameof(INetraClient.MessageUpdated))).ToList();
+            var deletes = clients.Select(c => c.Client.Watch<MessageDeletedEvent>(nameof(INetraClient.MessageDeleted))).ToList();
+            var author = clients[0].Client;
+            var message = await author.SendAsync(chat.Id, "draft");
+            await author.Connection.InvokeAsync<ChatMessage>(HubMethods.EditMessage, new EditMessageRequest(chat.Id, message.Id, "final"));
+            await author.Connection.InvokeAsync(HubMethods.DeleteMessage, new DeleteMessageRequest(chat.Id, message.Id));
+
+            foreach (var (update, delete) in updates.Zip(deletes))
+            {
+                (await update.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Should().BeEquivalentTo(new { Seq = 2L, Message = new { message.Id, Content = "final" } });
+                (await delete.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Should().BeEquivalentTo(new { Seq = 3L, MessageId = message.Id });
+            }
+        }
+        finally
+        {
+            await DisposeAllAsync(clients);
+        }
+    }
+
 
     private static NetraHubLifetimeManager<NetraHub> Manager(NetraTestServer node) =>
         (NetraHubLifetimeManager<NetraHub>)node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();

@@ -22,8 +22,8 @@ public sealed class MessageChangeTests(ServerFixture fixture) : IClassFixture<Se
         var chat = await Api.CreateChatAsync(alice, bob);
         await using var author = await HubTestClient.ConnectAsync(fixture.Server, alice);
         await using var reader = await HubTestClient.ConnectAsync(fixture.Server, bob);
-        var updates = Record<MessageUpdatedEvent>(reader, nameof(INetraClient.MessageUpdated));
-        var deletes = Record<MessageDeletedEvent>(reader, nameof(INetraClient.MessageDeleted));
+        var updates = reader.Watch<MessageUpdatedEvent>(nameof(INetraClient.MessageUpdated));
+        var deletes = reader.Watch<MessageDeletedEvent>(nameof(INetraClient.MessageDeleted));
         await reader.SubscribeAsync(Channels.Chat(chat.Id));
         var first = await author.SendAsync(chat.Id, "helo");
         var second = await author.SendAsync(chat.Id, "secret");
@@ -109,7 +109,7 @@ public sealed class MessageChangeTests(ServerFixture fixture) : IClassFixture<Se
         await using var sender = await HubTestClient.ConnectAsync(fixture.Server, alice);
         await using var tabA = await HubTestClient.ConnectAsync(fixture.Server, bob);
         await using var tabB = await HubTestClient.ConnectAsync(fixture.Server, bob);
-        var markers = Record<ReadMarkerEvent>(tabB, nameof(INetraClient.ReadMarker));
+        var markers = tabB.Watch<ReadMarkerEvent>(nameof(INetraClient.ReadMarker));
         for (var i = 1; i <= 3; i++)
         {
             await sender.SendAsync(chat.Id, $"m{i}");
@@ -135,12 +135,6 @@ public sealed class MessageChangeTests(ServerFixture fixture) : IClassFixture<Se
         await ExpectCodeAsync(reconnected.Connection.InvokeAsync<long>(HubMethods.MarkRead, chat.Id, -1L), ErrorCodes.ValidationFailed);
     }
 
-    private static System.Threading.Channels.Channel<T> Record<T>(HubTestClient client, string eventName)
-    {
-        var channel = System.Threading.Channels.Channel.CreateUnbounded<T>();
-        client.Connection.On<T>(eventName, e => channel.Writer.TryWrite(e));
-        return channel;
-    }
 
     private static async Task ExpectCodeAsync(Task call, string code) =>
         (await call.Awaiting(c => c.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(code + ":");

@@ -92,6 +92,14 @@ public sealed class HubTestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>A fresh queue of every <paramref name="eventName"/> event from now on, for events this class does not record.</summary>
+    public Channel<T> Watch<T>(string eventName)
+    {
+        var channel = Channel.CreateUnbounded<T>();
+        Connection.On<T>(eventName, e => channel.Writer.TryWrite(e));
+        return channel;
+    }
+
     /// <summary>The next <c>PresenceChanged</c> about <paramref name="userId"/>, skipping other users'.</summary>
     public async Task<PresenceChangedEvent> NextPresenceOfAsync(long userId, TimeSpan? within = null)
     {
