@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
@@ -85,6 +86,40 @@ public sealed class RedisOutageTests : IAsyncLifetime
         (await carolOnB.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Id.Should().Be(after.Id);
         var missed = await carolOnB.SubscribeAsync(Channels.Chat(chat.Id), before.Seq);
         missed.Missed.Select(e => e.GetProperty("id").GetInt64()).Should().Contain(during.Id, "a message sent during the outage is recovered by resume");
+    }
+
+    [Fact]
+    public async Task PresenceWrittenWhileRedisWasDownIsWrittenAgainWhenItReturnsAndEveryNodeAgrees()
+    {
+        await StartNodesAsync();
+        var api = new NetraApi(a);
+        var (dave, erin) = (await api.CreateUserAsync("dave"), await api.CreateUserAsync("erin"));
+        await using var erinOnB = await HubTestClient.ConnectAsync(b, erin);
+
+        await redis.StopAsync();
+        await using var daveOnA = await HubTestClient.ConnectAsync(a, dave); // its presence cannot be written now
+        (await daveOnA.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull("node A serves dave meanwhile");
+        await redis.RestartAsync(); // an empty Redis: every node must write its connections again
+
+        var deadline = DateTimeOffset.UtcNow + RecoveryTimeout;
+        var seenOnB = new List<long>();
+        while (DateTimeOffset.UtcNow < deadline && !(seenOnB.Contains(dave.Id) && seenOnB.Contains(erin.Id)))
+        {
+            await Task.Delay(500);
+            seenOnB = await OnlineAsync(b, erin);
+        }
+
+        seenOnB.Should().Contain([dave.Id, erin.Id], "both nodes wrote their connections again once Redis answered");
+        (await OnlineAsync(a, dave)).Should().Contain([dave.Id, erin.Id], "every node gives the same answer");
+    }
+
+    private static async Task<List<long>> OnlineAsync(NetraTestServer node, TestUser asker)
+    {
+        using var http = new NetraApi(node).CreateClient(asker);
+        using var response = await http.GetAsync("/api/presence");
+        return response.IsSuccessStatusCode
+            ? (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<List<PresenceChangedEvent>>(response.Content, NetraApi.Json))!.Select(p => p.UserId).ToList()
+            : [];
     }
 
     private async Task StartNodesAsync()
