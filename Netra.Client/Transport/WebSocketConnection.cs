@@ -33,6 +33,7 @@ internal sealed class WebSocketConnection : ConnectionContext
     // Transport side: what the loops write and read.
     private readonly PipeWriter _receivedWriter;
     private readonly PipeReader _toSendReader;
+    private readonly long _maximumReceiveMessageSize;
 
     private Task _running = Task.CompletedTask;
     private Exception? _closeReason;
@@ -45,6 +46,7 @@ internal sealed class WebSocketConnection : ConnectionContext
     {
         _socket = socket;
         _closeTimeout = options.CloseTimeout;
+        _maximumReceiveMessageSize = options.MaximumReceiveMessageSize;
         _logger = logger;
 
         var received = new Pipe(CreatePipeOptions(options.TransportMaxBufferSize));
@@ -187,6 +189,7 @@ internal sealed class WebSocketConnection : ConnectionContext
     private async Task ReceiveLoopAsync()
     {
         Exception? error = null;
+        long messageSize = 0;
         try
         {
             while (true)
@@ -219,8 +222,16 @@ internal sealed class WebSocketConnection : ConnectionContext
                 // Text and binary frames are copied alike; a message is handed over when it is complete,
                 // so the hub protocol's parser never waits on half a message that backpressure holds back.
                 _receivedWriter.Advance(result.Count);
+                messageSize += result.Count;
+                if (_maximumReceiveMessageSize > 0 && messageSize > _maximumReceiveMessageSize)
+                {
+                    throw new InvalidDataException(
+                        $"The server sent a message larger than {_maximumReceiveMessageSize} bytes (MaximumReceiveMessageSize); the connection is closed rather than buffering it.");
+                }
+
                 if (result.EndOfMessage)
                 {
+                    messageSize = 0;
                     var flush = await _receivedWriter.FlushAsync().ConfigureAwait(false);
                     if (flush.IsCompleted)
                     {

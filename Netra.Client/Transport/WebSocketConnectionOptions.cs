@@ -17,6 +17,8 @@ public sealed class WebSocketConnectionOptions
     private long _applicationMaxBufferSize = 1024 * 1024;
 
     /// <summary>The hub URL, e.g. <c>http://127.0.0.1:5080/ws</c> (http, https, ws or wss).</summary>
+    private long _maximumReceiveMessageSize = 16 * 1024 * 1024;
+
     public Uri? Url { get; set; }
 
     /// <summary>
@@ -103,5 +105,15 @@ public sealed class WebSocketConnectionOptions
     {
         get => _applicationMaxBufferSize;
         set => _applicationMaxBufferSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The buffer size must be zero (no limit) or more.");
+    }
+
+    /// <summary>
+    /// The largest single message accepted from the server; a longer one closes the connection with an error
+    /// rather than being buffered without bound. 0 means no limit. Default 16 MB.
+    /// </summary>
+    public long MaximumReceiveMessageSize
+    {
+        get => _maximumReceiveMessageSize;
+        set => _maximumReceiveMessageSize = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "The size must be zero (no limit) or more.");
     }
 }
