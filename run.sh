@@ -9,6 +9,11 @@
 # ConnectionStrings__Redis and they are used as they are. ASPNETCORE_URLS
 # (default http://127.0.0.1:5080) and ASPNETCORE_ENVIRONMENT (default
 # Development) are honoured too.
+#
+#   NETRA_NODES=3 ./run.sh
+#
+# starts three nodes sharing that PostgreSQL and Redis: the first at
+# ASPNETCORE_URLS, the others on the next ports (5081, 5082), as one cluster.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -22,11 +27,16 @@ redis_dir=""
 started_pg=0
 started_redis=0
 server_pid=""
+extra_pids=()
 
 # shellcheck disable=SC2317  # called from traps
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  for pid in "${extra_pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
@@ -134,6 +144,29 @@ EOF
 # `dotnet run`.
 (cd "$repo/Netra.Server" && exec dotnet bin/Release/net10.0/Netra.Server.dll) &
 server_pid=$!
+
+nodes=${NETRA_NODES:-1}
+if ((nodes > 1)); then
+  if [[ ! $ASPNETCORE_URLS =~ ^(https?://[^:/]+):([0-9]+)/?$ ]]; then
+    fail "NETRA_NODES needs ASPNETCORE_URLS with one host and port, e.g. http://127.0.0.1:5080"
+    exit 1
+  fi
+  base=${BASH_REMATCH[1]}
+  first_port=${BASH_REMATCH[2]}
+  # The first node applies migrations and seeds the demo; the others start once it is ready.
+  for _ in $(seq 1 120); do
+    curl -fsS "$base:$first_port/health/ready" >/dev/null 2>&1 && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  for ((i = 1; i < nodes; i++)); do
+    url="$base:$((first_port + i))"
+    (cd "$repo/Netra.Server" && ASPNETCORE_URLS=$url exec dotnet bin/Release/net10.0/Netra.Server.dll) &
+    extra_pids+=("$!")
+    log "node $((i + 1)) of $nodes starting at $url"
+  done
+fi
+
 status=0
 wait "$server_pid" || status=$?
 # A trapped signal interrupts `wait`; keep waiting while the server shuts down.

@@ -108,10 +108,11 @@ apt_install() {
   rm -f "$aptlog"
 }
 
-# ensure_system_packages: redis-server, and PostgreSQL when initdb is missing.
-# Installs nothing (and does not touch apt) when both are there.
+# ensure_system_packages: redis-server, curl, and PostgreSQL when initdb is missing.
+# Installs nothing (and does not touch apt) when all are there.
 ensure_system_packages() {
   local missing=()
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-server ]] || missing+=(redis-server)
   pg_bin_dir >/dev/null 2>&1 || missing+=(postgresql)
   if ((${#missing[@]} > 0)); then
