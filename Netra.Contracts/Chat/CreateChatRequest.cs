@@ -1,3 +1,4 @@
 namespace Netra.Contracts.Chat;
 
-public sealed record CreateChatRequest(string? Title, IReadOnlyList<long>? MemberIds);
+/// <summary><c>POST /api/chats</c>; with <paramref name="ReadReceipts"/>, members see each other's read markers.</summary>
+public sealed record CreateChatRequest(string? Title, IReadOnlyList<long>? MemberIds, bool ReadReceipts = false);

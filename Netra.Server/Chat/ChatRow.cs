@@ -15,6 +15,8 @@ internal sealed class ChatRow
 
     public DateTime CreatedAt { get; init; }
 
+    public bool ReadReceipts { get; init; }
+
     /// <summary>The viewing member's read position.</summary>
     public long LastReadSeq { get; init; }
 

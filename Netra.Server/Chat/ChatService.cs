@@ -48,7 +48,7 @@ internal sealed partial class ChatService(
             throw ProblemException.Validation($"No such users: {string.Join(", ", missing)}.");
         }
 
-        var chat = await store.CreateChatAsync(creatorId, title, memberIds, cancellationToken);
+        var chat = await store.CreateChatAsync(creatorId, title, memberIds, request.ReadReceipts, cancellationToken);
         ChatLog.ChatCreated(logger, chat.Id, creatorId, chat.MemberIds.Length);
         return ToSummary(chat);
     }
@@ -234,7 +234,7 @@ internal sealed partial class ChatService(
     }
 
     private static ChatSummary ToSummary(ChatRow chat) => new(
-        chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, MessageRow.Utc(chat.CreatedAt), chat.LastReadSeq, chat.UnreadCount);
+        chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, MessageRow.Utc(chat.CreatedAt), chat.LastReadSeq, chat.UnreadCount, chat.ReadReceipts);
 
     [GeneratedRegex("^[A-Za-z0-9_.:-]+$")]
     private static partial Regex ClientMessageIdPattern();

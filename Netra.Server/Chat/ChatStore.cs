@@ -11,13 +11,13 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource)
     private const string MessageColumns =
         "m.id, m.chat_id, m.seq, m.sender_id, u.display_name AS sender_name, m.content, m.attachment, m.client_message_id, m.created_at, m.edited_at, m.deleted_at";
 
-    public async Task<ChatRow> CreateChatAsync(long creatorId, string title, IReadOnlyCollection<long> memberIds, CancellationToken cancellationToken)
+    public async Task<ChatRow> CreateChatAsync(long creatorId, string title, IReadOnlyCollection<long> memberIds, bool readReceipts, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var chatId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "INSERT INTO chats (title, created_by) VALUES (@title, @creatorId) RETURNING id",
-            new { title, creatorId }, transaction, cancellationToken: cancellationToken));
+            "INSERT INTO chats (title, created_by, read_receipts) VALUES (@title, @creatorId, @readReceipts) RETURNING id",
+            new { title, creatorId, readReceipts }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(
             "INSERT INTO chat_members (chat_id, user_id) SELECT @chatId, unnest(@members) ON CONFLICT DO NOTHING",
             new { chatId, members = memberIds.Append(creatorId).Distinct().ToArray() }, transaction, cancellationToken: cancellationToken));
@@ -113,7 +113,7 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource)
     {
         var rows = await connection.QueryAsync<ChatRow>(new CommandDefinition(
             $"""
-            SELECT c.id, c.title, c.created_by, c.last_seq, c.created_at,
+            SELECT c.id, c.title, c.created_by, c.last_seq, c.created_at, c.read_receipts,
                    ARRAY(SELECT cm.user_id FROM chat_members cm WHERE cm.chat_id = c.id ORDER BY cm.user_id) AS member_ids,
                    COALESCE(me.last_read_seq, 0) AS last_read_seq,
                    (SELECT count(*) FROM messages m

@@ -14,7 +14,7 @@ namespace Netra.Server.Chat;
 /// Edits, deletes and read markers (seed 002's chat_update). An edit or delete is stored as a durable event of
 /// the chat with its own seq, then pushed to the chat as <c>MessageUpdated</c> / <c>MessageDeleted</c>; a repeat
 /// that changes nothing stores and pushes nothing. Read markers only move forward and go to the reader's own
-/// connections so that every tab clears its badge.
+/// connections so that every tab clears its badge, and to the chat's members when it has read receipts on.
 /// </summary>
 internal sealed class MessageChangeService(
     MessageChangeStore store,
@@ -91,8 +91,13 @@ internal sealed class MessageChangeService(
             ?? throw ProblemException.Forbidden($"You are not a member of chat {chatId}.");
         if (marked.Moved)
         {
-            await hub.Clients.User(userId.ToString(System.Globalization.CultureInfo.InvariantCulture))
-                .ReadMarker(new ReadMarkerEvent(chatId, userId, marked.LastReadSeq));
+            var marker = new ReadMarkerEvent(chatId, userId, marked.LastReadSeq);
+            await hub.Clients.User(userId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ReadMarker(marker);
+            if (marked.ReadReceipts)
+            {
+                // Read receipts: the other members see it too (the reader's own subscribed tabs may get it twice; it is idempotent).
+                await hub.Clients.Group(Channels.Chat(chatId)).ReadMarker(marker);
+            }
         }
 
         return marked.LastReadSeq;

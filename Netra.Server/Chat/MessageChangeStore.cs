@@ -56,25 +56,25 @@ internal sealed class MessageChangeStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Moves a member's read position forward to <paramref name="seq"/> (capped at the head); the position after, and whether it moved.</summary>
-    public async Task<(long LastReadSeq, bool Moved)?> MarkReadAsync(long chatId, long userId, long seq, CancellationToken cancellationToken)
+    public async Task<(long LastReadSeq, bool Moved, bool ReadReceipts)?> MarkReadAsync(long chatId, long userId, long seq, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long Before, long After)>(new CommandDefinition(
+        var rows = await connection.QueryAsync<(long Before, long After, bool ReadReceipts)>(new CommandDefinition(
             """
             WITH target AS (
-                SELECT cm.last_read_seq AS before, GREATEST(cm.last_read_seq, LEAST(@seq, c.last_seq)) AS after
+                SELECT cm.last_read_seq AS before, GREATEST(cm.last_read_seq, LEAST(@seq, c.last_seq)) AS after, c.read_receipts
                 FROM chat_members cm JOIN chats c ON c.id = cm.chat_id
                 WHERE cm.chat_id = @chatId AND cm.user_id = @userId
                 FOR UPDATE OF cm
             ), updated AS (
                 UPDATE chat_members cm SET last_read_seq = target.after FROM target
                 WHERE cm.chat_id = @chatId AND cm.user_id = @userId
-                RETURNING target.before, target.after
+                RETURNING target.before, target.after, target.read_receipts
             )
-            SELECT before, after FROM updated
+            SELECT before, after, read_receipts FROM updated
             """,
             new { chatId, userId, seq }, cancellationToken: cancellationToken));
-        return rows.Select(r => ((long, bool)?)(r.After, r.After > r.Before)).FirstOrDefault();
+        return rows.Select(r => ((long, bool, bool)?)(r.After, r.After > r.Before, r.ReadReceipts)).FirstOrDefault();
     }
 
     private async Task<MessageChange> ChangeAsync(

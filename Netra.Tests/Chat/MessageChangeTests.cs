@@ -139,6 +139,30 @@ public sealed class MessageChangeTests(ServerFixture fixture) : IClassFixture<Se
     private static async Task ExpectCodeAsync(Task call, string code) =>
         (await call.Awaiting(c => c.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(code + ":");
 
+    [Fact]
+    public async Task WithReadReceiptsOnOtherMembersSeeAReadMarkerAndWithoutThemTheyDoNot()
+    {
+        var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
+        var withReceipts = await Api.CreateChatAsync(alice, readReceipts: true, bob);
+        var without = await Api.CreateChatAsync(alice, bob);
+        withReceipts.ReadReceipts.Should().BeTrue();
+        await using var aliceClient = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        await using var bobClient = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        var seenByAlice = aliceClient.Watch<ReadMarkerEvent>(nameof(INetraClient.ReadMarker));
+        foreach (var chat in new[] { withReceipts, without })
+        {
+            await aliceClient.SubscribeAsync(Channels.Chat(chat.Id));
+            await aliceClient.SendAsync(chat.Id, "did you read this?");
+        }
+
+        await bobClient.Connection.InvokeAsync<long>(HubMethods.MarkRead, without.Id, 1L);
+        await bobClient.Connection.InvokeAsync<long>(HubMethods.MarkRead, withReceipts.Id, 1L);
+
+        (await seenByAlice.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Should().Be(new ReadMarkerEvent(withReceipts.Id, bob.Id, 1));
+        await Task.Delay(TestTimeouts.Quiet);
+        seenByAlice.Reader.TryRead(out _).Should().BeFalse("the chat without read receipts tells nobody else");
+    }
+
     private async Task<ChatSummary> ChatOfAsync(TestUser user, long chatId)
     {
         using var http = Api.CreateClient(user);

@@ -43,10 +43,12 @@ public sealed class NetraApi(INetraNode server)
         return http;
     }
 
-    public async Task<ChatSummary> CreateChatAsync(TestUser owner, params TestUser[] members)
+    public Task<ChatSummary> CreateChatAsync(TestUser owner, params TestUser[] members) => CreateChatAsync(owner, readReceipts: false, members);
+
+    public async Task<ChatSummary> CreateChatAsync(TestUser owner, bool readReceipts, params TestUser[] members)
     {
         using var http = CreateClient(owner);
-        var response = await http.PostAsJsonAsync("/api/chats", new CreateChatRequest("chat " + Guid.NewGuid().ToString("N")[..6], members.Select(m => m.Id).ToList()));
+        var response = await http.PostAsJsonAsync("/api/chats", new CreateChatRequest("chat " + Guid.NewGuid().ToString("N")[..6], members.Select(m => m.Id).ToList(), readReceipts));
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<ChatSummary>(Json))!;
     }

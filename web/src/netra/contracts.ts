@@ -59,6 +59,8 @@ export interface SendMessageRequest {
 export interface CreateChatRequest {
   title: string | null;
   memberIds: number[] | null;
+  /** Members see each other's read markers. */
+  readReceipts?: boolean;
 }
 
 export interface ChatSummary {
@@ -71,6 +73,7 @@ export interface ChatSummary {
   lastReadSeq: number;
   /** Others' messages after lastReadSeq, not deleted. */
   unreadCount: number;
+  readReceipts: boolean;
 }
 
 /** `EditMessage`: the author replaces a message's content. */
@@ -328,8 +331,8 @@ export const RecordFields = {
     'id', 'chatId', 'seq', 'senderId', 'senderName', 'content', 'attachment', 'clientMessageId', 'timestamp', 'editedAt', 'deleted',
   ]),
   SendMessageRequest: fields<SendMessageRequest>()(['chatId', 'content', 'attachment', 'clientMessageId']),
-  CreateChatRequest: fields<CreateChatRequest>()(['title', 'memberIds']),
-  ChatSummary: fields<ChatSummary>()(['id', 'title', 'memberIds', 'lastSeq', 'createdAt', 'lastReadSeq', 'unreadCount']),
+  CreateChatRequest: fields<CreateChatRequest>()(['title', 'memberIds', 'readReceipts']),
+  ChatSummary: fields<ChatSummary>()(['id', 'title', 'memberIds', 'lastSeq', 'createdAt', 'lastReadSeq', 'unreadCount', 'readReceipts']),
   EditMessageRequest: fields<EditMessageRequest>()(['chatId', 'messageId', 'content']),
   DeleteMessageRequest: fields<DeleteMessageRequest>()(['chatId', 'messageId']),
   MessageUpdatedEvent: fields<MessageUpdatedEvent>()(['chatId', 'seq', 'message']),
