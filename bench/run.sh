@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Netra against stock ASP.NET Core SignalR and Socket.IO, side by side, in one run (issue #10).
 #
-#   bench/run.sh            the full run (about 6-8 minutes); writes bench/results/latest.md and latest.json
+#   bench/run.sh            the full run (about 7-9 minutes); writes bench/results/latest.md and latest.json
 #   bench/run.sh --smoke    tiny sizes, one repetition, a few seconds a scenario; results stay in the temp folder
 #
 # Builds Netra.Server (Release), the generator and the stock peer, installs the Socket.IO peer
@@ -116,69 +116,73 @@ start_netra() { # start_netra NAME PORT [REDIS]
   start_server "$name" "http://127.0.0.1:$port/health/ready" env -C "$netra_dir" "${env[@]}" dotnet Netra.Server.dll
 }
 
-generate() { # generate ARGS...: the generator on the client core
-  local mode=(--reps "$REPS")
+generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
+  local mode=(--reps 1 --first-rep "$round")
   ((smoke == 1)) && mode=(--smoke)
   taskset -c "$CLIENT_CPU" dotnet "$generator" run "${mode[@]}" --origin "$ORIGIN" --out "$results" "$@"
 }
 
-# run_peer SYSTEM SCENARIOS CMD... (CMD gets the port as its last argument): scenarios on one server process, then idle on a fresh process per repetition.
-run_peer() {
-  local system=$1 port
-  local scenarios=$2
-  shift 2
+# Each system runs on a fresh server process per round: idle first (it measures RSS growth from a
+# clean heap), then the other scenarios. Rounds interleave the systems (in a rotated order), so
+# that load from other work on this shared machine falls on all of them alike.
+run_stock() {
+  local port
   port=$(free_port)
-  start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
-  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$scenarios"
+  start_server stock "http://127.0.0.1:$port/health" dotnet "$stock_dll" "$port"
+  generate --system stock --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc
   stop_server "$SERVER_PID"
-  local rep
-  for ((rep = 1; rep <= (smoke ? 1 : REPS); rep++)); do
-    port=$(free_port)
-    start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
-    generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle --reps 1
-    stop_server "$SERVER_PID"
-  done
 }
 
-log "stock SignalR"
-run_peer stock connect,fanout,rpc dotnet "$stock_dll"
-log "Socket.IO"
-run_peer socketio connect,fanout,rpc node "$bench/peers/socketio/server.js"
+run_socketio() {
+  local port
+  port=$(free_port)
+  start_server socketio "http://127.0.0.1:$port/health" node "$bench/peers/socketio/server.js" "$port"
+  generate --system socketio --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc
+  stop_server "$SERVER_PID"
+}
 
-log "Netra (1 node, no Redis)"
 netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
-port=$(free_port)
-start_netra netra "$port"
-generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios connect,fanout,rpc,chat
-stop_server "$SERVER_PID"
-for ((rep = 1; rep <= (smoke ? 1 : REPS); rep++)); do
+run_netra() {
+  local port
   port=$(free_port)
   start_netra netra "$port"
-  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle --reps 1
+  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc,chat
   stop_server "$SERVER_PID"
-done
+}
 
-log "Netra scale-out: 1 node with the Redis backplane, then 2 nodes, all on core $SERVER_CPU"
-port=$(free_port)
-start_netra netra-redis "$port" "$redis_conn"
-generate "${netra_args[@]}" --label netra-redis --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
-stop_server "$SERVER_PID"
-port_a=$(free_port)
-start_netra netra-a "$port_a" "$redis_conn"
-pid_a=$SERVER_PID
-port_b=$(free_port)
-start_netra netra-b "$port_b" "$redis_conn"
-pid_b=$SERVER_PID
-generate "${netra_args[@]}" --label netra-2nodes --url "http://127.0.0.1:$port_a" --url "http://127.0.0.1:$port_b" \
-  --server-pid "$pid_a" --server-pid "$pid_b" --scenarios fanout --windows 1,16
-stop_server "$pid_a"
-stop_server "$pid_b"
+# Scale-out: 1 node with the Redis backplane, then 2 nodes, every server process on the server core.
+run_scaleout() {
+  local port port_b pid_a
+  port=$(free_port)
+  start_netra netra-redis "$port" "$redis_conn"
+  generate "${netra_args[@]}" --label netra-redis --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
+  stop_server "$SERVER_PID"
+  port=$(free_port)
+  start_netra netra-a "$port" "$redis_conn"
+  pid_a=$SERVER_PID
+  port_b=$(free_port)
+  start_netra netra-b "$port_b" "$redis_conn"
+  generate "${netra_args[@]}" --label netra-2nodes --url "http://127.0.0.1:$port" --url "http://127.0.0.1:$port_b" \
+    --server-pid "$pid_a" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
+  stop_server "$pid_a"
+  stop_server "$SERVER_PID"
+}
+
+systems=(run_stock run_socketio run_netra run_scaleout)
+rounds=$REPS
+((smoke == 1)) && rounds=1
+for ((round = 1; round <= rounds; round++)); do
+  log "round $round of $rounds"
+  for ((i = 0; i < ${#systems[@]}; i++)); do
+    "${systems[(i + round - 1) % ${#systems[@]}]}"
+  done
+done
 
 # ----------------------------------------------------------------- report --
 meta=$work/meta.txt
 {
   printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-  printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full, $REPS repetitions, medians")"
+  printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full: $REPS rounds, each system on a fresh server process per round, systems interleaved; medians over the rounds")"
   printf 'machine: %s cores, %s, %s GiB memory, %s\n' "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
     "$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)" "$(uname -sr)"
   printf 'pinning: servers, PostgreSQL and Redis on core %s; generator on core %s (taskset)\n' "$SERVER_CPU" "$CLIENT_CPU"

@@ -5,9 +5,12 @@ public sealed class BenchOptions
 {
     public int Reps { get; set; } = 3;
 
+    /// <summary>Number of the first repetition in the output (bench/run.sh runs one repetition per round and numbers them by round).</summary>
+    public int FirstRep { get; set; } = 1;
+
     public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(2);
 
     public int ConnectCount { get; set; } = 1000;
 

@@ -48,7 +48,7 @@ public sealed partial class BenchRunner
             var saturation = new List<double>();
             for (var rep = 1; rep <= options.Reps; rep++)
             {
-                var (seconds, cpu) = await DriveAsync(count, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
+                var (seconds, cpu, _) = await DriveAsync(count, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
                 saturation.Add(meter.Deliveries / seconds / m);
                 Add("chat.saturation", "msg/s", saturation[^1], rep);
                 Add("chat.saturation.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
@@ -147,7 +147,7 @@ public sealed partial class BenchRunner
         var meter = new DeliveryMeter();
         for (var rep = 1; rep <= options.Reps; rep++)
         {
-            var (seconds, _) = await DriveAsync(workers, async i =>
+            var (seconds, _, _) = await DriveAsync(workers, async i =>
             {
                 await using var command = dataSource.CreateCommand(AppendSql);
                 command.Parameters.AddWithValue(netra.Chats[i]);

@@ -42,7 +42,7 @@ public sealed partial class BenchRunner
             {
                 for (var rep = 1; rep <= options.Reps; rep++)
                 {
-                    var (seconds, cpu) = await DriveAsync(window, _ => sender.InvokeAsync(method, Message(), cancellationToken), meter, cancellationToken);
+                    var (seconds, cpu, generatorCpu) = await DriveAsync(window, _ => sender.InvokeAsync(method, Message(), cancellationToken), meter, cancellationToken);
                     Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / seconds, rep);
                     Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                     Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
@@ -50,6 +50,8 @@ public sealed partial class BenchRunner
                     {
                         Add($"fanout.w{window}.cpu", "% of a core", cpu, rep);
                     }
+
+                    Add($"fanout.w{window}.gen_cpu", "% of a core", generatorCpu, rep);
                 }
             }
         }
@@ -67,9 +69,10 @@ public sealed partial class BenchRunner
     /// <summary>
     /// Runs <paramref name="window"/> workers that each call <paramref name="send"/> (with the worker's index) one at a time:
     /// warm-up, then a measured window. Returns its length in seconds and the server CPU in it (% of
-    /// one core, -1 when no server pid is known). Waits for the calls in flight before returning.
+    /// one core, -1 when no server pid is known) and the generator's own CPU in it (to show when the
+    /// generator, not the server, is the limit). Waits for the calls in flight before returning.
     /// </summary>
-    private async Task<(double Seconds, double CpuPercent)> DriveAsync(int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
+    private async Task<(double Seconds, double CpuPercent, double GeneratorCpuPercent)> DriveAsync(int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, window).Select(worker => Task.Run(async () =>
@@ -84,15 +87,18 @@ public sealed partial class BenchRunner
 
         double seconds;
         double cpu = -1;
+        double generatorCpu;
         try
         {
             await Task.Delay(options.Warmup, cancellationToken);
             var cpuBefore = target.ServerPids.Count > 0 ? ProcessStats.CpuSeconds(target.ServerPids) : 0;
+            var generatorBefore = Process.GetCurrentProcess().TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             meter.Open();
             await Task.Delay(options.Duration, cancellationToken);
             meter.Close();
             seconds = watch.Elapsed.TotalSeconds;
+            generatorCpu = 100 * (Process.GetCurrentProcess().TotalProcessorTime - generatorBefore).TotalSeconds / seconds;
             if (target.ServerPids.Count > 0)
             {
                 cpu = 100 * (ProcessStats.CpuSeconds(target.ServerPids) - cpuBefore) / seconds;
@@ -105,6 +111,6 @@ public sealed partial class BenchRunner
         }
 
         await Task.Delay(300, cancellationToken); // deliveries of the last calls drain outside the window
-        return (seconds, cpu);
+        return (seconds, cpu, generatorCpu);
     }
 }

@@ -58,7 +58,7 @@ public sealed partial class BenchRunner(Target target, BenchOptions options, str
 
     private void Add(string metric, string unit, double value, int rep)
     {
-        results.Add(new Measurement(System, metric, unit, Math.Round(value, 3), rep));
+        results.Add(new Measurement(System, metric, unit, Math.Round(value, 3), rep + options.FirstRep - 1));
         Log(string.Create(CultureInfo.InvariantCulture, $"  {System} {metric} rep {rep}: {value:F2} {unit}"));
     }
 

@@ -4,7 +4,7 @@ using Netra.Bench;
 // The benchmark's load generator (bench/README.md).
 //   Netra.Bench run --system netra|stock|socketio --url http://127.0.0.1:PORT [--url ...] [--label NAME]
 //                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--server-pid PID ...]
-//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--smoke]
+//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--smoke]
 //                   --out results.jsonl
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
 if (args.Length == 0)
@@ -44,6 +44,11 @@ switch (args[0])
         if (One("--reps") is { } reps)
         {
             options.Reps = int.Parse(reps, CultureInfo.InvariantCulture);
+        }
+
+        if (One("--first-rep") is { } firstRep)
+        {
+            options.FirstRep = int.Parse(firstRep, CultureInfo.InvariantCulture);
         }
 
         if (One("--windows") is { } windows)
