@@ -15,6 +15,7 @@ public static class Report
         ("connect.rate", "connect: 1,000 authenticated connections, 32 at a time", true),
         ("connect.p50", "connect p50", false),
         ("connect.p99", "connect p99", false),
+        ("connect.cpu", "connect server CPU", false),
         ("idle.kb_per_conn.5000", "idle: RSS growth per connection at 5,000", false),
         ("idle.kb_per_conn.10000", "idle: RSS growth per connection at 10,000", false),
         ("idle.rss_mb.10000", "idle: server RSS at 10,000 connections", false),
