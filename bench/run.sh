@@ -141,7 +141,7 @@ run_socketio() {
   stop_server "$SERVER_PID"
 }
 
-netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
+netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn" --pg-pid "$(head -n 1 "$work/pg/postmaster.pid")")
 run_netra() {
   local port
   port=$(free_port)

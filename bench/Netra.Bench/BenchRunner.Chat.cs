@@ -35,6 +35,7 @@ public sealed partial class BenchRunner
         var meter = new DeliveryMeter();
         var connections = await OpenManyAsync(count, 64, i => (0, netra.ChatMembers[i / m][i % m]), null, cancellationToken);
         long sequence = 0;
+        double half;
         string Message(int i) => string.Create(CultureInfo.InvariantCulture,
             $"[{{\"chatId\":{netra.Chats[i / m]},\"content\":{Quote(Payload())},\"clientMessageId\":\"chat-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}\"}}]");
         try
@@ -48,20 +49,17 @@ public sealed partial class BenchRunner
             var saturation = new List<double>();
             for (var rep = 1; rep <= options.Reps; rep++)
             {
-                var (seconds, cpu, _) = await DriveAsync(count, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
-                saturation.Add(meter.Deliveries / seconds / m);
+                var measured = await DriveAsync(count, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
+                saturation.Add(meter.Deliveries / measured.Seconds / m);
                 Add("chat.saturation", "msg/s", saturation[^1], rep);
                 Add("chat.saturation.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
-                if (cpu >= 0)
-                {
-                    Add("chat.saturation.cpu", "% of a core", cpu, rep);
-                }
+                AddCpu("chat.saturation", measured, meter.Deliveries / (double)m, "messages per CPU-s", rep);
             }
 
-            var half = saturation.Order().ElementAt(saturation.Count / 2) / 2;
+            half = saturation.Order().ElementAt(saturation.Count / 2) / 2;
             for (var rep = 1; rep <= options.Reps; rep++)
             {
-                var seconds = await OpenLoopAsync(connections, half, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
+                var seconds = await OpenLoopAsync(connections.Length, half, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
                 Add("chat.half.rate", "msg/s", meter.Deliveries / seconds / m, rep);
                 Add("chat.half.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                 Add("chat.half.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
@@ -72,24 +70,24 @@ public sealed partial class BenchRunner
             await CloseAllAsync(connections);
         }
 
-        await PostgresInsertRateAsync(netra, cancellationToken);
+        await PostgresInsertRateAsync(netra, half, cancellationToken);
     }
 
     /// <summary>
-    /// Sends at <paramref name="rate"/> messages/s in all, spread evenly over the connections, each
-    /// send on its own schedule whether or not earlier ones were answered (at most 8 in flight per
-    /// connection; a send over that is skipped). Returns the measured window in seconds.
+    /// Sends at <paramref name="rate"/> calls/s in all, spread evenly over <paramref name="senderCount"/>
+    /// senders, each call on its own schedule whether or not earlier ones were answered (at most 8 in
+    /// flight per sender; a call over that is skipped). Returns the measured window in seconds.
     /// </summary>
-    private async Task<double> OpenLoopAsync(BenchConnection[] connections, double rate, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
+    private async Task<double> OpenLoopAsync(int senderCount, double rate, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
     {
-        var interval = TimeSpan.FromSeconds(connections.Length / Math.Max(rate, 1));
+        var interval = TimeSpan.FromSeconds(senderCount / Math.Max(rate, 1));
         var start = Stopwatch.GetTimestamp();
         var end = start + (long)((options.Warmup + options.Duration).TotalSeconds * Stopwatch.Frequency);
-        var senders = Enumerable.Range(0, connections.Length).Select(i => Task.Run(async () =>
+        var senders = Enumerable.Range(0, senderCount).Select(i => Task.Run(async () =>
         {
             var inFlight = 0;
             var pending = new List<Task>();
-            var next = TimeSpan.FromTicks(interval.Ticks * i / connections.Length);
+            var next = TimeSpan.FromTicks(interval.Ticks * i / senderCount);
             while (true)
             {
                 var wait = next - Stopwatch.GetElapsedTime(start);
@@ -114,7 +112,9 @@ public sealed partial class BenchRunner
                 {
                     try
                     {
+                        var started = Stopwatch.GetTimestamp();
                         await send(i);
+                        meter.Called(started);
                     }
                     finally
                     {
@@ -137,8 +137,12 @@ public sealed partial class BenchRunner
         return seconds;
     }
 
-    /// <summary>PostgreSQL's own rate for Netra's insert, one worker per chat (at most 100), closed loop, from this process.</summary>
-    private async Task PostgresInsertRateAsync(NetraSeed netra, CancellationToken cancellationToken)
+    /// <summary>
+    /// PostgreSQL's own rate for Netra's insert, one worker per chat (at most 100), closed loop, from
+    /// this process; then the same inserts offered at <paramref name="half"/> per second (Netra's half
+    /// load), for the latency PostgreSQL alone gives at that rate.
+    /// </summary>
+    private async Task PostgresInsertRateAsync(NetraSeed netra, double half, CancellationToken cancellationToken)
     {
         var builder = new NpgsqlConnectionStringBuilder(target.Postgres) { MaxPoolSize = 100 };
         await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
@@ -147,21 +151,31 @@ public sealed partial class BenchRunner
         var meter = new DeliveryMeter();
         for (var rep = 1; rep <= options.Reps; rep++)
         {
-            var (seconds, _, _) = await DriveAsync(workers, async i =>
-            {
-                await using var command = dataSource.CreateCommand(AppendSql);
-                command.Parameters.AddWithValue(netra.Chats[i]);
-                command.Parameters.AddWithValue(netra.ChatMembers[i][0]);
-                command.Parameters.AddWithValue(Payload());
-                command.Parameters.AddWithValue(string.Create(CultureInfo.InvariantCulture, $"pg-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}"));
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    // read the row, as Netra does
-                }
-            }, meter, cancellationToken);
-            Add("chat.pg_insert_rate", "rows/s", meter.Calls / seconds, rep);
+            var measured = await DriveAsync(workers, InsertAsync, meter, cancellationToken);
+            Add("chat.pg_insert_rate", "rows/s", meter.Calls / measured.Seconds, rep);
             Add("chat.pg_insert.p99", "ms", meter.CallLatency.PercentileMs(0.99), rep);
+            AddCpu("chat.pg_insert", measured, meter.Calls, "rows per CPU-s", rep);
+        }
+
+        for (var rep = 1; rep <= options.Reps; rep++)
+        {
+            await OpenLoopAsync(workers, half, InsertAsync, meter, cancellationToken);
+            Add("chat.pg_half.p50", "ms", meter.CallLatency.PercentileMs(0.50), rep);
+            Add("chat.pg_half.p99", "ms", meter.CallLatency.PercentileMs(0.99), rep);
+        }
+
+        async Task InsertAsync(int i)
+        {
+            await using var command = dataSource.CreateCommand(AppendSql);
+            command.Parameters.AddWithValue(netra.Chats[i]);
+            command.Parameters.AddWithValue(netra.ChatMembers[i][0]);
+            command.Parameters.AddWithValue(Payload());
+            command.Parameters.AddWithValue(string.Create(CultureInfo.InvariantCulture, $"pg-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}"));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                // read the row, as Netra does
+            }
         }
     }
 }

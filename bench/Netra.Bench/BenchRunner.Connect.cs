@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Netra.Bench;
 
 public sealed partial class BenchRunner
@@ -15,20 +13,15 @@ public sealed partial class BenchRunner
         {
             var latency = new LatencyHistogram();
             var baseId = 2_000_000 + (rep * n);
-            var cpuBefore = target.ServerPids.Count > 0 ? ProcessStats.CpuSeconds(target.ServerPids) : 0;
-            var watch = Stopwatch.StartNew();
+            var cpu = CpuWindow.Start(target);
             var connections = await OpenManyAsync(n, options.ConnectConcurrency, i => (0, baseId + i), latency, cancellationToken);
-            var elapsed = watch.Elapsed.TotalSeconds;
-            var cpu = target.ServerPids.Count > 0 ? 100 * (ProcessStats.CpuSeconds(target.ServerPids) - cpuBefore) / elapsed : -1;
+            var measured = WindowResult.From(cpu.Stop());
             await CloseAllAsync(connections);
 
-            Add("connect.rate", "conn/s", n / elapsed, rep);
+            Add("connect.rate", "conn/s", n / measured.Seconds, rep);
             Add("connect.p50", "ms", latency.PercentileMs(0.50), rep);
             Add("connect.p99", "ms", latency.PercentileMs(0.99), rep);
-            if (cpu >= 0)
-            {
-                Add("connect.cpu", "% of a core", cpu, rep);
-            }
+            AddCpu("connect", measured, n, "connections per CPU-s", rep);
             await Task.Delay(500, cancellationToken); // let the server finish the closes before the next repetition
         }
     }

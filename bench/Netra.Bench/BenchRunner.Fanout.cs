@@ -42,16 +42,11 @@ public sealed partial class BenchRunner
             {
                 for (var rep = 1; rep <= options.Reps; rep++)
                 {
-                    var (seconds, cpu, generatorCpu) = await DriveAsync(window, _ => sender.InvokeAsync(method, Message(), cancellationToken), meter, cancellationToken);
-                    Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / seconds, rep);
+                    var measured = await DriveAsync(window, _ => sender.InvokeAsync(method, Message(), cancellationToken), meter, cancellationToken);
+                    Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
                     Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                     Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
-                    if (cpu >= 0)
-                    {
-                        Add($"fanout.w{window}.cpu", "% of a core", cpu, rep);
-                    }
-
-                    Add($"fanout.w{window}.gen_cpu", "% of a core", generatorCpu, rep);
+                    AddCpu($"fanout.w{window}", measured, meter.Deliveries, "deliveries per CPU-s", rep);
                 }
             }
         }
@@ -69,10 +64,10 @@ public sealed partial class BenchRunner
     /// <summary>
     /// Runs <paramref name="window"/> workers that each call <paramref name="send"/> (with the worker's index) one at a time:
     /// warm-up, then a measured window. Returns its length in seconds and the server CPU in it (% of
-    /// one core, -1 when no server pid is known) and the generator's own CPU in it (to show when the
-    /// generator, not the server, is the limit). Waits for the calls in flight before returning.
+    /// one core; -1 where unknown), PostgreSQL's and the generator's own (to show when the generator,
+    /// not the server, is the limit). Waits for the calls in flight before returning.
     /// </summary>
-    private async Task<(double Seconds, double CpuPercent, double GeneratorCpuPercent)> DriveAsync(int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
+    private async Task<WindowResult> DriveAsync(int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, window).Select(worker => Task.Run(async () =>
@@ -85,24 +80,15 @@ public sealed partial class BenchRunner
             }
         }, CancellationToken.None)).ToArray();
 
-        double seconds;
-        double cpu = -1;
-        double generatorCpu;
+        WindowResult result;
         try
         {
             await Task.Delay(options.Warmup, cancellationToken);
-            var cpuBefore = target.ServerPids.Count > 0 ? ProcessStats.CpuSeconds(target.ServerPids) : 0;
-            var generatorBefore = Process.GetCurrentProcess().TotalProcessorTime;
-            var watch = Stopwatch.StartNew();
+            var cpu = CpuWindow.Start(target);
             meter.Open();
             await Task.Delay(options.Duration, cancellationToken);
             meter.Close();
-            seconds = watch.Elapsed.TotalSeconds;
-            generatorCpu = 100 * (Process.GetCurrentProcess().TotalProcessorTime - generatorBefore).TotalSeconds / seconds;
-            if (target.ServerPids.Count > 0)
-            {
-                cpu = 100 * (ProcessStats.CpuSeconds(target.ServerPids) - cpuBefore) / seconds;
-            }
+            result = WindowResult.From(cpu.Stop());
         }
         finally
         {
@@ -111,6 +97,27 @@ public sealed partial class BenchRunner
         }
 
         await Task.Delay(300, cancellationToken); // deliveries of the last calls drain outside the window
-        return (seconds, cpu, generatorCpu);
+        return result;
+    }
+
+    /// <summary>CPU figures of a window, and <paramref name="count"/> per CPU-second of the server side (server plus PostgreSQL).</summary>
+    private void AddCpu(string prefix, WindowResult window, double count, string perCpuUnit, int rep)
+    {
+        if (window.ServerCpu >= 0)
+        {
+            Add($"{prefix}.cpu", "% of a core", window.ServerCpu, rep);
+        }
+
+        if (window.PostgresCpu >= 0)
+        {
+            Add($"{prefix}.pg_cpu", "% of a core", window.PostgresCpu, rep);
+        }
+
+        Add($"{prefix}.gen_cpu", "% of a core", window.GeneratorCpu, rep);
+        var serverSide = (Math.Max(0, window.ServerCpu) + Math.Max(0, window.PostgresCpu)) / 100 * window.Seconds;
+        if (window.ServerCpu > 0 && serverSide > 0)
+        {
+            Add($"{prefix}.per_cpu_s", perCpuUnit, count / serverSide, rep);
+        }
     }
 }

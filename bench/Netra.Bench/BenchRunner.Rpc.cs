@@ -18,16 +18,11 @@ public sealed partial class BenchRunner
             for (var rep = 1; rep <= options.Reps; rep++)
             {
                 // One worker per connection: worker i always calls on connection i.
-                var (seconds, cpu, generatorCpu) = await DriveAsync(connections.Length, i => connections[i].InvokeAsync(method, args, cancellationToken), meter, cancellationToken);
-                Add("rpc.rate", "calls/s", meter.Calls / seconds, rep);
+                var measured = await DriveAsync(connections.Length, i => connections[i].InvokeAsync(method, args, cancellationToken), meter, cancellationToken);
+                Add("rpc.rate", "calls/s", meter.Calls / measured.Seconds, rep);
                 Add("rpc.p50", "ms", meter.CallLatency.PercentileMs(0.50), rep);
                 Add("rpc.p99", "ms", meter.CallLatency.PercentileMs(0.99), rep);
-                if (cpu >= 0)
-                {
-                    Add("rpc.cpu", "% of a core", cpu, rep);
-                }
-
-                Add("rpc.gen_cpu", "% of a core", generatorCpu, rep);
+                AddCpu("rpc", measured, meter.Calls, "calls per CPU-s", rep);
             }
         }
         finally

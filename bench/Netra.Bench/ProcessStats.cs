@@ -38,4 +38,33 @@ public static class ProcessStats
 
         return total;
     }
+
+    /// <summary>CPU seconds of <paramref name="rootPid"/> and each of its children (PostgreSQL's backends are children of the postmaster).</summary>
+    public static Dictionary<int, double> TreeCpuSeconds(int rootPid)
+    {
+        var pids = new List<int> { rootPid };
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{rootPid}/task"))
+        {
+            var children = Path.Combine(task, "children");
+            if (File.Exists(children))
+            {
+                pids.AddRange(File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => int.Parse(p, CultureInfo.InvariantCulture)));
+            }
+        }
+
+        var result = new Dictionary<int, double>();
+        foreach (var pid in pids.Distinct())
+        {
+            try
+            {
+                result[pid] = CpuSeconds([pid]);
+            }
+            catch (IOException)
+            {
+                // exited meanwhile
+            }
+        }
+
+        return result;
+    }
 }

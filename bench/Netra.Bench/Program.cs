@@ -3,7 +3,7 @@ using Netra.Bench;
 
 // The benchmark's load generator (bench/README.md).
 //   Netra.Bench run --system netra|stock|socketio --url http://127.0.0.1:PORT [--url ...] [--label NAME]
-//                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--server-pid PID ...]
+//                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
 //                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--smoke]
 //                   --out results.jsonl
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
@@ -68,6 +68,7 @@ switch (args[0])
             SigningKey = One("--signing-key"),
             Origin = One("--origin"),
             Postgres = One("--pg"),
+            PostgresPid = One("--pg-pid") is { } pgPid ? int.Parse(pgPid, CultureInfo.InvariantCulture) : null,
             ServerPids = All("--server-pid").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
         };
         var scenarios = One("--scenarios")?.Split(',') ?? [.. BenchRunner.AllScenarios];

@@ -26,6 +26,9 @@ public sealed class Target
     /// <summary>Netra only: its PostgreSQL, to seed users and chats and to measure PostgreSQL's own insert rate.</summary>
     public string? Postgres { get; init; }
 
+    /// <summary>Netra only: the PostgreSQL postmaster, whose CPU (with its backends') is reported beside the server's.</summary>
+    public int? PostgresPid { get; init; }
+
     /// <summary>Server processes whose RSS and CPU are read from /proc (empty in-process, e.g. in the smoke test).</summary>
     public IReadOnlyList<int> ServerPids { get; init; } = [];
 
@@ -43,6 +46,12 @@ public sealed class Target
                 break;
             case Stock:
                 ws.Path = "/hub";
+                if (SigningKey is not null)
+                {
+                    // For experiments with a stock hub behind JWT bearer auth; the stock peer itself has none.
+                    ws.Query = "access_token=" + Tokens.Create(SigningKey, userId);
+                }
+
                 break;
             default:
                 ws.Path = "/socket.io/";
