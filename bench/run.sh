@@ -125,21 +125,17 @@ generate() { # generate ARGS...: the generator on the client core, one repetitio
 # Each system runs on a fresh server process per round: idle first (it measures RSS growth from a
 # clean heap), then the other scenarios. Rounds interleave the systems (in a rotated order), so
 # that load from other work on this shared machine falls on all of them alike.
-run_stock() {
-  local port
+# run_peer SYSTEM CMD...: a peer started as CMD PORT.
+run_peer() {
+  local system=$1 port
+  shift
   port=$(free_port)
-  start_server stock "http://127.0.0.1:$port/health" dotnet "$stock_dll" "$port"
-  generate --system stock --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc
+  start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
+  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc
   stop_server "$SERVER_PID"
 }
-
-run_socketio() {
-  local port
-  port=$(free_port)
-  start_server socketio "http://127.0.0.1:$port/health" node "$bench/peers/socketio/server.js" "$port"
-  generate --system socketio --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc
-  stop_server "$SERVER_PID"
-}
+run_stock() { run_peer stock dotnet "$stock_dll"; }
+run_socketio() { run_peer socketio node "$bench/peers/socketio/server.js"; }
 
 netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn" --pg-pid "$(head -n 1 "$work/pg/postmaster.pid")")
 run_netra() {
