@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Netra against stock ASP.NET Core SignalR and Socket.IO, side by side, in one run (issue #10).
 #
-#   bench/run.sh            the full run (about 7-9 minutes); writes bench/results/latest.md and latest.json
+#   bench/run.sh            the full run (about 8-9 minutes with the build); writes bench/results/latest.md and latest.json
 #   bench/run.sh --smoke    tiny sizes, one repetition, a few seconds a scenario; results stay in the temp folder
 #
 # Builds Netra.Server (Release), the generator and the stock peer, installs the Socket.IO peer
