@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using FluentAssertions;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Netra.Bench;
+using Netra.Bench.StockSignalR;
+using Netra.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Netra.Tests.Bench;
+
+/// <summary>
+/// The benchmark's smoke mode (tiny sizes, one repetition, under a second a scenario) against
+/// Netra, the stock SignalR peer and the Socket.IO peer, so that bench/ does not rot. It checks
+/// that every scenario runs and reports its figures; it asserts no timing.
+/// </summary>
+public sealed partial class BenchSmokeTests(ITestOutputHelper output)
+{
+    private const string Origin = "http://bench.netra.test";
+    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task EveryScenarioRunsAgainstNetraWithItsProtectionsOn()
+    {
+        var postgres = await PostgresServer.SharedAsync();
+        var database = await postgres.CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+        {
+            ["Netra:Origins:Allowed:0"] = Origin,
+            ["Netra:Limits:ConnectAttemptsPerMinutePerIp"] = "1000000",
+            ["Netra:Limits:CallsPerMinute"] = "1000000",
+            ["Netra:Limits:MessagesPerMinute"] = "1000000",
+        });
+        var target = new Target
+        {
+            System = Target.Netra,
+            Nodes = [server.BaseAddress],
+            SigningKey = NetraTestServer.SigningKey,
+            Origin = Origin,
+            Postgres = database,
+        };
+
+        var results = await RunAsync(target);
+
+        results.Should().Contain(m => m.Metric == "chat.saturation" && m.Value > 0);
+        results.Should().Contain(m => m.Metric == "chat.pg_insert_rate" && m.Value > 0);
+        ShouldHaveTheCommonFigures(results);
+    }
+
+    [Fact]
+    public async Task EveryScenarioRunsAgainstTheStockSignalRPeer()
+    {
+        await using var peer = StockPeer.Create(0);
+        await peer.StartAsync();
+        var address = peer.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        var results = await RunAsync(new Target { System = Target.Stock, Nodes = [new Uri(address)], Origin = Origin });
+
+        ShouldHaveTheCommonFigures(results);
+        await peer.StopAsync();
+    }
+
+    [Fact]
+    public async Task EveryScenarioRunsAgainstTheSocketIoPeer()
+    {
+        var folder = Path.Combine(RepositoryRoot(), "bench", "peers", "socketio");
+        if (!Directory.Exists(Path.Combine(folder, "node_modules", "socket.io")))
+        {
+            (await RunToEndAsync("npm", ["ci", "--no-audit", "--no-fund"], folder, TimeSpan.FromMinutes(3))).Should().Be(0, "npm ci should install the pinned socket.io");
+        }
+
+        using var node = Process.Start(new ProcessStartInfo("node", ["server.js", "0"])
+        {
+            WorkingDirectory = folder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            var line = await node.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            var match = ListeningLine().Match(line ?? "");
+            match.Success.Should().BeTrue("the peer prints where it listens, got: {0}", line);
+
+            var results = await RunAsync(new Target { System = Target.SocketIo, Nodes = [new Uri(match.Groups[1].Value)] });
+
+            ShouldHaveTheCommonFigures(results);
+        }
+        finally
+        {
+            node.Kill(entireProcessTree: true);
+            await node.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    [Fact]
+    public void TheReportHasOneRowPerMetricWithMediansAndRatios()
+    {
+        var measurements = new List<Measurement>
+        {
+            new(Target.Netra, "rpc.rate", "calls/s", 90, 1),
+            new(Target.Netra, "rpc.rate", "calls/s", 110, 2),
+            new(Target.Netra, "rpc.rate", "calls/s", 100, 3),
+            new(Target.Stock, "rpc.rate", "calls/s", 50, 1),
+            new(Target.SocketIo, "rpc.rate", "calls/s", 200, 1),
+        };
+        var folder = Directory.CreateTempSubdirectory("netra-bench-report");
+        try
+        {
+            var md = Path.Combine(folder.FullName, "latest.md");
+            var json = Path.Combine(folder.FullName, "latest.json");
+
+            Report.Write(measurements, [new("machine", "test")], md, json);
+
+            var text = File.ReadAllText(md);
+            text.Should().Contain("| rpc: 100 connections, Ping/echo one at a time | calls/s | 100 | 50.0 | 200 | 2.00x | 0.50x |");
+            text.Should().Contain("| rpc: Netra / stock SignalR | 2.0 | >= 1.0 | yes |");
+            text.Should().Contain("- machine: test");
+            File.ReadAllText(json).Should().Contain("\"netraOverStock\": 2");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private async Task<IReadOnlyList<Measurement>> RunAsync(Target target)
+    {
+        using var timeout = new CancellationTokenSource(Budget);
+        using var log = new StringWriter();
+        var runner = new BenchRunner(target, BenchOptions.Smoke(), log: log);
+        try
+        {
+            await runner.RunAsync(BenchRunner.AllScenarios, timeout.Token);
+        }
+        finally
+        {
+            output.WriteLine(log.ToString());
+        }
+
+        return runner.Results;
+    }
+
+    private static void ShouldHaveTheCommonFigures(IReadOnlyList<Measurement> results)
+    {
+        foreach (var metric in new[] { "connect.rate", "fanout.w1.rate", "fanout.w4.rate", "rpc.rate" })
+        {
+            results.Should().Contain(m => m.Metric == metric && m.Value > 0, "the smoke run reports {0}", metric);
+        }
+
+        results.Should().OnlyContain(m => !double.IsNaN(m.Value) && !double.IsInfinity(m.Value));
+    }
+
+    private static async Task<int> RunToEndAsync(string fileName, string[] arguments, string folder, TimeSpan timeout)
+    {
+        using var process = Process.Start(new ProcessStartInfo(fileName, arguments) { WorkingDirectory = folder })!;
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return process.ExitCode;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Netra.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Netra.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]
+    private static partial Regex ListeningLine();
+}

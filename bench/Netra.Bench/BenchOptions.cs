@@ -1,0 +1,49 @@
+namespace Netra.Bench;
+
+/// <summary>Sizes and durations of one generator run. <see cref="Smoke"/> gives the tiny run the test suite uses.</summary>
+public sealed class BenchOptions
+{
+    public int Reps { get; set; } = 3;
+
+    /// <summary>Number of the first repetition in the output (bench/run.sh runs one repetition per round and numbers them by round).</summary>
+    public int FirstRep { get; set; } = 1;
+
+    public TimeSpan Warmup { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(2);
+
+    public int ConnectCount { get; set; } = 1000;
+
+    public int ConnectConcurrency { get; set; } = 32;
+
+    public IReadOnlyList<int> IdleSizes { get; set; } = [5000, 10000];
+
+    public int Subscribers { get; set; } = 1000;
+
+    public IReadOnlyList<int> Windows { get; set; } = [1, 16, 64];
+
+    public int PayloadBytes { get; set; } = 100;
+
+    public int RpcConnections { get; set; } = 100;
+
+    public int Chats { get; set; } = 100;
+
+    public int ChatMembers { get; set; } = 10;
+
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public static BenchOptions Smoke() => new()
+    {
+        Reps = 1,
+        Warmup = TimeSpan.FromMilliseconds(200),
+        Duration = TimeSpan.FromMilliseconds(500),
+        ConnectCount = 20,
+        ConnectConcurrency = 4,
+        IdleSizes = [10, 20],
+        Subscribers = 10,
+        Windows = [1, 4],
+        RpcConnections = 4,
+        Chats = 2,
+        ChatMembers = 3,
+    };
+}

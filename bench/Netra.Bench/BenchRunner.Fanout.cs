@@ -1,0 +1,123 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Netra.Bench;
+
+public sealed partial class BenchRunner
+{
+    /// <summary>
+    /// fan-out: S subscribers of one channel (spread over the target's nodes), one sender on node 0
+    /// with at most W messages in flight. Netra's channel is a chat whose members are the
+    /// subscribers, so every message is stored in PostgreSQL before it is broadcast (Netra has no
+    /// client-side publish to an unstored channel); the peers broadcast straight to a group/room.
+    /// </summary>
+    private async Task FanoutAsync(CancellationToken cancellationToken)
+    {
+        var s = options.Subscribers;
+        NetraSeed? netra = target.IsNetra ? await SeedAsync(cancellationToken) : null;
+        var meter = new DeliveryMeter();
+        var subscribers = await OpenManyAsync(s, 64, i => (i, netra?.FanoutSubscribers[i] ?? 0), null, cancellationToken);
+        BenchConnection? sender = null;
+        try
+        {
+            var subscribeArgs = netra is null ? $"[\"{Room}\"]" : $"[\"chat:{netra.FanoutChat}\",null]";
+            var subscribeMethod = target.System switch { Target.Netra => "Subscribe", Target.Stock => "Subscribe", _ => "join" };
+            await Parallel.ForEachAsync(subscribers, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (c, ct) =>
+            {
+                c.EventReceived = frame => meter.Delivered(SentAt(frame));
+                await c.InvokeAsync(subscribeMethod, subscribeArgs, ct);
+            });
+            sender = await BenchConnection.OpenAsync(target, 0, netra?.FanoutSender ?? 0, options.ConnectTimeout, cancellationToken);
+
+            long sequence = 0;
+            string Message() => target.System switch
+            {
+                Target.Netra => string.Create(CultureInfo.InvariantCulture,
+                    $"[{{\"chatId\":{netra!.FanoutChat},\"content\":{Quote(Payload())},\"clientMessageId\":\"bench-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}\"}}]"),
+                _ => $"[\"{Room}\",{Quote(Payload())}]",
+            };
+            var method = target.System switch { Target.Netra => "SendMessage", Target.Stock => "Publish", _ => "publish" };
+
+            foreach (var window in options.Windows)
+            {
+                for (var rep = 1; rep <= options.Reps; rep++)
+                {
+                    var measured = await DriveAsync(window, _ => sender.InvokeAsync(method, Message(), cancellationToken), meter, cancellationToken);
+                    Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
+                    Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
+                    Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
+                    AddCpu($"fanout.w{window}", measured, meter.Deliveries, "deliveries per CPU-s", rep);
+                }
+            }
+        }
+        finally
+        {
+            if (sender is not null)
+            {
+                await sender.DisposeAsync();
+            }
+
+            await CloseAllAsync(subscribers);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="window"/> workers that each call <paramref name="send"/> (with the worker's index) one at a time:
+    /// warm-up, then a measured window. Returns its length in seconds and the server CPU in it (% of
+    /// one core; -1 where unknown), PostgreSQL's and the generator's own (to show when the generator,
+    /// not the server, is the limit). Waits for the calls in flight before returning.
+    /// </summary>
+    private async Task<WindowResult> DriveAsync(int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var workers = Enumerable.Range(0, window).Select(worker => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var started = Stopwatch.GetTimestamp();
+                await send(worker);
+                meter.Called(started);
+            }
+        }, CancellationToken.None)).ToArray();
+
+        WindowResult result;
+        try
+        {
+            await Task.Delay(options.Warmup, cancellationToken);
+            var cpu = CpuWindow.Start(target);
+            meter.Open();
+            await Task.Delay(options.Duration, cancellationToken);
+            meter.Close();
+            result = WindowResult.From(cpu.Stop());
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
+        }
+
+        await Task.Delay(300, cancellationToken); // deliveries of the last calls drain outside the window
+        return result;
+    }
+
+    /// <summary>CPU figures of a window, and <paramref name="count"/> per CPU-second of the server side (server plus PostgreSQL).</summary>
+    private void AddCpu(string prefix, WindowResult window, double count, string perCpuUnit, int rep)
+    {
+        if (window.ServerCpu >= 0)
+        {
+            Add($"{prefix}.cpu", "% of a core", window.ServerCpu, rep);
+        }
+
+        if (window.PostgresCpu >= 0)
+        {
+            Add($"{prefix}.pg_cpu", "% of a core", window.PostgresCpu, rep);
+        }
+
+        Add($"{prefix}.gen_cpu", "% of a core", window.GeneratorCpu, rep);
+        var serverSide = (Math.Max(0, window.ServerCpu) + Math.Max(0, window.PostgresCpu)) / 100 * window.Seconds;
+        if (window.ServerCpu > 0 && serverSide > 0)
+        {
+            Add($"{prefix}.per_cpu_s", perCpuUnit, count / serverSide, rep);
+        }
+    }
+}

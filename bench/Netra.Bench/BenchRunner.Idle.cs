@@ -1,0 +1,77 @@
+namespace Netra.Bench;
+
+public sealed partial class BenchRunner
+{
+    /// <summary>
+    /// idle: server RSS growth per open, idle connection at each size. One repetition per server
+    /// process (bench/run.sh restarts the server between repetitions, so each starts from a clean heap).
+    /// </summary>
+    private async Task IdleAsync(CancellationToken cancellationToken)
+    {
+        var warmup = await OpenManyAsync(Math.Min(200, options.IdleSizes[0]), 32, i => (0, 3_900_000 + i), null, cancellationToken);
+        await CloseAllAsync(warmup);
+        await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+
+        var measure = target.ServerPids.Count > 0;
+        var baseline = measure ? ProcessStats.RssKiB(target.ServerPids) : 0;
+        var open = new List<BenchConnection>();
+        using var keepAliveStop = new CancellationTokenSource();
+        var keepAlive = KeepAliveAsync(open, keepAliveStop.Token);
+        try
+        {
+            foreach (var size in options.IdleSizes)
+            {
+                var start = open.Count;
+                var more = await OpenManyAsync(size - start, 64, i => (0, 3_000_000 + start + i), null, cancellationToken);
+                lock (open)
+                {
+                    open.AddRange(more);
+                }
+
+                await Task.Delay(options.Duration, cancellationToken); // settle
+                var alive = open.Count(c => c.IsOpen);
+                if (alive != size)
+                {
+                    throw new InvalidOperationException($"{size - alive} of {size} idle connections were closed by the server.");
+                }
+
+                if (measure)
+                {
+                    var rss = ProcessStats.RssKiB(target.ServerPids);
+                    Add($"idle.kb_per_conn.{size}", "KiB", (rss - baseline) / (double)size, 1);
+                    Add($"idle.rss_mb.{size}", "MiB", rss / 1024.0, 1);
+                }
+            }
+        }
+        finally
+        {
+            await keepAliveStop.CancelAsync();
+            await keepAlive;
+            await CloseAllAsync(open);
+        }
+    }
+
+    /// <summary>A SignalR ping from every idle connection every 10 s, so none reaches the server's client timeout.</summary>
+    private static async Task KeepAliveAsync(List<BenchConnection> connections, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
+                BenchConnection[] snapshot;
+                lock (connections)
+                {
+                    snapshot = [.. connections];
+                }
+
+                await Parallel.ForEachAsync(snapshot, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
+                    async (c, ct) => await c.SendKeepAliveAsync(ct));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped
+        }
+    }
+}

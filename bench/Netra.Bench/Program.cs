@@ -1,0 +1,111 @@
+using System.Globalization;
+using Netra.Bench;
+
+// The benchmark's load generator (bench/README.md).
+//   Netra.Bench run --system netra|stock|socketio --url http://127.0.0.1:PORT [--url ...] [--label NAME]
+//                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
+//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--smoke]
+//                   --out results.jsonl
+//   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: Netra.Bench run ... | report ... (see the top of bench/Netra.Bench/Program.cs)");
+    return 2;
+}
+
+var values = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+var flags = new HashSet<string>(StringComparer.Ordinal);
+for (var i = 1; i < args.Length; i++)
+{
+    if (args[i] == "--smoke")
+    {
+        flags.Add(args[i]);
+    }
+    else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+    {
+        (values.TryGetValue(args[i], out var list) ? list : values[args[i]] = []).Add(args[++i]);
+    }
+    else
+    {
+        Console.Error.WriteLine($"unexpected argument '{args[i]}'");
+        return 2;
+    }
+}
+
+string? One(string key) => values.TryGetValue(key, out var list) ? list[^1] : null;
+IReadOnlyList<string> All(string key) => values.TryGetValue(key, out var list) ? list : [];
+IReadOnlyList<int> Ints(string? text) => text is null ? [] : text.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
+
+switch (args[0])
+{
+    case "run":
+    {
+        var options = flags.Contains("--smoke") ? BenchOptions.Smoke() : new BenchOptions();
+        if (One("--reps") is { } reps)
+        {
+            options.Reps = int.Parse(reps, CultureInfo.InvariantCulture);
+        }
+
+        if (One("--first-rep") is { } firstRep)
+        {
+            options.FirstRep = int.Parse(firstRep, CultureInfo.InvariantCulture);
+        }
+
+        if (One("--windows") is { } windows)
+        {
+            options.Windows = Ints(windows);
+        }
+
+        if (One("--duration") is { } duration)
+        {
+            options.Duration = TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture));
+        }
+
+        var target = new Target
+        {
+            System = One("--system") ?? throw new ArgumentException("--system is required"),
+            Nodes = All("--url").Select(u => new Uri(u)).ToList(),
+            SigningKey = One("--signing-key"),
+            Origin = One("--origin"),
+            Postgres = One("--pg"),
+            PostgresPid = One("--pg-pid") is { } pgPid ? int.Parse(pgPid, CultureInfo.InvariantCulture) : null,
+            ServerPids = All("--server-pid").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
+        };
+        var scenarios = One("--scenarios")?.Split(',') ?? [.. BenchRunner.AllScenarios];
+        var runner = new BenchRunner(target, options, One("--label"), Console.Out);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        try
+        {
+            await runner.RunAsync(scenarios, timeout.Token);
+        }
+        finally
+        {
+            if (One("--out") is { } output)
+            {
+                await File.AppendAllLinesAsync(output, runner.Results.Select(Report.ToJsonLine));
+            }
+        }
+
+        return 0;
+    }
+
+    case "report":
+    {
+        var meta = new List<KeyValuePair<string, string>>();
+        if (One("--meta") is { } metaFile)
+        {
+            foreach (var line in File.ReadLines(metaFile).Where(l => l.Contains(':', StringComparison.Ordinal)))
+            {
+                var at = line.IndexOf(':', StringComparison.Ordinal);
+                meta.Add(new(line[..at].Trim(), line[(at + 1)..].Trim()));
+            }
+        }
+
+        Report.Write(Report.ReadMeasurements(All("--in")), meta, One("--md") ?? "latest.md", One("--json") ?? "latest.json");
+        return 0;
+    }
+
+    default:
+        Console.Error.WriteLine($"unknown command '{args[0]}'");
+        return 2;
+}

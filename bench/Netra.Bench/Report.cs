@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace Netra.Bench;
+
+/// <summary>Turns the measurements of a run into bench/results/latest.md and latest.json: medians, ratios, targets.</summary>
+public static class Report
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonLine = new(JsonSerializerDefaults.Web);
+
+    private static readonly (string Metric, string Label, bool HigherIsBetter)[] Rows =
+    [
+        ("connect.rate", "connect: 1,000 authenticated connections, 32 at a time", true),
+        ("connect.p50", "connect p50", false),
+        ("connect.p99", "connect p99", false),
+        ("connect.cpu", "connect server CPU", false),
+        ("connect.per_cpu_s", "connect: connections per server CPU-second", true),
+        ("idle.kb_per_conn.5000", "idle: RSS growth per connection at 5,000", false),
+        ("idle.kb_per_conn.10000", "idle: RSS growth per connection at 10,000", false),
+        ("idle.rss_mb.10000", "idle: server RSS at 10,000 connections", false),
+        ("fanout.w1.rate", "fan-out W=1: deliveries/s (1,000 subscribers)", true),
+        ("fanout.w1.p50", "fan-out W=1 p50", false),
+        ("fanout.w1.p99", "fan-out W=1 p99", false),
+        ("fanout.w1.cpu", "fan-out W=1 server CPU", false),
+        ("fanout.w1.gen_cpu", "fan-out W=1 generator CPU", false),
+        ("fanout.w1.pg_cpu", "fan-out W=1 PostgreSQL CPU", false),
+        ("fanout.w1.per_cpu_s", "fan-out W=1: deliveries per server-side CPU-second", true),
+        ("fanout.w16.rate", "fan-out W=16: deliveries/s", true),
+        ("fanout.w16.p50", "fan-out W=16 p50", false),
+        ("fanout.w16.p99", "fan-out W=16 p99", false),
+        ("fanout.w16.cpu", "fan-out W=16 server CPU", false),
+        ("fanout.w16.gen_cpu", "fan-out W=16 generator CPU", false),
+        ("fanout.w16.pg_cpu", "fan-out W=16 PostgreSQL CPU", false),
+        ("fanout.w16.per_cpu_s", "fan-out W=16: deliveries per server-side CPU-second", true),
+        ("fanout.w64.rate", "fan-out W=64: deliveries/s", true),
+        ("fanout.w64.p50", "fan-out W=64 p50", false),
+        ("fanout.w64.p99", "fan-out W=64 p99", false),
+        ("fanout.w64.cpu", "fan-out W=64 server CPU", false),
+        ("fanout.w64.gen_cpu", "fan-out W=64 generator CPU", false),
+        ("fanout.w64.pg_cpu", "fan-out W=64 PostgreSQL CPU", false),
+        ("fanout.w64.per_cpu_s", "fan-out W=64: deliveries per server-side CPU-second", true),
+        ("rpc.rate", "rpc: 100 connections, Ping/echo one at a time", true),
+        ("rpc.p50", "rpc p50", false),
+        ("rpc.p99", "rpc p99", false),
+        ("rpc.cpu", "rpc server CPU", false),
+        ("rpc.gen_cpu", "rpc generator CPU", false),
+        ("rpc.per_cpu_s", "rpc: calls per server CPU-second", true),
+        ("chat.saturation", "chat with storage: stored-and-delivered at saturation", true),
+        ("chat.saturation.p99", "chat at saturation p99", false),
+        ("chat.saturation.cpu", "chat at saturation: Netra CPU", false),
+        ("chat.saturation.pg_cpu", "chat at saturation: PostgreSQL CPU", false),
+        ("chat.half.rate", "chat at half of saturation: achieved", true),
+        ("chat.half.p50", "chat at half load p50", false),
+        ("chat.half.p99", "chat at half load p99", false),
+        ("chat.pg_insert_rate", "PostgreSQL alone, same insert statement", true),
+        ("chat.pg_insert.p99", "PostgreSQL alone p99", false),
+        ("chat.pg_half.p50", "PostgreSQL alone at the same half-load rate p50", false),
+        ("chat.pg_half.p99", "PostgreSQL alone at the same half-load rate p99", false),
+    ];
+
+    public static void Write(IReadOnlyList<Measurement> measurements, IReadOnlyList<KeyValuePair<string, string>> meta, string markdownPath, string jsonPath)
+    {
+        var medians = measurements
+            .GroupBy(m => (m.System, m.Metric))
+            .ToDictionary(g => g.Key, g => (Median: MedianOf(g.Select(m => m.Value)), g.First().Unit, Reps: g.Count()));
+        double? Get(string system, string metric) => medians.TryGetValue((system, metric), out var v) ? v.Median : null;
+        string UnitOf(string metric) => medians.Where(kv => kv.Key.Metric == metric).Select(kv => kv.Value.Unit).FirstOrDefault() ?? "";
+
+        var md = new StringBuilder();
+        md.AppendLine("# Netra benchmark: latest run");
+        md.AppendLine();
+        md.AppendLine("Written by `bench/run.sh` (see bench/README.md). Medians over the repetitions; ratios are Netra / peer");
+        md.AppendLine("(for latencies and memory, below 1 is better). These 2-core machines are shared and noisy: read the ratios, not the absolute numbers.");
+        md.AppendLine("The \"per CPU-second\" rows divide the work by the CPU the server side really got (server process, plus PostgreSQL for Netra where it");
+        md.AppendLine("stores), which is steadier than raw rates when other work takes part of the server core. Generator CPU near 100 % means the generator was the limit.");
+        md.AppendLine();
+        md.AppendLine("| metric | unit | Netra | stock SignalR | Socket.IO | Netra / stock | Netra / Socket.IO |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        var table = new List<object>();
+        foreach (var (metric, label, higher) in Rows)
+        {
+            var netra = Get(Target.Netra, metric);
+            var stock = Get(Target.Stock, metric);
+            var socketio = Get(Target.SocketIo, metric);
+            if (netra is null && stock is null && socketio is null)
+            {
+                continue;
+            }
+
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {UnitOf(metric)} | {F(netra)} | {F(stock)} | {F(socketio)} | {Ratio(netra, stock)} | {Ratio(netra, socketio)} |");
+            table.Add(new { metric, label, unit = UnitOf(metric), higherIsBetter = higher, netra, stock, socketio, netraOverStock = RatioValue(netra, stock), netraOverSocketio = RatioValue(netra, socketio) });
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Scale-out: fan-out over 2 Netra nodes through Redis, against 1 node, all servers on the same core");
+        md.AppendLine();
+        md.AppendLine("Subscribers are spread evenly over the nodes; the sender is on the first. \"1 node\" is Netra without Redis (the main table).");
+        md.AppendLine();
+        md.AppendLine("| metric | unit | 1 node | 1 node + Redis backplane | 2 nodes + Redis | 2 nodes / 1 node | 2 nodes / 1 node + Redis |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|");
+        var scale = new List<object>();
+        foreach (var (metric, label, _) in Rows.Where(r => r.Metric.StartsWith("fanout.", StringComparison.Ordinal)))
+        {
+            var one = Get(Target.Netra, metric);
+            var oneRedis = Get("netra-redis", metric);
+            var two = Get("netra-2nodes", metric);
+            if (two is null && oneRedis is null)
+            {
+                continue;
+            }
+
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {label} | {UnitOf(metric)} | {F(one)} | {F(oneRedis)} | {F(two)} | {Ratio(two, one)} | {Ratio(two, oneRedis)} |");
+            scale.Add(new { metric, label, unit = UnitOf(metric), oneNode = one, oneNodeRedis = oneRedis, twoNodes = two, twoOverOne = RatioValue(two, one), twoOverOneRedis = RatioValue(two, oneRedis) });
+        }
+
+        var targets = Targets(Get);
+        md.AppendLine();
+        md.AppendLine("## Targets (issue #10)");
+        md.AppendLine();
+        md.AppendLine("| target | measured | goal | met |");
+        md.AppendLine("|---|---:|---|---|");
+        foreach (var t in targets)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Name} | {F(t.Value)} | {t.Goal} | {(t.Value is null ? "not measured" : t.Met ? "yes" : "**no**")} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("## Machine, versions and configuration");
+        md.AppendLine();
+        foreach (var (key, value) in meta)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"- {key}: {value}");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(markdownPath))!);
+        File.WriteAllText(markdownPath, md.ToString());
+        File.WriteAllText(jsonPath, JsonSerializer.Serialize(new
+        {
+            meta = meta.ToDictionary(kv => kv.Key, kv => kv.Value),
+            table,
+            scaleOut = scale,
+            targets = targets.Select(t => new { t.Name, t.Value, t.Goal, met = t.Value is null ? (bool?)null : t.Met }),
+            measurements,
+        }, Json));
+    }
+
+    private sealed record TargetCheck(string Name, double? Value, string Goal, bool Met);
+
+    private static List<TargetCheck> Targets(Func<string, string, double?> get)
+    {
+        double? Over(double? a, double? b) => a is null || b is null || b == 0 ? null : a / b;
+        var checks = new List<TargetCheck>();
+        void AtLeast(string name, double? value, double goal) => checks.Add(new(name, value, $">= {goal:0.0#}", value >= goal));
+        void AtMost(string name, double? value, double goal) => checks.Add(new(name, value, $"<= {goal:0.0#}", value <= goal));
+
+        AtLeast("fan-out W=16: Netra / stock SignalR", Over(get(Target.Netra, "fanout.w16.rate"), get(Target.Stock, "fanout.w16.rate")), 1.0);
+        AtLeast("fan-out W=64: Netra / stock SignalR", Over(get(Target.Netra, "fanout.w64.rate"), get(Target.Stock, "fanout.w64.rate")), 1.0);
+        AtLeast("fan-out W=1: Netra / Socket.IO", Over(get(Target.Netra, "fanout.w1.rate"), get(Target.SocketIo, "fanout.w1.rate")), 1.0);
+        AtLeast("connect: Netra / stock SignalR", Over(get(Target.Netra, "connect.rate"), get(Target.Stock, "connect.rate")), 0.8);
+        AtMost("idle: KiB per connection at 10,000 (Netra)", get(Target.Netra, "idle.kb_per_conn.10000"), 15);
+        AtLeast("rpc: Netra / stock SignalR", Over(get(Target.Netra, "rpc.rate"), get(Target.Stock, "rpc.rate")), 1.0);
+        AtLeast("chat: saturation / PostgreSQL's own insert rate", Over(get(Target.Netra, "chat.saturation"), get(Target.Netra, "chat.pg_insert_rate")), 0.5);
+        AtMost("chat: p99 at half load (ms)", get(Target.Netra, "chat.half.p99"), 50);
+        AtLeast("scale-out W=16: 2 nodes / 1 node", Over(get("netra-2nodes", "fanout.w16.rate"), get(Target.Netra, "fanout.w16.rate")), 0.8);
+        var added = get("netra-2nodes", "fanout.w1.p99") - get(Target.Netra, "fanout.w1.p99");
+        AtMost("scale-out: p99 the backplane adds at W=1 (ms, 2 nodes - 1 node)", added, 2);
+        AtMost("scale-out: p99 the second node adds at W=1 (ms, 2 nodes - 1 node with Redis)", get("netra-2nodes", "fanout.w1.p99") - get("netra-redis", "fanout.w1.p99"), 2);
+        return checks;
+    }
+
+    public static IReadOnlyList<Measurement> ReadMeasurements(IEnumerable<string> files) =>
+        files.SelectMany(File.ReadLines)
+            .Where(line => !string.IsNullOrWhiteSpace(line))
+            .Select(line => JsonSerializer.Deserialize<Measurement>(line, Json)!)
+            .ToList();
+
+    public static string ToJsonLine(Measurement measurement) => JsonSerializer.Serialize(measurement, JsonLine);
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string F(double? value) => value switch
+    {
+        null => "-",
+        >= 1000 => value.Value.ToString("N0", CultureInfo.InvariantCulture),
+        >= 100 => value.Value.ToString("F0", CultureInfo.InvariantCulture),
+        _ => value.Value.ToString("0.0##", CultureInfo.InvariantCulture),
+    };
+
+    private static double? RatioValue(double? a, double? b) => a is null || b is null || b == 0 ? null : Math.Round(a.Value / b.Value, 3);
+
+    private static string Ratio(double? a, double? b) => RatioValue(a, b) is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-";
+}

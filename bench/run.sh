@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# Netra against stock ASP.NET Core SignalR and Socket.IO, side by side, in one run (issue #10).
+#
+#   bench/run.sh            the full run (about 8-9 minutes with the build); writes bench/results/latest.md and latest.json
+#   bench/run.sh --smoke    tiny sizes, one repetition, a few seconds a scenario; results stay in the temp folder
+#
+# Builds Netra.Server (Release), the generator and the stock peer, installs the Socket.IO peer
+# (npm ci), starts a PostgreSQL and a Redis in a temp folder on free loopback ports, and runs
+# each server as a real process pinned to core 0 (PostgreSQL and Redis too) with the generator
+# pinned to core 1. Everything binds to 127.0.0.1 and is stopped on exit.
+set -euo pipefail
+
+bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$bench/.." && pwd)
+# shellcheck source=../scripts/common.sh
+source "$repo/scripts/common.sh"
+
+smoke=0
+[[ ${1:-} == --smoke ]] && smoke=1
+
+SERVER_CPU=${BENCH_SERVER_CPU:-0}
+CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
+REPS=${BENCH_REPS:-3}
+ORIGIN=http://bench.netra.test
+SIGNING_KEY=bench-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz
+# Limits raised for the benchmark, and why (everything else is Netra's default, protections on):
+NETRA_LIMITS=(
+  Netra__Limits__ConnectAttemptsPerMinutePerIp=1000000 # connect/idle/fan-out open thousands of connections from 127.0.0.1
+  Netra__Limits__MaxConnectionsPerNode=20000           # idle opens 10,000 (the default is exactly 10,000, no headroom)
+  Netra__Limits__CallsPerMinute=1000000                # rpc: each connection pings thousands of times a minute
+  Netra__Limits__MessagesPerMinute=1000000             # fan-out sender and chat members send far over 60 a minute
+)
+
+# Sockets: 10,000 idle connections need 10,000+ descriptors in the server and in the generator.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if (($(ulimit -n) < 12000)); then
+  warn "ulimit -n is $(ulimit -n); the idle scenario at 10,000 connections may fail"
+fi
+
+started=$SECONDS
+work=$(mktemp -d "${TMPDIR:-/tmp}/netra-bench.XXXXXX")
+chmod 755 "$work" # the postgres user runs its cluster in here
+results=$work/results.jsonl
+: >"$results"
+pids=()
+
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_redis "$work/redis" || true
+  stop_postgres "$work/pg" || true
+  if ((smoke == 0)); then rm -rf "$work"; else log "smoke results kept in $work"; fi
+}
+trap cleanup EXIT
+
+# ------------------------------------------------------------------ build --
+step_build() {
+  log "building (Release)"
+  dotnet build "$repo/Netra.Server/Netra.Server.csproj" -c Release -nologo -v q
+  dotnet build "$bench/Netra.Bench/Netra.Bench.csproj" -c Release -nologo -v q
+  dotnet build "$bench/peers/StockSignalR/StockSignalR.csproj" -c Release -nologo -v q
+  (cd "$bench/peers/socketio" && npm ci --no-audit --no-fund --silent)
+}
+ensure_system_packages
+step_build
+
+netra_dir=$repo/Netra.Server/bin/Release/net10.0
+generator=$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll
+stock_dll=$bench/peers/StockSignalR/bin/Release/net10.0/StockSignalR.dll
+
+# ------------------------------------------------- PostgreSQL and Redis --
+start_postgres "$work/pg" "$(free_port)"
+taskset -a -p -c "$SERVER_CPU" "$(head -n 1 "$work/pg/postmaster.pid")" >/dev/null
+ensure_database "$PG_PORT" netra
+pg_conn="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres;Maximum Pool Size=100"
+start_redis "$work/redis" "$(free_port)"
+taskset -a -p -c "$SERVER_CPU" "$(redis_pid "$work/redis")" >/dev/null
+redis_conn="127.0.0.1:$REDIS_PORT"
+
+# ---------------------------------------------------------------- servers --
+# start_server NAME HEALTH_URL CMD...: runs CMD on the server core, logs to $work/NAME.log,
+# waits (at most 60 s) until HEALTH_URL answers 200; sets SERVER_PID.
+start_server() {
+  local name=$1 health=$2 i
+  shift 2
+  taskset -c "$SERVER_CPU" "$@" >"$work/$name.log" 2>&1 &
+  SERVER_PID=$!
+  pids+=("$SERVER_PID")
+  for ((i = 0; i < 600; i++)); do
+    if curl -fsS -o /dev/null "$health" 2>/dev/null; then return 0; fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  print_log_tail "$work/$name.log"
+  fail "$name did not become healthy at $health"
+}
+
+stop_server() {
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+start_netra() { # start_netra NAME PORT [REDIS]
+  local name=$1 port=$2 redis=${3:-}
+  local env=(
+    ASPNETCORE_ENVIRONMENT=Production
+    ASPNETCORE_URLS="http://127.0.0.1:$port"
+    ConnectionStrings__Postgres="$pg_conn"
+    Netra__Auth__SigningKey="$SIGNING_KEY"
+    Netra__Origins__Allowed__0="$ORIGIN"
+    Netra__DataDirectory="$work/netra-data"
+    "${NETRA_LIMITS[@]}"
+  )
+  [[ -n $redis ]] && env+=(ConnectionStrings__Redis="$redis")
+  start_server "$name" "http://127.0.0.1:$port/health/ready" env -C "$netra_dir" "${env[@]}" dotnet Netra.Server.dll
+}
+
+generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
+  local mode=(--reps 1 --first-rep "$round")
+  ((smoke == 1)) && mode=(--smoke)
+  taskset -c "$CLIENT_CPU" dotnet "$generator" run "${mode[@]}" --origin "$ORIGIN" --out "$results" "$@"
+}
+
+# Each system runs on a fresh server process per round: idle first (it measures RSS growth from a
+# clean heap), then the other scenarios. Rounds interleave the systems (in a rotated order), so
+# that load from other work on this shared machine falls on all of them alike.
+# run_peer SYSTEM CMD...: a peer started as CMD PORT.
+run_peer() {
+  local system=$1 port
+  shift
+  port=$(free_port)
+  start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
+  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc
+  stop_server "$SERVER_PID"
+}
+run_stock() { run_peer stock dotnet "$stock_dll"; }
+run_socketio() { run_peer socketio node "$bench/peers/socketio/server.js"; }
+
+netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn" --pg-pid "$(head -n 1 "$work/pg/postmaster.pid")")
+run_netra() {
+  local port
+  port=$(free_port)
+  start_netra netra "$port"
+  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc,chat
+  stop_server "$SERVER_PID"
+}
+
+# Scale-out: 1 node with the Redis backplane, then 2 nodes, every server process on the server core.
+run_scaleout() {
+  local port port_b pid_a
+  port=$(free_port)
+  start_netra netra-redis "$port" "$redis_conn"
+  generate "${netra_args[@]}" --label netra-redis --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
+  stop_server "$SERVER_PID"
+  port=$(free_port)
+  start_netra netra-a "$port" "$redis_conn"
+  pid_a=$SERVER_PID
+  port_b=$(free_port)
+  start_netra netra-b "$port_b" "$redis_conn"
+  generate "${netra_args[@]}" --label netra-2nodes --url "http://127.0.0.1:$port" --url "http://127.0.0.1:$port_b" \
+    --server-pid "$pid_a" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
+  stop_server "$pid_a"
+  stop_server "$SERVER_PID"
+}
+
+systems=(run_stock run_socketio run_netra run_scaleout)
+rounds=$REPS
+((smoke == 1)) && rounds=1
+for ((round = 1; round <= rounds; round++)); do
+  log "round $round of $rounds"
+  for ((i = 0; i < ${#systems[@]}; i++)); do
+    "${systems[(i + round - 1) % ${#systems[@]}]}"
+  done
+done
+
+# ----------------------------------------------------------------- report --
+meta=$work/meta.txt
+{
+  printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
+  printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full: $REPS rounds, each system on a fresh server process per round, systems interleaved; medians over the rounds")"
+  printf 'machine: %s cores, %s, %s GiB memory, %s\n' "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+    "$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)" "$(uname -sr)"
+  printf 'pinning: servers, PostgreSQL and Redis on core %s; generator on core %s (taskset)\n' "$SERVER_CPU" "$CLIENT_CPU"
+  printf '.NET: %s (all three .NET processes: Netra, stock peer, generator)\n' "$(dotnet --list-runtimes | sed -n 's/^Microsoft.AspNetCore.App \([^ ]*\).*/ASP.NET Core \1/p' | tail -n 1)"
+  printf 'Node: %s, socket.io %s\n' "$(node --version)" "$(node -p "require('$bench/peers/socketio/node_modules/socket.io/package.json').version")"
+  printf 'PostgreSQL: %s (durable: fsync and synchronous_commit on)\n' "$("$(pg_bin_dir)/postgres" --version | awk '{print $3}')"
+  printf 'Redis: %s\n' "$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
+  printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
+    "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
+  printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
+  printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
+  printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
+} >"$meta"
+
+if ((smoke == 1)); then
+  out_md=$work/latest.md out_json=$work/latest.json
+else
+  mkdir -p "$bench/results"
+  out_md=$bench/results/latest.md out_json=$bench/results/latest.json
+fi
+dotnet "$generator" report --in "$results" --meta "$meta" --md "$out_md" --json "$out_json"
+log "wrote $out_md and $out_json in $(format_duration $((SECONDS - started)))"
+cat "$out_md"
