@@ -102,9 +102,11 @@ public sealed class HostileInputSoakTests(ITestOutputHelper output)
                     await socket.SendAsync(payload, type, endOfMessage: true, cancellationToken);
                     sent++;
                 }
-                catch (WebSocketException)
+                catch (Exception exception) when (exception is WebSocketException or IOException
+                    || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested))
                 {
-                    // The server closed this socket because of an earlier frame, the expected answer: reconnect.
+                    // The server closed or reset this socket because of an earlier frame, the expected answer
+                    // (a reset mid-send surfaces as a cancellation from ClientWebSocket): reconnect.
                     await reader;
                     continue;
                 }
