@@ -105,26 +105,22 @@ internal sealed partial class ChatService(
         content = InputRules.RequireText(content, "content", options.Value.MaxContentLength, multiLine: true);
         var attachment = ValidateAttachment(request.Attachment);
 
+        // One round trip on the usual path: the insert checks membership and the clientMessageId's uniqueness itself.
+        var stored = await store.AppendAsync(request.ChatId, senderId, content, attachment, clientMessageId, cancellationToken);
+        if (stored is not null)
+        {
+            ChatLog.MessageStored(logger, stored.ChatId, stored.Seq, stored.Id, senderId);
+            metrics.MessageStored();
+            await BroadcastAsync(stored);
+            return stored;
+        }
+
+        // Not stored: a retry of a message stored before (by this or a concurrent call), or the sender is not a member.
         var existing = await store.FindByClientMessageIdAsync(senderId, clientMessageId, cancellationToken);
         if (existing is null)
         {
             await RequireMemberAsync(request.ChatId, senderId, cancellationToken);
-            var stored = await store.AppendAsync(request.ChatId, senderId, content, attachment, clientMessageId, cancellationToken);
-            if (stored is not null)
-            {
-                ChatLog.MessageStored(logger, stored.ChatId, stored.Seq, stored.Id, senderId);
-                metrics.MessageStored();
-                await BroadcastAsync(stored);
-                return stored;
-            }
-
-            // Either a concurrent retry stored it first, or the sender just lost membership.
-            existing = await store.FindByClientMessageIdAsync(senderId, clientMessageId, cancellationToken);
-            if (existing is null)
-            {
-                await RequireMemberAsync(request.ChatId, senderId, cancellationToken);
-                throw new InvalidOperationException($"Message for chat {request.ChatId} was neither stored nor found.");
-            }
+            throw new InvalidOperationException($"Message for chat {request.ChatId} was neither stored nor found.");
         }
 
         if (existing.ChatId != request.ChatId)
