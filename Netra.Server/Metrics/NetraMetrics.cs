@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Diagnostics.Metrics;
 
 namespace Netra.Server.Metrics;
@@ -22,7 +23,10 @@ internal sealed class NetraMetrics
     private readonly Counter<long> rateLimited;
     private readonly Histogram<double> backplanePublish;
     private readonly Counter<long> backplaneFailures;
-    private readonly ConcurrentDictionary<string, long> totals = new(StringComparer.Ordinal);
+    // Per total, a counter incremented in place; keys built once per method, code or kind (bounded sets), so a hot
+    // call allocates nothing here.
+    private readonly ConcurrentDictionary<string, StrongBox<long>> totals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Prefix, string Name), string> keys = new();
     private long active;
 
     public NetraMetrics(IMeterFactory meterFactory)
@@ -42,7 +46,8 @@ internal sealed class NetraMetrics
 
     public long ActiveConnections => Interlocked.Read(ref active);
 
-    public IReadOnlyDictionary<string, long> Totals => new SortedDictionary<string, long>(totals, StringComparer.Ordinal);
+    public IReadOnlyDictionary<string, long> Totals =>
+        new SortedDictionary<string, long>(totals.ToDictionary(pair => pair.Key, pair => Interlocked.Read(ref pair.Value.Value)), StringComparer.Ordinal);
 
     public void ConnectionOpened()
     {
@@ -58,13 +63,13 @@ internal sealed class NetraMetrics
         Interlocked.Decrement(ref active);
         activeConnections.Add(-1);
         connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
-        Count("connections.closed." + reason);
+        Count(withError ? "connections.closed.error" : "connections.closed.normal");
     }
 
     public void Invoked(string method)
     {
         invocations.Add(1, new KeyValuePair<string, object?>("method", method));
-        Count("hub.invocations." + method);
+        Count(Key("hub.invocations.", method));
     }
 
     public void MessageStored()
@@ -82,13 +87,13 @@ internal sealed class NetraMetrics
     public void Error(string code)
     {
         errors.Add(1, new KeyValuePair<string, object?>("code", code));
-        Count("errors." + code);
+        Count(Key("errors.", code));
     }
 
     public void RateLimited(string kind)
     {
         rateLimited.Add(1, new KeyValuePair<string, object?>("kind", kind));
-        Count("rate_limited." + kind);
+        Count(Key("rate_limited.", kind));
     }
 
     public void BackplanePublished(TimeSpan elapsed)
@@ -103,5 +108,7 @@ internal sealed class NetraMetrics
         Count("backplane.publish_failures");
     }
 
-    private void Count(string name) => totals.AddOrUpdate(name, 1, static (_, value) => value + 1);
+    private void Count(string name) => Interlocked.Increment(ref totals.GetOrAdd(name, static _ => new StrongBox<long>()).Value);
+
+    private string Key(string prefix, string name) => keys.GetOrAdd((prefix, name), static key => key.Prefix + key.Name);
 }
