@@ -12,7 +12,7 @@ vi.mock('@microsoft/signalr', async (importOriginal) => {
 
 const { NetraClient } = await import('./NetraClient');
 const { NetraProvider } = await import('./NetraProvider');
-const { useChat, useConnectionState, useNetraEvent, useChannel, useMarkRead, MARK_READ_DEBOUNCE_MS } = await import('./hooks');
+const { useChat, useConnectionState, useNetraEvent, useChannel, useMarkRead, MARK_READ_DEBOUNCE_MS, useAwayWhenHidden, AWAY_DELAY_MS } = await import('./hooks');
 type ChatMessage = import('./contracts').ChatMessage;
 
 function message(seq: number, over: Partial<ChatMessage> = {}): ChatMessage {
@@ -365,6 +365,41 @@ describe('useMarkRead', () => {
       });
       act(() => vi.advanceTimersByTime(MARK_READ_DEBOUNCE_MS + 50));
       expect(h.calls('MarkRead')).toEqual([[1, 9]]);
+    } finally {
+      visibility.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('useAwayWhenHidden', () => {
+  it('sets away once the page stays hidden, online when shown again, and nothing for a closing tab', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('visible');
+    const show = (v: 'visible' | 'hidden') =>
+      act(() => {
+        visibility.mockReturnValue(v);
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    try {
+      renderHook(() => useAwayWhenHidden(), { wrapper });
+      const h = await connected();
+      expect(h.calls('SetPresence')).toEqual([]);
+      show('hidden');
+      show('visible'); // a quick switch: nothing
+      act(() => vi.advanceTimersByTime(AWAY_DELAY_MS * 2));
+      expect(h.calls('SetPresence')).toEqual([]);
+      show('hidden');
+      act(() => vi.advanceTimersByTime(AWAY_DELAY_MS + 50));
+      expect(h.calls('SetPresence')).toEqual([['away']]);
+      show('visible');
+      expect(h.calls('SetPresence')).toEqual([['away'], ['online']]);
+      show('hidden');
+      act(() => {
+        window.dispatchEvent(new Event('pagehide')); // the tab is closing, not going away
+      });
+      act(() => vi.advanceTimersByTime(AWAY_DELAY_MS * 2));
+      expect(h.calls('SetPresence')).toEqual([['away'], ['online']]);
     } finally {
       visibility.mockRestore();
       vi.useRealTimers();

@@ -334,7 +334,7 @@ const pageVisible = (): boolean => typeof document === 'undefined' || document.v
 /**
  * Tells the server the user read `chatId` up to `seq` (MarkRead), debounced, only forward, and
  * only while the page is visible (a hidden tab has not been read). A pending mark is sent at once
- * when the chat closes, and again after a reconnect if it could not be sent. Every tab of the user
+ * when the chat or the tab closes, and again after a reconnect if it could not be sent. Every tab of the user
  * then gets ReadMarker, which useChatList applies.
  */
 export function useMarkRead(chatId: number | null, seq: number | null): void {
@@ -363,7 +363,11 @@ export function useMarkRead(chatId: number | null, seq: number | null): void {
     if (chatId === null) return;
     const m = { sent: 0, pending: null as number | null };
     marks.current = m;
+    // A tab being closed: send what waits now (the frame can still leave before the socket closes).
+    const closing = () => flush(chatId, m);
+    window.addEventListener('pagehide', closing);
     return () => {
+      window.removeEventListener('pagehide', closing);
       flush(chatId, m);
       marks.current = null;
     };
@@ -391,9 +395,14 @@ export function usePageVisible(): boolean {
   );
 }
 
+/** A tab hidden this long is `away` (a quick switch back and forth changes nothing). */
+export const AWAY_DELAY_MS = 1000;
+
 /**
  * Marks the user `away` while the page is hidden and `online` when it is shown again
- * (SetPresence), and again after every reconnect (a new connection starts `online`).
+ * (SetPresence), and again after every reconnect (a new connection starts `online`). Going away
+ * waits AWAY_DELAY_MS and is dropped when the page is being closed (`pagehide`): a closing tab
+ * also turns hidden first, and its user may still be here in another tab (presence is per user).
  */
 export function useAwayWhenHidden(): void {
   const client = useNetra();
@@ -401,16 +410,27 @@ export function useAwayWhenHidden(): void {
   useEffect(() => {
     if (state !== 'connected') return;
     let last: 'online' | 'away' = 'online';
-    const apply = () => {
-      const next = pageVisible() ? 'online' : 'away';
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const send = (next: 'online' | 'away') => {
       if (next === last) return;
       last = next;
       client.setPresence(next).catch(() => {
         last = next === 'away' ? 'online' : 'away'; // not applied: try again on the next change
       });
     };
+    const apply = () => {
+      clearTimeout(timer);
+      if (pageVisible()) send('online');
+      else timer = setTimeout(() => send('away'), AWAY_DELAY_MS);
+    };
+    const closing = () => clearTimeout(timer);
     apply();
     document.addEventListener('visibilitychange', apply);
-    return () => document.removeEventListener('visibilitychange', apply);
+    window.addEventListener('pagehide', closing);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', apply);
+      window.removeEventListener('pagehide', closing);
+    };
   }, [client, state]);
 }
