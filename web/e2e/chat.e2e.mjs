@@ -90,6 +90,29 @@ async function send(page, text) {
   await messageWith(page, text).waitFor();
 }
 
+/** Creates a chat with `memberId` from `page` (which then shows it). */
+async function createChat(page, title, memberId) {
+  await page.getByLabel('Chat title').fill(title);
+  await page.getByLabel(/Member ids/).fill(memberId);
+  await page.getByRole('button', { name: 'Create chat' }).click();
+  await page.getByRole('heading', { name: title }).waitFor();
+}
+
+/** Edits our message showing `text` to `next`, inline, and waits until it shows. */
+async function editMessage(page, text, next) {
+  await messageWith(page, text).getByRole('button', { name: 'Edit' }).click();
+  await page.getByLabel('Edit message').fill(next);
+  await page.getByLabel('Edit message').press('Enter');
+  await messageWith(page, next).getByText('edited', { exact: true }).waitFor();
+}
+
+/** Deletes the message showing `text` (confirming), and waits until it is gone. */
+async function deleteMessage(page, text) {
+  await messageWith(page, text).getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete message' }).click();
+  await messageWith(page, text).waitFor({ state: 'detached' });
+}
+
 /** Pretends the tab was hidden or shown again (headless pages are always visible). */
 async function setVisible(page, visible) {
   await page.evaluate((v) => {
@@ -171,10 +194,7 @@ test('a new chat reaches its member, and messages in a chat not open show as unr
     assert.ok(aliceId, 'alice sees her own id');
 
     const title = `Plans ${run}`;
-    await demo.page.getByLabel('Chat title').fill(title);
-    await demo.page.getByLabel(/Member ids/).fill(aliceId);
-    await demo.page.getByRole('button', { name: 'Create chat' }).click();
-    await demo.page.getByRole('heading', { name: title }).waitFor();
+    await createChat(demo.page, title, aliceId);
 
     // alice stays in "Welcome to Netra"; the new chat appears on refresh, then counts unread.
     await alice.page.getByRole('button', { name: 'Refresh' }).click();
@@ -235,10 +255,7 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
       const aliceId = /id (\d+)\)/.exec(await alice.page.locator('.who').innerText())?.[1];
       assert.ok(aliceId, 'alice sees her own id');
       const title = `Edits ${run}`;
-      await demo.page.getByLabel('Chat title').fill(title);
-      await demo.page.getByLabel(/Member ids/).fill(aliceId);
-      await demo.page.getByRole('button', { name: 'Create chat' }).click();
-      await demo.page.getByRole('heading', { name: title }).waitFor();
+      await createChat(demo.page, title, aliceId);
       const [one, two, three, four] = ['one', 'two', 'three', 'four'].map((w) => `${w} ${run}`);
       for (const text of [one, two, three]) await send(demo.page, text);
 
@@ -255,14 +272,8 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
       // alice moves to another chat; demo edits one, deletes two and sends four.
       await alice.page.getByRole('link', { name: /Welcome to Netra/ }).click();
       await alice.page.getByRole('heading', { name: 'Welcome to Netra' }).waitFor();
-      await messageWith(demo.page, one).getByRole('button', { name: 'Edit' }).click();
-      const editBox = demo.page.getByLabel('Edit message');
-      await editBox.fill(`${one} (edited)`);
-      await editBox.press('Enter');
-      await messageWith(demo.page, `${one} (edited)`).getByText('edited', { exact: true }).waitFor();
-      await messageWith(demo.page, two).getByRole('button', { name: 'Delete' }).click();
-      await demo.page.getByRole('button', { name: 'Delete message' }).click();
-      await messageWith(demo.page, two).waitFor({ state: 'detached' });
+      await editMessage(demo.page, one, `${one} (edited)`);
+      await deleteMessage(demo.page, two);
       await send(demo.page, four);
       await demo.page.screenshot({ path: join(shots, 'edits-demo.png') });
 
@@ -315,13 +326,8 @@ test('alice is signed out while demo edits and deletes: when she comes back she 
       await messageWith(alice.page, drop).waitFor();
       await alice.context.close();
 
-      await messageWith(demo.page, change).getByRole('button', { name: 'Edit' }).click();
-      await demo.page.getByLabel('Edit message').fill(`${change} (edited while she was away)`);
-      await demo.page.getByLabel('Edit message').press('Enter');
-      await messageWith(demo.page, `${change} (edited while she was away)`).waitFor();
-      await messageWith(demo.page, drop).getByRole('button', { name: 'Delete' }).click();
-      await demo.page.getByRole('button', { name: 'Delete message' }).click();
-      await messageWith(demo.page, drop).waitFor({ state: 'detached' });
+      await editMessage(demo.page, change, `${change} (edited while she was away)`);
+      await deleteMessage(demo.page, drop);
 
       alice = await signedIn('alice', 'alice-password');
       const log = alice.page.getByRole('log', { name: 'Messages' });
