@@ -9,6 +9,11 @@ import { dirname, resolve } from 'node:path';
 const DLL = process.env.NETRA_SERVER_DLL ? resolve(process.env.NETRA_SERVER_DLL) : null;
 export const BASE = (process.env.NETRA_URL ?? 'http://127.0.0.1:5080').replace(/\/+$/, '');
 export const canRestart = DLL !== null;
+/**
+ * The signing key of a server the tests start, so that they can make `service` and `admin` tokens
+ * (publishing issue and alert events, reading admin stats). Null for a server they do not own.
+ */
+export const SIGNING_KEY = DLL ? (process.env.Netra__Auth__SigningKey ?? 'netra-e2e-signing-key-0123456789abcdef') : null;
 
 let child = null;
 let output = '';
@@ -41,6 +46,7 @@ export async function startServer(timeoutMs = 60_000) {
       ...process.env,
       ASPNETCORE_URLS: BASE,
       Netra__Demo__Enabled: 'true',
+      Netra__Auth__SigningKey: SIGNING_KEY,
       // Development loads a static-web-assets manifest pointing into obj/, which a concurrent
       // build may be rewriting; a manifest path that does not exist turns that off, and
       // wwwroot (with app/) is served from disk as in production.

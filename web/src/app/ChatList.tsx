@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Channels, NetraError, useChannel, useConnectionState, useNetra, useNetraEvent, type ChatSummary } from '../netra';
-import { useChats } from './chats';
-import { lastRead, useReadMarks } from './readMarks';
+import { useState, type FormEvent } from 'react';
+import { Channels, NetraError, useChannel, useConnectionState, useNetra, type ChatSummary, type UseChatListResult, type UsePresenceResult } from '../netra';
+import { rememberCreated } from './createdChats';
+import { PresenceDot } from './PresenceDot';
 import { chatHref } from './useHashRoute';
 
 /** Follows one chat's channel so that its unread count stays live (renders nothing). */
@@ -16,40 +16,31 @@ function parseIds(text: string): number[] | null {
   return ids.every((n) => Number.isInteger(n) && n > 0) ? ids : null;
 }
 
-export function ChatList({ selectedId, userId }: { selectedId: number | null; userId: number }) {
+/** The others in a chat, as one dot: online if anyone is, else away if anyone is, else offline. */
+function ChatPresence({ chat, userId, presence }: { chat: ChatSummary; userId: number; presence: UsePresenceResult }) {
+  const others = chat.memberIds.filter((id) => id !== userId);
+  if (others.length === 0) return null;
+  const statuses = others.map((id) => presence.statusOf(id));
+  const status = statuses.includes('online') ? 'online' : statuses.includes('away') ? 'away' : 'offline';
+  const name = others.length === 1 ? (presence.users[others[0]!]?.displayName ?? `User ${others[0]}`) : `${statuses.filter((s) => s !== 'offline').length} of ${others.length} members`;
+  return <PresenceDot name={name} status={status} />;
+}
+
+export function ChatList({
+  selectedId, userId, list, presence,
+}: {
+  selectedId: number | null;
+  userId: number;
+  list: UseChatListResult;
+  presence: UsePresenceResult;
+}) {
   const client = useNetra();
   const { state } = useConnectionState();
-  const marks = useReadMarks((s) => s.marks);
-  const chats = useChats((s) => s.chats);
-  const setChats = useChats((s) => s.setChats);
-  const [error, setError] = useState<string | null>(null);
+  const { chats, error } = list;
   const [title, setTitle] = useState('');
   const [members, setMembers] = useState('');
   const [creating, setCreating] = useState(false);
   const [createError, setCreateError] = useState<string | null>(null);
-
-  const load = useCallback(async () => {
-    try {
-      setChats(await client.http<ChatSummary[]>('/api/chats'));
-      setError(null);
-    } catch (e) {
-      setError(`Could not load your chats: ${NetraError.parse(e).message}`);
-    }
-  }, [client]);
-
-  // On start, after every reconnect, and when the window regains focus: the server does not
-  // push new chats, so one made for us meanwhile shows up then (or with "Refresh").
-  useEffect(() => {
-    if (state !== 'connected') return;
-    void load();
-    const onFocus = () => void load();
-    window.addEventListener('focus', onFocus);
-    return () => window.removeEventListener('focus', onFocus);
-  }, [state, load]);
-
-  useNetraEvent('NewMessage', (m) => {
-    setChats((list) => list?.map((c) => (c.id === m.chatId && m.seq > c.lastSeq ? { ...c, lastSeq: m.seq } : c)) ?? list);
-  });
 
   async function create(event: FormEvent) {
     event.preventDefault();
@@ -62,7 +53,8 @@ export function ChatList({ selectedId, userId }: { selectedId: number | null; us
     setCreateError(null);
     try {
       const chat = await client.http<ChatSummary>('/api/chats', { body: { title: title.trim(), memberIds } });
-      setChats((list) => [chat, ...(list ?? []).filter((c) => c.id !== chat.id)]);
+      rememberCreated(userId, chat.id);
+      list.add(chat);
       setTitle('');
       setMembers('');
       window.location.hash = chatHref(chat.id);
@@ -77,21 +69,30 @@ export function ChatList({ selectedId, userId }: { selectedId: number | null; us
     <nav className="sidebar" aria-label="Chats">
       <div className="sidebar-head">
         <h2>Chats</h2>
-        <button type="button" className="link" onClick={() => void load()}>
+        <button type="button" className="link" onClick={() => void list.reload()}>
           Refresh
         </button>
       </div>
       {/* While the connection is down the banner says so; a failed load is retried on reconnect. */}
-      {error && state === 'connected' && <p className="error" role="alert">{error} <button type="button" className="link" onClick={() => void load()}>Try again</button></p>}
+      {error && state === 'connected' && (
+        <p className="error" role="alert">
+          Could not load your chats: {error.message}{' '}
+          <button type="button" className="link" onClick={() => void list.reload()}>
+            Try again
+          </button>
+        </p>
+      )}
       {chats === null && !error && <p className="muted">Loading…</p>}
       {chats?.length === 0 && <p className="muted">No chats yet. Start one below.</p>}
       <ul className="chats">
         {chats?.map((chat) => {
-          const unread = chat.id === selectedId ? 0 : Math.max(0, chat.lastSeq - lastRead(marks, userId, chat.id));
+          // The open chat is being read (its MarkRead is on the way): no badge for it.
+          const unread = chat.id === selectedId ? 0 : chat.unreadCount;
           return (
             <li key={chat.id}>
               <FollowChat chat={chat} />
               <a href={chatHref(chat.id)} aria-current={chat.id === selectedId ? 'page' : undefined}>
+                <ChatPresence chat={chat} userId={userId} presence={presence} />
                 <span className="title">{chat.title}</span>
                 {unread > 0 && (
                   <span className="unread" aria-label={`${unread} unread`}>

@@ -1,8 +1,10 @@
-import { useEffect, useLayoutEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { useAgentRuns, useChat, type ChatEntry, type UserInfo } from '../netra';
+import { useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import {
+  NetraError, useAgentRuns, useChat, useChatSummary, useMarkRead, type ChatEntry, type UsePresenceResult, type UserInfo,
+} from '../netra';
 import { AgentRuns } from './AgentRuns';
-import { useChats } from './chats';
-import { useReadMarks } from './readMarks';
+import { createdChats } from './createdChats';
+import { PresenceDot } from './PresenceDot';
 
 const time = (iso: string) => {
   const d = new Date(iso);
@@ -16,15 +18,137 @@ function typingText(names: string[]): string {
   return `${names.length} people are typing…`;
 }
 
-function Message({ entry, mine, onRetry }: { entry: ChatEntry; mine: boolean; onRetry: () => void }) {
+function Message({
+  entry, mine, canEdit, canDelete, onRetry, onEdit, onDelete,
+}: {
+  entry: ChatEntry;
+  mine: boolean;
+  canEdit: boolean;
+  canDelete: boolean;
+  onRetry: () => void;
+  onEdit: (content: string) => Promise<void>;
+  onDelete: () => Promise<void>;
+}) {
+  const [mode, setMode] = useState<'view' | 'edit' | 'confirm-delete'>('view');
+  const [draft, setDraft] = useState(entry.content);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function run(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      setMode('view');
+    } catch (e) {
+      setError(NetraError.parse(e).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function save() {
+    const content = draft.trim();
+    if (content === '' || content === entry.content) {
+      setMode('view');
+      return;
+    }
+    void run(() => onEdit(content));
+  }
+
+  if (entry.deleted) {
+    return (
+      <li className={`msg ${mine ? 'mine' : ''} deleted`}>
+        <div className="meta">
+          <span className="sender">{mine ? 'You' : entry.senderName}</span>
+          <time dateTime={entry.timestamp}>{time(entry.timestamp)}</time>
+        </div>
+        <div className="body tombstone">message deleted</div>
+      </li>
+    );
+  }
+
   return (
     <li className={`msg ${mine ? 'mine' : ''} ${entry.status}`}>
       <div className="meta">
         <span className="sender">{mine ? 'You' : entry.senderName}</span>
         <time dateTime={entry.timestamp}>{time(entry.timestamp)}</time>
+        {entry.editedAt && (
+          <span className="edited" title={`Edited ${new Date(entry.editedAt).toLocaleString()}`}>
+            edited
+          </span>
+        )}
+        {mode === 'view' && entry.status === 'sent' && (canEdit || canDelete) && (
+          <span className="actions">
+            {canEdit && (
+              <button type="button" className="link" onClick={() => { setDraft(entry.content); setError(null); setMode('edit'); }}>
+                Edit
+              </button>
+            )}
+            {canDelete && (
+              <button type="button" className="link" onClick={() => { setError(null); setMode('confirm-delete'); }}>
+                Delete
+              </button>
+            )}
+          </span>
+        )}
       </div>
-      {/* Text from users is rendered as text (React escapes it), never as HTML. */}
-      <div className="body">{entry.content}</div>
+      {mode === 'edit' ? (
+        <form
+          className="edit"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save();
+          }}
+        >
+          <label className="visually-hidden" htmlFor={`edit-${entry.key}`}>
+            Edit message
+          </label>
+          <textarea
+            id={`edit-${entry.key}`}
+            rows={2}
+            maxLength={4000}
+            value={draft}
+            autoFocus
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter' && !e.shiftKey) {
+                e.preventDefault();
+                save();
+              } else if (e.key === 'Escape') {
+                setMode('view');
+              }
+            }}
+          />
+          <div className="edit-actions">
+            <button type="submit" className="primary" disabled={busy || draft.trim() === ''}>
+              Save
+            </button>
+            <button type="button" onClick={() => setMode('view')} disabled={busy}>
+              Cancel
+            </button>
+          </div>
+        </form>
+      ) : (
+        /* Text from users is rendered as text (React escapes it), never as HTML. */
+        <div className="body">{entry.content}</div>
+      )}
+      {mode === 'confirm-delete' && (
+        <div className="confirm" role="group" aria-label="Confirm delete">
+          Delete this message for everyone?{' '}
+          <button type="button" className="danger" onClick={() => void run(onDelete)} disabled={busy}>
+            Delete message
+          </button>{' '}
+          <button type="button" onClick={() => setMode('view')} disabled={busy}>
+            Keep it
+          </button>
+        </div>
+      )}
+      {error && (
+        <div className="state failed" role="alert">
+          {error}
+        </div>
+      )}
       {entry.status === 'pending' && <div className="state">Sending…</div>}
       {entry.status === 'failed' && (
         <div className="state failed" role="alert">
@@ -38,19 +162,36 @@ function Message({ entry, mine, onRetry }: { entry: ChatEntry; mine: boolean; on
   );
 }
 
-export function ChatView({ chatId, user }: { chatId: number; user: UserInfo }) {
+/** The chat's members with a presence dot each. */
+function Members({ memberIds, presence, selfId }: { memberIds: number[]; presence: UsePresenceResult; selfId: number }) {
+  return (
+    <ul className="members" aria-label="Members">
+      {memberIds.map((id) => {
+        const name = presence.users[id]?.displayName ?? `User ${id}`;
+        return (
+          <li key={id}>
+            <PresenceDot name={name} status={presence.statusOf(id)} />
+            {name}
+            {id === selfId && ' (you)'}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+export function ChatView({ chatId, user, presence }: { chatId: number; user: UserInfo; presence: UsePresenceResult }) {
   const chat = useChat(chatId, { selfName: user.displayName });
   const agents = useAgentRuns(chatId);
-  const markRead = useReadMarks((s) => s.markRead);
-  const summary = useChats((s) => s.chats?.find((c) => c.id === chatId));
+  const summary = useChatSummary(chatId);
+  const isCreator = useMemo(() => createdChats(user.id).includes(chatId), [user.id, chatId]);
   const [draft, setDraft] = useState('');
   const listRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
   const lastSeq = [...chat.messages].reverse().find((m) => m.seq !== null)?.seq ?? 0;
 
-  useEffect(() => {
-    if (lastSeq > 0) markRead(user.id, chatId, lastSeq);
-  }, [chatId, lastSeq, markRead, user.id]);
+  // The newest message shown is read (debounced, while the page is visible): every tab's badge clears.
+  useMarkRead(chatId, lastSeq > 0 ? lastSeq : null);
 
   // Keep the newest message in view unless the reader scrolled up to read older ones.
   useLayoutEffect(() => {
@@ -88,6 +229,7 @@ export function ChatView({ chatId, user }: { chatId: number; user: UserInfo }) {
             {summary.memberIds.length} {summary.memberIds.length === 1 ? 'member' : 'members'}
           </span>
         )}
+        {summary && <Members memberIds={summary.memberIds} presence={presence} selfId={user.id} />}
       </header>
       {chat.error && (
         <p className="error" role="alert">
@@ -114,14 +256,21 @@ export function ChatView({ chatId, user }: { chatId: number; user: UserInfo }) {
         )}
         {chat.loading && chat.messages.length === 0 && <li className="muted">Loading messages…</li>}
         {!chat.loading && !chat.error && chat.messages.length === 0 && <li className="muted">No messages yet. Say hello!</li>}
-        {chat.messages.map((entry) => (
-          <Message
-            key={`${entry.senderId === null || entry.senderId === user.id ? "me" : entry.senderId}:${entry.clientMessageId}`}
-            entry={entry}
-            mine={entry.senderId === null || entry.senderId === user.id}
-            onRetry={() => chat.retry(entry.clientMessageId)}
-          />
-        ))}
+        {chat.messages.map((entry) => {
+          const mine = entry.senderId === null || entry.senderId === user.id;
+          return (
+            <Message
+              key={`${mine ? 'me' : entry.senderId}:${entry.clientMessageId}`}
+              entry={entry}
+              mine={mine}
+              canEdit={mine && entry.id !== null}
+              canDelete={entry.id !== null && (mine || isCreator)}
+              onRetry={() => chat.retry(entry.clientMessageId)}
+              onEdit={(content) => chat.edit(entry.id!, content)}
+              onDelete={() => chat.remove(entry.id!)}
+            />
+          );
+        })}
       </ol>
       <AgentRuns runs={agents.runs} selfId={user.id} error={agents.error} onCancel={agents.cancel} onDismiss={agents.dismiss} />
       <p className="typing" role="status" aria-live="polite">

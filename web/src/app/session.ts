@@ -1,6 +1,5 @@
 import { create } from 'zustand';
 import { NetraClient, request, type LoginResponse, type UserInfo } from '../netra';
-import { useChats } from './chats';
 
 const STORAGE_KEY = 'netra.session';
 /** The app talks to the server that serves it. */
@@ -32,7 +31,6 @@ function clientFor(session: Session): NetraClient {
 
 function begin(session: Session): void {
   sessionStorage.setItem(STORAGE_KEY, JSON.stringify(session));
-  useChats.setState({ chats: null });
   useSession.setState({ session, client: clientFor(session), notice: null });
 }
 
@@ -60,7 +58,6 @@ export async function register(userName: string, password: string, displayName: 
 
 export function signOut(notice: string | null = null): void {
   sessionStorage.removeItem(STORAGE_KEY);
-  useChats.setState({ chats: null });
   // The provider unmounts with the session and stops the client's connection.
   useSession.setState({ session: null, client: null, notice });
 }

@@ -1,9 +1,11 @@
 import { useSyncExternalStore } from 'react';
 
-export type Route = { page: 'chats'; chatId: number | null };
+export type Route = { page: 'chats'; chatId: number | null } | { page: 'events' } | { page: 'admin' };
 
-/** Hash routes (#/chats, #/chats/12): the server needs no fallback for client-side paths. */
+/** Hash routes (#/chats, #/chats/12, #/events, #/admin): the server needs no fallback for client-side paths. */
 export function parseRoute(hash: string): Route {
+  if (hash === '#/events') return { page: 'events' };
+  if (hash === '#/admin') return { page: 'admin' };
   const m = /^#\/chats\/([1-9][0-9]*)$/.exec(hash);
   return { page: 'chats', chatId: m ? Number(m[1]) : null };
 }
@@ -19,3 +21,5 @@ export function useHashRoute(): Route {
 }
 
 export const chatHref = (chatId: number): string => `#/chats/${chatId}`;
+export const eventsHref = '#/events';
+export const adminHref = '#/admin';

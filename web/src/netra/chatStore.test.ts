@@ -38,3 +38,35 @@ describe('chatStore', () => {
     expect(store.getState().rooms[1]!.typing).toEqual([]);
   });
 });
+
+describe('chatStore edits and deletes', () => {
+  it('applies edits and deletes by message id, in the order they come, leaving others alone', () => {
+    const store = createChatStore();
+    store.getState().setHistory(1, [m(1), m(2), m(3)], false);
+    store.getState().applyEdit(1, { ...m(2), content: 'first edit', editedAt: 't1' });
+    store.getState().applyEdit(1, { ...m(2), content: 'second edit', editedAt: 't2' });
+    store.getState().applyDelete(1, { chatId: 1, seq: 6, messageId: 3, deletedBy: 2, deletedAt: 't3' });
+    const rows = store.getState().rooms[1]!.messages;
+    expect(rows.map((x) => [x.seq, x.content, x.editedAt, x.deleted])).toEqual([
+      [1, 'm1', null, false],
+      [2, 'second edit', 't2', false],
+      [3, '', null, true],
+    ]);
+  });
+
+  it('ignores an edit or delete of a message it does not hold (older than the loaded history)', () => {
+    const store = createChatStore();
+    store.getState().setHistory(1, [m(5)], true);
+    const before = store.getState().rooms[1]!.messages;
+    store.getState().applyEdit(1, { ...m(2), content: 'old one edited' });
+    store.getState().applyDelete(1, { chatId: 1, seq: 7, messageId: 1, deletedBy: 2, deletedAt: 't' });
+    expect(store.getState().rooms[1]!.messages).toBe(before);
+  });
+
+  it('a tombstone loses its attachment', () => {
+    const store = createChatStore();
+    store.getState().addMessages(1, [{ ...m(1), attachment: '/uploads/a.png' }]);
+    store.getState().applyDelete(1, { chatId: 1, seq: 2, messageId: 1, deletedBy: 2, deletedAt: 't' });
+    expect(store.getState().rooms[1]!.messages[0]).toMatchObject({ deleted: true, content: '', attachment: null });
+  });
+});

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ChatMessage } from './contracts';
+import type { ChatMessage, ChatSummary, MessageDeletedEvent } from './contracts';
 import type { NetraError } from './NetraError';
 
 export type SendStatus = 'pending' | 'failed';
@@ -39,6 +39,13 @@ export interface ChatStoreState {
   setTyping(chatId: number, user: TypingUser, isTyping: boolean): void;
   setLoading(chatId: number, loading: boolean): void;
   setError(chatId: number, error: NetraError | null): void;
+  /** An edit (MessageUpdated): the message with that id takes its new state; unknown ids are ignored. */
+  applyEdit(chatId: number, message: ChatMessage): void;
+  /** A delete (MessageDeleted): the message becomes a tombstone (no content, no attachment). */
+  applyDelete(chatId: number, event: MessageDeletedEvent): void;
+  /** The user's chats (GET /api/chats, kept current by useChatList); null until loaded. */
+  chats: ChatSummary[] | null;
+  setChats(next: ChatSummary[] | null | ((list: ChatSummary[] | null) => ChatSummary[] | null)): void;
 }
 
 export type ChatStore = StoreApi<ChatStoreState>;
@@ -52,6 +59,15 @@ export function mergeMessages(existing: ChatMessage[], incoming: ChatMessage[]):
   for (const m of existing) bySeq.set(m.seq, m);
   for (const m of incoming) bySeq.set(m.seq, m);
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** `messages` with the one whose id is `id` changed; the same array when it is not there. */
+function replaceById(messages: ChatMessage[], id: number, change: (m: ChatMessage) => ChatMessage): ChatMessage[] {
+  const i = messages.findIndex((m) => m.id === id);
+  if (i < 0) return messages; // older than what we hold: history shows it as it now is when loaded
+  const next = [...messages];
+  next[i] = change(messages[i]!);
+  return next;
 }
 
 /** One store per provider: chat rooms by id. */
@@ -98,6 +114,14 @@ export function createChatStore(): ChatStore {
         }),
       setLoading: (chatId, loading) => update(chatId, () => ({ loading })),
       setError: (chatId, error) => update(chatId, () => ({ error, loading: false })),
+      applyEdit: (chatId, message) =>
+        update(chatId, (r) => ({ messages: replaceById(r.messages, message.id, () => message) })),
+      applyDelete: (chatId, event) =>
+        update(chatId, (r) => ({
+          messages: replaceById(r.messages, event.messageId, (m) => ({ ...m, content: '', attachment: null, deleted: true })),
+        })),
+      chats: null,
+      setChats: (next) => set((s) => ({ chats: typeof next === 'function' ? next(s.chats) : next })),
     };
   });
 }

@@ -99,3 +99,64 @@ describe('feature hooks', () => {
     expect(alerts.result.current.items).toHaveLength(1);
   });
 });
+
+describe('presence seed and channel history', () => {
+  const answers = new Map<string, unknown>();
+  const urls: string[] = [];
+  beforeEach(() => {
+    answers.clear();
+    urls.length = 0;
+    const fetchWith = (async (url: string | URL | Request) => {
+      const u = String(url);
+      urls.push(u);
+      for (const [part, body] of answers) if (u.includes(part)) return new Response(JSON.stringify(body), { status: 200 });
+      return new Response('', { status: 404 });
+    }) as typeof fetch;
+    client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchWith });
+    wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
+  });
+
+  it('usePresence reads the members’ state from GET /api/presence, then follows live changes (and away)', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    answers.set('/api/presence?userIds=1,2,3', [
+      { userId: 1, displayName: 'Demo', isOnline: true, status: 'online', lastSeen: null },
+      { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null },
+      { userId: 3, displayName: 'Bob', isOnline: false, status: 'offline', lastSeen: t },
+    ]);
+    const slow = client.http.bind(client);
+    client.http = (async (path: string) => {
+      await gate;
+      return slow(path);
+    }) as typeof client.http;
+    const { result } = renderHook(() => hooks.usePresence([3, 2, 1, 2]), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(h.calls('Subscribe')).toEqual([['presence', null]]));
+    // A live change while the read is on its way wins over the (older) answer.
+    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: true, status: 'away', lastSeen: null }));
+    await act(async () => {
+      release();
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(urls.at(-1)).toContain('/api/presence?userIds=1,2,3');
+    expect([1, 2, 3].map((id) => result.current.statusOf(id))).toEqual(['online', 'away', 'offline']);
+    expect(result.current.users[3]?.displayName).toBe('Bob');
+    act(() => h.emit('PresenceChanged', { userId: 3, displayName: 'Bob', isOnline: true, status: 'online', lastSeen: null }));
+    expect(result.current.isOnline(3)).toBe(true);
+  });
+
+  it('useChannelEvents shows recent history, then follows from its last seq, each seq once', async () => {
+    const ev = (seq: number) => ({ channel: 'alerts', seq, type: 'critical', payload: { alertId: `a${seq}`, severity: 'critical', message: 'disk', data: null }, timestamp: t });
+    answers.set('/api/channels/alerts/events', [ev(4), ev(5)]);
+    const { result } = renderHook(() => hooks.useChannelEvents('alerts', 'AlertTriggered'), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(h.calls('Subscribe')).toEqual([['alerts', 5]]));
+    await waitFor(() => expect(result.current.loading).toBe(false));
+    act(() => {
+      h.emit('AlertTriggered', ev(5));
+      h.emit('AlertTriggered', ev(6));
+      h.emit('AlertTriggered', { ...ev(7), channel: 'app:other' });
+    });
+    expect(result.current.items.map((e) => e.seq)).toEqual([6, 5, 4]);
+  });
+});

@@ -1,7 +1,8 @@
-// Hooks for the other channels of the contract. The server declares these events in
-// INetraClient and accepts the subscriptions, but (as of this commit) does not send them yet:
-// these hooks follow the C# contract and are unit-tested against it, not yet end to end.
-import { useCallback, useMemo, useState } from 'react';
+// Hooks for the other channels of the contract. Presence, issues and alerts are sent by the
+// server today (usePresence, useIssueUpdates, useAlerts, useChannelEvents; the chat app uses them
+// and the browser tests cover them). The feed, notifications and connection requests are declared
+// in INetraClient but not sent yet: their hooks follow the C# contract and are unit-tested only.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Channels,
   type ChannelEventMessage,
@@ -14,8 +15,8 @@ import {
   type Post,
   type PresenceChangedEvent,
 } from './contracts';
-import { useChannel, useNetraEvent } from './hooks';
-import type { NetraError } from './NetraError';
+import { useChannel, useConnectionState, useNetra, useNetraEvent } from './hooks';
+import { NetraError } from './NetraError';
 
 export const DEFAULT_LIMIT = 200;
 
@@ -45,13 +46,57 @@ export function useEventLog<E extends NetraEventName>(
   return { items, error, clear };
 }
 
-/** Who is online, by user id, from `PresenceChanged` on the `presence` channel. */
-export function usePresence(): { users: Record<number, PresenceChangedEvent>; isOnline(userId: number): boolean; error: NetraError | null } {
-  const { error } = useChannel(Channels.Presence);
+export interface UsePresenceResult {
+  /** The latest state known per user id (seeded from GET /api/presence, then live). */
+  users: Record<number, PresenceChangedEvent>;
+  isOnline(userId: number): boolean;
+  /** `online`, `away` or `offline` (unknown users are `offline`). */
+  statusOf(userId: number): PresenceChangedEvent['status'];
+  error: NetraError | null;
+}
+
+/**
+ * Who is online, by user id, from `PresenceChanged` on the `presence` channel. With `userIds`,
+ * their current state is read from GET /api/presence?userIds=... once the channel is followed (and
+ * again after a reconnect, when changes may have been missed: presence is not replayed); a live
+ * change that arrives while that read runs wins over it.
+ */
+export function usePresence(userIds: readonly number[] = []): UsePresenceResult {
+  const client = useNetra();
+  const { state } = useConnectionState();
+  const { subscribed, error } = useChannel(Channels.Presence);
   const [users, setUsers] = useState<Record<number, PresenceChangedEvent>>({});
-  useNetraEvent('PresenceChanged', (p) => setUsers((u) => ({ ...u, [p.userId]: p })));
+  const liveSince = useRef<Set<number> | null>(null);
+  useNetraEvent('PresenceChanged', (p) => {
+    liveSince.current?.add(p.userId);
+    setUsers((u) => ({ ...u, [p.userId]: p }));
+  });
+
+  const key = [...new Set(userIds.filter((id) => Number.isInteger(id) && id > 0))].sort((a, b) => a - b).slice(0, 200).join(',');
+  useEffect(() => {
+    if (!subscribed || state !== 'connected' || key === '') return;
+    let active = true;
+    const live = new Set<number>();
+    liveSince.current = live;
+    client.http<PresenceChangedEvent[]>(`/api/presence?userIds=${key}`).then(
+      (list) => {
+        if (!active) return;
+        setUsers((u) => {
+          const next = { ...u };
+          for (const p of list) if (!live.has(p.userId)) next[p.userId] = p;
+          return next;
+        });
+      },
+      () => undefined, // the live changes still come; the next reconnect reads again
+    );
+    return () => {
+      active = false;
+    };
+  }, [client, subscribed, state, key]);
+
   const isOnline = useCallback((userId: number) => users[userId]?.isOnline ?? false, [users]);
-  return { users, isOnline, error };
+  const statusOf = useCallback((userId: number) => users[userId]?.status ?? 'offline', [users]);
+  return { users, isOnline, statusOf, error };
 }
 
 /** New posts (newest first) and their new comments, from the `feed` channel. */
@@ -98,4 +143,62 @@ export function useIssueUpdates(issueId?: string): EventLog<ChannelEventMessage>
 /** Alerts from the `alerts` channel. */
 export function useAlerts(): EventLog<ChannelEventMessage> {
   return useEventLog(Channels.Alerts, 'AlertTriggered');
+}
+
+export interface ChannelEvents {
+  /** Newest first: the latest `limit` from history, then live ones, each seq once. */
+  items: ChannelEventMessage[];
+  loading: boolean;
+  error: NetraError | null;
+}
+
+type ChannelEventName = 'IssueUpdated' | 'AlertTriggered' | 'ChannelEvent';
+
+/**
+ * A durable event channel (`issues`, `issue:{id}`, `alerts`, `app:*`) with its recent history:
+ * the newest `limit` events from GET /api/channels/{channel}/events, then the channel followed
+ * from the last of them, so nothing published in between is lost or shown twice.
+ */
+export function useChannelEvents(channel: string, event: ChannelEventName, limit = 50): ChannelEvents {
+  const client = useNetra();
+  const [items, setItems] = useState<ChannelEventMessage[]>([]);
+  const [loading, setLoading] = useState(true);
+  const [error, setError] = useState<NetraError | null>(null);
+
+  useEffect(() => {
+    let active = true;
+    let subscribed = false;
+    setItems([]);
+    setLoading(true);
+    const add = (list: ChannelEventMessage[]) =>
+      setItems((held) => {
+        const seqs = new Set(held.map((e) => e.seq));
+        const fresh = list.filter((e) => e.channel === channel && !seqs.has(e.seq));
+        return fresh.length === 0 ? held : [...held, ...fresh].sort((a, b) => b.seq - a.seq).slice(0, Math.max(limit, DEFAULT_LIMIT));
+      });
+    const off = client.on(event, (e) => add([e]));
+    (async () => {
+      try {
+        const page = await client.http<ChannelEventMessage[]>(
+          `/api/channels/${encodeURIComponent(channel)}/events?beforeSeq=${Number.MAX_SAFE_INTEGER}&limit=${limit}`,
+        );
+        if (!active) return;
+        add(page);
+        subscribed = true;
+        await client.subscribe(channel, page.at(-1)?.seq ?? 0);
+        if (active) setError(null);
+      } catch (e) {
+        if (active) setError(NetraError.parse(e));
+      } finally {
+        if (active) setLoading(false);
+      }
+    })();
+    return () => {
+      active = false;
+      off();
+      if (subscribed) client.unsubscribe(channel).catch(() => undefined);
+    };
+  }, [client, channel, event, limit]);
+
+  return { items, loading, error };
 }

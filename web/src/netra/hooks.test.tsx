@@ -12,7 +12,7 @@ vi.mock('@microsoft/signalr', async (importOriginal) => {
 
 const { NetraClient } = await import('./NetraClient');
 const { NetraProvider } = await import('./NetraProvider');
-const { useChat, useConnectionState, useNetraEvent, useChannel } = await import('./hooks');
+const { useChat, useConnectionState, useNetraEvent, useChannel, useMarkRead, MARK_READ_DEBOUNCE_MS, useAwayWhenHidden, AWAY_DELAY_MS } = await import('./hooks');
 type ChatMessage = import('./contracts').ChatMessage;
 
 function message(seq: number, over: Partial<ChatMessage> = {}): ChatMessage {
@@ -248,5 +248,161 @@ describe('useChat', () => {
     await connected();
     await waitFor(() => expect(result.current.error?.code).toBe('FORBIDDEN'));
     expect(result.current.error?.message).toBe('You are not a member of chat 9.');
+  });
+});
+
+describe('useChat edits and deletes', () => {
+  const edited = (seq: number, target: ChatMessage, content: string) => ({
+    chatId: 1, seq, message: { ...target, content, editedAt: '2026-01-01T00:01:00+00:00' },
+  });
+  const deleted = (seq: number, messageId: number) => ({
+    chatId: 1, seq, messageId, deletedBy: 2, deletedAt: '2026-01-01T00:02:00+00:00',
+  });
+
+  it('applies MessageUpdated and MessageDeleted live, in seq order, once each', async () => {
+    const { result } = renderHook(() => useChat(1), { wrapper });
+    const h = await connected();
+    await waitFor(() => expect(h.calls('Subscribe')).toEqual([['chat:1', 2]]));
+    act(() => {
+      h.emit('MessageUpdated', edited(3, message(1), 'one, edited'));
+      h.emit('NewMessage', message(4));
+      h.emit('MessageUpdated', edited(5, message(1), 'one, edited again'));
+      h.emit('MessageDeleted', deleted(6, message(2).id));
+      h.emit('MessageUpdated', edited(5, message(1), 'one, edited again')); // a repeat: dropped by seq
+      h.emit('MessageUpdated', edited(3, message(1), 'one, edited')); // an old one: dropped by seq
+    });
+    expect(result.current.messages.map((m) => [m.seq, m.content, m.editedAt !== null, m.deleted])).toEqual([
+      [1, 'one, edited again', true, false],
+      [2, '', false, true],
+      [4, 'm4', false, false],
+    ]);
+  });
+
+  it('applies edits and deletes missed while offline when it resumes, in order', async () => {
+    const { result } = renderHook(() => useChat(1), { wrapper });
+    const h = await connected();
+    await waitFor(() => expect(h.calls('Subscribe')).toHaveLength(1));
+    act(() => h.dropConnection());
+    // What the server replays: an edit, a new message, a second edit, and a delete of the new one.
+    h.invokeImpl = (method) =>
+      method === 'Subscribe'
+        ? {
+            channel: 'chat:1', lastSeq: 6, recovered: true,
+            missed: [edited(3, message(2), 'two v1'), message(4), edited(5, message(2), 'two v2'), deleted(6, message(4).id)],
+          }
+        : undefined;
+    await act(async () => {
+      h.restoreConnection();
+      await flush();
+    });
+    expect(h.calls('Subscribe').at(-1)).toEqual(['chat:1', 2]);
+    expect(result.current.messages.map((m) => [m.seq, m.content, m.deleted])).toEqual([
+      [1, 'm1', false],
+      [2, 'two v2', false],
+      [4, '', true],
+    ]);
+    // Live again: a later event carries on from the replayed head.
+    act(() => h.emit('MessageUpdated', edited(7, message(1), 'one v1')));
+    expect(result.current.messages[0]!.content).toBe('one v1');
+  });
+
+  it('edit() calls EditMessage and shows the answer; remove() calls DeleteMessage; a refusal rejects with its code', async () => {
+    const { result } = renderHook(() => useChat(1), { wrapper });
+    const h = await connected();
+    await waitFor(() => expect(result.current.messages).toHaveLength(2));
+    h.invokeImpl = (method, ...args) => {
+      if (method === 'EditMessage') {
+        const req = args[0] as { messageId: number; content: string };
+        if (req.messageId === message(2).id) return Promise.reject(new Error('FORBIDDEN: Only the author may edit a message.'));
+        return { ...message(1), content: req.content, editedAt: '2026-01-01T00:01:00+00:00' };
+      }
+      return undefined;
+    };
+    await act(() => result.current.edit(message(1).id, 'fixed typo'));
+    expect(h.calls('EditMessage')).toEqual([[{ chatId: 1, messageId: message(1).id, content: 'fixed typo' }]]);
+    expect(result.current.messages[0]).toMatchObject({ content: 'fixed typo', editedAt: '2026-01-01T00:01:00+00:00' });
+    await expect(result.current.edit(message(2).id, 'not mine')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await act(() => result.current.remove(message(1).id));
+    expect(h.calls('DeleteMessage')).toEqual([[{ chatId: 1, messageId: message(1).id }]]);
+  });
+});
+
+describe('useMarkRead', () => {
+  it('sends the newest seq once it settles, only forward, and a pending one when the chat closes', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const { rerender } = renderHook(({ chatId, seq }) => useMarkRead(chatId, seq), {
+        wrapper, initialProps: { chatId: 1 as number | null, seq: 3 as number | null },
+      });
+      const h = await connected();
+      rerender({ chatId: 1, seq: 4 });
+      rerender({ chatId: 1, seq: 5 });
+      act(() => vi.advanceTimersByTime(MARK_READ_DEBOUNCE_MS + 50));
+      await act(flush);
+      expect(h.calls('MarkRead')).toEqual([[1, 5]]);
+      rerender({ chatId: 1, seq: 5 });
+      act(() => vi.advanceTimersByTime(MARK_READ_DEBOUNCE_MS + 50));
+      expect(h.calls('MarkRead')).toEqual([[1, 5]]);
+      rerender({ chatId: 1, seq: 7 });
+      rerender({ chatId: null, seq: null }); // the chat closes before the debounce: sent at once
+      expect(h.calls('MarkRead')).toEqual([[1, 5], [1, 7]]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not mark while the page is hidden, and marks once it is shown', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    try {
+      renderHook(() => useMarkRead(1, 9), { wrapper });
+      const h = await connected();
+      act(() => vi.advanceTimersByTime(MARK_READ_DEBOUNCE_MS * 3));
+      expect(h.calls('MarkRead')).toEqual([]);
+      visibility.mockReturnValue('visible');
+      act(() => {
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+      act(() => vi.advanceTimersByTime(MARK_READ_DEBOUNCE_MS + 50));
+      expect(h.calls('MarkRead')).toEqual([[1, 9]]);
+    } finally {
+      visibility.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('useAwayWhenHidden', () => {
+  it('sets away once the page stays hidden, online when shown again, and nothing for a closing tab', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('visible');
+    const show = (v: 'visible' | 'hidden') =>
+      act(() => {
+        visibility.mockReturnValue(v);
+        document.dispatchEvent(new Event('visibilitychange'));
+      });
+    try {
+      renderHook(() => useAwayWhenHidden(), { wrapper });
+      const h = await connected();
+      expect(h.calls('SetPresence')).toEqual([]);
+      show('hidden');
+      show('visible'); // a quick switch: nothing
+      act(() => vi.advanceTimersByTime(AWAY_DELAY_MS * 2));
+      expect(h.calls('SetPresence')).toEqual([]);
+      show('hidden');
+      act(() => vi.advanceTimersByTime(AWAY_DELAY_MS + 50));
+      expect(h.calls('SetPresence')).toEqual([['away']]);
+      show('visible');
+      expect(h.calls('SetPresence')).toEqual([['away'], ['online']]);
+      show('hidden');
+      act(() => {
+        window.dispatchEvent(new Event('pagehide')); // the tab is closing, not going away
+      });
+      act(() => vi.advanceTimersByTime(AWAY_DELAY_MS * 2));
+      expect(h.calls('SetPresence')).toEqual([['away'], ['online']]);
+    } finally {
+      visibility.mockRestore();
+      vi.useRealTimers();
+    }
   });
 });

@@ -70,6 +70,8 @@ export function useChannel(channel: string | null, sinceSeq: number | null = nul
 /** A row of a chat view: a stored message or one of ours still on its way. */
 export interface ChatEntry {
   key: string;
+  /** The stored message's id (null while pending). */
+  id: number | null;
   clientMessageId: string;
   seq: number | null;
   senderId: number | null;
@@ -78,10 +80,15 @@ export interface ChatEntry {
   timestamp: string;
   status: 'sent' | 'pending' | 'failed';
   error: NetraError | null;
+  /** When its author last edited it, if ever. */
+  editedAt: string | null;
+  /** A tombstone: the message was deleted (content is empty). */
+  deleted: boolean;
 }
 
 const entryOf = (m: ChatMessage): ChatEntry => ({
   key: `s${m.seq}`,
+  id: m.id,
   clientMessageId: m.clientMessageId,
   seq: m.seq,
   senderId: m.senderId,
@@ -90,10 +97,13 @@ const entryOf = (m: ChatMessage): ChatEntry => ({
   timestamp: m.timestamp,
   status: 'sent',
   error: null,
+  editedAt: m.editedAt,
+  deleted: m.deleted,
 });
 
 const pendingEntryOf = (p: PendingMessage, senderName: string): ChatEntry => ({
   key: `p${p.clientMessageId}`,
+  id: null,
   clientMessageId: p.clientMessageId,
   seq: null,
   senderId: null,
@@ -102,6 +112,8 @@ const pendingEntryOf = (p: PendingMessage, senderName: string): ChatEntry => ({
   timestamp: p.createdAt,
   status: p.status,
   error: p.error,
+  editedAt: null,
+  deleted: false,
 });
 
 export interface UseChatResult {
@@ -117,6 +129,10 @@ export interface UseChatResult {
   /** Call on every keystroke: sends "typing" (debounced) and "stopped" after a pause. */
   notifyTyping(): void;
   loadOlder(): Promise<void>;
+  /** Edits one of our messages (EditMessage); rejects with a NetraError (FORBIDDEN, VALIDATION_FAILED, ...). */
+  edit(messageId: number, content: string): Promise<void>;
+  /** Deletes a message (ours, or any in a chat we created); rejects with a NetraError. */
+  remove(messageId: number): Promise<void>;
 }
 
 const newClientMessageId = (): string =>
@@ -144,6 +160,14 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
 
     const offMessage = client.on('NewMessage', (m) => {
       if (m.chatId === chatId) store.addMessages(chatId, [m]);
+    });
+    // Edits and deletes are chat events with their own seq: the client delivers them in seq order
+    // with the messages, live and when resuming, so applying each as it comes gives the current state.
+    const offEdit = client.on('MessageUpdated', (e) => {
+      if (e.chatId === chatId) store.applyEdit(chatId, e.message);
+    });
+    const offDelete = client.on('MessageDeleted', (e) => {
+      if (e.chatId === chatId) store.applyDelete(chatId, e);
     });
     const offTyping = client.on('Typing', (t) => {
       if (t.chatId !== chatId) return;
@@ -178,6 +202,8 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
     return () => {
       active = false;
       offMessage();
+      offEdit();
+      offDelete();
       offTyping();
       offReset();
       for (const t of typingTimers.values()) clearTimeout(t);
@@ -253,6 +279,31 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
     }
   }, [actions, chatId, chatStore, client]);
 
+  const edit = useCallback(
+    async (messageId: number, content: string) => {
+      if (chatId === null) return;
+      try {
+        // The answer is the message as it now is: shown at once; the MessageUpdated that follows changes nothing.
+        actions.applyEdit(chatId, await client.editMessage(chatId, messageId, content));
+      } catch (e) {
+        throw NetraError.parse(e);
+      }
+    },
+    [actions, chatId, client],
+  );
+
+  const remove = useCallback(
+    async (messageId: number) => {
+      if (chatId === null) return;
+      try {
+        await client.deleteMessage(chatId, messageId);
+      } catch (e) {
+        throw NetraError.parse(e);
+      }
+    },
+    [chatId, client],
+  );
+
   const selfName = options.selfName ?? 'You';
   const messages = useMemo(() => {
     const stored = room.messages.map(entryOf);
@@ -270,5 +321,116 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
     retry,
     notifyTyping,
     loadOlder,
+    edit,
+    remove,
   };
+}
+
+/** How long the newest shown seq must stay the newest before MarkRead is sent. */
+export const MARK_READ_DEBOUNCE_MS = 400;
+
+const pageVisible = (): boolean => typeof document === 'undefined' || document.visibilityState !== 'hidden';
+
+/**
+ * Tells the server the user read `chatId` up to `seq` (MarkRead), debounced, only forward, and
+ * only while the page is visible (a hidden tab has not been read). A pending mark is sent at once
+ * when the chat or the tab closes, and again after a reconnect if it could not be sent. Every tab of the user
+ * then gets ReadMarker, which useChatList applies.
+ */
+export function useMarkRead(chatId: number | null, seq: number | null): void {
+  const client = useNetra();
+  const { state } = useConnectionState();
+  const visible = usePageVisible();
+  const marks = useRef<{ sent: number; pending: number | null } | null>(null);
+
+  const flush = useCallback(
+    (id: number, m: { sent: number; pending: number | null }) => {
+      const next = m.pending;
+      if (next === null || next <= m.sent) return;
+      m.sent = next;
+      m.pending = null;
+      client.markRead(id, next).catch(() => {
+        // Not sent (e.g. offline): keep it for the next try (a later seq, or the reconnect).
+        if (m.sent === next) m.sent = 0;
+        m.pending = Math.max(m.pending ?? 0, next);
+      });
+    },
+    [client],
+  );
+
+  // Per chat: what was sent; leaving the chat sends a mark still waiting for its debounce.
+  useEffect(() => {
+    if (chatId === null) return;
+    const m = { sent: 0, pending: null as number | null };
+    marks.current = m;
+    // A tab being closed: send what waits now (the frame can still leave before the socket closes).
+    const closing = () => flush(chatId, m);
+    window.addEventListener('pagehide', closing);
+    return () => {
+      window.removeEventListener('pagehide', closing);
+      flush(chatId, m);
+      marks.current = null;
+    };
+  }, [chatId, flush]);
+
+  useEffect(() => {
+    const m = marks.current;
+    if (chatId === null || !m || !visible || state !== 'connected') return;
+    if (seq !== null && seq > m.sent) m.pending = Math.max(m.pending ?? 0, seq);
+    if (m.pending === null) return;
+    const timer = setTimeout(() => flush(chatId, m), MARK_READ_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [chatId, seq, visible, state, flush]);
+}
+
+/** Whether the page is visible (document.visibilityState), kept current. */
+export function usePageVisible(): boolean {
+  return useSyncExternalStore(
+    useCallback((onChange: () => void) => {
+      document.addEventListener('visibilitychange', onChange);
+      return () => document.removeEventListener('visibilitychange', onChange);
+    }, []),
+    pageVisible,
+    () => true,
+  );
+}
+
+/** A tab hidden this long is `away` (a quick switch back and forth changes nothing). */
+export const AWAY_DELAY_MS = 1000;
+
+/**
+ * Marks the user `away` while the page is hidden and `online` when it is shown again
+ * (SetPresence), and again after every reconnect (a new connection starts `online`). Going away
+ * waits AWAY_DELAY_MS and is dropped when the page is being closed (`pagehide`): a closing tab
+ * also turns hidden first, and its user may still be here in another tab (presence is per user).
+ */
+export function useAwayWhenHidden(): void {
+  const client = useNetra();
+  const { state } = useConnectionState();
+  useEffect(() => {
+    if (state !== 'connected') return;
+    let last: 'online' | 'away' = 'online';
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const send = (next: 'online' | 'away') => {
+      if (next === last) return;
+      last = next;
+      client.setPresence(next).catch(() => {
+        last = next === 'away' ? 'online' : 'away'; // not applied: try again on the next change
+      });
+    };
+    const apply = () => {
+      clearTimeout(timer);
+      if (pageVisible()) send('online');
+      else timer = setTimeout(() => send('away'), AWAY_DELAY_MS);
+    };
+    const closing = () => clearTimeout(timer);
+    apply();
+    document.addEventListener('visibilitychange', apply);
+    window.addEventListener('pagehide', closing);
+    return () => {
+      clearTimeout(timer);
+      document.removeEventListener('visibilitychange', apply);
+      window.removeEventListener('pagehide', closing);
+    };
+  }, [client, state]);
 }

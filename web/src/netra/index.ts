@@ -5,10 +5,15 @@ export { JitteredBackoffPolicy, type BackoffOptions } from './backoff';
 export { request } from './api';
 export { NetraProvider, type NetraProviderProps } from './NetraProvider';
 export {
-  useNetra, useConnectionState, useNetraEvent, useChannel, useChat, type ChatEntry, type UseChatResult,
+  useNetra, useConnectionState, useNetraEvent, useChannel, useChat, useMarkRead, useAwayWhenHidden, usePageVisible,
+  type ChatEntry, type UseChatResult,
 } from './hooks';
+export {
+  applyNewMessage, applyChatEvent, applyReadMarker, useChatList, useChatSummary, type UseChatListResult,
+} from './chatList';
 export type { PendingMessage, TypingUser } from './chatStore';
 export { applyAgentEvent, useAgentRuns, type AgentRunStatus, type AgentRunView, type UseAgentRunsResult } from './agentRuns';
 export {
-  useEventLog, usePresence, useFeed, useNotifications, useConnectionRequests, useIssueUpdates, useAlerts, type EventLog,
+  useEventLog, usePresence, useFeed, useNotifications, useConnectionRequests, useIssueUpdates, useAlerts, useChannelEvents,
+  type EventLog, type UsePresenceResult, type ChannelEvents,
 } from './featureHooks';

@@ -1,0 +1,133 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useStore } from 'zustand';
+import type { ChatMessage, ChatSummary, ReadMarkerEvent } from './contracts';
+import { useConnectionState, useNetra } from './hooks';
+import { NetraError } from './NetraError';
+import { useNetraContext } from './NetraProvider';
+
+// ------------------------------------------------------------------------ pure updates --
+
+/**
+ * A live (or replayed) message: the chat's head moves to it, and a message from someone else
+ * after the read position counts as unread. Each seq counts once (a seq at or below the head
+ * is one we had).
+ */
+export function applyNewMessage(list: ChatSummary[], m: ChatMessage, selfId: number): ChatSummary[] {
+  return list.map((c) => {
+    if (c.id !== m.chatId || m.seq <= c.lastSeq) return c;
+    const unread = m.senderId !== selfId && !m.deleted && m.seq > c.lastReadSeq;
+    return { ...c, lastSeq: m.seq, unreadCount: c.unreadCount + (unread ? 1 : 0) };
+  });
+}
+
+/** An edit or delete takes its chat's next seq too: the head moves, nothing new to read. */
+export function applyChatEvent(list: ChatSummary[], chatId: number, seq: number): ChatSummary[] {
+  return list.map((c) => (c.id === chatId && seq > c.lastSeq ? { ...c, lastSeq: seq } : c));
+}
+
+/**
+ * The user read a chat up to `seq` (here or in another tab). Read to the head: nothing unread.
+ * Read to somewhere before it: `exact` is false, and the count must come from the server (which
+ * knows which of the messages after `seq` are others' and not deleted).
+ */
+export function applyReadMarker(list: ChatSummary[], marker: ReadMarkerEvent): { list: ChatSummary[]; exact: boolean } {
+  let exact = true;
+  const next = list.map((c) => {
+    if (c.id !== marker.chatId || marker.seq <= c.lastReadSeq) return c;
+    if (marker.seq >= c.lastSeq) return { ...c, lastReadSeq: marker.seq, unreadCount: 0 };
+    exact = false;
+    return { ...c, lastReadSeq: marker.seq };
+  });
+  return { list: next, exact };
+}
+
+// ------------------------------------------------------------------------------- hooks --
+
+/** How long to gather changes before asking the server for the counts again. */
+export const RELOAD_DEBOUNCE_MS = 300;
+
+export interface UseChatListResult {
+  /** The user's chats with `lastSeq`, `lastReadSeq` and `unreadCount`; null until loaded. */
+  chats: ChatSummary[] | null;
+  error: NetraError | null;
+  reload(): Promise<void>;
+  /** Adds a chat just created (POST /api/chats answered it). */
+  add(chat: ChatSummary): void;
+}
+
+/**
+ * The signed-in user's chats with unread counts: loaded from GET /api/chats on connect, after
+ * every reconnect and when the window regains focus; kept current by NewMessage (counts up),
+ * ReadMarker from any of the user's tabs (clears), and edits and deletes (a delete of an unread
+ * message is counted by the server: the list is reloaded). Use it once, where the list lives;
+ * useChatSummary reads one chat of it elsewhere.
+ */
+export function useChatList(selfId: number): UseChatListResult {
+  const client = useNetra();
+  const { chatStore } = useNetraContext();
+  const chats = useStore(chatStore, (s) => s.chats);
+  const { state } = useConnectionState();
+  const [error, setError] = useState<NetraError | null>(null);
+  const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      const list = await client.http<ChatSummary[]>('/api/chats');
+      chatStore.getState().setChats(list);
+      setError(null);
+    } catch (e) {
+      setError(NetraError.parse(e));
+    }
+  }, [client, chatStore]);
+
+  useEffect(() => {
+    const later = () => {
+      if (reloadTimer.current) clearTimeout(reloadTimer.current);
+      reloadTimer.current = setTimeout(() => void reload(), RELOAD_DEBOUNCE_MS);
+    };
+    const set = chatStore.getState().setChats;
+    const offs = [
+      client.on('NewMessage', (m) => set((list) => (list ? applyNewMessage(list, m, selfId) : list))),
+      client.on('MessageUpdated', (e) => set((list) => (list ? applyChatEvent(list, e.chatId, e.seq) : list))),
+      client.on('MessageDeleted', (e) => {
+        const before = chatStore.getState().chats?.find((c) => c.id === e.chatId);
+        set((list) => (list ? applyChatEvent(list, e.chatId, e.seq) : list));
+        if (before && before.unreadCount > 0) later();
+      }),
+      client.on('ReadMarker', (marker) => {
+        const list = chatStore.getState().chats;
+        if (!list || marker.userId !== selfId) return;
+        const result = applyReadMarker(list, marker);
+        set(result.list);
+        if (!result.exact) later();
+      }),
+    ];
+    return () => {
+      for (const off of offs) off();
+      if (reloadTimer.current) clearTimeout(reloadTimer.current);
+    };
+  }, [client, chatStore, selfId, reload]);
+
+  // On start, after every reconnect, and when the window regains focus: the server does not push
+  // new chats, and counts may have moved while the connection was down.
+  useEffect(() => {
+    if (state !== 'connected') return;
+    void reload();
+    const onFocus = () => void reload();
+    window.addEventListener('focus', onFocus);
+    return () => window.removeEventListener('focus', onFocus);
+  }, [state, reload]);
+
+  const add = useCallback(
+    (chat: ChatSummary) => chatStore.getState().setChats((list) => [chat, ...(list ?? []).filter((c) => c.id !== chat.id)]),
+    [chatStore],
+  );
+
+  return { chats, error, reload, add };
+}
+
+/** One chat of the list useChatList keeps (undefined until it is loaded). */
+export function useChatSummary(chatId: number | null): ChatSummary | undefined {
+  const { chatStore } = useNetraContext();
+  return useStore(chatStore, (s) => (chatId === null ? undefined : s.chats?.find((c) => c.id === chatId)));
+}
