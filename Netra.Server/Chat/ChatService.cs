@@ -230,7 +230,7 @@ internal sealed partial class ChatService(
     }
 
     private static ChatSummary ToSummary(ChatRow chat) => new(
-        chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, MessageRow.Utc(chat.CreatedAt), chat.LastReadSeq, chat.UnreadCount, chat.ReadReceipts);
+        chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, MessageRow.Utc(chat.CreatedAt), chat.LastReadSeq, chat.UnreadCount, chat.ReadReceipts, chat.CreatedBy);
 
     [GeneratedRegex("^[A-Za-z0-9_.:-]+$")]
     private static partial Regex ClientMessageIdPattern();

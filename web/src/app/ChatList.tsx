@@ -1,6 +1,5 @@
 import { useState, type FormEvent } from 'react';
 import { Channels, NetraError, useChannel, useConnectionState, useNetra, type ChatSummary, type UseChatListResult, type UsePresenceResult } from '../netra';
-import { rememberCreated } from './createdChats';
 import { PresenceDot } from './PresenceDot';
 import { chatHref } from './useHashRoute';
 
@@ -53,7 +52,6 @@ export function ChatList({
     setCreateError(null);
     try {
       const chat = await client.http<ChatSummary>('/api/chats', { body: { title: title.trim(), memberIds } });
-      rememberCreated(userId, chat.id);
       list.add(chat);
       setTitle('');
       setMembers('');

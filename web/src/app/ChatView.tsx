@@ -3,7 +3,6 @@ import {
   NetraError, useAgentRuns, useChat, useChatSummary, useMarkRead, type ChatEntry, type UsePresenceResult, type UserInfo,
 } from '../netra';
 import { AgentRuns } from './AgentRuns';
-import { createdChats } from './createdChats';
 import { PresenceDot } from './PresenceDot';
 
 const time = (iso: string) => {
@@ -184,7 +183,7 @@ export function ChatView({ chatId, user, presence }: { chatId: number; user: Use
   const chat = useChat(chatId, { selfName: user.displayName });
   const agents = useAgentRuns(chatId);
   const summary = useChatSummary(chatId);
-  const isCreator = useMemo(() => createdChats(user.id).includes(chatId), [user.id, chatId]);
+  const isCreator = summary?.createdBy === user.id;
   const [draft, setDraft] = useState('');
   const listRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);

@@ -18,7 +18,7 @@ const { useChatList, RELOAD_DEBOUNCE_MS } = await import('./chatList');
 
 const ME = 1;
 const chat = (over: Partial<ChatSummary> = {}): ChatSummary => ({
-  id: 7, title: 'Plans', memberIds: [1, 2], lastSeq: 3, createdAt: 't', lastReadSeq: 3, unreadCount: 0, ...over,
+  id: 7, title: 'Plans', memberIds: [1, 2], lastSeq: 3, createdAt: 't', lastReadSeq: 3, unreadCount: 0, readReceipts: false, createdBy: 1, ...over,
 });
 const msg = (seq: number, over: Partial<ChatMessage> = {}): ChatMessage => ({
   id: 100 + seq, chatId: 7, seq, senderId: 2, senderName: 'alice', content: `m${seq}`, attachment: null,

@@ -74,6 +74,8 @@ export interface ChatSummary {
   /** Others' messages after lastReadSeq, not deleted. */
   unreadCount: number;
   readReceipts: boolean;
+  /** The user who created the chat: they may delete any message in it. */
+  createdBy: number;
 }
 
 /** `EditMessage`: the author replaces a message's content. */
@@ -332,7 +334,7 @@ export const RecordFields = {
   ]),
   SendMessageRequest: fields<SendMessageRequest>()(['chatId', 'content', 'attachment', 'clientMessageId']),
   CreateChatRequest: fields<CreateChatRequest>()(['title', 'memberIds', 'readReceipts']),
-  ChatSummary: fields<ChatSummary>()(['id', 'title', 'memberIds', 'lastSeq', 'createdAt', 'lastReadSeq', 'unreadCount', 'readReceipts']),
+  ChatSummary: fields<ChatSummary>()(['id', 'title', 'memberIds', 'lastSeq', 'createdAt', 'lastReadSeq', 'unreadCount', 'readReceipts', 'createdBy']),
   EditMessageRequest: fields<EditMessageRequest>()(['chatId', 'messageId', 'content']),
   DeleteMessageRequest: fields<DeleteMessageRequest>()(['chatId', 'messageId']),
   MessageUpdatedEvent: fields<MessageUpdatedEvent>()(['chatId', 'seq', 'message']),
