@@ -2,11 +2,14 @@ using Netra.Server.Agents;
 using Netra.Server.Auth;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
+using Netra.Server.Connections;
 using Netra.Server.Demo;
 using Netra.Server.Errors;
 using Netra.Server.Events;
+using Netra.Server.Feed;
 using Netra.Server.Health;
 using Netra.Server.Metrics;
+using Netra.Server.Notifications;
 using Netra.Server.Presence;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
@@ -42,6 +45,9 @@ public partial class Program
         builder.AddNetraChat();        // chats, members, messages with per-chat seq
         builder.AddNetraPresence();    // who is online, once per user across tabs and nodes; dead nodes swept
         builder.AddNetraEvents();      // durable events of the other channels, publish APIs, history, retention
+        builder.AddNetraNotifications(); // personal notifications, stored and pushed to every connection of the user
+        builder.AddNetraFeed();        // posts and comments on the feed channel
+        builder.AddNetraConnections(); // connection requests between users
         builder.AddNetraAgents();      // agent runs streamed live, the demo agent, the service push API
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
@@ -61,6 +67,9 @@ public partial class Program
         app.MapChats();
         app.MapEvents();
         app.MapPresence();
+        app.MapFeed();
+        app.MapNotifications();
+        app.MapConnections();
         app.MapAgentRuns();
         app.MapRealtime();
         app.MapHealth();
