@@ -14,6 +14,7 @@ internal static class ChatExtensions
         builder.Services.AddValidatedOptions<ChatOptions>(ChatOptions.SectionName);
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<TypingTracker>();
         return builder;
     }
 

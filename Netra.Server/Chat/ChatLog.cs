@@ -13,4 +13,10 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Broadcast of chat {ChatId} seq {Seq} failed; the message is stored and will be replayed on resume")]
     public static partial void BroadcastFailed(ILogger logger, long chatId, long seq, Exception exception);
+
+    [LoggerMessage(EventId = 11000, Level = LogLevel.Debug, Message = "User {UserId} stopped typing in chat {ChatId}: {Reason}")]
+    public static partial void TypingEnded(ILogger logger, long userId, long chatId, string reason);
+
+    [LoggerMessage(EventId = 11001, Level = LogLevel.Warning, Message = "Typing of user {UserId} in chat {ChatId} could not be sent")]
+    public static partial void TypingSendFailed(ILogger logger, long userId, long chatId, Exception exception);
 }

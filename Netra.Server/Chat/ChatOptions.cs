@@ -24,4 +24,8 @@ internal sealed class ChatOptions
     /// <summary>Most missed messages a subscribe replays; beyond that it answers recovered: false.</summary>
     [Range(1, 10_000)]
     public int MaxReplay { get; set; } = 1000;
+
+    /// <summary>A typing state not refreshed for this long ends by itself (receivers get Typing with isTyping false).</summary>
+    [Range(1, 60)]
+    public int TypingTimeoutSeconds { get; set; } = 5;
 }

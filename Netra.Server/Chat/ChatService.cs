@@ -19,6 +19,7 @@ namespace Netra.Server.Chat;
 internal sealed partial class ChatService(
     ChatStore store,
     UserStore users,
+    TypingTracker typing,
     IHubContext<NetraHub, INetraClient> hub,
     NetraMetrics metrics,
     IOptions<ChatOptions> options,
@@ -158,8 +159,11 @@ internal sealed partial class ChatService(
     public async Task SetTypingAsync(long userId, string userName, string connectionId, long chatId, bool isTyping, CancellationToken cancellationToken)
     {
         await RequireMemberAsync(chatId, userId, cancellationToken);
-        await hub.Clients.GroupExcept(Channels.Chat(chatId), connectionId).Typing(new TypingEvent(chatId, userId, userName, isTyping));
+        await typing.SetAsync(userId, userName, connectionId, chatId, isTyping);
     }
+
+    /// <summary>A connection closed: its typing states end (receivers get Typing with isTyping false).</summary>
+    public Task ConnectionClosedAsync(string connectionId) => typing.ConnectionClosedAsync(connectionId);
 
     /// <summary>
     /// Members only. A chat that does not exist gets the same answer as one the caller is not in, so chat
