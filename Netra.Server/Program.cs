@@ -14,6 +14,7 @@ using Netra.Server.Presence;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
 using Netra.Server.Storage;
+using Netra.Server.Uploads;
 using Netra.Server.Web;
 
 var app = Program.CreateApp(args);
@@ -48,6 +49,7 @@ public partial class Program
         builder.AddNetraNotifications(); // personal notifications, stored and pushed to every connection of the user
         builder.AddNetraFeed();        // posts and comments on the feed channel
         builder.AddNetraConnections(); // connection requests between users
+        builder.AddNetraUploads();     // POST /api/uploads, files served from /uploads/{name}
         builder.AddNetraAgents();      // agent runs streamed live, the demo agent, the service push API
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
@@ -70,6 +72,7 @@ public partial class Program
         app.MapFeed();
         app.MapNotifications();
         app.MapConnections();
+        app.MapUploads();
         app.MapAgentRuns();
         app.MapRealtime();
         app.MapHealth();

@@ -9,6 +9,7 @@ using Netra.Server.Errors;
 using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
+using Netra.Server.Uploads;
 
 namespace Netra.Server.Chat;
 
@@ -20,6 +21,7 @@ internal sealed partial class ChatService(
     ChatStore store,
     UserStore users,
     TypingTracker typing,
+    UploadService uploads,
     IHubContext<NetraHub, INetraClient> hub,
     NetraMetrics metrics,
     IOptions<ChatOptions> options,
@@ -104,6 +106,10 @@ internal sealed partial class ChatService(
 
         content = InputRules.RequireText(content, "content", options.Value.MaxContentLength, multiLine: true);
         var attachment = ValidateAttachment(request.Attachment);
+        if (attachment is not null)
+        {
+            await uploads.RequireOwnAsync(senderId, attachment, cancellationToken);
+        }
 
         var existing = await store.FindByClientMessageIdAsync(senderId, clientMessageId, cancellationToken);
         if (existing is null)
