@@ -17,12 +17,19 @@ using Netra.Server.Storage;
 using Netra.Server.Uploads;
 using Netra.Server.Web;
 
-var app = Program.CreateApp(args);
+var app = Program.CreateApp(args, args.Contains(ServiceTokenCommand.Flag) ? ServiceTokenCommand.LogToStandardError : null);
 
 if (args.Contains("--migrate-only"))
 {
     // Applies pending migrations and exits: for deploy pipelines, and for the test that starts several migrators at once.
     await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
+    return;
+}
+
+if (args.Contains(ServiceTokenCommand.Flag))
+{
+    // Prints a token with role `service` for a backend and exits (docs/configuration.md, "Service tokens").
+    Environment.ExitCode = await ServiceTokenCommand.RunAsync(app.Services, args, Console.Out, Console.Error, CancellationToken.None);
     return;
 }
 
@@ -77,6 +84,7 @@ public partial class Program
         app.MapRealtime();
         app.MapHealth();
         app.MapMetrics();
+        app.MapServiceTokens();
 
         return app;
     }
