@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -99,33 +98,6 @@ public sealed class ServiceTokenTests(ServerFixture fixture) : IClassFixture<Ser
         return await http.PostAsJsonAsync("/api/publish", new { channel = "app:tokens", type = "check", payload = new { ok = true } });
     }
 
-    private async Task<(int ExitCode, string Stdout, string Stderr)> RunServerAsync(params string[] args)
-    {
-        var serverDll = Path.Combine(AppContext.BaseDirectory, "Netra.Server.dll");
-        var start = new ProcessStartInfo("dotnet", [serverDll, .. args])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.Environment["ConnectionStrings__Postgres"] = fixture.Server.PostgresConnectionString;
-        start.Environment["Netra__Auth__SigningKey"] = NetraTestServer.SigningKey;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["Logging__LogLevel__Default"] = "Information";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunServerAsync(params string[] args) =>
+        ServerCommand.RunAsync(fixture.Server.PostgresConnectionString, args);
 }
