@@ -28,7 +28,7 @@ if (args.Contains("--migrate-only"))
 
 if (args.Contains(ServiceTokenCommand.Flag))
 {
-    // Prints a token with role `service` for a backend and exits (docs/configuration.md, "Service tokens").
+    // Prints a token with role `service` for a backend and exits (docs/protocol.md, "Service tokens").
     Environment.ExitCode = await ServiceTokenCommand.RunAsync(app.Services, args, Console.Out, Console.Error, CancellationToken.None);
     return;
 }
