@@ -50,8 +50,12 @@ public sealed class FeedScaleoutTests(TwoNodesFixture fixture) : IClassFixture<T
         result.Recovered.Should().BeTrue();
         seen.Should().Equal(posts.Select(p => p.Seq), "each seq once, in order, replayed or live");
         (await resumed.StaysQuietAsync(nameof(INetraClient.NewPost))).Should().BeTrue();
-        result.Missed.Where(e => e.GetProperty("seq").GetInt64() <= last).Select(e => e.Deserialize<Post>(NetraApi.Json))
-            .Should().OnlyContain(post => posts.Contains(post!));
+        // Replayed posts (none when the subscribe came before the first one was stored) are the stored posts, field for field.
+        foreach (var replayed in result.Missed.Where(e => e.GetProperty("seq").GetInt64() <= last))
+        {
+            posts.Should().Contain(replayed.Deserialize<Post>(NetraApi.Json)!);
+        }
+
         head.Should().BeLessThan(firstPost.Seq);
     }
 
