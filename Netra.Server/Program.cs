@@ -2,23 +2,34 @@ using Netra.Server.Agents;
 using Netra.Server.Auth;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
+using Netra.Server.Connections;
 using Netra.Server.Demo;
 using Netra.Server.Errors;
 using Netra.Server.Events;
+using Netra.Server.Feed;
 using Netra.Server.Health;
 using Netra.Server.Metrics;
+using Netra.Server.Notifications;
 using Netra.Server.Presence;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
 using Netra.Server.Storage;
+using Netra.Server.Uploads;
 using Netra.Server.Web;
 
-var app = Program.CreateApp(args);
+var app = Program.CreateApp(args, args.Contains(ServiceTokenCommand.Flag) ? ServiceTokenCommand.LogToStandardError : null);
 
 if (args.Contains("--migrate-only"))
 {
     // Applies pending migrations and exits: for deploy pipelines, and for the test that starts several migrators at once.
     await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
+    return;
+}
+
+if (args.Contains(ServiceTokenCommand.Flag))
+{
+    // Prints a token with role `service` for a backend and exits (docs/protocol.md, "Service tokens").
+    Environment.ExitCode = await ServiceTokenCommand.RunAsync(app.Services, args, Console.Out, Console.Error, CancellationToken.None);
     return;
 }
 
@@ -42,6 +53,10 @@ public partial class Program
         builder.AddNetraChat();        // chats, members, messages with per-chat seq
         builder.AddNetraPresence();    // who is online, once per user across tabs and nodes; dead nodes swept
         builder.AddNetraEvents();      // durable events of the other channels, publish APIs, history, retention
+        builder.AddNetraNotifications(); // personal notifications, stored and pushed to every connection of the user
+        builder.AddNetraFeed();        // posts and comments on the feed channel
+        builder.AddNetraConnections(); // connection requests between users
+        builder.AddNetraUploads();     // POST /api/uploads, files served from /uploads/{name}
         builder.AddNetraAgents();      // agent runs streamed live, the demo agent, the service push API
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
@@ -61,10 +76,15 @@ public partial class Program
         app.MapChats();
         app.MapEvents();
         app.MapPresence();
+        app.MapFeed();
+        app.MapNotifications();
+        app.MapConnections();
+        app.MapUploads();
         app.MapAgentRuns();
         app.MapRealtime();
         app.MapHealth();
         app.MapMetrics();
+        app.MapServiceTokens();
 
         return app;
     }

@@ -28,6 +28,7 @@ internal static class AuthExtensions
         builder.Services.AddSingleton<UserStore>();
         builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
         builder.Services.AddSingleton<AuthService>();
+        builder.Services.AddSingleton<ServiceTokens>();
         builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();

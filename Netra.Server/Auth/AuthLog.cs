@@ -13,4 +13,7 @@ internal static partial class AuthLog
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Rejected token for {Path} from {RemoteIp}: {Reason}")]
     public static partial void TokenRejected(ILogger logger, PathString path, System.Net.IPAddress? remoteIp, string reason);
+
+    [LoggerMessage(EventId = 11600, Level = LogLevel.Warning, Message = "Issued a service token for '{Name}' (user {UserId}), valid until {ExpiresAt}")]
+    public static partial void ServiceTokenIssued(ILogger logger, string name, long userId, DateTimeOffset expiresAt);
 }

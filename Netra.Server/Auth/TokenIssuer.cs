@@ -11,10 +11,13 @@ internal sealed class TokenIssuer(SigningKey signingKey, IOptions<AuthOptions> o
 {
     private readonly JsonWebTokenHandler handler = new();
 
-    public (string Token, DateTimeOffset ExpiresAt) Issue(UserRecord user)
+    public (string Token, DateTimeOffset ExpiresAt) Issue(UserRecord user) => Issue(user, TimeSpan.FromMinutes(options.Value.TokenLifetimeMinutes));
+
+    /// <summary>A token valid for <paramref name="lifetime"/> (service tokens live for days, user tokens for minutes).</summary>
+    public (string Token, DateTimeOffset ExpiresAt) Issue(UserRecord user, TimeSpan lifetime)
     {
         var now = time.GetUtcNow();
-        var expiresAt = now.AddMinutes(options.Value.TokenLifetimeMinutes);
+        var expiresAt = now.Add(lifetime);
         var claims = new List<Claim>
         {
             new(JwtRegisteredClaimNames.Sub, user.Id.ToString(CultureInfo.InvariantCulture)),

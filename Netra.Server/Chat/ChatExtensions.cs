@@ -16,6 +16,9 @@ internal static class ChatExtensions
         builder.Services.AddSingleton<ChatService>();
         builder.Services.AddSingleton<MessageChangeStore>();
         builder.Services.AddSingleton<MessageChangeService>();
+        builder.Services.AddSingleton<TypingTracker>();
+        builder.Services.AddSingleton<ChatMembersStore>();
+        builder.Services.AddSingleton<ChatMembershipService>();
         return builder;
     }
 
@@ -41,6 +44,18 @@ internal static class ChatExtensions
             ChatService chats,
             CancellationToken cancellationToken) =>
             TypedResults.Ok(await chats.GetHistoryAsync(user.GetUserId(), chatId, afterSeq, beforeSeq, limit, cancellationToken)));
+
+        // Membership: the creator adds and removes; a member may remove themselves.
+        group.MapPost("/{chatId:long}/members", async Task<Ok<ChatSummary>> (
+            long chatId, AddChatMemberRequest? request, ClaimsPrincipal user, ChatMembershipService members, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await members.AddAsync(user.GetUserId(), user.GetUserName(), chatId, request, cancellationToken)));
+
+        group.MapDelete("/{chatId:long}/members/{userId:long}", async Task<NoContent> (
+            long chatId, long userId, ClaimsPrincipal user, ChatMembershipService members, CancellationToken cancellationToken) =>
+        {
+            await members.RemoveAsync(user.GetUserId(), user.GetUserName(), chatId, userId, cancellationToken);
+            return TypedResults.NoContent();
+        });
 
         return group;
     }

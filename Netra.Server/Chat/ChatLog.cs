@@ -19,4 +19,22 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "Message {MessageId} of chat {ChatId} deleted by user {UserId} as seq {Seq}")]
     public static partial void MessageDeleted(ILogger logger, long chatId, long messageId, long seq, long userId);
+
+    [LoggerMessage(EventId = 11000, Level = LogLevel.Debug, Message = "User {UserId} stopped typing in chat {ChatId}: {Reason}")]
+    public static partial void TypingEnded(ILogger logger, long userId, long chatId, string reason);
+
+    [LoggerMessage(EventId = 11001, Level = LogLevel.Warning, Message = "Typing of user {UserId} in chat {ChatId} could not be sent")]
+    public static partial void TypingSendFailed(ILogger logger, long userId, long chatId, Exception exception);
+
+    [LoggerMessage(EventId = 11500, Level = LogLevel.Information, Message = "User {UserId} added to chat {ChatId} by user {ByUserId}")]
+    public static partial void MemberAdded(ILogger logger, long chatId, long userId, long byUserId);
+
+    [LoggerMessage(EventId = 11501, Level = LogLevel.Information, Message = "User {UserId} removed from chat {ChatId} by user {ByUserId}")]
+    public static partial void MemberRemoved(ILogger logger, long chatId, long userId, long byUserId);
+
+    [LoggerMessage(EventId = 11502, Level = LogLevel.Debug, Message = "User {UserId} left the group of chat {ChatId} on {Count} connections")]
+    public static partial void GroupLeft(ILogger logger, long userId, long chatId, int count);
+
+    [LoggerMessage(EventId = 11503, Level = LogLevel.Warning, Message = "No node acknowledged taking connection {ConnectionId} of user {UserId} out of chat {ChatId}; it is taken for gone")]
+    public static partial void GroupLeaveUnacknowledged(ILogger logger, string connectionId, long chatId, long userId, Exception exception);
 }

@@ -28,4 +28,8 @@ internal sealed class ChatOptions
     /// <summary>How long after sending its author may edit a message.</summary>
     [Range(1, 24 * 366)]
     public int EditWindowHours { get; set; } = 24;
+
+    /// <summary>A typing state not refreshed for this long ends by itself (receivers get Typing with isTyping false).</summary>
+    [Range(1, 60)]
+    public int TypingTimeoutSeconds { get; set; } = 5;
 }

@@ -9,6 +9,7 @@ using Netra.Server.Errors;
 using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
+using Netra.Server.Uploads;
 
 namespace Netra.Server.Chat;
 
@@ -20,6 +21,8 @@ internal sealed partial class ChatService(
     ChatStore store,
     MessageChangeStore changes,
     UserStore users,
+    TypingTracker typing,
+    UploadService uploads,
     IHubContext<NetraHub, INetraClient> hub,
     NetraMetrics metrics,
     IOptions<ChatOptions> options,
@@ -104,6 +107,10 @@ internal sealed partial class ChatService(
 
         content = InputRules.RequireText(content, "content", options.Value.MaxContentLength, multiLine: true);
         var attachment = ValidateAttachment(request.Attachment);
+        if (attachment is not null)
+        {
+            await uploads.RequireOwnAsync(senderId, attachment, cancellationToken);
+        }
 
         // One round trip on the usual path: the insert checks membership and the clientMessageId's uniqueness itself.
         var stored = await store.AppendAsync(request.ChatId, senderId, content, attachment, clientMessageId, cancellationToken);
@@ -184,8 +191,11 @@ internal sealed partial class ChatService(
     public async Task SetTypingAsync(long userId, string userName, string connectionId, long chatId, bool isTyping, CancellationToken cancellationToken)
     {
         await RequireMemberAsync(chatId, userId, cancellationToken);
-        await hub.Clients.GroupExcept(Channels.Chat(chatId), connectionId).Typing(new TypingEvent(chatId, userId, userName, isTyping));
+        await typing.SetAsync(userId, userName, connectionId, chatId, isTyping);
     }
+
+    /// <summary>A connection closed: its typing states end (receivers get Typing with isTyping false).</summary>
+    public Task ConnectionClosedAsync(string connectionId) => typing.ConnectionClosedAsync(connectionId);
 
     /// <summary>
     /// Members only. A chat that does not exist gets the same answer as one the caller is not in, so chat

@@ -17,4 +17,7 @@ internal interface IPresenceStore
 
     /// <summary>Every online user and their status.</summary>
     ValueTask<IReadOnlyDictionary<long, string>> GetOnlineAsync(CancellationToken cancellationToken);
+
+    /// <summary>The ids of the user's open connections, on every node.</summary>
+    ValueTask<IReadOnlyList<string>> GetConnectionsAsync(long userId, CancellationToken cancellationToken);
 }

@@ -67,4 +67,13 @@ internal sealed class LocalPresenceStore : IPresenceStore
             return ValueTask.FromResult(online);
         }
     }
+
+    public ValueTask<IReadOnlyList<string>> GetConnectionsAsync(long userId, CancellationToken cancellationToken)
+    {
+        lock (connections)
+        {
+            IReadOnlyList<string> ids = connections.TryGetValue(userId, out var set) ? set.ToList() : [];
+            return ValueTask.FromResult(ids);
+        }
+    }
 }

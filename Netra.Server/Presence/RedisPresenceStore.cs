@@ -158,6 +158,12 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
             id => away.GetValueOrDefault(id, PresenceStatus.Online));
     }
 
+    public async ValueTask<IReadOnlyList<string>> GetConnectionsAsync(long userId, CancellationToken cancellationToken)
+    {
+        var database = (await redis.GetAsync(cancellationToken)).GetDatabase();
+        return (await database.HashKeysAsync($"{Prefix}:presence:user:{Id(userId)}")).Select(id => (string)id!).ToList();
+    }
+
     /// <summary>Renews this node's heartbeat; false when it had expired (other nodes may have swept this node's users).</summary>
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>
         (long)await EvaluateAsync(HeartbeatScript, [Prefix, redis.ServerName, TimeoutMs], cancellationToken) == 1;

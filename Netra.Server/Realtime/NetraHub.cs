@@ -50,6 +50,7 @@ internal sealed class NetraHub(
     {
         RealtimeLog.Disconnected(logger, Context.ConnectionId, Context.UserIdentifier, exception?.Message);
         await presence.DisconnectedAsync(Context.User!.GetUserId(), Context.ConnectionId);
+        await chats.ConnectionClosedAsync(Context.ConnectionId);
     }
 
     public Task<SubscribeResult> Subscribe(string? channel, long? sinceSeq) =>

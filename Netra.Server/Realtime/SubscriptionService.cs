@@ -55,6 +55,13 @@ internal sealed class SubscriptionService(
 
             return new SubscribeResult(name.Name, lastSeq, recovered, missed);
         }
+        catch (ProblemException exception) when (exception.Code == ErrorCodes.Forbidden)
+        {
+            // Refused after joining: the caller lost access meanwhile (removed from the chat), so it leaves the group again.
+            cursor?.CancelCatchUp(name.Name);
+            await hub.Groups.RemoveFromGroupAsync(connectionId, name.Name, CancellationToken.None);
+            throw;
+        }
         catch
         {
             cursor?.CancelCatchUp(name.Name);

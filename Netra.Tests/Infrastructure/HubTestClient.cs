@@ -5,6 +5,8 @@ using Netra.Client.Transport;
 using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
+using Netra.Contracts.Feed;
+using Netra.Contracts.Notifications;
 using Netra.Contracts.Realtime;
 
 namespace Netra.Tests.Infrastructure;
@@ -29,6 +31,11 @@ public sealed class HubTestClient : IAsyncDisposable
         Record<ChannelEventMessage>(nameof(INetraClient.IssueUpdated));
         Record<ChannelEventMessage>(nameof(INetraClient.AlertTriggered));
         Record<AgentEvent>(nameof(INetraClient.AgentEvent));
+        Record<Post>(nameof(INetraClient.NewPost));
+        Record<Comment>(nameof(INetraClient.NewComment));
+        Record<NotificationEvent>(nameof(INetraClient.Notification));
+        Record<ConnectionRequestEvent>(nameof(INetraClient.ConnectionRequest));
+        Record<ConnectionAcceptedEvent>(nameof(INetraClient.ConnectionAccepted));
         connection.Closed += exception =>
         {
             Closed.TrySetResult(exception);

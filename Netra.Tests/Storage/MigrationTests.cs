@@ -30,9 +30,7 @@ public sealed class MigrationTests
     public async Task TwoProcessesMigratingAtOnceApplyEachMigrationExactlyOnce()
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        var serverDll = typeof(Migrator).Assembly.Location;
-
-        var runs = Enumerable.Range(0, 3).Select(_ => RunMigratorAsync(serverDll, database)).ToList();
+        var runs = Enumerable.Range(0, 3).Select(_ => RunMigratorAsync(database)).ToList();
         var results = await Task.WhenAll(runs);
 
         results.Should().AllSatisfy(r => r.ExitCode.Should().Be(0, r.Output));
@@ -68,32 +66,9 @@ public sealed class MigrationTests
         return (await connection.QueryAsync<int>("SELECT version FROM schema_migrations ORDER BY version")).ToList();
     }
 
-    private static async Task<(int ExitCode, string Output)> RunMigratorAsync(string serverDll, string database)
+    private static async Task<(int ExitCode, string Output)> RunMigratorAsync(string database)
     {
-        var start = new ProcessStartInfo("dotnet", [serverDll, "--migrate-only"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
-        };
-        start.Environment["ConnectionStrings__Postgres"] = database;
-        start.Environment["Netra__Auth__SigningKey"] = NetraTestServer.SigningKey;
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["Logging__LogLevel__Default"] = "Information";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
+        var (exitCode, stdout, stderr) = await ServerCommand.RunAsync(database, "--migrate-only");
+        return (exitCode, stdout + stderr);
     }
 }

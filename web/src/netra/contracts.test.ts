@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AgentEventTypes, Channels, ErrorCodes, HubMethods, HubPath, NetraEventNames, RecordFields } from './contracts';
+import { AgentEventTypes, Channels, ErrorCodes, HubMethods, HubPath, NetraEventNames, NotificationTypes, RecordFields } from './contracts';
 
 const root = resolve(__dirname, '../../../Netra.Contracts');
 
@@ -105,6 +105,10 @@ describe('contracts.ts mirrors Netra.Contracts', () => {
 
   it('has the agent event types of AgentEventTypes.cs', () => {
     expect(AgentEventTypes).toEqual(constants('AgentEventTypes'));
+  });
+
+  it('has the notification types of NotificationTypes.cs', () => {
+    expect(NotificationTypes).toEqual(constants('NotificationTypes'));
   });
 
   it('builds channel names like Channels.cs', () => {

@@ -235,6 +235,64 @@ export interface AlertRequest {
   data: Json;
 }
 
+// ---------------------------------- feed, notifications, connections, members, uploads (HTTP bodies) --
+
+/** `POST /api/posts`. */
+export interface CreatePostRequest {
+  content: string | null;
+}
+
+/** `POST /api/posts/{id}/comments`. */
+export interface CreateCommentRequest {
+  content: string | null;
+}
+
+/** `POST /api/connections/requests`. */
+export interface CreateConnectionRequest {
+  toUserId: number;
+}
+
+/** A connection request as the connections API returns it. */
+export interface ConnectionRequestInfo {
+  id: number;
+  fromUserId: number;
+  fromUserName: string;
+  toUserId: number;
+  toUserName: string;
+  status: 'pending' | 'accepted';
+  createdAt: Timestamp;
+  acceptedAt: Timestamp | null;
+}
+
+/** `POST /api/chats/{id}/members` (the chat's creator only). */
+export interface AddChatMemberRequest {
+  userId: number;
+}
+
+/** Answer of `POST /api/uploads`: `path` is what a message's `attachment` carries. */
+export interface UploadResult {
+  path: string;
+  contentType: string;
+  size: number;
+  fileName: string;
+}
+
+/** `POST /api/admin/service-tokens` (role `admin`); answered with a LoginResponse. */
+export interface CreateServiceTokenRequest {
+  name: string | null;
+  days: number | null;
+}
+
+/** Values of NotificationEvent.type (NotificationTypes.cs). */
+export const NotificationTypes = {
+  CommentOnPost: 'comment_on_post',
+  ConnectionRequest: 'connection_request',
+  ConnectionAccepted: 'connection_accepted',
+  AddedToChat: 'added_to_chat',
+  RemovedFromChat: 'removed_from_chat',
+} as const;
+export type NotificationType = (typeof NotificationTypes)[keyof typeof NotificationTypes];
+
 // ------------------------------------------------------------- agents (Netra.Contracts/Agents) --
 
 export interface StartAgentRunRequest {
@@ -314,6 +372,13 @@ export interface Records {
   MessageUpdatedEvent: MessageUpdatedEvent;
   MessageDeletedEvent: MessageDeletedEvent;
   ReadMarkerEvent: ReadMarkerEvent;
+  CreatePostRequest: CreatePostRequest;
+  CreateCommentRequest: CreateCommentRequest;
+  CreateConnectionRequest: CreateConnectionRequest;
+  ConnectionRequestInfo: ConnectionRequestInfo;
+  AddChatMemberRequest: AddChatMemberRequest;
+  UploadResult: UploadResult;
+  CreateServiceTokenRequest: CreateServiceTokenRequest;
 }
 
 /**
@@ -363,6 +428,15 @@ export const RecordFields = {
     'runId', 'type', 'step', 'timestamp', 'userId', 'chatId', 'agent', 'text', 'tool', 'code', 'message',
   ]),
   PushAgentEventRequest: fields<PushAgentEventRequest>()(['userId', 'chatId', 'agent', 'type', 'step', 'text', 'tool', 'code']),
+  CreatePostRequest: fields<CreatePostRequest>()(['content']),
+  CreateCommentRequest: fields<CreateCommentRequest>()(['content']),
+  CreateConnectionRequest: fields<CreateConnectionRequest>()(['toUserId']),
+  ConnectionRequestInfo: fields<ConnectionRequestInfo>()([
+    'id', 'fromUserId', 'fromUserName', 'toUserId', 'toUserName', 'status', 'createdAt', 'acceptedAt',
+  ]),
+  AddChatMemberRequest: fields<AddChatMemberRequest>()(['userId']),
+  UploadResult: fields<UploadResult>()(['path', 'contentType', 'size', 'fileName']),
+  CreateServiceTokenRequest: fields<CreateServiceTokenRequest>()(['name', 'days']),
 } satisfies { [K in keyof Records]: readonly (keyof Records[K])[] };
 
 // ------------------------------------------------------------ hub methods (HubMethods.cs) --

@@ -1,0 +1,123 @@
+using System.Globalization;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Notifications;
+using Netra.Contracts.Realtime;
+using Netra.Server.Auth;
+using Netra.Server.Errors;
+using Netra.Server.Notifications;
+using Netra.Server.Presence;
+using Netra.Server.Realtime;
+
+namespace Netra.Server.Chat;
+
+/// <summary>
+/// Chat membership changes: the chat's creator adds and removes members; any member may remove themselves.
+/// A removed user is taken out of the chat's group on every one of their connections on every node before the
+/// call returns, so they get no more of its messages or typing; SendMessage, SetTyping and Subscribe refuse them.
+/// </summary>
+/// <remarks>
+/// The membership row goes first, then the group: a Subscribe racing with the removal re-checks membership after
+/// joining the group (<see cref="SubscriptionService"/>) and leaves it again when refused, so it cannot slip back in.
+/// The user's connections are found in presence, which knows every open connection on every node.
+/// </remarks>
+internal sealed class ChatMembershipService(
+    ChatMembersStore store,
+    ChatService chats,
+    UserStore users,
+    IPresenceStore presence,
+    NotificationService notifications,
+    IHubContext<NetraHub, INetraClient> hub,
+    IOptions<ChatOptions> options,
+    ILogger<ChatMembershipService> logger)
+{
+    public async Task<ChatSummary> AddAsync(long callerId, string callerName, long chatId, AddChatMemberRequest? request, CancellationToken cancellationToken)
+    {
+        var userId = request?.UserId ?? 0;
+        if (userId <= 0)
+        {
+            throw ProblemException.Validation("userId must be a positive user id.");
+        }
+
+        var chat = await RequireCreatorAsync(callerId, chatId, "add members", cancellationToken);
+        if ((await users.FindMissingAsync([userId], cancellationToken)).Count > 0)
+        {
+            throw ProblemException.NotFound($"There is no user {userId}.");
+        }
+
+        if (chat.MemberCount >= options.Value.MaxMembers)
+        {
+            throw ProblemException.Validation($"A chat may have at most {options.Value.MaxMembers} members.");
+        }
+
+        if (!await store.AddAsync(chatId, userId, cancellationToken))
+        {
+            throw new ProblemException(ErrorCodes.Conflict, $"User {userId} is already a member of chat {chatId}.");
+        }
+
+        ChatLog.MemberAdded(logger, chatId, userId, callerId);
+        await notifications.NotifyAsync(userId, NotificationTypes.AddedToChat, new { chatId, title = chat.Title, byUserId = callerId, byUserName = callerName }, cancellationToken);
+        return (await chats.ListAsync(userId, cancellationToken)).Single(summary => summary.Id == chatId);
+    }
+
+    public async Task RemoveAsync(long callerId, string callerName, long chatId, long userId, CancellationToken cancellationToken)
+    {
+        if (userId <= 0)
+        {
+            throw ProblemException.Validation("userId must be a positive user id.");
+        }
+
+        var chat = userId == callerId
+            ? await RequireMemberAsync(callerId, chatId, cancellationToken)
+            : await RequireCreatorAsync(callerId, chatId, "remove other members", cancellationToken);
+        if (!await store.RemoveAsync(chatId, userId, cancellationToken))
+        {
+            throw ProblemException.NotFound($"User {userId} is not a member of chat {chatId}.");
+        }
+
+        ChatLog.MemberRemoved(logger, chatId, userId, callerId);
+        await LeaveGroupEverywhereAsync(userId, chatId, cancellationToken);
+        if (userId != callerId)
+        {
+            await notifications.NotifyAsync(userId, NotificationTypes.RemovedFromChat, new { chatId, title = chat.Title, byUserId = callerId, byUserName = callerName }, cancellationToken);
+        }
+    }
+
+    /// <summary>Takes every connection of the user, on any node, out of the chat's group; waits for each node's acknowledgement.</summary>
+    private async Task LeaveGroupEverywhereAsync(long userId, long chatId, CancellationToken cancellationToken)
+    {
+        var group = Channels.Chat(chatId);
+        var connections = await presence.GetConnectionsAsync(userId, cancellationToken);
+        await Task.WhenAll(connections.Select(async connectionId =>
+        {
+            try
+            {
+                await hub.Groups.RemoveFromGroupAsync(connectionId, group, CancellationToken.None);
+            }
+            catch (TimeoutException exception)
+            {
+                // No node acknowledged: the connection is gone (its node died and presence has not swept it yet),
+                // so it is in no group; the membership check refuses it anyway if it comes back.
+                ChatLog.GroupLeaveUnacknowledged(logger, connectionId, chatId, userId, exception);
+            }
+        }));
+        ChatLog.GroupLeft(logger, userId, chatId, connections.Count);
+    }
+
+    private async Task<(long CreatedBy, string Title, int MemberCount)> RequireCreatorAsync(long callerId, long chatId, string what, CancellationToken cancellationToken)
+    {
+        var chat = await RequireMemberAsync(callerId, chatId, cancellationToken);
+        return chat.CreatedBy == callerId
+            ? chat
+            : throw ProblemException.Forbidden($"Only the creator of chat {chatId} (user {chat.CreatedBy.ToString(CultureInfo.InvariantCulture)}) may {what}.");
+    }
+
+    private async Task<(long CreatedBy, string Title, int MemberCount)> RequireMemberAsync(long callerId, long chatId, CancellationToken cancellationToken)
+    {
+        // A chat that does not exist gets the same answer as one the caller is not in (no probing of chat ids).
+        await chats.RequireMemberAsync(chatId, callerId, cancellationToken);
+        return await store.GetChatAsync(chatId, cancellationToken) ?? throw ProblemException.Forbidden($"You are not a member of chat {chatId}.");
+    }
+}

@@ -1,0 +1,43 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Netra.Contracts.Notifications;
+using Netra.Server.Auth;
+
+namespace Netra.Server.Connections;
+
+internal static class ConnectionsExtensions
+{
+    public static WebApplicationBuilder AddNetraConnections(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ConnectionStore>();
+        builder.Services.AddSingleton<ConnectionService>();
+        return builder;
+    }
+
+    /// <summary>Connection requests: ask, accept, list pending (<c>?direction=incoming|outgoing</c>) and accepted.</summary>
+    public static RouteGroupBuilder MapConnections(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/connections").WithTags("Connections").RequireAuthorization();
+
+        group.MapPost("/requests", async Task<Created<ConnectionRequestInfo>> (
+            CreateConnectionRequest? request, ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>
+        {
+            var created = await connections.RequestAsync(user.GetUserId(), request, cancellationToken);
+            return TypedResults.Created($"/api/connections/requests/{created.Id}", created);
+        });
+
+        group.MapPost("/requests/{requestId:long}/accept", async Task<Ok<ConnectionRequestInfo>> (
+            long requestId, ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await connections.AcceptAsync(user.GetUserId(), requestId, cancellationToken)));
+
+        group.MapGet("/requests", async Task<Ok<IReadOnlyList<ConnectionRequestInfo>>> (
+            [FromQuery] string? direction, ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await connections.ListPendingAsync(user.GetUserId(), direction, cancellationToken)));
+
+        group.MapGet("/", async Task<Ok<IReadOnlyList<ConnectionRequestInfo>>> (ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>
+            TypedResults.Ok(await connections.ListAcceptedAsync(user.GetUserId(), cancellationToken)));
+
+        return group;
+    }
+}

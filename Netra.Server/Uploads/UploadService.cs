@@ -1,0 +1,174 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Netra.Contracts;
+using Netra.Contracts.Uploads;
+using Netra.Server.Errors;
+using Netra.Server.Storage;
+
+namespace Netra.Server.Uploads;
+
+/// <summary>
+/// Stores uploaded files: size limit, type recognised from the bytes (<see cref="FileSniffer"/>) and checked against
+/// the allow-list and the declared type, kept on disk under a random name, owned by the uploader in PostgreSQL.
+/// A chat message may carry only its sender's own uploads as its attachment.
+/// </summary>
+internal sealed partial class UploadService(
+    UploadStore store,
+    IOptions<UploadOptions> options,
+    IOptions<DataDirectoryOptions> dataDirectory,
+    ILogger<UploadService> logger)
+{
+    public const string RoutePrefix = "/uploads/";
+    public const int MaxFileNameLength = 100;
+
+    /// <summary>Extra room for the multipart framing around the file, over <see cref="UploadOptions.MaxBytes"/>.</summary>
+    public const int MultipartOverheadBytes = 64 * 1024;
+
+    private static readonly Dictionary<string, string> Aliases = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["image/jpg"] = FileSniffer.Jpeg,
+        ["image/pjpeg"] = FileSniffer.Jpeg,
+        ["application/x-pdf"] = FileSniffer.Pdf,
+    };
+
+    public string Directory { get; } = Path.GetFullPath(
+        string.IsNullOrWhiteSpace(options.Value.Directory) ? Path.Combine(dataDirectory.Value.Path, "uploads") : options.Value.Directory);
+
+    public async Task<UploadResult> StoreAsync(long userId, IFormFile? file, int fileCount, CancellationToken cancellationToken)
+    {
+        if (file is null || fileCount != 1)
+        {
+            throw Refuse(userId, ErrorCodes.ValidationFailed, "Send exactly one file as multipart/form-data (field 'file').");
+        }
+
+        var limit = options.Value.MaxBytes;
+        if (file.Length > limit)
+        {
+            throw Refuse(userId, ErrorCodes.MessageTooLarge, $"The file is {file.Length} bytes; the limit is {limit} (Netra:Uploads:MaxBytes).");
+        }
+
+        if (file.Length == 0)
+        {
+            throw Refuse(userId, ErrorCodes.ValidationFailed, "The file is empty.");
+        }
+
+        System.IO.Directory.CreateDirectory(Directory);
+        var name = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var partial = Path.Combine(Directory, name + ".part");
+        try
+        {
+            long size;
+            await using (var target = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                await using var source = file.OpenReadStream();
+                await source.CopyToAsync(target, cancellationToken);
+                size = target.Length;
+            }
+
+            if (size > limit)
+            {
+                throw Refuse(userId, ErrorCodes.MessageTooLarge, $"The file is larger than {limit} bytes (Netra:Uploads:MaxBytes).");
+            }
+
+            var contentType = await FileSniffer.SniffAsync(partial, cancellationToken)
+                ?? throw Refuse(userId, ErrorCodes.ValidationFailed, $"The file's content is none of the accepted types ({string.Join(", ", options.Value.AllowedTypes)}); HTML, SVG and scripts are never accepted.");
+            if (!options.Value.AllowedTypes.Contains(contentType, StringComparer.Ordinal))
+            {
+                throw Refuse(userId, ErrorCodes.ValidationFailed, $"Files of type {contentType} are not accepted here ({string.Join(", ", options.Value.AllowedTypes)}).");
+            }
+
+            var declared = Normalize(file.ContentType);
+            if (declared is not null && declared != contentType)
+            {
+                throw Refuse(userId, ErrorCodes.ValidationFailed, $"The file was declared as {declared} but its content is {contentType}.");
+            }
+
+            var fileName = name + FileSniffer.Known[contentType];
+            File.Move(partial, Path.Combine(Directory, fileName));
+            var originalName = SafeFileName(file.FileName);
+            try
+            {
+                await store.InsertAsync(fileName, userId, contentType, size, originalName, cancellationToken);
+            }
+            catch
+            {
+                File.Delete(Path.Combine(Directory, fileName)); // not recorded, so never served: nothing to keep
+                throw;
+            }
+
+            UploadsLog.Stored(logger, userId, fileName, contentType, size);
+            return new UploadResult(RoutePrefix + fileName, contentType, size, originalName);
+        }
+        finally
+        {
+            File.Delete(partial); // no-op once moved
+        }
+    }
+
+    /// <summary>For <c>GET /uploads/{name}</c>: the file's path and type, or null when there is no such upload.</summary>
+    public async Task<(string Path, string ContentType)?> FindAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!StoredNamePattern().IsMatch(name))
+        {
+            return null;
+        }
+
+        var contentType = await store.FindContentTypeAsync(name, cancellationToken);
+        var path = Path.Combine(Directory, name);
+        return contentType is not null && File.Exists(path) ? (path, contentType) : null;
+    }
+
+    /// <summary>
+    /// A message's attachment must be one of its sender's own uploads: anything else (someone else's upload, or a
+    /// path that names no upload) is <c>FORBIDDEN</c>, the same answer either way.
+    /// </summary>
+    public async Task RequireOwnAsync(long userId, string attachment, CancellationToken cancellationToken)
+    {
+        var name = attachment.StartsWith(RoutePrefix, StringComparison.Ordinal) ? attachment[RoutePrefix.Length..] : "";
+        if (!StoredNamePattern().IsMatch(name) || !await store.IsOwnerAsync(name, userId, cancellationToken))
+        {
+            UploadsLog.AttachmentRefused(logger, attachment, userId);
+            throw ProblemException.Forbidden($"attachment must be one of your own uploads (POST /api/uploads returns its path); '{attachment}' is not.");
+        }
+    }
+
+    /// <summary>The declared type without parameters, null when it says nothing (absent or application/octet-stream).</summary>
+    private static string? Normalize(string? declared)
+    {
+        var type = declared?.Split(';')[0].Trim().ToLowerInvariant();
+        if (string.IsNullOrEmpty(type) || type == "application/octet-stream")
+        {
+            return null;
+        }
+
+        return Aliases.GetValueOrDefault(type, type);
+    }
+
+    /// <summary>The client's file name for display only (never a path): its last segment, letters, digits, '.', '-', '_' and spaces.</summary>
+    private static string SafeFileName(string? fileName)
+    {
+        var last = (fileName ?? "").Replace('\\', '/').Split('/')[^1];
+        var safe = new StringBuilder();
+        foreach (var c in last)
+        {
+            if (safe.Length < MaxFileNameLength && (char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ' '))
+            {
+                safe.Append(c);
+            }
+        }
+
+        var result = safe.ToString().Trim().Trim('.');
+        return result.Length > 0 ? result : "file";
+    }
+
+    private ProblemException Refuse(long userId, string code, string reason)
+    {
+        UploadsLog.Refused(logger, userId, reason);
+        return new ProblemException(code, reason);
+    }
+
+    [GeneratedRegex("^[0-9a-f]{32}\\.(png|jpg|gif|webp|pdf|txt)$")]
+    private static partial Regex StoredNamePattern();
+}

@@ -1,0 +1,71 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Netra.Contracts.Uploads;
+using Netra.Server.Auth;
+using Netra.Server.Configuration;
+using Netra.Server.Errors;
+
+namespace Netra.Server.Uploads;
+
+internal static class UploadsExtensions
+{
+    public static WebApplicationBuilder AddNetraUploads(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddValidatedOptions<UploadOptions>(UploadOptions.SectionName);
+        builder.Services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
+        builder.Services.AddSingleton<UploadStore>();
+        builder.Services.AddSingleton<UploadService>();
+        return builder;
+    }
+
+    /// <summary>
+    /// <c>POST /api/uploads</c> (signed in, multipart) stores a file; <c>GET /uploads/{name}</c> serves it to whoever
+    /// holds its unguessable path, with headers that keep a browser from running or sniffing it.
+    /// </summary>
+    public static IEndpointRouteBuilder MapUploads(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/uploads", async Task<Created<UploadResult>> (HttpContext http, ClaimsPrincipal user, UploadService uploads, IOptions<UploadOptions> options, CancellationToken cancellationToken) =>
+        {
+            // The API's 1 MiB body limit is raised for this endpoint only, to the file limit plus the multipart framing.
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            {
+                size.MaxRequestBodySize = options.Value.MaxBytes + UploadService.MultipartOverheadBytes;
+            }
+
+            if (!http.Request.HasFormContentType)
+            {
+                throw ProblemException.Validation("Send the file as multipart/form-data (field 'file').");
+            }
+
+            var form = await http.Request.ReadFormAsync(cancellationToken);
+            var result = await uploads.StoreAsync(user.GetUserId(), form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null), form.Files.Count, cancellationToken);
+            return TypedResults.Created(result.Path, result);
+        }).WithTags("Uploads").RequireAuthorization();
+
+        endpoints.MapGet("/uploads/{name}", async Task<Results<PhysicalFileHttpResult, NotFound>> (string name, HttpContext http, UploadService uploads, CancellationToken cancellationToken) =>
+        {
+            var headers = http.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.ContentSecurityPolicy = "default-src 'none'; sandbox";
+            headers.CacheControl = "private, max-age=86400";
+            if (await uploads.FindAsync(name, cancellationToken) is not { } file)
+            {
+                return TypedResults.NotFound();
+            }
+
+            // Images may show inline (as <img>); anything else downloads. Text is plain text in UTF-8, never HTML.
+            var contentType = file.ContentType == FileSniffer.Text ? "text/plain; charset=utf-8" : file.ContentType;
+            if (FileSniffer.IsImage(file.ContentType))
+            {
+                headers.ContentDisposition = "inline";
+                return TypedResults.PhysicalFile(file.Path, contentType);
+            }
+
+            return TypedResults.PhysicalFile(file.Path, contentType, fileDownloadName: name);
+        }).WithTags("Uploads").AllowAnonymous();
+
+        return endpoints;
+    }
+}

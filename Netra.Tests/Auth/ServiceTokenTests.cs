@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using FluentAssertions;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Netra.Contracts;
+using Netra.Contracts.Auth;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Auth;
+
+/// <summary>
+/// Service tokens for backends: <c>dotnet Netra.Server.dll --issue-service-token NAME [--days N]</c> and
+/// <c>POST /api/admin/service-tokens</c> (role admin) mint tokens with role service that the publish APIs accept.
+/// </summary>
+public sealed class ServiceTokenTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task TheCommandLinePrintsAServiceTokenThatThePublishApiAccepts()
+    {
+        var (exitCode, stdout, stderr) = await RunServerAsync("--issue-service-token", "issue-tracker", "--days", "7");
+
+        exitCode.Should().Be(0, stderr);
+        var token = stdout.Trim();
+        var jwt = new JsonWebToken(token);
+        jwt.GetClaim("role").Value.Should().Be("service");
+        jwt.GetClaim("name").Value.Should().Be("service:issue-tracker");
+        jwt.ValidTo.Should().BeCloseTo(DateTime.UtcNow.AddDays(7), TimeSpan.FromHours(1));
+        stderr.Should().Contain("issue-tracker");
+
+        (await PublishAsync(token)).StatusCode.Should().Be(HttpStatusCode.Accepted);
+
+        // The same backend again: another token for the same service user.
+        var again = await RunServerAsync("--issue-service-token", "issue-tracker");
+        again.ExitCode.Should().Be(0, again.Stderr);
+        new JsonWebToken(again.Stdout.Trim()).Subject.Should().Be(jwt.Subject);
+    }
+
+    [Theory]
+    [InlineData("--issue-service-token")]
+    [InlineData("--issue-service-token", "Bad Name!")]
+    [InlineData("--issue-service-token", "builds", "--days", "0")]
+    [InlineData("--issue-service-token", "builds", "--days", "forever")]
+    public async Task TheCommandLineRefusesBadArgumentsWithExitCode2AndPrintsNoToken(params string[] args)
+    {
+        var (exitCode, stdout, stderr) = await RunServerAsync(args);
+
+        exitCode.Should().Be(2, stderr);
+        stdout.Should().BeEmpty();
+        stderr.Should().Contain("--issue-service-token");
+    }
+
+    [Fact]
+    public async Task AnAdminMintsServiceTokensOverHttpAndNobodyElseMay()
+    {
+        using var admin = Client(TestTokens.Create(900_100, roles: "admin"));
+        var response = await admin.PostAsJsonAsync("/api/admin/service-tokens", new CreateServiceTokenRequest("alerting", 30));
+        response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var issued = (await response.Content.ReadFromJsonAsync<LoginResponse>(NetraApi.Json))!;
+        issued.User.UserName.Should().Be("service:alerting");
+        (await PublishAsync(issued.AccessToken)).StatusCode.Should().Be(HttpStatusCode.Accepted);
+
+        var user = await fixture.Api.CreateUserAsync("plain");
+        foreach (var token in new[] { user.Token, TestTokens.Create(900_101, roles: "service") })
+        {
+            using var http = Client(token);
+            (await http.PostAsJsonAsync("/api/admin/service-tokens", new CreateServiceTokenRequest("sneaky", 30))).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        }
+
+        using var anonymous = Client(null);
+        (await anonymous.PostAsJsonAsync("/api/admin/service-tokens", new CreateServiceTokenRequest("sneaky", 30))).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        foreach (var bad in new object[] { new { name = "", days = 1 }, new { name = new string('a', 10_240), days = 1 }, new { name = "ok", days = 99_999 }, new { name = "../x", days = 1 } })
+        {
+            var refused = await admin.PostAsJsonAsync("/api/admin/service-tokens", bad);
+            (await NetraApi.ReadCodeAsync(refused)).Should().Be(ErrorCodes.ValidationFailed);
+        }
+
+        // A service user cannot log in with a password.
+        using var login = Client(null);
+        (await login.PostAsJsonAsync("/api/auth/login", new LoginRequest("service:alerting", ""))).StatusCode.Should().NotBe(HttpStatusCode.OK);
+    }
+
+    private HttpClient Client(string? token)
+    {
+        var http = fixture.Server.CreateHttpClient();
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        return http;
+    }
+
+    private async Task<HttpResponseMessage> PublishAsync(string token)
+    {
+        using var http = Client(token);
+        return await http.PostAsJsonAsync("/api/publish", new { channel = "app:tokens", type = "check", payload = new { ok = true } });
+    }
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunServerAsync(params string[] args) =>
+        ServerCommand.RunAsync(fixture.Server.PostgresConnectionString, args);
+}

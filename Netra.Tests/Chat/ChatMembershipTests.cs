@@ -1,0 +1,132 @@
+using System.Net;
+using System.Net.Http.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Client;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Notifications;
+using Netra.Contracts.Realtime;
+using Netra.Tests.Backplane;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Chat;
+
+/// <summary>
+/// Chat membership on two nodes: the creator adds and removes members, a member may leave; a removed user leaves the
+/// chat's group on every connection on every node at once and is refused by SendMessage, SetTyping and Subscribe.
+/// </summary>
+public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture<TwoNodesFixture>
+{
+    [Fact]
+    public async Task ARemovedMemberGetsNothingMoreOnAnyConnectionOnAnyNodeAndIsRefusedEverywhere()
+    {
+        var owner = await fixture.Api.CreateUserAsync("owner");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        var carol = await fixture.Api.CreateUserAsync("carol");
+        var chat = await fixture.Api.CreateChatAsync(owner, bob, carol);
+        var channel = Channels.Chat(chat.Id);
+        await using var ownerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], owner);
+        await using var bobOnA = await HubTestClient.ConnectAsync(fixture.Nodes[0], bob);
+        await using var bobOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
+        await using var carolOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], carol);
+        foreach (var client in new[] { bobOnA, bobOnB, carolOnB })
+        {
+            await client.SubscribeAsync(channel);
+        }
+
+        await ownerHub.SendAsync(chat.Id, "before");
+        foreach (var client in new[] { bobOnA, bobOnB, carolOnB })
+        {
+            (await client.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("before");
+        }
+
+        using var ownerHttp = new NetraApi(fixture.Nodes[0]).CreateClient(owner);
+        var removed = await ownerHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}");
+        removed.StatusCode.Should().Be(HttpStatusCode.NoContent, await removed.Content.ReadAsStringAsync());
+
+        await ownerHub.SendAsync(chat.Id, "after");
+        await ownerHub.Connection.InvokeAsync(HubMethods.SetTyping, chat.Id, true).WaitAsync(TestTimeouts.Network);
+        (await carolOnB.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("after");
+        (await carolOnB.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).UserId.Should().Be(owner.Id);
+        foreach (var client in new[] { bobOnA, bobOnB })
+        {
+            (await client.StaysQuietAsync(nameof(INetraClient.NewMessage))).Should().BeTrue();
+            (await client.StaysQuietAsync(nameof(INetraClient.Typing))).Should().BeTrue();
+            var notice = await client.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+            notice.Type.Should().Be(NotificationTypes.RemovedFromChat);
+            notice.Data.GetProperty("chatId").GetInt64().Should().Be(chat.Id);
+        }
+
+        await ExpectForbiddenAsync(() => bobOnB.SendAsync(chat.Id, "let me in"));
+        await ExpectForbiddenAsync(() => bobOnA.Connection.InvokeAsync(HubMethods.SetTyping, chat.Id, true));
+        await ExpectForbiddenAsync(() => bobOnB.SubscribeAsync(channel, 0));
+        (await bobOnB.StaysQuietAsync(nameof(INetraClient.NewMessage))).Should().BeTrue();
+        using var bobHttp = new NetraApi(fixture.Nodes[1]).CreateClient(bob);
+        (await bobHttp.GetAsync($"/api/chats/{chat.Id}/messages")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task TheCreatorAddsAMemberWhoIsNotifiedAndCanFollowTheChatAtOnce()
+    {
+        var owner = await fixture.Api.CreateUserAsync("owner");
+        var dave = await fixture.Api.CreateUserAsync("dave");
+        var chat = await fixture.Api.CreateChatAsync(owner);
+        await using var daveHub = await HubTestClient.ConnectAsync(fixture.Nodes[1], dave);
+        await ExpectForbiddenAsync(() => daveHub.SubscribeAsync(Channels.Chat(chat.Id)));
+
+        using var ownerHttp = new NetraApi(fixture.Nodes[0]).CreateClient(owner);
+        var added = await ownerHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new AddChatMemberRequest(dave.Id));
+        added.StatusCode.Should().Be(HttpStatusCode.OK, await added.Content.ReadAsStringAsync());
+        (await added.Content.ReadFromJsonAsync<ChatSummary>(NetraApi.Json))!.MemberIds.Should().BeEquivalentTo([owner.Id, dave.Id]);
+
+        var notice = await daveHub.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+        notice.Type.Should().Be(NotificationTypes.AddedToChat);
+        notice.Data.GetProperty("chatId").GetInt64().Should().Be(chat.Id);
+        await daveHub.SubscribeAsync(Channels.Chat(chat.Id));
+        await using var ownerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], owner);
+        await ownerHub.SendAsync(chat.Id, "welcome");
+        (await daveHub.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("welcome");
+    }
+
+    [Fact]
+    public async Task OnlyTheCreatorChangesMembersAMemberMayLeaveAndBadRequestsAreRefused()
+    {
+        var owner = await fixture.Api.CreateUserAsync("owner");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        var carol = await fixture.Api.CreateUserAsync("carol");
+        var stranger = await fixture.Api.CreateUserAsync("stranger");
+        var chat = await fixture.Api.CreateChatAsync(owner, bob, carol);
+        var api = new NetraApi(fixture.Nodes[1]);
+        using var ownerHttp = api.CreateClient(owner);
+        using var bobHttp = api.CreateClient(bob);
+        using var strangerHttp = api.CreateClient(stranger);
+
+        await ExpectAsync(bobHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new { userId = stranger.Id }), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ExpectAsync(bobHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{carol.Id}"), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ExpectAsync(strangerHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new { userId = stranger.Id }), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ExpectAsync(strangerHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{stranger.Id}"), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ExpectAsync(ownerHttp.PostAsJsonAsync("/api/chats/999999999/members", new { userId = stranger.Id }), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        await ExpectAsync(ownerHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new { userId = bob.Id }), HttpStatusCode.Conflict, ErrorCodes.Conflict);
+        await ExpectAsync(ownerHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new { userId = 999_999_999 }), HttpStatusCode.NotFound, ErrorCodes.NotFound);
+        await ExpectAsync(ownerHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new { userId = 0 }), HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        await ExpectAsync(ownerHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new { userId = new string('9', 10_240) }), HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        await ExpectAsync(ownerHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{stranger.Id}"), HttpStatusCode.NotFound, ErrorCodes.NotFound);
+
+        (await bobHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        await ExpectAsync(bobHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}"), HttpStatusCode.Forbidden, ErrorCodes.Forbidden);
+        var chats = await ownerHttp.GetFromJsonAsync<List<ChatSummary>>("/api/chats", NetraApi.Json);
+        chats!.Single(c => c.Id == chat.Id).MemberIds.Should().BeEquivalentTo([owner.Id, carol.Id]);
+    }
+
+    private static async Task ExpectAsync(Task<HttpResponseMessage> call, HttpStatusCode status, string code)
+    {
+        var response = await call;
+        response.StatusCode.Should().Be(status, await response.Content.ReadAsStringAsync());
+        (await NetraApi.ReadCodeAsync(response)).Should().Be(code);
+    }
+
+    private static async Task ExpectForbiddenAsync(Func<Task> call) =>
+        (await call.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.Forbidden + ":");
+}

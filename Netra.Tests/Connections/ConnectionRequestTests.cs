@@ -1,0 +1,120 @@
+using System.Net;
+using System.Net.Http.Json;
+using FluentAssertions;
+using Netra.Contracts;
+using Netra.Contracts.Notifications;
+using Netra.Contracts.Realtime;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Connections;
+
+/// <summary>Connection requests: ConnectionRequest to the target, ConnectionAccepted to the requester, one per pair, both persisted.</summary>
+public sealed class ConnectionRequestTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    [Fact]
+    public async Task ARequestReachesTheTargetAndAcceptingItReachesTheRequesterEachWithANotification()
+    {
+        var alice = await fixture.Api.CreateUserAsync("alice");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        await using var aliceHub = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        await using var bobHub = await HubTestClient.ConnectAsync(fixture.Server, bob);
+
+        var request = await RequestAsync(alice, bob.Id);
+        request.Should().BeEquivalentTo(new { FromUserId = alice.Id, FromUserName = alice.DisplayName, ToUserId = bob.Id, ToUserName = bob.DisplayName, Status = "pending", AcceptedAt = (DateTimeOffset?)null });
+        var received = await bobHub.NextAsync<ConnectionRequestEvent>(nameof(INetraClient.ConnectionRequest));
+        received.Should().BeEquivalentTo(new { RequestId = request.Id, FromUserId = alice.Id, FromUserName = alice.DisplayName });
+        var bobNotice = await bobHub.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+        bobNotice.Type.Should().Be(NotificationTypes.ConnectionRequest);
+        bobNotice.Data.GetProperty("requestId").GetInt64().Should().Be(request.Id);
+        (await aliceHub.StaysQuietAsync(nameof(INetraClient.ConnectionRequest))).Should().BeTrue();
+
+        (await ListAsync(bob, "/api/connections/requests?direction=incoming")).Select(r => r.Id).Should().Equal(request.Id);
+        (await ListAsync(alice, "/api/connections/requests?direction=outgoing")).Select(r => r.Id).Should().Equal(request.Id);
+        (await ListAsync(alice, "/api/connections/requests?direction=incoming")).Should().BeEmpty();
+
+        using var bobHttp = fixture.Api.CreateClient(bob);
+        var accept = await bobHttp.PostAsync($"/api/connections/requests/{request.Id}/accept", null);
+        accept.StatusCode.Should().Be(HttpStatusCode.OK, await accept.Content.ReadAsStringAsync());
+        (await accept.Content.ReadFromJsonAsync<ConnectionRequestInfo>(NetraApi.Json))!.Status.Should().Be("accepted");
+        var accepted = await aliceHub.NextAsync<ConnectionAcceptedEvent>(nameof(INetraClient.ConnectionAccepted));
+        accepted.Should().BeEquivalentTo(new { RequestId = request.Id, UserId = bob.Id, UserName = bob.DisplayName });
+        (await aliceHub.NextAsync<NotificationEvent>(nameof(INetraClient.Notification))).Type.Should().Be(NotificationTypes.ConnectionAccepted);
+
+        (await ListAsync(alice, "/api/connections")).Select(r => (r.Id, r.Status)).Should().Equal((request.Id, "accepted"));
+        (await ListAsync(bob, "/api/connections")).Select(r => r.Id).Should().Equal(request.Id);
+        (await ListAsync(bob, "/api/connections/requests")).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task DuplicatesEitherWaySelfRequestsMissingUsersAndBadIdsAreRefused()
+    {
+        var alice = await fixture.Api.CreateUserAsync("alice");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        var request = await RequestAsync(alice, bob.Id);
+
+        await ExpectAsync(alice, new { toUserId = bob.Id }, HttpStatusCode.Conflict, ErrorCodes.Conflict);
+        await ExpectAsync(bob, new { toUserId = alice.Id }, HttpStatusCode.Conflict, ErrorCodes.Conflict);
+        await ExpectAsync(alice, new { toUserId = alice.Id }, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        await ExpectAsync(alice, new { toUserId = 999_999_999 }, HttpStatusCode.NotFound, ErrorCodes.NotFound);
+        await ExpectAsync(alice, new { toUserId = -1 }, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        await ExpectAsync(alice, new { }, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        await ExpectAsync(alice, new { toUserId = "bob" }, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+
+        using (var bobHttp = fixture.Api.CreateClient(bob))
+        {
+            (await bobHttp.PostAsync($"/api/connections/requests/{request.Id}/accept", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+            var again = await bobHttp.PostAsync($"/api/connections/requests/{request.Id}/accept", null);
+            (await NetraApi.ReadCodeAsync(again)).Should().Be(ErrorCodes.Conflict);
+        }
+
+        // Accepted: still one per pair, either way.
+        await ExpectAsync(bob, new { toUserId = alice.Id }, HttpStatusCode.Conflict, ErrorCodes.Conflict);
+    }
+
+    [Fact]
+    public async Task OnlyTheTargetMayAcceptTheRequesterIsForbiddenAndAnyoneElseGetsNotFound()
+    {
+        var alice = await fixture.Api.CreateUserAsync("alice");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        var mallory = await fixture.Api.CreateUserAsync("mallory");
+        var request = await RequestAsync(alice, bob.Id);
+
+        using var aliceHttp = fixture.Api.CreateClient(alice);
+        var own = await aliceHttp.PostAsync($"/api/connections/requests/{request.Id}/accept", null);
+        own.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        (await NetraApi.ReadCodeAsync(own)).Should().Be(ErrorCodes.Forbidden);
+
+        using var malloryHttp = fixture.Api.CreateClient(mallory);
+        var stranger = await malloryHttp.PostAsync($"/api/connections/requests/{request.Id}/accept", null);
+        stranger.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await malloryHttp.PostAsync("/api/connections/requests/999999999/accept", null)).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await NetraApi.ReadCodeAsync(await malloryHttp.GetAsync("/api/connections/requests?direction=sideways"))).Should().Be(ErrorCodes.ValidationFailed);
+
+        (await ListAsync(bob, "/api/connections/requests?direction=incoming")).Single().Status.Should().Be("pending");
+        using var anonymous = fixture.Api.CreateClient(null);
+        (await anonymous.PostAsJsonAsync("/api/connections/requests", new { toUserId = bob.Id })).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    private async Task<ConnectionRequestInfo> RequestAsync(TestUser from, long toUserId)
+    {
+        using var http = fixture.Api.CreateClient(from);
+        var response = await http.PostAsJsonAsync("/api/connections/requests", new CreateConnectionRequest(toUserId));
+        response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<ConnectionRequestInfo>(NetraApi.Json))!;
+    }
+
+    private async Task ExpectAsync(TestUser from, object body, HttpStatusCode status, string code)
+    {
+        using var http = fixture.Api.CreateClient(from);
+        var response = await http.PostAsJsonAsync("/api/connections/requests", body);
+        response.StatusCode.Should().Be(status, System.Text.Json.JsonSerializer.Serialize(body));
+        (await NetraApi.ReadCodeAsync(response)).Should().Be(code);
+    }
+
+    private async Task<List<ConnectionRequestInfo>> ListAsync(TestUser user, string path)
+    {
+        using var http = fixture.Api.CreateClient(user);
+        return (await http.GetFromJsonAsync<List<ConnectionRequestInfo>>(path, NetraApi.Json))!;
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Netra.Contracts;
+using Netra.Contracts.Uploads;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Uploads;
+
+/// <summary>
+/// Uploads: type recognised from the bytes (never the declared type or the name), size limit, random stored names,
+/// served with nosniff and never as HTML or SVG; a message may carry only its sender's own upload.
+/// </summary>
+public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsFixture>
+{
+    private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R', 1, 2, 3];
+    private static readonly byte[] Pdf = Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj\n<< >>\nendobj\n%%EOF\n");
+
+    [Fact]
+    public async Task AnImageIsStoredUnderARandomNameAndServedInlineWithNosniff()
+    {
+        var user = await fixture.Api.CreateUserAsync("uploader");
+        var result = await UploadOkAsync(user, Png, "holiday photo.png", "image/png");
+
+        result.Path.Should().MatchRegex("^/uploads/[0-9a-f]{32}\\.png$");
+        result.Should().BeEquivalentTo(new { ContentType = "image/png", Size = (long)Png.Length, FileName = "holiday photo.png" });
+        using var anonymous = fixture.Api.CreateClient(null);
+        var served = await anonymous.GetAsync(result.Path);
+        served.StatusCode.Should().Be(HttpStatusCode.OK);
+        (await served.Content.ReadAsByteArrayAsync()).Should().Equal(Png);
+        served.Content.Headers.ContentType!.MediaType.Should().Be("image/png");
+        served.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+        served.Headers.GetValues("Content-Security-Policy").Single().Should().Contain("sandbox");
+        served.Content.Headers.ContentDisposition!.DispositionType.Should().Be("inline");
+    }
+
+    [Theory]
+    [InlineData("report.pdf", "application/pdf", "application/pdf")]
+    [InlineData("notes.txt", "text/plain", "text/plain")]
+    [InlineData("notes", null, "text/plain")]
+    public async Task DocumentsAreServedAsAttachmentsWithASafeType(string fileName, string? declared, string expected)
+    {
+        var user = await fixture.Api.CreateUserAsync("uploader");
+        var bytes = expected == "text/plain" ? Encoding.UTF8.GetBytes("just some notes\n\twith a tab and ünïcode\n") : Pdf;
+        var result = await UploadOkAsync(user, bytes, fileName, declared);
+
+        result.ContentType.Should().Be(expected);
+        using var http = fixture.Api.CreateClient(null);
+        var served = await http.GetAsync(result.Path);
+        served.StatusCode.Should().Be(HttpStatusCode.OK);
+        served.Content.Headers.ContentType!.MediaType.Should().Be(expected);
+        served.Content.Headers.ContentDisposition!.DispositionType.Should().Be("attachment");
+        served.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
+        (await served.Content.ReadAsByteArrayAsync()).Should().Equal(bytes);
+    }
+
+    public static TheoryData<string, byte[], string, string?, HttpStatusCode, string> HostileUploads => new()
+    {
+        { "HTML disguised as png", Encoding.UTF8.GetBytes("<html><script>alert(1)</script></html>"), "cat.png", "image/png", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "HTML declared as text", Encoding.UTF8.GetBytes("  <!DOCTYPE html><script>alert(1)</script>"), "notes.txt", "text/plain", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "HTML without a declared type", Encoding.UTF8.GetBytes("\uFEFF<html><body onload=alert(1)>"), "page.html", null, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "SVG", Encoding.UTF8.GetBytes("<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>"), "logo.svg", "image/svg+xml", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "a PNG declared as GIF", Png, "x.gif", "image/gif", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "a PDF declared as PNG", Pdf, "x.png", "image/png", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "binary junk", [0x4D, 0x5A, 0x90, 0x00, 0x03, 0x00, 0xFF, 0xFE], "setup.exe", "application/octet-stream", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "text that is not UTF-8", [0x68, 0x69, 0xC3, 0x28, 0x0A], "latin.txt", "text/plain", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "an empty file", [], "empty.txt", "text/plain", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
+        { "one byte over the limit", [.. Png, .. new byte[UploadsFixture.MaxBytes + 1 - Png.Length]], "big.png", "image/png", HttpStatusCode.RequestEntityTooLarge, ErrorCodes.MessageTooLarge },
+        { "2 MiB, far over the limit", [.. Png, .. new byte[2 * 1024 * 1024]], "huge.png", "image/png", HttpStatusCode.RequestEntityTooLarge, ErrorCodes.MessageTooLarge },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileUploads))]
+    public async Task HostileUploadsAreRefusedAndLeaveNoFileBehind(string why, byte[] bytes, string fileName, string? declared, HttpStatusCode status, string code)
+    {
+        var user = await fixture.Api.CreateUserAsync("hostile");
+        var before = StoredFiles();
+
+        var response = await UploadAsync(user, bytes, fileName, declared);
+
+        response.StatusCode.Should().Be(status, why);
+        (await NetraApi.ReadCodeAsync(response)).Should().Be(code, why);
+        StoredFiles().Should().BeEquivalentTo(before, why);
+    }
+
+    [Fact]
+    public async Task APathTraversalFileNameIsOnlyADisplayNameAndTheFileStaysInTheUploadFolder()
+    {
+        var user = await fixture.Api.CreateUserAsync("traveller");
+        var result = await UploadOkAsync(user, Png, "../../../etc/cron.d/evil.png", "image/png");
+
+        result.FileName.Should().Be("evil.png");
+        result.Path.Should().MatchRegex("^/uploads/[0-9a-f]{32}\\.png$");
+        StoredFiles().Should().Contain(Path.GetFileName(result.Path));
+        Directory.GetFiles(fixture.Directory, "*", SearchOption.AllDirectories).Should().OnlyContain(path => Path.GetDirectoryName(path) == fixture.Directory);
+
+        using var http = fixture.Api.CreateClient(null);
+        foreach (var path in new[] { "/uploads/..%2F..%2Fappsettings.json", "/uploads/%2e%2e%2fNetra.Server.dll", "/uploads/" + new string('a', 32) + ".png", Path.ChangeExtension(result.Path, ".txt"), result.Path.ToUpperInvariant().Replace("/UPLOADS/", "/uploads/", StringComparison.Ordinal) })
+        {
+            (await http.GetAsync(path)).StatusCode.Should().Be(HttpStatusCode.NotFound, path);
+        }
+    }
+
+    [Fact]
+    public async Task BadRequestsAreRefused()
+    {
+        var user = await fixture.Api.CreateUserAsync("sloppy");
+        using var http = fixture.Api.CreateClient(user);
+        (await NetraApi.ReadCodeAsync(await http.PostAsJsonAsync("/api/uploads", new { file = "x" }))).Should().Be(ErrorCodes.ValidationFailed);
+
+        using var noFile = new MultipartFormDataContent { { new StringContent("hello"), "note" } };
+        (await NetraApi.ReadCodeAsync(await http.PostAsync("/api/uploads", noFile))).Should().Be(ErrorCodes.ValidationFailed);
+
+        using var twoFiles = new MultipartFormDataContent { { File(Png, "image/png"), "file", "a.png" }, { File(Png, "image/png"), "other", "b.png" } };
+        (await NetraApi.ReadCodeAsync(await http.PostAsync("/api/uploads", twoFiles))).Should().Be(ErrorCodes.ValidationFailed);
+
+        using var anonymous = fixture.Api.CreateClient(null);
+        using var form = new MultipartFormDataContent { { File(Png, "image/png"), "file", "a.png" } };
+        (await anonymous.PostAsync("/api/uploads", form)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task AMessageMayCarryOnlyItsSendersOwnUpload()
+    {
+        var alice = await fixture.Api.CreateUserAsync("alice");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        var chat = await fixture.Api.CreateChatAsync(alice, bob);
+        var alices = await UploadOkAsync(alice, Png, "a.png", "image/png");
+        await using var aliceHub = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        await using var bobHub = await HubTestClient.ConnectAsync(fixture.Server, bob);
+
+        var sent = await aliceHub.SendAsync(chat.Id, "look", attachment: alices.Path);
+        sent.Attachment.Should().Be(alices.Path);
+
+        foreach (var attachment in new[] { alices.Path, "/uploads/" + new string('0', 32) + ".png", "/uploads/notes.txt" })
+        {
+            var send = () => bobHub.SendAsync(chat.Id, "mine now", attachment: attachment);
+            (await send.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.Forbidden + ":", attachment);
+        }
+
+        (await fixture.Api.GetMessagesAsync(alice, chat.Id)).Select(m => m.Attachment).Should().Equal(alices.Path);
+    }
+
+    private string[] StoredFiles() =>
+        Directory.Exists(fixture.Directory) ? Directory.GetFiles(fixture.Directory).Select(path => Path.GetFileName(path)).ToArray() : [];
+
+    private static ByteArrayContent File(byte[] bytes, string? contentType)
+    {
+        var content = new ByteArrayContent(bytes);
+        if (contentType is not null)
+        {
+            content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        }
+
+        return content;
+    }
+
+    private async Task<HttpResponseMessage> UploadAsync(TestUser user, byte[] bytes, string fileName, string? contentType)
+    {
+        using var http = fixture.Api.CreateClient(user);
+        using var form = new MultipartFormDataContent { { File(bytes, contentType), "file", fileName } };
+        var response = await http.PostAsync("/api/uploads", form);
+        await response.Content.LoadIntoBufferAsync();
+        return response;
+    }
+
+    private async Task<UploadResult> UploadOkAsync(TestUser user, byte[] bytes, string fileName, string? contentType)
+    {
+        var response = await UploadAsync(user, bytes, fileName, contentType);
+        response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<UploadResult>(NetraApi.Json))!;
+    }
+}
