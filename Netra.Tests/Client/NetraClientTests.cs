@@ -147,8 +147,7 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         var user = await Api.CreateUserAsync("follower");
         var channel = "app:client-" + Guid.NewGuid().ToString("N")[..8];
         var issue = "CL-" + Guid.NewGuid().ToString("N")[..6];
-        using var service = fixture.Server.CreateHttpClient();
-        service.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.Create(900_003, roles: "service"));
+        using var service = Api.CreateServiceClient();
         for (var i = 1; i <= 3; i++)
         {
             (await service.PostAsJsonAsync("/api/publish", new { channel, type = "tick", payload = new { i } })).EnsureSuccessStatusCode();

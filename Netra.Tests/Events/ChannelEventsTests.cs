@@ -19,8 +19,6 @@ namespace Netra.Tests.Events;
 /// </summary>
 public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
-    private static readonly string ServiceToken = TestTokens.Create(900_001, roles: "service");
-
     [Fact]
     public async Task APublishedEventIsStoredWithTheNextSeqPushedLiveAndReplayedAfterAMissedStretch()
     {
@@ -169,12 +167,7 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
 
     private static long Seq(JsonElement item) => item.GetProperty("seq").GetInt64();
 
-    private HttpClient ServiceClient()
-    {
-        var http = fixture.Server.CreateHttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServiceToken);
-        return http;
-    }
+    private HttpClient ServiceClient() => fixture.Api.CreateServiceClient();
 
     private async Task<PublishResult> PublishAsync(string channel, string type, object payload)
     {

@@ -28,7 +28,6 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
     private const int MaxSessions = 40;
     private const int MaxSendsPerPublisher = 3000;
     private static readonly TimeSpan AuditTime = TimeSpan.FromSeconds(15);
-    private static readonly string ServiceToken = TestTokens.Create(900_002, roles: "service");
 
     [Fact]
     public async Task ChatSubscribersResumingDuringContinuousSendsOnTwoNodesGetEachSeqExactlyOnce()
@@ -79,7 +78,7 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
 
         var kept = await client.SubscribeAsync(Channels.Alerts, head - ResumeFixture.AlertsKept);
         kept.Recovered.Should().BeTrue();
-        kept.Missed.Select(e => e.GetProperty("seq").GetInt64()).Should().Equal(LongRange(head - ResumeFixture.AlertsKept + 1, head));
+        kept.Missed.Select(e => e.GetProperty("seq").GetInt64()).Should().Equal(Seqs.Range(head - ResumeFixture.AlertsKept + 1, head));
 
         await using var database = new NpgsqlConnection(fixture.Nodes[0].PostgresConnectionString);
         var stored = 0L;
@@ -116,7 +115,7 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
 
         output.WriteLine($"{channel}: {published} published, {sessions + 1} sessions, {replayed + last.Replayed} replayed, {live} live, head {last.LastSeq}");
         last.LastSeq.Should().BeGreaterThanOrEqualTo(published);
-        seen.Should().Equal(LongRange(1, last.LastSeq), "every seq from 1 to the head reached the subscriber");
+        seen.Should().Equal(Seqs.Range(1, last.LastSeq), "every seq from 1 to the head reached the subscriber");
         sessions.Should().BeGreaterThan(1);
         live.Should().BeGreaterThan(0, "events were published while subscribed");
     }
@@ -136,7 +135,7 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
         var missed = result.Missed.Select(e => e.GetProperty("seq").GetInt64()).ToList();
         var liveSeqs = live.ToList();
         result.Recovered.Should().BeTrue();
-        missed.Should().Equal(LongRange(sinceSeq + 1, result.LastSeq), "the replay is exactly what came after sinceSeq, up to lastSeq");
+        missed.Should().Equal(Seqs.Range(sinceSeq + 1, result.LastSeq), "the replay is exactly what came after sinceSeq, up to lastSeq");
         liveSeqs.Should().OnlyHaveUniqueItems("no seq is pushed twice");
         liveSeqs.Should().NotContain(seq => seq <= result.LastSeq, "a seq that was replayed is not pushed live too");
         liveSeqs.Should().BeInAscendingOrder("the connection's cursor sends live events in seq order");
@@ -170,12 +169,7 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
         return published;
     }
 
-    private static HttpClient ServiceClient(Infrastructure.NetraTestServer node)
-    {
-        var http = node.CreateHttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServiceToken);
-        return http;
-    }
+    private static HttpClient ServiceClient(Infrastructure.NetraTestServer node) => new NetraApi(node).CreateServiceClient();
 
     /// <summary>The highest k such that 1..k were all seen: where an honest client resumes.</summary>
     private static long ContiguousHead(SortedSet<long> seen)
@@ -194,13 +188,6 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
         return head;
     }
 
-    private static IEnumerable<long> LongRange(long from, long to)
-    {
-        for (var i = from; i <= to; i++)
-        {
-            yield return i;
-        }
-    }
 
     private sealed record Session(long LastSeq, int Replayed, IReadOnlyList<long> Live, IReadOnlyList<long> Seqs);
 }

@@ -134,7 +134,7 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
                 foreach (var (chatId, head) in heads)
                 {
                     received.Where(m => m.ChatId == chatId).Select(m => m.Seq)
-                        .Should().Equal(LongRange(1, head), $"subscriber {clients.FindIndex(c => c.Client == client)} sees chat {chatId} whole, once, in order");
+                        .Should().Equal(Seqs.Range(1, head), $"subscriber {clients.FindIndex(c => c.Client == client)} sees chat {chatId} whole, once, in order");
                 }
             }
         }
@@ -195,13 +195,5 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
         }
 
         return sent;
-    }
-
-    private static IEnumerable<long> LongRange(long from, long to)
-    {
-        for (var i = from; i <= to; i++)
-        {
-            yield return i;
-        }
     }
 }

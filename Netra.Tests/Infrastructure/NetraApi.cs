@@ -43,6 +43,14 @@ public sealed class NetraApi(INetraNode server)
         return http;
     }
 
+    /// <summary>A client with a token of role <c>service</c>, as a backend that publishes events holds.</summary>
+    public HttpClient CreateServiceClient()
+    {
+        var http = server.CreateHttpClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Create(900_000, roles: "service"));
+        return http;
+    }
+
     public Task<ChatSummary> CreateChatAsync(TestUser owner, params TestUser[] members) => CreateChatAsync(owner, readReceipts: false, members);
 
     public async Task<ChatSummary> CreateChatAsync(TestUser owner, bool readReceipts, params TestUser[] members)
