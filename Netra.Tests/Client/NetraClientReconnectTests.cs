@@ -14,7 +14,7 @@ namespace Netra.Tests.Client;
 public sealed class NetraClientReconnectTests
 {
     [Fact]
-    public async Task AfterARestartTheClientHasEveryMessageExactlyOnceInSeqOrderIncludingThoseSentWhileItWasDown()
+    public async Task AfterARestartTheClientHasEveryMessageOfBothChatsExactlyOnceInSeqOrderIncludingThoseSentWhileItWasDown()
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         var node = await StartNodeAsync(database, port: 0);
@@ -24,6 +24,7 @@ public sealed class NetraClientReconnectTests
             var api = new NetraApi(node);
             var (alice, bob) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"));
             var chat = await api.CreateChatAsync(alice, bob);
+            var other = await api.CreateChatAsync(bob, alice);
             var tokenCalls = 0;
             await using var client = new NetraClient(new NetraClientOptions
             {
@@ -38,40 +39,45 @@ public sealed class NetraClientReconnectTests
             var events = new ClientEvents(client);
             await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
             await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
-            await using (var bobBefore = await HubTestClient.ConnectAsync(node, bob))
+            await client.SubscribeAsync(Channels.Chat(other.Id)).WaitAsync(TestTimeouts.Network);
+            await using (var bobBefore = await ConnectAsync(node, bob))
             {
-                await bobBefore.SendAsync(chat.Id, "1");
-                await bobBefore.SendAsync(chat.Id, "2");
+                await bobBefore.SendMessageAsync(chat.Id, "1").WaitAsync(TestTimeouts.Network);
+                await bobBefore.SendMessageAsync(chat.Id, "2").WaitAsync(TestTimeouts.Network);
+                await bobBefore.SendMessageAsync(other.Id, "a").WaitAsync(TestTimeouts.Network);
             }
 
-            (await events.NextMessagesAsync(2)).Select(m => m.Content).Should().Equal("1", "2");
+            (await events.NextMessagesAsync(3)).Select(m => m.Content).Should().Equal("1", "2", "a");
 
             // The node goes down; while the client cannot reach it, bob writes through another node.
             await node.DisposeAsync();
             (await events.WaitForStateAsync(NetraConnectionState.Reconnecting)).Reason.Should().NotBeNull();
             await using (var otherNode = await StartNodeAsync(database, port: 0))
             {
-                await using var bobElsewhere = await HubTestClient.ConnectAsync(otherNode, bob);
+                await using var bobElsewhere = await ConnectAsync(otherNode, bob);
                 foreach (var content in new[] { "3", "4", "5" })
                 {
-                    await bobElsewhere.SendAsync(chat.Id, content);
+                    await bobElsewhere.SendMessageAsync(chat.Id, content).WaitAsync(TestTimeouts.Network);
                 }
+
+                await bobElsewhere.SendMessageAsync(other.Id, "b").WaitAsync(TestTimeouts.Network);
             }
 
             node = await StartNodeAsync(database, port);
             await events.WaitForStateAsync(NetraConnectionState.Connected);
-            await using (var bobAfter = await HubTestClient.ConnectAsync(node, bob))
+            await using (var bobAfter = await ConnectAsync(node, bob))
             {
-                await bobAfter.SendAsync(chat.Id, "6");
+                await bobAfter.SendMessageAsync(chat.Id, "6").WaitAsync(TestTimeouts.Network);
+                await bobAfter.SendMessageAsync(other.Id, "c").WaitAsync(TestTimeouts.Network);
             }
 
-            var received = await events.NextMessagesAsync(4);
-            received.Select(m => m.Content).Should().Equal("3", "4", "5", "6");
-            received.Select(m => m.Seq).Should().Equal(3, 4, 5, 6);
+            var received = await events.NextMessagesAsync(6);
+            received.Where(m => m.ChatId == chat.Id).Select(m => (m.Seq, m.Content)).Should().Equal((3, "3"), (4, "4"), (5, "5"), (6, "6"));
+            received.Where(m => m.ChatId == other.Id).Select(m => (m.Seq, m.Content)).Should().Equal((2, "b"), (3, "c"));
             (await events.NoMoreMessagesAsync()).Should().BeTrue("every message arrives exactly once");
             tokenCalls.Should().BeGreaterThanOrEqualTo(2, "the token provider is asked again on reconnect");
             client.Stats.ReconnectCount.Should().Be(1);
-            client.Stats.MessagesReceived.Should().Be(6);
+            client.Stats.MessagesReceived.Should().Be(9);
         }
         finally
         {
@@ -161,6 +167,19 @@ public sealed class NetraClientReconnectTests
         gap.Should().Be(new NetraResumeIncomplete(Channels.Chat(chat.Id), 0, 4));
         var next = await client.SendMessageAsync(chat.Id, "m5").WaitAsync(TestTimeouts.Network);
         (await events.NextMessageAsync()).Should().Be(next, "live delivery goes on after the server's head");
+    }
+
+    /// <summary>Another user played through Netra.Client too, as an application would.</summary>
+    private static async Task<NetraClient> ConnectAsync(NetraTestServer node, TestUser user)
+    {
+        var client = new NetraClient(new NetraClientOptions
+        {
+            Url = node.BaseAddress,
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(user.Token),
+            RetryPolicy = FastRetries(),
+        });
+        await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+        return client;
     }
 
     private static ExponentialBackoffRetryPolicy FastRetries() => new()
