@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Netra.Contracts.Realtime;
+using Netra.Server.Chat;
 using Netra.Server.Protection;
+using Netra.Server.Uploads;
 
 namespace Netra.Server.Realtime;
 
@@ -16,7 +18,7 @@ internal static class DiscoveryDocument
         DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
-    public static object Create(LimitsOptions limits, RealtimeOptions realtime) => new
+    public static object Create(LimitsOptions limits, RealtimeOptions realtime, ChatOptions chat, UploadOptions uploads) => new
     {
         WebsocketConfig = new
         {
@@ -30,6 +32,12 @@ internal static class DiscoveryDocument
                 ReconnectionSupported = true,
                 ResumeSupported = true,
                 IdempotentSends = true,
+                OrderedDelivery = true,
+                Presence = true,
+                MessageEdits = true,
+                ReadMarkers = true,
+                Uploads = true,
+                AgentRuns = true,
             },
             Endpoints = new
             {
@@ -49,6 +57,10 @@ internal static class DiscoveryDocument
                 LoginAttemptsPerMinute = limits.LoginAttemptsPerMinute,
                 HeartbeatInterval = realtime.KeepAliveSeconds * 1000,
                 ClientTimeout = realtime.ClientTimeoutSeconds * 1000,
+                OrderingWindow = realtime.OrderingWindowMs,
+                MaxContentLength = chat.MaxContentLength,
+                EditWindowHours = chat.EditWindowHours,
+                MaxUploadBytes = uploads.MaxBytes,
             },
         },
     };

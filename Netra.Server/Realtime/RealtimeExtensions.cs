@@ -55,8 +55,8 @@ internal static class RealtimeExtensions
                 connection.UseHub<NetraHub>();
             })
             .WithMetadata([.. typeof(NetraHub).GetCustomAttributes(inherit: true), new HubMetadata(typeof(NetraHub))]);
-        endpoints.MapGet(HubPath.Config, (IOptions<LimitsOptions> limits, IOptions<RealtimeOptions> realtime) =>
-                TypedResults.Json(DiscoveryDocument.Create(limits.Value, realtime.Value), DiscoveryDocument.Json))
+        endpoints.MapGet(HubPath.Config, (IOptions<LimitsOptions> limits, IOptions<RealtimeOptions> realtime, IOptions<Chat.ChatOptions> chat, IOptions<Uploads.UploadOptions> uploads) =>
+                TypedResults.Json(DiscoveryDocument.Create(limits.Value, realtime.Value, chat.Value, uploads.Value), DiscoveryDocument.Json))
             .AllowAnonymous()
             .WithTags("Realtime");
         return endpoints;

@@ -28,6 +28,10 @@ public sealed class DiscoveryAndHealthTests(ServerFixture fixture) : IClassFixtu
         limits.GetProperty("max_message_rate").GetInt32().Should().Be(60);
         limits.GetProperty("heartbeat_interval").GetInt32().Should().Be(15_000);
         limits.GetProperty("max_message_bytes").GetInt32().Should().Be(10_240);
+        limits.GetProperty("ordering_window").GetInt32().Should().Be(250);
+        limits.GetProperty("edit_window_hours").GetInt32().Should().Be(24);
+        limits.GetProperty("max_upload_bytes").GetInt32().Should().Be(5 * 1024 * 1024);
+        config.GetProperty("features").GetProperty("message_edits").GetBoolean().Should().BeTrue();
     }
 
     [Theory]
