@@ -2,8 +2,8 @@
 // playwright-core. Two browser contexts sign in as demo and alice, open the same chat, see each
 // other's typing and exchange messages; demo edits and deletes while alice is elsewhere (unread
 // badges, a second tab's read, presence dots); a service publishes issue and alert events; the admin
-// page; two fresh users post, comment and read the notification bell; then the server restarts
-// under them. Screenshots go to e2e/screenshots/ (git-ignored).
+// page; fresh users post, comment, read the notification bell and send an image; then the server
+// restarts under them. Screenshots go to e2e/screenshots/ (git-ignored).
 //
 //   NETRA_URL=http://127.0.0.1:5080 npm run e2e          (a server you run, e.g. ./run.sh)
 //   NETRA_SERVER_DLL=... NETRA_URL=... npm run e2e       (the tests start and restart it: test.sh)
@@ -419,7 +419,7 @@ test('the admin page says the admin role is required, and shows live stats to an
  */
 async function freshUserOnFeed(userName, displayName) {
   const password = `${userName}-password`;
-  await api('/api/auth/register', { method: 'POST', body: { userName, password, displayName } });
+  const user = await api('/api/auth/register', { method: 'POST', body: { userName, password, displayName } });
   const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
@@ -431,7 +431,7 @@ async function freshUserOnFeed(userName, displayName) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Feed' }).waitFor();
   await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached' });
-  return { context, page, problems };
+  return { context, page, problems, user };
 }
 
 test('a post reaches another user live; their comment reaches the author live and shows 1 unread on the bell', async () => {
@@ -472,6 +472,39 @@ test('a post reaches another user live; their comment reaches the author live an
   } finally {
     await poster.context.close();
     await reader.context.close();
+  }
+});
+
+test('an image attached in the composer is uploaded, sent, and shown inline to the other member', async () => {
+  const run = Math.random().toString(36).slice(2, 8);
+  const sender = await freshUserOnFeed(`sender${run}`, `Sender ${run}`);
+  const member = await freshUserOnFeed(`member${run}`, `Member ${run}`);
+  try {
+    await sender.page.getByRole('link', { name: 'Chats' }).click();
+    await createChat(sender.page, `Pictures ${run}`, String(member.user.id));
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    await sender.page.getByLabel('Attach a file').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await sender.page.getByText('Attached: dot.png').waitFor();
+    await sender.page.getByLabel('Message', { exact: true }).fill(`a picture ${run}`);
+    await sender.page.getByRole('button', { name: 'Send' }).click();
+    await messageWith(sender.page, `a picture ${run}`).getByRole('img', { name: 'Attached image' }).waitFor();
+
+    // The new chat appears in the member's list on refresh.
+    await member.page.getByRole('link', { name: 'Chats' }).click();
+    await member.page.getByRole('button', { name: 'Refresh' }).click();
+    await member.page.getByRole('link', { name: new RegExp(`Pictures ${run}`) }).click();
+    const img = messageWith(member.page, `a picture ${run}`).getByRole('img', { name: 'Attached image' });
+    await img.waitFor();
+    const src = await img.getAttribute('src');
+    assert.match(src, /^\/uploads\/[0-9a-f]{32}\.png$/);
+    // It loaded (the upload is served to the image without a token).
+    await member.page.waitForFunction(() => [...document.querySelectorAll('.attachment img')].some((i) => i.complete && i.naturalWidth === 1));
+    await member.page.screenshot({ path: join(shots, 'chat-attachment.png') });
+    assert.deepEqual([...sender.problems, ...member.problems], []);
+  } finally {
+    await sender.context.close();
+    await member.context.close();
   }
 });
 
