@@ -20,6 +20,8 @@ export default defineConfig({
     proxy: {
       '/api': 'http://127.0.0.1:5080',
       '/ws': { target: 'http://127.0.0.1:5080', ws: true },
+      // Attachments (<img src="/uploads/...">) come from the server too.
+      '/uploads': 'http://127.0.0.1:5080',
     },
   },
   test: {

@@ -2,7 +2,8 @@
 // playwright-core. Two browser contexts sign in as demo and alice, open the same chat, see each
 // other's typing and exchange messages; demo edits and deletes while alice is elsewhere (unread
 // badges, a second tab's read, presence dots); a service publishes issue and alert events; the admin
-// page; then the server restarts under them. Screenshots go to e2e/screenshots/ (git-ignored).
+// page; fresh users post, comment, read the notification bell and send an image; then the server
+// restarts under them. Screenshots go to e2e/screenshots/ (git-ignored).
 //
 //   NETRA_URL=http://127.0.0.1:5080 npm run e2e          (a server you run, e.g. ./run.sh)
 //   NETRA_SERVER_DLL=... NETRA_URL=... npm run e2e       (the tests start and restart it: test.sh)
@@ -411,6 +412,101 @@ test('the admin page says the admin role is required, and shows live stats to an
       await demo.context.close();
     }
   });
+
+/**
+ * A fresh user (registered over the API, so demo's and alice's sign-ins stay under the login rate
+ * limit) signed in with the feed open.
+ */
+async function freshUserOnFeed(userName, displayName) {
+  const password = `${userName}-password`;
+  const user = await api('/api/auth/register', { method: 'POST', body: { userName, password, displayName } });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${BASE}/app/#/feed`);
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Feed' }).waitFor();
+  await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached' });
+  return { context, page, problems, user };
+}
+
+test('a post reaches another user live; their comment reaches the author live and shows 1 unread on the bell', async () => {
+  const run = Math.random().toString(36).slice(2, 8);
+  const poster = await freshUserOnFeed(`poster${run}`, `Poster ${run}`);
+  const reader = await freshUserOnFeed(`reader${run}`, `Reader ${run}`);
+  try {
+    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+
+    // The poster posts (markup stays text); the reader, already on the page, gets it live.
+    const text = `<b>hello feed</b> ${run}`;
+    await poster.page.getByLabel('Write a post').fill(text);
+    await poster.page.getByRole('button', { name: 'Post', exact: true }).click();
+    const readerPost = reader.page.getByRole('listitem', { name: `Post by Poster ${run}` }).filter({ hasText: text });
+    await readerPost.waitFor();
+    assert.equal(await reader.page.locator('.post b').count(), 0);
+
+    // The reader comments: the poster sees the comment live and a notification on the bell.
+    const reply = `nice one ${run}`;
+    await readerPost.getByLabel('Write a comment').fill(reply);
+    await readerPost.getByRole('button', { name: 'Comment' }).click();
+    const posterPost = poster.page.getByRole('listitem', { name: `Post by Poster ${run}` }).filter({ hasText: text });
+    await posterPost.getByRole('list', { name: 'Comments' }).getByText(reply).waitFor();
+    await poster.page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    await reader.page.screenshot({ path: join(shots, 'feed-reader.png') });
+    await poster.page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
+    const menu = poster.page.getByRole('dialog', { name: 'Notifications' });
+    await menu.getByText(`Reader ${run} commented on your post: ${reply}`).waitFor();
+    await poster.page.screenshot({ path: join(shots, 'feed-bell.png') });
+    await menu.getByRole('button', { name: 'Mark read' }).click();
+    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+
+    // After a reload the read one stays read, and the post and comment are read from the server.
+    await poster.page.reload();
+    await posterPost.getByRole('list', { name: 'Comments' }).getByText(reply).waitFor();
+    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    assert.deepEqual([...poster.problems, ...reader.problems], []);
+  } finally {
+    await poster.context.close();
+    await reader.context.close();
+  }
+});
+
+test('an image attached in the composer is uploaded, sent, and shown inline to the other member', async () => {
+  const run = Math.random().toString(36).slice(2, 8);
+  const sender = await freshUserOnFeed(`sender${run}`, `Sender ${run}`);
+  const member = await freshUserOnFeed(`member${run}`, `Member ${run}`);
+  try {
+    await sender.page.getByRole('link', { name: 'Chats' }).click();
+    await createChat(sender.page, `Pictures ${run}`, String(member.user.id));
+    // A 1×1 PNG.
+    const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+    await sender.page.getByLabel('Attach a file').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
+    await sender.page.getByText('Attached: dot.png').waitFor();
+    await sender.page.getByLabel('Message', { exact: true }).fill(`a picture ${run}`);
+    await sender.page.getByRole('button', { name: 'Send' }).click();
+    await messageWith(sender.page, `a picture ${run}`).getByRole('img', { name: 'Attached image' }).waitFor();
+
+    // The new chat appears in the member's list on refresh.
+    await member.page.getByRole('link', { name: 'Chats' }).click();
+    await member.page.getByRole('button', { name: 'Refresh' }).click();
+    await member.page.getByRole('link', { name: new RegExp(`Pictures ${run}`) }).click();
+    const img = messageWith(member.page, `a picture ${run}`).getByRole('img', { name: 'Attached image' });
+    await img.waitFor();
+    const src = await img.getAttribute('src');
+    assert.match(src, /^\/uploads\/[0-9a-f]{32}\.png$/);
+    // It loaded (the upload is served to the image without a token).
+    await member.page.waitForFunction(() => [...document.querySelectorAll('.attachment img')].some((i) => i.complete && i.naturalWidth === 1));
+    await member.page.screenshot({ path: join(shots, 'chat-attachment.png') });
+    assert.deepEqual([...sender.problems, ...member.problems], []);
+  } finally {
+    await sender.context.close();
+    await member.context.close();
+  }
+});
 
 test('the server restarts mid-conversation: both pages show the banner, recover, and show every message once',
   { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test must own the server to restart it)' },

@@ -5,9 +5,11 @@ import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
 import { ConnectionBanner } from './ConnectionBanner';
 import { EventsPage } from './EventsPage';
+import { FeedPage } from './FeedPage';
 import { LoginPage } from './LoginPage';
+import { NotificationBell } from './NotificationBell';
 import { signOut, useSession } from './session';
-import { adminHref, eventsHref, useHashRoute } from './useHashRoute';
+import { adminHref, eventsHref, feedHref, useHashRoute } from './useHashRoute';
 
 /** Everything behind sign-in, inside the provider: the chat list, presence, and the page of the route. */
 function Workspace({ user }: { user: UserInfo }) {
@@ -25,9 +27,11 @@ function Workspace({ user }: { user: UserInfo }) {
         <span className="brand">Netra</span>
         <nav className="pages" aria-label="Pages">
           <a href="#/chats" aria-current={route.page === 'chats' ? 'page' : undefined}>Chats</a>
+          <a href={feedHref} aria-current={route.page === 'feed' ? 'page' : undefined}>Feed</a>
           <a href={eventsHref} aria-current={route.page === 'events' ? 'page' : undefined}>Issues &amp; alerts</a>
           <a href={adminHref} aria-current={route.page === 'admin' ? 'page' : undefined}>Admin</a>
         </nav>
+        <NotificationBell />
         <span className="who">
           Signed in as <strong>{user.displayName}</strong> ({user.userName}, id {user.id})
         </span>
@@ -39,7 +43,9 @@ function Workspace({ user }: { user: UserInfo }) {
       <div className="layout">
         <ChatList selectedId={chatId} userId={user.id} list={list} presence={presence} />
         <main className="main">
-          {route.page === 'events' ? (
+          {route.page === 'feed' ? (
+            <FeedPage />
+          ) : route.page === 'events' ? (
             <EventsPage />
           ) : route.page === 'admin' ? (
             <AdminPage />

@@ -1,6 +1,7 @@
 import { useLayoutEffect, useMemo, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import {
-  NetraError, useAgentRuns, useChat, useChatSummary, useMarkRead, type ChatEntry, type UsePresenceResult, type UserInfo,
+  NetraError, useAgentRuns, useChat, useChatSummary, useMarkRead, useNetra, type ChatEntry, type UploadResult, type UsePresenceResult,
+  type UserInfo,
 } from '../netra';
 import { AgentRuns } from './AgentRuns';
 import { PresenceDot } from './PresenceDot';
@@ -15,6 +16,25 @@ function typingText(names: string[]): string {
   if (names.length === 1) return `${names[0]} is typing…`;
   if (names.length === 2) return `${names[0]} and ${names[1]} are typing…`;
   return `${names.length} people are typing…`;
+}
+
+/** An upload's path as the server gives it (`/uploads/<32 hex>.<ext>`); anything else is not shown. */
+const UPLOAD_PATH = /^\/uploads\/[0-9a-f]{32}\.([a-z]+)$/;
+const IMAGE_EXTENSIONS = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp']);
+
+/** A message's attachment: images inline, other files as a link. */
+export function Attachment({ path }: { path: string }) {
+  const ext = UPLOAD_PATH.exec(path)?.[1];
+  if (!ext) return null;
+  return IMAGE_EXTENSIONS.has(ext) ? (
+    <a className="attachment" href={path} target="_blank" rel="noopener noreferrer">
+      <img src={path} alt="Attached image" loading="lazy" />
+    </a>
+  ) : (
+    <a className="attachment file" href={path} target="_blank" rel="noopener noreferrer">
+      Attached file ({ext})
+    </a>
+  );
 }
 
 function Message({
@@ -132,6 +152,7 @@ function Message({
         /* Text from users is rendered as text (React escapes it), never as HTML. */
         <div className="body">{entry.content}</div>
       )}
+      {entry.attachment && <Attachment path={entry.attachment} />}
       {mode === 'confirm-delete' && (
         <div className="confirm" role="group" aria-label="Confirm delete">
           Delete this message for everyone?{' '}
@@ -185,6 +206,11 @@ export function ChatView({ chatId, user, presence }: { chatId: number; user: Use
   const summary = useChatSummary(chatId);
   const isCreator = summary?.createdBy === user.id;
   const [draft, setDraft] = useState('');
+  const client = useNetra();
+  const [upload, setUpload] = useState<UploadResult | null>(null);
+  const [uploading, setUploading] = useState(false);
+  const [uploadError, setUploadError] = useState<string | null>(null);
+  const fileRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLOListElement>(null);
   const stickToBottom = useRef(true);
   const lastSeq = [...chat.messages].reverse().find((m) => m.seq !== null)?.seq ?? 0;
@@ -200,9 +226,16 @@ export function ChatView({ chatId, user, presence }: { chatId: number; user: Use
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
-    const content = draft.trim();
-    if (!content) return;
+    // A message needs text: an attachment sent alone is captioned with its file name.
+    const content = draft.trim() || (upload ? upload.fileName || 'attachment' : '');
+    if (!content || uploading) return;
     stickToBottom.current = true;
+    if (upload) {
+      chat.send(content, upload.path);
+      setUpload(null);
+      setDraft('');
+      return;
+    }
     // "/agent <prompt>" asks the agent instead of sending a message; its steps show below the messages.
     const agentPrompt = /^\/agent\s+([\s\S]+)$/.exec(content)?.[1];
     if (agentPrompt) agents.start(agentPrompt.trim());
@@ -291,10 +324,44 @@ export function ChatView({ chatId, user, presence }: { chatId: number; user: Use
           }}
           onKeyDown={onKeyDown}
         />
-        <button type="submit" className="primary" disabled={draft.trim() === ''}>
+        <input
+          ref={fileRef}
+          type="file"
+          className="visually-hidden"
+          aria-label="Attach a file"
+          accept="image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain"
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (!file) return;
+            setUploading(true);
+            setUploadError(null);
+            client.upload(file).then(
+              (result) => setUpload(result),
+              (err: unknown) => setUploadError(NetraError.parse(err).message),
+            ).finally(() => setUploading(false));
+          }}
+        />
+        <button type="button" onClick={() => fileRef.current?.click()} disabled={uploading}>
+          {uploading ? 'Uploading…' : 'Attach'}
+        </button>
+        <button type="submit" className="primary" disabled={uploading || (draft.trim() === '' && !upload)}>
           Send
         </button>
       </form>
+      {(upload || uploadError) && (
+        <div className="attach-status">
+          {upload && (
+            <span>
+              Attached: {upload.fileName || upload.path}{' '}
+              <button type="button" className="link" onClick={() => setUpload(null)}>
+                Remove
+              </button>
+            </span>
+          )}
+          {uploadError && <span className="error" role="alert">Upload failed: {uploadError}</span>}
+        </div>
+      )}
     </section>
   );
 }

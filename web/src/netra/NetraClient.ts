@@ -22,6 +22,7 @@ import {
   type PingResult,
   type StartAgentRunRequest,
   type SubscribeResult,
+  type UploadResult,
 } from './contracts';
 import { NetraError } from './NetraError';
 
@@ -439,6 +440,16 @@ export class NetraClient {
       if (signal?.aborted) abort();
       else signal?.addEventListener('abort', abort, { once: true });
     });
+  }
+
+  /**
+   * Uploads one file (`POST /api/uploads`, multipart field `file`); its `path` is what a message's
+   * `attachment` carries. The server recognises the type from the bytes (images, PDF, plain text).
+   */
+  upload(file: Blob, fileName = file instanceof File ? file.name : 'upload'): Promise<UploadResult> {
+    const form = new FormData();
+    form.append('file', file, fileName);
+    return this.http<UploadResult>('/api/uploads', { method: 'POST', form });
   }
 
   /** An authenticated call to the HTTP API (same token as the hub). */

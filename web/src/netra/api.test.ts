@@ -17,6 +17,20 @@ describe('request', () => {
     expect((seen?.headers as Record<string, string>).authorization).toBe('Bearer tok');
   });
 
+  it('posts a multipart form as is, without a JSON content type', async () => {
+    let seen: RequestInit | undefined;
+    const fetchSpy = (async (_url: string, init?: RequestInit) => {
+      seen = init;
+      return new Response(JSON.stringify({ path: '/uploads/a.png' }), { status: 201 });
+    }) as unknown as typeof fetch;
+    const form = new FormData();
+    form.append('file', new Blob(['hi']), 'a.txt');
+    await request('http://x', '/api/uploads', { token: 'tok', form, fetch: fetchSpy });
+    expect(seen?.method).toBe('POST');
+    expect(seen?.body).toBe(form);
+    expect((seen?.headers as Record<string, string>)['content-type']).toBeUndefined();
+  });
+
   it('turns problem details into NetraError with their code and detail', async () => {
     const problem = { title: 'Forbidden', status: 403, detail: 'You are not a member of chat 7.', code: 'FORBIDDEN' };
     await expect(request('http://x', '/api/chats/7/messages', { fetch: respond(403, problem) }))

@@ -4,6 +4,8 @@ export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
   token?: string | null;
   body?: unknown;
+  /** A multipart body (e.g. an upload); the browser sets its content type. */
+  form?: FormData;
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
@@ -26,9 +28,9 @@ export async function request<T>(baseUrl: string, path: string, options: Request
   let response: Response;
   try {
     response = await doFetch(baseUrl + path, {
-      method: options.method ?? (options.body === undefined ? 'GET' : 'POST'),
+      method: options.method ?? (options.body === undefined && options.form === undefined ? 'GET' : 'POST'),
       headers,
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      body: options.form ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
       signal: options.signal,
     });
   } catch (error) {

@@ -9,6 +9,8 @@ export interface PendingMessage {
   clientMessageId: string;
   chatId: number;
   content: string;
+  /** An upload's path (`POST /api/uploads`), if the message carries one. */
+  attachment?: string | null;
   status: SendStatus;
   error: NetraError | null;
   createdAt: string;

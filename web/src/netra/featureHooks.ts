@@ -1,7 +1,8 @@
 // Hooks for the other channels of the contract. Presence, issues and alerts are sent by the
-// server today (usePresence, useIssueUpdates, useAlerts, useChannelEvents; the chat app uses them
-// and the browser tests cover them). The feed, notifications and connection requests are declared
-// in INetraClient but not sent yet: their hooks follow the C# contract and are unit-tested only.
+// server (usePresence, useIssueUpdates, useAlerts, useChannelEvents; the chat app uses them and the
+// browser tests cover them). useFeed and useNotifications here only collect live events; the chat
+// app's feed page and bell use useFeedPage and useNotificationInbox (inbox.ts), which also read what
+// came before over HTTP. useConnectionRequests is unit-tested only.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Channels,

@@ -140,6 +140,23 @@ describe('useChat', () => {
     expect(h.calls('Unsubscribe')).toEqual([['chat:1']]);
   });
 
+  it('sends an attachment with the message and shows it while pending and once stored', async () => {
+    const { result } = renderHook(() => useChat(1, { selfName: 'demo' }), { wrapper });
+    const h = await connected();
+    await waitFor(() => expect(result.current.messages).toHaveLength(2));
+    const path = '/uploads/0123456789abcdef0123456789abcdef.png';
+    h.invokeImpl = (method, ...args) => {
+      if (method !== 'SendMessage') return undefined;
+      const req = args[0] as { content: string; attachment: string | null; clientMessageId: string };
+      return message(3, { senderId: 1, senderName: 'demo', content: req.content, attachment: req.attachment, clientMessageId: req.clientMessageId });
+    };
+    act(() => result.current.send('look', path));
+    expect(result.current.messages.at(-1)).toMatchObject({ status: 'pending', content: 'look', attachment: path });
+    expect(h.calls('SendMessage').at(-1)![0]).toMatchObject({ chatId: 1, content: 'look', attachment: path });
+    await act(flush);
+    expect(result.current.messages.at(-1)).toMatchObject({ status: 'sent', seq: 3, attachment: path });
+  });
+
   it('shows a sent message as pending, then replaces it with the stored one', async () => {
     const { result } = renderHook(() => useChat(1, { selfName: 'demo' }), { wrapper });
     const h = await connected();

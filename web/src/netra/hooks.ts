@@ -78,6 +78,8 @@ export interface ChatEntry {
   senderName: string;
   content: string;
   timestamp: string;
+  /** An upload's path (`/uploads/...`), or null. */
+  attachment: string | null;
   status: 'sent' | 'pending' | 'failed';
   error: NetraError | null;
   /** When its author last edited it, if ever. */
@@ -95,6 +97,7 @@ const entryOf = (m: ChatMessage): ChatEntry => ({
   senderName: m.senderName,
   content: m.content,
   timestamp: m.timestamp,
+  attachment: m.attachment,
   status: 'sent',
   error: null,
   editedAt: m.editedAt,
@@ -110,6 +113,7 @@ const pendingEntryOf = (p: PendingMessage, senderName: string): ChatEntry => ({
   senderName,
   content: p.content,
   timestamp: p.createdAt,
+  attachment: p.attachment ?? null,
   status: p.status,
   error: p.error,
   editedAt: null,
@@ -124,7 +128,8 @@ export interface UseChatResult {
   loading: boolean;
   hasOlder: boolean;
   error: NetraError | null;
-  send(content: string): void;
+  /** Sends a message, optionally with an upload's path (see NetraClient.upload). */
+  send(content: string, attachment?: string | null): void;
   retry(clientMessageId: string): void;
   /** Call on every keystroke: sends "typing" (debounced) and "stopped" after a pause. */
   notifyTyping(): void;
@@ -235,8 +240,8 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
   useEffect(() => stopTyping, [stopTyping]);
 
   const deliver = useCallback(
-    (id: number, clientMessageId: string, content: string) => {
-      client.sendMessage({ chatId: id, content, clientMessageId }).then(
+    (id: number, clientMessageId: string, content: string, attachment: string | null) => {
+      client.sendMessage({ chatId: id, content, attachment, clientMessageId }).then(
         (stored) => chatStore.getState().addMessages(id, [stored]),
         (e: unknown) => chatStore.getState().setPendingStatus(id, clientMessageId, 'failed', NetraError.parse(e)),
       );
@@ -245,12 +250,12 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
   );
 
   const send = useCallback(
-    (content: string) => {
+    (content: string, attachment: string | null = null) => {
       if (chatId === null || content.trim() === '') return;
       stopTyping();
       const clientMessageId = newClientMessageId();
-      actions.addPending({ clientMessageId, chatId, content, status: 'pending', error: null, createdAt: new Date().toISOString() });
-      deliver(chatId, clientMessageId, content);
+      actions.addPending({ clientMessageId, chatId, content, attachment, status: 'pending', error: null, createdAt: new Date().toISOString() });
+      deliver(chatId, clientMessageId, content, attachment);
     },
     [actions, chatId, deliver, stopTyping],
   );
@@ -261,7 +266,7 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
       const p = chatStore.getState().rooms[chatId]?.pending.find((x) => x.clientMessageId === clientMessageId);
       if (!p || p.status !== 'failed') return;
       actions.setPendingStatus(chatId, clientMessageId, 'pending', null);
-      deliver(chatId, clientMessageId, p.content); // same id: stored at most once
+      deliver(chatId, clientMessageId, p.content, p.attachment ?? null); // same id: stored at most once
     },
     [actions, chatId, chatStore, deliver],
   );

@@ -17,3 +17,7 @@ export {
   useEventLog, usePresence, useFeed, useNotifications, useConnectionRequests, useIssueUpdates, useAlerts, useChannelEvents,
   type EventLog, type UsePresenceResult, type ChannelEvents,
 } from './featureHooks';
+export {
+  mergePosts, mergeComments, mergeNotifications, markNotificationRead, markAllNotificationsRead, useFeedPage, useNotificationInbox,
+  type UseFeedPageResult, type UseNotificationInboxResult,
+} from './inbox';

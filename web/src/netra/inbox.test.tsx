@@ -1,0 +1,102 @@
+// @vitest-environment jsdom
+import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
+import type { ReactNode } from 'react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
+
+vi.mock('@microsoft/signalr', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('@microsoft/signalr')>();
+  const fake = await import('./testing/fakeSignalR');
+  return { ...actual, HubConnectionBuilder: fake.FakeHubConnectionBuilder };
+});
+
+const { NetraClient } = await import('./NetraClient');
+const { NetraProvider } = await import('./NetraProvider');
+const inbox = await import('./inbox');
+
+const t = '2026-01-01T00:00:00+00:00';
+const post = (id: number) => ({ id, seq: id, authorId: 2, authorName: 'alice', content: `post ${id}`, timestamp: t });
+const comment = (id: number, postId = 1) => ({ id, seq: 100 + id, postId, authorId: 1, authorName: 'demo', content: `c ${id}`, timestamp: t });
+const note = (id: number, isRead = false) => ({ id, type: 'comment_on_post', data: { postId: 1 }, isRead, timestamp: t });
+
+describe('inbox merges', () => {
+  it('keeps posts newest first and each once', () => {
+    expect(inbox.mergePosts([post(1), post(3)], [post(2), post(3)]).map((p) => p.id)).toEqual([3, 2, 1]);
+  });
+  it('keeps comments oldest first and each once', () => {
+    expect(inbox.mergeComments([comment(5)], [comment(2), comment(5), comment(9)]).map((c) => c.id)).toEqual([2, 5, 9]);
+  });
+  it('keeps a notification read locally read when an unread copy comes again', () => {
+    const held = inbox.markNotificationRead([note(1), note(2)], 1);
+    const merged = inbox.mergeNotifications(held, [note(1), note(3)]);
+    expect(merged.map((n) => [n.id, n.isRead])).toEqual([[3, false], [2, false], [1, true]]);
+    expect(inbox.markAllNotificationsRead(merged).every((n) => n.isRead)).toBe(true);
+  });
+});
+
+describe('inbox hooks', () => {
+  let calls: { url: string; method: string; body: unknown }[];
+  let answers: Record<string, unknown>;
+  let client: InstanceType<typeof NetraClient>;
+  let wrapper: (props: { children: ReactNode }) => ReactNode;
+
+  beforeEach(() => {
+    created.length = 0;
+    calls = [];
+    answers = {};
+    defaults.invoke = (method, ...args) => (method === 'Subscribe' ? { channel: args[0], lastSeq: 0, recovered: true, missed: [] } : undefined);
+    const fetchStub = (async (url: string, init: RequestInit) => {
+      const path = url.replace(/^https?:\/\/[^/]+/, '');
+      calls.push({ url: path, method: init.method ?? 'GET', body: init.body ? JSON.parse(String(init.body)) : undefined });
+      const key = `${init.method ?? 'GET'} ${path}`;
+      if (!(key in answers)) return new Response('', { status: key.startsWith('POST') ? 204 : 404 });
+      return new Response(JSON.stringify(answers[key]), { status: 200 });
+    }) as unknown as typeof fetch;
+    client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchStub });
+    wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
+  });
+  afterEach(() => cleanup());
+
+  async function hub(): Promise<FakeHubConnection> {
+    await waitFor(() => expect(client.status.state).toBe('connected'));
+    return created.at(-1)!;
+  }
+
+  it('useFeedPage seeds from GET /api/posts, adds live posts and comments once, and posts', async () => {
+    answers['GET /api/posts?limit=20'] = [post(2), post(1)];
+    answers['GET /api/posts/2/comments?limit=100'] = [comment(4, 2)];
+    answers['POST /api/posts'] = post(7);
+    const { result } = renderHook(() => inbox.useFeedPage(), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(result.current.posts.map((p) => p.id)).toEqual([2, 1]));
+    expect(h.calls('Subscribe')).toEqual([['feed', null]]);
+    act(() => {
+      // Live seqs follow the subscription's lastSeq (0 here) without a gap.
+      h.emit('NewPost', { ...post(3), seq: 1 });
+      h.emit('NewPost', { ...post(3), seq: 1 });
+      h.emit('NewComment', { ...comment(5, 2), seq: 2 });
+    });
+    expect(result.current.posts.map((p) => p.id)).toEqual([3, 2, 1]);
+    await act(() => result.current.loadComments(2));
+    expect(result.current.commentsByPost[2]!.map((c) => c.id)).toEqual([4, 5]);
+    await act(() => result.current.createPost('hello'));
+    expect(calls.at(-1)).toMatchObject({ url: '/api/posts', method: 'POST', body: { content: 'hello' } });
+    expect(result.current.posts[0]!.id).toBe(7);
+  });
+
+  it('useNotificationInbox seeds the unread ones, counts live ones, and marks read on the server', async () => {
+    answers['GET /api/notifications?unread=true&limit=50'] = [note(2), note(1)];
+    const { result } = renderHook(() => inbox.useNotificationInbox(), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(result.current.unread).toBe(2));
+    act(() => h.emit('Notification', note(3)));
+    expect(result.current.unread).toBe(3);
+    await act(() => result.current.markRead(2));
+    expect(result.current.unread).toBe(2);
+    expect(calls.at(-1)).toMatchObject({ url: '/api/notifications/2/read', method: 'POST' });
+    await act(() => result.current.markAllRead());
+    expect(result.current.unread).toBe(0);
+    expect(calls.at(-1)).toMatchObject({ url: '/api/notifications/read-all', method: 'POST' });
+    expect(h.calls('Subscribe')).toEqual([]);
+  });
+});
