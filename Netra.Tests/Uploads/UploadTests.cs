@@ -163,7 +163,11 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
     {
         using var http = fixture.Api.CreateClient(user);
         using var form = new MultipartFormDataContent { { File(bytes, contentType), "file", fileName } };
-        var response = await http.PostAsync("/api/uploads", form);
+        // Expect: 100-continue, as a browser-grade client would for a large body: the server can refuse an
+        // oversize upload before the body is sent, instead of closing the connection while it still streams in.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = form };
+        request.Headers.ExpectContinue = true;
+        var response = await http.SendAsync(request);
         await response.Content.LoadIntoBufferAsync();
         return response;
     }
