@@ -25,7 +25,7 @@ public static class StockPeer
     public static async Task<int> Main(string[] args)
     {
         var port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 0;
-        await using var app = Create(port, args.Skip(1).ToArray());
+        await using var app = Create(port, args.Length > 1 ? args[1..] : []);
         await app.RunAsync();
         return 0;
     }
