@@ -18,7 +18,7 @@ internal sealed class ChannelAccess(ChatService chats, IOptions<EventsOptions> o
     /// <summary>For Subscribe and history: the parsed channel, once <paramref name="userId"/> may read it.</summary>
     public async Task<ChannelName> AuthorizeReadAsync(long userId, string? channel, CancellationToken cancellationToken)
     {
-        var name = Parse(channel, $"user {userId}");
+        var name = Parse(channel, userId, null);
         if (name.Kind == ChannelKind.Chat)
         {
             try
@@ -38,7 +38,7 @@ internal sealed class ChannelAccess(ChatService chats, IOptions<EventsOptions> o
     /// <summary>For <c>POST /api/publish</c>: the application channel a service may publish to.</summary>
     public ChannelName AuthorizePublish(string? channel, string caller)
     {
-        var name = Parse(channel, caller);
+        var name = Parse(channel, null, caller);
         if (name.Kind != ChannelKind.Custom)
         {
             RealtimeLog.ChannelRefused(logger, name.Name, caller, "built-in channel");
@@ -50,7 +50,14 @@ internal sealed class ChannelAccess(ChatService chats, IOptions<EventsOptions> o
         return name;
     }
 
-    private ChannelName Parse(string? channel, string caller)
+    /// <summary>
+    /// A channel name as Netra knows it, without deciding who may read it (leaving a channel needs no
+    /// permission). Unknown names are refused like in <see cref="AuthorizeReadAsync"/>.
+    /// </summary>
+    public ChannelName ParseName(long userId, string? channel) => Parse(channel, userId, null);
+
+    /// <summary>Parses and validates a name; the caller (a user id or a service) is named only in the log of a refusal.</summary>
+    private ChannelName Parse(string? channel, long? userId, string? service)
     {
         if (string.IsNullOrEmpty(channel) || channel.Length > Channels.MaxNameLength)
         {
@@ -67,6 +74,7 @@ internal sealed class ChannelAccess(ChatService chats, IOptions<EventsOptions> o
             return new ChannelName(channel, ChannelKind.Custom, null);
         }
 
+        var caller = service ?? $"user {userId}"; // built only on this refusal path
         RealtimeLog.ChannelRefused(logger, channel, caller, "unknown channel");
         throw ProblemException.Forbidden(
             $"Unknown channel '{channel}'. Channels are chat:{{id}}, feed, presence, issues, issue:{{id}}, alerts and {string.Join(", ", options.Value.PublishChannels)}.");

@@ -71,7 +71,8 @@ internal sealed class SubscriptionService(
 
     public async Task UnsubscribeAsync(long userId, string connectionId, string? channel, CancellationToken cancellationToken)
     {
-        var name = await access.AuthorizeReadAsync(userId, channel, cancellationToken);
+        // Leaving needs no permission (a member removed from a chat may still unsubscribe), so no membership query.
+        var name = access.ParseName(userId, channel);
         await hub.Groups.RemoveFromGroupAsync(connectionId, name.Name, cancellationToken);
     }
 
