@@ -65,16 +65,20 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
             "SELECT id, display_name, last_seen_at FROM users WHERE id = ANY(@ids) ORDER BY id",
             new { ids = userIds.ToArray() },
             cancellationToken: cancellationToken));
-        return rows.Select(row => new PresenceInfo(
-            row.Id, row.DisplayName, row.LastSeenAt is { } seen ? new DateTimeOffset(DateTime.SpecifyKind(seen, DateTimeKind.Utc)) : null)).ToList();
+        return rows.Select(ToPresenceInfo).ToList();
     }
 
-    public async Task SetLastSeenAsync(long userId, DateTimeOffset at, CancellationToken cancellationToken)
+    private static PresenceInfo ToPresenceInfo((long Id, string DisplayName, DateTime? LastSeenAt) row) => new(
+        row.Id, row.DisplayName, row.LastSeenAt is { } seen ? new DateTimeOffset(DateTime.SpecifyKind(seen, DateTimeKind.Utc)) : null);
+
+    /// <summary>Records when the user was last connected; returns what presence shows of them (null: no such user).</summary>
+    public async Task<PresenceInfo?> SetLastSeenAsync(long userId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE users SET last_seen_at = @at WHERE id = @userId",
+        var rows = await connection.QueryAsync<(long Id, string DisplayName, DateTime? LastSeenAt)>(new CommandDefinition(
+            "UPDATE users SET last_seen_at = @at WHERE id = @userId RETURNING id, display_name, last_seen_at",
             new { userId, at },
             cancellationToken: cancellationToken));
+        return rows.Select(ToPresenceInfo).SingleOrDefault();
     }
 }

@@ -46,7 +46,7 @@ internal sealed class PresenceService(
 
         if (await store.SetStatusAsync(userId, status, cancellationToken))
         {
-            await BroadcastAsync(userId, status, cancellationToken);
+            await BroadcastAsync((await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault(), status);
         }
     }
 
@@ -74,8 +74,9 @@ internal sealed class PresenceService(
     {
         try
         {
-            await users.SetLastSeenAsync(userId, time.GetUtcNow(), cancellationToken);
-            await BroadcastAsync(userId, online ? PresenceStatus.Online : PresenceStatus.Offline, cancellationToken);
+            // One round trip: the update returns what the announcement shows.
+            var user = await users.SetLastSeenAsync(userId, time.GetUtcNow(), cancellationToken);
+            await BroadcastAsync(user, online ? PresenceStatus.Online : PresenceStatus.Offline);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -84,16 +85,15 @@ internal sealed class PresenceService(
         }
     }
 
-    private async Task BroadcastAsync(long userId, string status, CancellationToken cancellationToken)
+    private async Task BroadcastAsync(PresenceInfo? user, string status)
     {
-        var user = (await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault();
         if (user is null)
         {
             return;
         }
 
-        PresenceLog.Changed(logger, userId, status);
+        PresenceLog.Changed(logger, user.Id, status);
         await hub.Clients.Group(Channels.Presence).PresenceChanged(
-            new PresenceChangedEvent(userId, user.DisplayName, status != PresenceStatus.Offline, status, user.LastSeenAt));
+            new PresenceChangedEvent(user.Id, user.DisplayName, status != PresenceStatus.Offline, status, user.LastSeenAt));
     }
 }
