@@ -58,7 +58,7 @@ internal sealed class AgentEventPublisher(
     {
         var agentId = await store.GetAgentUserIdAsync(cancellationToken);
         await store.JoinChatAsync(chatId, agentId, cancellationToken);
-        var message = await chats.SendAsync(agentId, new SendMessageRequest(chatId, answer, null, ClientMessageIdOf(runId)), cancellationToken);
+        var message = await chats.SendAsync(agentId, new SendMessageRequest(chatId, answer, null, ClientMessageIdOf(runId)), null, cancellationToken);
         AgentLog.AnswerStored(logger, runId, chatId, message.Seq);
         return message;
     }

@@ -67,6 +67,13 @@ internal static class AuthExtensions
 
                         return Task.CompletedTask;
                     },
+                    OnTokenValidated = context =>
+                    {
+                        // A hub connection keeps its principal for as long as it is open. The validated one holds the
+                        // whole parsed token (header, payload, raw text); keep only the claims Netra reads.
+                        context.Principal = NetraClaims.Slim(context.Principal!, context.Scheme.Name);
+                        return Task.CompletedTask;
+                    },
                     OnAuthenticationFailed = context =>
                     {
                         var logger = context.HttpContext.RequestServices.GetRequiredService<ILogger<SigningKey>>();

@@ -17,4 +17,19 @@ internal static class NetraClaims
         long.TryParse(principal.FindFirst(Subject)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out userId);
 
     public static string GetUserName(this ClaimsPrincipal principal) => principal.FindFirst(Name)?.Value ?? "";
+
+    /// <summary>A principal with only <c>sub</c>, <c>name</c> and <c>role</c> claims, as plain strings: what Netra reads, nothing of the token behind them.</summary>
+    public static ClaimsPrincipal Slim(ClaimsPrincipal principal, string authenticationType)
+    {
+        var claims = new List<Claim>(4);
+        foreach (var claim in principal.Claims)
+        {
+            if (claim.Type is Subject or Name or Role)
+            {
+                claims.Add(new Claim(claim.Type, claim.Value));
+            }
+        }
+
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, Name, Role));
+    }
 }

@@ -139,7 +139,13 @@ internal sealed class ConnectionGroupsFeature(HubConnectionContext connection, T
                 return Task.CompletedTask;
             }
 
-            var writes = new List<Task> { Send(cursor, seq, message) };
+            var write = Send(cursor, seq, message);
+            if (cursor.Waiting.Count == 0)
+            {
+                return write; // the usual case: in order, nothing held back
+            }
+
+            var writes = new List<Task> { write };
             while (cursor.Waiting.Remove(cursor.Contiguous + 1, out var next))
             {
                 writes.Add(Send(cursor, cursor.Contiguous + 1, next));

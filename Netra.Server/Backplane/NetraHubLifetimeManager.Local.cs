@@ -20,24 +20,27 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             return Task.CompletedTask;
         }
 
-        var writes = new List<Task>();
+        // Most writes complete at once (the bytes go into the connection's pipe); only the others are waited for.
+        List<Task>? pending = null;
+        var sequenced = groupName is not null && invocation.Seq > 0;
+        var excluding = invocation.ExcludedConnectionIds.Count > 0;
         foreach (var connection in store)
         {
-            if (invocation.Excludes(connection.ConnectionId))
+            if (excluding && invocation.Excludes(connection.ConnectionId))
             {
                 continue;
             }
 
-            if (groupName is not null && invocation.Seq > 0 && connection.Features.Get<ConnectionGroupsFeature>() is { } feature)
+            var write = sequenced && connection.Features.Get<ConnectionGroupsFeature>() is { } feature
+                ? feature.SendAsync(groupName!, invocation.Seq, invocation.Message)
+                : connection.WriteAsync(invocation.Message).AsTask();
+            if (!write.IsCompletedSuccessfully)
             {
-                writes.Add(feature.SendAsync(groupName, invocation.Seq, invocation.Message));
-                continue;
+                (pending ??= []).Add(write);
             }
-
-            writes.Add(connection.WriteAsync(invocation.Message).AsTask());
         }
 
-        return Task.WhenAll(writes);
+        return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
     }
 
     /// <summary>Delivery to this node's connections only (single node, or Redis is down): serialized lazily, once per protocol.</summary>

@@ -14,6 +14,8 @@ internal static class ChatExtensions
         builder.Services.AddValidatedOptions<ChatOptions>(ChatOptions.SectionName);
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
+        builder.Services.AddSingleton<MessageAppender>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MessageAppender>());
         builder.Services.AddSingleton<MessageChangeStore>();
         builder.Services.AddSingleton<MessageChangeService>();
         builder.Services.AddSingleton<TypingTracker>();

@@ -29,6 +29,14 @@ internal sealed class ChatOptions
     [Range(1, 24 * 366)]
     public int EditWindowHours { get; set; } = 24;
 
+    /// <summary>Most messages stored in one commit (group commit: what queued up while the last batch was written).</summary>
+    [Range(1, 1000)]
+    public int WriteBatchSize { get; set; } = 200;
+
+    /// <summary>Batches written at once on a node; a chat always uses the same one, so its messages keep their order.</summary>
+    [Range(1, 64)]
+    public int WritePartitions { get; set; } = 4;
+
     /// <summary>A typing state not refreshed for this long ends by itself (receivers get Typing with isTyping false).</summary>
     [Range(1, 60)]
     public int TypingTimeoutSeconds { get; set; } = 5;

@@ -19,12 +19,11 @@ namespace Netra.Server.Chat;
 /// </summary>
 internal sealed partial class ChatService(
     ChatStore store,
+    MessageAppender appender,
     MessageChangeStore changes,
     UserStore users,
     TypingTracker typing,
     UploadService uploads,
-    IHubContext<NetraHub, INetraClient> hub,
-    NetraMetrics metrics,
     IOptions<ChatOptions> options,
     ILogger<ChatService> logger)
 {
@@ -79,8 +78,11 @@ internal sealed partial class ChatService(
             chatId, afterSeq ?? 0, beforeSeq ?? long.MaxValue, limit ?? 50, fromEnd, cancellationToken);
     }
 
-    /// <summary>Stores a message and broadcasts it; a retry with the same clientMessageId returns the stored message and broadcasts nothing.</summary>
-    public async Task<ChatMessage> SendAsync(long senderId, SendMessageRequest? request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a message and broadcasts it; a retry with the same clientMessageId returns the stored message and broadcasts nothing.
+    /// <paramref name="turn"/> (a hub call's place in its connection's order) is released once the message is queued for storage.
+    /// </summary>
+    public async Task<ChatMessage> SendAsync(long senderId, SendMessageRequest? request, CallOrder.CallTurn? turn, CancellationToken cancellationToken)
     {
         if (request is null)
         {
@@ -112,13 +114,12 @@ internal sealed partial class ChatService(
             await uploads.RequireOwnAsync(senderId, attachment, cancellationToken);
         }
 
-        // One round trip on the usual path: the insert checks membership and the clientMessageId's uniqueness itself.
-        var stored = await store.AppendAsync(request.ChatId, senderId, content, attachment, clientMessageId, cancellationToken);
+        // One batched insert on the usual path: it checks membership and the clientMessageId's uniqueness itself.
+        var append = appender.AppendAsync(new NewMessage(request.ChatId, senderId, content, attachment, clientMessageId));
+        turn?.Release(); // queued: the caller's next call may start, and its sends are stored after this one
+        var stored = await append;
         if (stored is not null)
         {
-            ChatLog.MessageStored(logger, stored.ChatId, stored.Seq, stored.Id, senderId);
-            metrics.MessageStored();
-            await BroadcastAsync(stored);
             return stored;
         }
 
@@ -206,20 +207,6 @@ internal sealed partial class ChatService(
         if (!await store.IsMemberAsync(chatId, userId, cancellationToken))
         {
             throw ProblemException.Forbidden($"You are not a member of chat {chatId}.");
-        }
-    }
-
-    private async Task BroadcastAsync(ChatMessage message)
-    {
-        try
-        {
-            await hub.Clients.Group(Channels.Chat(message.ChatId)).NewMessage(message);
-            metrics.MessageBroadcast();
-        }
-        catch (Exception exception) when (exception is not OperationCanceledException)
-        {
-            // The message is stored and returned to the sender; members that missed the push get it on resume.
-            ChatLog.BroadcastFailed(logger, message.ChatId, message.Seq, exception);
         }
     }
 

@@ -57,38 +57,68 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Stores a message with the chat's next seq in one statement: the row lock taken by the
-    /// UPDATE orders concurrent senders, and a failed insert rolls the increment back, so seqs
-    /// stay gapless. Null when the sender is not a member, or when the same
-    /// (sender, clientMessageId) was stored meanwhile by a concurrent retry.
+    /// Stores messages, possibly of several chats, in one round trip and one commit: one statement per
+    /// chat (in chat id order, so that two writers never lock two chats in opposite orders), each taking
+    /// the chat's next seqs in the order given. The row lock the UPDATE takes orders concurrent writers,
+    /// and the whole batch is one transaction, so seqs stay gapless. A message whose sender is not a
+    /// member, or whose (sender, clientMessageId) is stored already, is left out of the result; a
+    /// (sender, clientMessageId) stored by a concurrent writer meanwhile fails the batch with a unique
+    /// violation (<see cref="IsDuplicate"/>). Returns the stored messages in chat id, then seq order.
     /// </summary>
-    public async Task<ChatMessage?> AppendAsync(
-        long chatId, long senderId, string content, string? attachment, string clientMessageId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ChatMessage>> AppendAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        try
+        await using var batch = connection.CreateBatch();
+        foreach (var chat in messages.GroupBy(m => m.ChatId).OrderBy(g => g.Key))
         {
-            var row = await connection.QuerySingleOrDefaultAsync<MessageRow>(new CommandDefinition(
-                $"""
-                WITH next AS (
-                    UPDATE chats SET last_seq = last_seq + 1
-                    WHERE id = @chatId AND EXISTS (SELECT 1 FROM chat_members WHERE chat_id = @chatId AND user_id = @senderId)
-                    RETURNING last_seq
-                ), m AS (
-                    INSERT INTO messages (chat_id, seq, sender_id, content, attachment, client_message_id)
-                    SELECT @chatId, next.last_seq, @senderId, @content, @attachment, @clientMessageId FROM next
-                    RETURNING *
-                )
-                SELECT {MessageColumns} FROM m JOIN users u ON u.id = m.sender_id
-                """,
-                new { chatId, senderId, content, attachment, clientMessageId }, cancellationToken: cancellationToken));
-            return row?.ToMessage();
+            var command = batch.CreateBatchCommand();
+            command.CommandText = AppendSql;
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chat.Key });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = chat.Select(m => m.SenderId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chat.Select(m => m.Content).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chat.Select(m => m.Attachment).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chat.Select(m => m.ClientMessageId).ToArray() });
+            batch.BatchCommands.Add(command);
         }
-        catch (PostgresException exception) when (exception.IsUniqueViolation("messages_sender_client_message_id_key"))
+
+        var stored = new List<ChatMessage>(messages.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        do
         {
-            return null;
+            var parse = reader.GetRowParser<MessageRow>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stored.Add(parse(reader).ToMessage());
+            }
         }
+        while (await reader.NextResultAsync(cancellationToken));
+
+        return stored;
     }
+
+    /// <summary>A batch failed because a (sender, clientMessageId) in it was stored meanwhile by another writer.</summary>
+    public static bool IsDuplicate(PostgresException exception) => exception.IsUniqueViolation("messages_sender_client_message_id_key");
+
+    // $1 the chat; $2..$5 the messages' senders, contents, attachments and clientMessageIds, in send order.
+    private const string AppendSql =
+        $"""
+        WITH accepted AS (
+            SELECT i.sender_id, i.content, i.attachment, i.client_message_id, row_number() OVER (ORDER BY i.ord) AS n
+            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS i(sender_id, content, attachment, client_message_id, ord)
+            WHERE EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = i.sender_id)
+              AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.sender_id = i.sender_id AND x.client_message_id = i.client_message_id)
+        ), head AS (
+            UPDATE chats SET last_seq = last_seq + (SELECT count(*) FROM accepted)
+            WHERE id = $1 AND EXISTS (SELECT 1 FROM accepted)
+            RETURNING last_seq - (SELECT count(*) FROM accepted) AS base
+        ), m AS (
+            INSERT INTO messages (chat_id, seq, sender_id, content, attachment, client_message_id)
+            SELECT $1, head.base + a.n, a.sender_id, a.content, a.attachment, a.client_message_id
+            FROM accepted a CROSS JOIN head
+            RETURNING *
+        )
+        SELECT {MessageColumns} FROM m JOIN users u ON u.id = m.sender_id ORDER BY m.seq
+        """;
 
     /// <summary>Messages with <paramref name="afterSeq"/> &lt; seq &lt; <paramref name="beforeSeq"/>, ascending; the newest <paramref name="limit"/> of them when <paramref name="fromEnd"/>.</summary>
     public async Task<IReadOnlyList<ChatMessage>> GetMessagesAsync(

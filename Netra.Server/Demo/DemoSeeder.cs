@@ -44,7 +44,7 @@ internal sealed class DemoSeeder(
         if ((await chats.ListAsync(demo.Id, cancellationToken)).Count == 0)
         {
             var chat = await chats.CreateAsync(demo.Id, new CreateChatRequest("Welcome to Netra", created[1..].Select(u => u.Id).ToList()), cancellationToken);
-            await chats.SendAsync(created[1].Id, new SendMessageRequest(chat.Id, "Hi! This chat is live: open it in two tabs and say something.", null, "demo-welcome"), cancellationToken);
+            await chats.SendAsync(created[1].Id, new SendMessageRequest(chat.Id, "Hi! This chat is live: open it in two tabs and say something.", null, "demo-welcome"), null, cancellationToken);
         }
 
         DemoLog.Seeded(logger, Logins);

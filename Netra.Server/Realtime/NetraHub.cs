@@ -30,6 +30,9 @@ internal sealed class NetraHub(
 {
     public const string ProtocolVersion = "1";
 
+    /// <summary>This call's place in its connection's order, set by <see cref="CallOrderFilter"/>.</summary>
+    internal CallOrder.CallTurn? Turn { get; set; }
+
     public override async Task OnConnectedAsync()
     {
         var user = Context.User!;
@@ -61,7 +64,7 @@ internal sealed class NetraHub(
         subscriptions.UnsubscribeAsync(Context.User!.GetUserId(), Context.ConnectionId, channel, Context.ConnectionAborted);
 
     public Task<ChatMessage> SendMessage(SendMessageRequest? request) =>
-        chats.SendAsync(Context.User!.GetUserId(), request, Context.ConnectionAborted);
+        chats.SendAsync(Context.User!.GetUserId(), request, Turn, Context.ConnectionAborted);
 
     public Task<ChatMessage> EditMessage(EditMessageRequest? request) =>
         changes.EditAsync(Context.User!.GetUserId(), request, Context.ConnectionAborted);

@@ -16,9 +16,11 @@ internal static class RealtimeExtensions
     {
         builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
-        // Filters run in this order: metrics outermost (every call counted), errors next (so a refusal by a later filter gets its code too), then limits.
+        // Filters run in this order: call order outermost (it must see calls as they arrive), metrics (every call counted),
+        // errors next (so a refusal by a later filter gets its code too), then limits.
         builder.Services.AddSignalR(options =>
         {
+            options.AddFilter<CallOrderFilter>();
             options.AddFilter<HubMetricsFilter>();
             options.AddFilter<HubErrorFilter>();
             options.AddFilter<ConnectionLimitFilter>();
@@ -29,6 +31,7 @@ internal static class RealtimeExtensions
             options.KeepAliveInterval = TimeSpan.FromSeconds(realtime.Value.KeepAliveSeconds);
             options.ClientTimeoutInterval = TimeSpan.FromSeconds(realtime.Value.ClientTimeoutSeconds);
             options.MaximumReceiveMessageSize = limits.Value.MaxMessageBytes;
+            options.MaximumParallelInvocationsPerClient = realtime.Value.MaxParallelCallsPerConnection;
             options.EnableDetailedErrors = false;
         });
         // Replace the JSON protocol AddSignalR registered with the same protocol wrapped so that errors carry codes.

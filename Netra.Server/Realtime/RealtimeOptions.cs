@@ -22,6 +22,14 @@ internal sealed class RealtimeOptions : IValidatableObject
     [Range(0, 10_000)]
     public int OrderingWindowMs { get; set; } = 250;
 
+    /// <summary>
+    /// Hub calls of one connection the server works on at once. Calls still take effect in the order the
+    /// client made them (<see cref="CallOrder"/>): a higher figure lets a client's sends in flight be
+    /// stored together (one commit) instead of one after the other. 1 runs every call alone.
+    /// </summary>
+    [Range(1, 256)]
+    public int MaxParallelCallsPerConnection { get; set; } = 16;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ClientTimeoutSeconds < 2 * KeepAliveSeconds)

@@ -1,0 +1,221 @@
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Netra.Contracts;
+using Netra.Contracts.Chat;
+using Netra.Contracts.Realtime;
+using Netra.Server.Metrics;
+using Netra.Server.Realtime;
+
+namespace Netra.Server.Chat;
+
+/// <summary>
+/// Stores chat messages with group commit, then broadcasts them in seq order. Sends queue up per
+/// partition of chats (a chat always falls in the same partition, so its messages are stored in the
+/// order they were queued); each partition writes whatever has queued up while its last batch was
+/// being written, in one round trip and one commit (<see cref="ChatStore.AppendAsync"/>). Under light
+/// load a batch is one message and costs what a single insert does; under load the commits, not the
+/// messages, are what PostgreSQL waits for.
+/// </summary>
+internal sealed partial class MessageAppender : BackgroundService
+{
+    private readonly Channel<PendingMessage>[] partitions;
+    private readonly ChatStore store;
+    private readonly IHubContext<NetraHub, INetraClient> hub;
+    private readonly NetraMetrics metrics;
+    private readonly ILogger<MessageAppender> logger;
+    private readonly int maxBatch;
+
+    public MessageAppender(
+        ChatStore store, IHubContext<NetraHub, INetraClient> hub, NetraMetrics metrics, IOptions<ChatOptions> options, ILogger<MessageAppender> logger)
+    {
+        this.store = store;
+        this.hub = hub;
+        this.metrics = metrics;
+        this.logger = logger;
+        maxBatch = options.Value.WriteBatchSize;
+        partitions = new Channel<PendingMessage>[options.Value.WritePartitions];
+        for (var i = 0; i < partitions.Length; i++)
+        {
+            partitions[i] = Channel.CreateUnbounded<PendingMessage>(new UnboundedChannelOptions { SingleReader = true });
+        }
+    }
+
+    /// <summary>
+    /// Queues a message; the task completes once it is stored and broadcast, with the stored message, or
+    /// with null when it was not stored (the sender is not a member of the chat, or the clientMessageId
+    /// was used before: the caller finds out which). Messages of one chat are stored in the order queued.
+    /// </summary>
+    public Task<ChatMessage?> AppendAsync(NewMessage message)
+    {
+        var pending = new PendingMessage(message);
+        if (!partitions[(int)(message.ChatId % partitions.Length)].Writer.TryWrite(pending))
+        {
+            throw new OperationCanceledException("The server is shutting down; send the message again (same clientMessageId) after reconnecting.");
+        }
+
+        return pending.Task;
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(partitions.Select(partition => Task.Run(() => WriteLoopAsync(partition.Reader, stoppingToken), CancellationToken.None)));
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        // No new sends; what is queued is still written (base.StopAsync cancels the writes when the host's shutdown timeout ends).
+        foreach (var partition in partitions)
+        {
+            partition.Writer.TryComplete();
+        }
+
+        return base.StopAsync(cancellationToken);
+    }
+
+    private async Task WriteLoopAsync(ChannelReader<PendingMessage> reader, CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingMessage>(maxBatch);
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < maxBatch && reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+            }
+
+            await WriteAsync(batch, stoppingToken);
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteAsync(List<PendingMessage> batch, CancellationToken stoppingToken)
+    {
+        // A retry queued beside its original (same sender and clientMessageId) is not written twice: once
+        // the batch is committed it resolves as not stored, and its caller finds the original.
+        var written = new List<PendingMessage>(batch.Count);
+        List<PendingMessage>? retries = null;
+        var keys = new HashSet<(long, string)>();
+        foreach (var pending in batch)
+        {
+            if (keys.Add((pending.Message.SenderId, pending.Message.ClientMessageId)))
+            {
+                written.Add(pending);
+            }
+            else
+            {
+                (retries ??= []).Add(pending);
+            }
+        }
+
+        IReadOnlyList<ChatMessage> stored;
+        try
+        {
+            stored = await StoreAsync(written.ConvertAll(p => p.Message), stoppingToken);
+        }
+        catch (Exception exception)
+        {
+            // The batch is one transaction: nothing of it was stored, and every sender gets the error.
+            MessageAppenderLog.BatchFailed(logger, batch.Count, exception);
+            foreach (var pending in batch)
+            {
+                pending.TrySetException(exception);
+            }
+
+            return;
+        }
+
+        foreach (var retry in retries ?? [])
+        {
+            retry.TrySetResult(null);
+        }
+
+        var bySender = new Dictionary<(long, string), ChatMessage>(stored.Count);
+        foreach (var message in stored)
+        {
+            bySender[(message.SenderId, message.ClientMessageId)] = message;
+            ChatLog.MessageStored(logger, message.ChatId, message.Seq, message.Id, message.SenderId);
+            metrics.MessageStored();
+        }
+
+        foreach (var pending in written)
+        {
+            if (!bySender.TryGetValue((pending.Message.SenderId, pending.Message.ClientMessageId), out var message))
+            {
+                pending.TrySetResult(null);
+                continue;
+            }
+
+            // Started in seq order, so each connection's writes go out in seq order; the sender's call returns once its message is out.
+            var broadcast = BroadcastAsync(message);
+            if (broadcast.IsCompleted)
+            {
+                pending.TrySetResult(message);
+            }
+            else
+            {
+                pending.Stored = message;
+                _ = broadcast.ContinueWith(static (_, state) => ((PendingMessage)state!).Complete(), pending, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The messages in one commit. When another writer stored one of their clientMessageIds meanwhile (the
+    /// whole batch then fails), each on its own: that one resolves as not stored, and its caller finds the other.
+    /// </summary>
+    private async Task<IReadOnlyList<ChatMessage>> StoreAsync(List<NewMessage> messages, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await store.AppendAsync(messages, cancellationToken);
+        }
+        catch (PostgresException exception) when (ChatStore.IsDuplicate(exception))
+        {
+            if (messages.Count == 1)
+            {
+                return [];
+            }
+
+            MessageAppenderLog.BatchSplit(logger, messages.Count);
+        }
+
+        var stored = new List<ChatMessage>(messages.Count);
+        foreach (var message in messages)
+        {
+            stored.AddRange(await StoreAsync([message], cancellationToken));
+        }
+
+        return stored;
+    }
+
+    private async Task BroadcastAsync(ChatMessage message)
+    {
+        try
+        {
+            await hub.Clients.Group(Channels.Chat(message.ChatId)).NewMessage(message);
+            metrics.MessageBroadcast();
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The message is stored and returned to the sender; members that missed the push get it on resume.
+            ChatLog.BroadcastFailed(logger, message.ChatId, message.Seq, exception);
+        }
+    }
+
+    private sealed class PendingMessage(NewMessage message) : TaskCompletionSource<ChatMessage?>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public NewMessage Message { get; } = message;
+
+        public ChatMessage? Stored { get; set; }
+
+        public void Complete() => TrySetResult(Stored);
+    }
+}
+
+internal static partial class MessageAppenderLog
+{
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Storing a batch of {Count} chat messages failed; nothing of it was stored and every sender gets the error")]
+    public static partial void BatchFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "A batch of {Count} chat messages met a clientMessageId stored meanwhile by another writer; storing them one by one")]
+    public static partial void BatchSplit(ILogger logger, int count);
+}
