@@ -17,6 +17,12 @@ source "$repo/scripts/common.sh"
 
 smoke=0
 [[ ${1:-} == --smoke ]] && smoke=1
+# A partial run (for working on one figure): BENCH_SYSTEMS picks systems (stock socketio netra scaleout),
+# BENCH_SCENARIOS scenarios (idle connect fanout rpc chat). Its report stays in the temp folder.
+SYSTEMS=${BENCH_SYSTEMS:-stock socketio netra scaleout}
+SCENARIOS=${BENCH_SCENARIOS:-idle connect fanout rpc chat}
+partial=0
+[[ -n ${BENCH_SYSTEMS:-}${BENCH_SCENARIOS:-} ]] && partial=1
 
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
@@ -50,7 +56,7 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_redis "$work/redis" || true
   stop_postgres "$work/pg" || true
-  if ((smoke == 0)); then rm -rf "$work"; else log "smoke results kept in $work"; fi
+  if ((smoke == 0 && partial == 0)); then rm -rf "$work"; else log "results kept in $work"; fi
 }
 trap cleanup EXIT
 
@@ -116,6 +122,13 @@ start_netra() { # start_netra NAME PORT [REDIS]
   start_server "$name" "http://127.0.0.1:$port/health/ready" env -C "$netra_dir" "${env[@]}" dotnet Netra.Server.dll
 }
 
+# scenarios LIST: the comma-separated scenarios of LIST that this run measures (empty: none).
+scenarios() {
+  local wanted=() s
+  for s in ${1//,/ }; do [[ " $SCENARIOS " == *" $s "* ]] && wanted+=("$s"); done
+  (IFS=,; printf '%s' "${wanted[*]}")
+}
+
 generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
   local mode=(--reps 1 --first-rep "$round")
   ((smoke == 1)) && mode=(--smoke)
@@ -129,9 +142,12 @@ generate() { # generate ARGS...: the generator on the client core, one repetitio
 run_peer() {
   local system=$1 port
   shift
+  local wanted
+  wanted=$(scenarios idle,connect,fanout,rpc)
+  [[ -z $wanted ]] && return 0
   port=$(free_port)
   start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
-  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc
+  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
   stop_server "$SERVER_PID"
 }
 run_stock() { run_peer stock dotnet "$stock_dll"; }
@@ -139,16 +155,19 @@ run_socketio() { run_peer socketio node "$bench/peers/socketio/server.js"; }
 
 netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn" --pg-pid "$(head -n 1 "$work/pg/postmaster.pid")")
 run_netra() {
-  local port
+  local port wanted
+  wanted=$(scenarios idle,connect,fanout,rpc,chat)
+  [[ -z $wanted ]] && return 0
   port=$(free_port)
   start_netra netra "$port"
-  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios idle,connect,fanout,rpc,chat
+  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
   stop_server "$SERVER_PID"
 }
 
 # Scale-out: 1 node with the Redis backplane, then 2 nodes, every server process on the server core.
 run_scaleout() {
   local port port_b pid_a
+  [[ -z $(scenarios fanout) ]] && return 0
   port=$(free_port)
   start_netra netra-redis "$port" "$redis_conn"
   generate "${netra_args[@]}" --label netra-redis --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
@@ -164,7 +183,8 @@ run_scaleout() {
   stop_server "$SERVER_PID"
 }
 
-systems=(run_stock run_socketio run_netra run_scaleout)
+systems=()
+for system in $SYSTEMS; do systems+=("run_$system"); done
 rounds=$REPS
 ((smoke == 1)) && rounds=1
 for ((round = 1; round <= rounds; round++)); do
@@ -193,7 +213,7 @@ meta=$work/meta.txt
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"
 
-if ((smoke == 1)); then
+if ((smoke == 1 || partial == 1)); then
   out_md=$work/latest.md out_json=$work/latest.json
 else
   mkdir -p "$bench/results"

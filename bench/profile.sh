@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# A CPU profile of Netra under one bench scenario, to see what bounds a figure (issue #10).
+#
+#   bench/profile.sh [SCENARIO] [WINDOW]     e.g. bench/profile.sh fanout 64   (default: fanout 64)
+#
+# Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) pinned to
+# core 0, drives SCENARIO from core 1 for about 20 s, samples Netra's CPU for 8 s in the middle with
+# `perf` (every frame JIT-compiled and named: DOTNET_PerfMapEnabled, ReadyToRun and W^X off), and prints where the CPU went: the functions
+# with the most samples (self), and the ones most often on the stack (children included).
+# Without perf it falls back to dotnet-trace (installed into the temp folder from NuGet), whose
+# sampled thread time counts waiting threads too.
+set -euo pipefail
+
+bench=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$bench/.." && pwd)
+# shellcheck source=../scripts/common.sh
+source "$repo/scripts/common.sh"
+
+scenario=${1:-fanout}
+window=${2:-64}
+ORIGIN=http://bench.netra.test
+SIGNING_KEY=bench-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/netra-profile.XXXXXX")
+chmod 755 "$work"
+pids=()
+cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  stop_postgres "$work/pg" || true
+}
+trap cleanup EXIT
+
+ensure_system_packages
+dotnet build "$repo/Netra.Server/Netra.Server.csproj" -c Release -nologo -v q
+dotnet build "$bench/Netra.Bench/Netra.Bench.csproj" -c Release -nologo -v q
+command -v perf >/dev/null || dotnet tool install dotnet-trace --tool-path "$work/tools" >/dev/null
+
+start_postgres "$work/pg" "$(free_port)"
+taskset -a -p -c 0 "$(head -n 1 "$work/pg/postmaster.pid")" >/dev/null
+ensure_database "$PG_PORT" netra
+pg_conn="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres;Maximum Pool Size=100"
+
+port=$(free_port)
+taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" \
+  ConnectionStrings__Postgres="$pg_conn" Netra__Auth__SigningKey="$SIGNING_KEY" Netra__Origins__Allowed__0="$ORIGIN" \
+  Netra__DataDirectory="$work/netra-data" Netra__Limits__ConnectAttemptsPerMinutePerIp=1000000 Netra__Limits__MaxConnectionsPerNode=20000 \
+  Netra__Limits__CallsPerMinute=1000000 Netra__Limits__MessagesPerMinute=1000000 \
+  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0 dotnet Netra.Server.dll >"$work/netra.log" 2>&1 &
+server=$!
+pids+=("$server")
+for ((i = 0; i < 600; i++)); do
+  curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready" 2>/dev/null && break
+  sleep 0.1
+done
+
+taskset -c 1 dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run --system netra --signing-key "$SIGNING_KEY" --origin "$ORIGIN" \
+  --pg "$pg_conn" --url "http://127.0.0.1:$port" --server-pid "$server" --scenarios "$scenario" --windows "$window" --reps 1 --duration 20 \
+  --out "$work/results.jsonl" >"$work/generator.log" 2>&1 &
+generator=$!
+pids+=("$generator")
+sleep "${PROFILE_DELAY:-12}" # connect and subscribe first: the profile should see the steady state
+if command -v perf >/dev/null; then
+  perf record -F 499 -g -p "$server" -o "$work/perf.data" -- sleep 8 >/dev/null 2>&1
+  wait "$generator"
+  log "self: where the samples were taken"
+  perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n "${PROFILE_TOP:-45}"
+  log "children included: what the time was spent under"
+  perf report -i "$work/perf.data" --children --sort symbol --stdio -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n "${PROFILE_TOP:-45}"
+  log "profile: $work/perf.data (perf report -i ...; JIT names in /tmp/perf-$server.map)"
+else
+  "$work/tools/dotnet-trace" collect -p "$server" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/netra.nettrace" >/dev/null
+  wait "$generator"
+  "$work/tools/dotnet-trace" report "$work/netra.nettrace" topN -n "${PROFILE_TOP:-40}" --inclusive
+  log "trace: $work/netra.nettrace"
+fi
+grep -E 'rate|cpu' "$work/generator.log" | head -n 10 >&2
+trap - EXIT
+cleanup
