@@ -4,12 +4,13 @@ import { AdminPage } from './AdminPage';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
 import { ConnectionBanner } from './ConnectionBanner';
+import { ConnectionsPage } from './ConnectionsPage';
 import { EventsPage } from './EventsPage';
 import { FeedPage } from './FeedPage';
 import { LoginPage } from './LoginPage';
 import { NotificationBell } from './NotificationBell';
 import { signOut, useSession } from './session';
-import { adminHref, eventsHref, feedHref, useHashRoute } from './useHashRoute';
+import { adminHref, chatsHref, connectionsHref, eventsHref, feedHref, useHashRoute } from './useHashRoute';
 
 /** Everything behind sign-in, inside the provider: the chat list, presence, and the page of the route. */
 function Workspace({ user }: { user: UserInfo }) {
@@ -26,8 +27,9 @@ function Workspace({ user }: { user: UserInfo }) {
       <header className="topbar">
         <span className="brand">Netra</span>
         <nav className="pages" aria-label="Pages">
-          <a href="#/chats" aria-current={route.page === 'chats' ? 'page' : undefined}>Chats</a>
+          <a href={chatsHref} aria-current={route.page === 'chats' ? 'page' : undefined}>Chats</a>
           <a href={feedHref} aria-current={route.page === 'feed' ? 'page' : undefined}>Feed</a>
+          <a href={connectionsHref} aria-current={route.page === 'connections' ? 'page' : undefined}>Connections</a>
           <a href={eventsHref} aria-current={route.page === 'events' ? 'page' : undefined}>Issues &amp; alerts</a>
           <a href={adminHref} aria-current={route.page === 'admin' ? 'page' : undefined}>Admin</a>
         </nav>
@@ -45,6 +47,8 @@ function Workspace({ user }: { user: UserInfo }) {
         <main className="main">
           {route.page === 'feed' ? (
             <FeedPage />
+          ) : route.page === 'connections' ? (
+            <ConnectionsPage user={user} />
           ) : route.page === 'events' ? (
             <EventsPage />
           ) : route.page === 'admin' ? (
