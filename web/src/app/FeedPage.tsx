@@ -68,7 +68,7 @@ function PostItem({ post, comments, feed }: { post: Post; comments: Comment[]; f
   );
 }
 
-/** The feed: a post box, then posts newest first with their comments, all live. */
+/** The feed: a post box, then posts newest first with their comments, all live, and older ones on demand. */
 export function FeedPage() {
   const feed = useFeedPage();
   return (
@@ -85,6 +85,12 @@ export function FeedPage() {
         <ol className="posts" aria-label="Posts">
           {feed.posts.map((p) => <PostItem key={p.id} post={p} comments={feed.commentsByPost[p.id] ?? []} feed={feed} />)}
         </ol>
+        {feed.hasOlder && (
+          <button type="button" className="older-posts" onClick={() => void feed.loadOlder()} disabled={feed.loadingOlder}>
+            {feed.loadingOlder ? 'Loading older posts…' : 'Load older posts'}
+          </button>
+        )}
+        {!feed.loading && !feed.hasOlder && feed.posts.length > 0 && <p className="muted end">That is every post.</p>}
       </div>
     </section>
   );

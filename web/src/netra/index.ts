@@ -19,7 +19,7 @@ export {
 } from './featureHooks';
 export {
   mergePosts, mergeComments, mergeNotifications, markNotificationRead, markAllNotificationsRead, useFeedPage, useNotificationInbox,
-  type UseFeedPageResult, type UseNotificationInboxResult,
+  addNewestPosts, addOlderPosts, emptyFeedPosts, type FeedPosts, type UseFeedPageResult, type UseNotificationInboxResult,
 } from './inbox';
 export {
   applyDeclined, applyOwnRequest, applyRequestAccepted, applyRequestReceived, connectionListsFrom, emptyConnectionLists, useConnectionRequests,
