@@ -46,7 +46,7 @@ function Workspace({ user }: { user: UserInfo }) {
         <ChatList selectedId={chatId} userId={user.id} list={list} presence={presence} />
         <main className="main">
           {route.page === 'feed' ? (
-            <FeedPage />
+            <FeedPage postId={route.postId} />
           ) : route.page === 'connections' ? (
             <ConnectionsPage user={user} />
           ) : route.page === 'events' ? (
