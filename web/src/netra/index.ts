@@ -12,7 +12,9 @@ export {
   applyNewMessage, applyChatEvent, applyReadMarker, useChatList, useChatSummary, type UseChatListResult,
 } from './chatList';
 export type { PendingMessage, TypingUser } from './chatStore';
-export { applyAgentEvent, useAgentRuns, type AgentRunStatus, type AgentRunView, type UseAgentRunsResult } from './agentRuns';
+export {
+  agentAnswerClientMessageId, applyAgentEvent, interruptAgentRuns, useAgentRuns, type AgentRunStatus, type AgentRunView, type UseAgentRunsResult,
+} from './agentRuns';
 export {
   useEventLog, usePresence, useFeed, useNotifications, useIssueUpdates, useAlerts, useChannelEvents,
   type EventLog, type UsePresenceResult, type ChannelEvents,
