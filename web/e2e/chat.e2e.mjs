@@ -2,8 +2,9 @@
 // playwright-core. Two browser contexts sign in as demo and alice, open the same chat, see each
 // other's typing and exchange messages; demo edits and deletes while alice is elsewhere (unread
 // badges, a second tab's read, presence dots); a service publishes issue and alert events; the admin
-// page; fresh users post, comment, read the notification bell and send an image; then the server
-// restarts under them. Screenshots go to e2e/screenshots/ (git-ignored).
+// page; fresh users post, comment, open a notification and send an image; then the server restarts
+// under them.
+// Screenshots go to e2e/screenshots/ (git-ignored).
 //
 //   NETRA_URL=http://127.0.0.1:5080 npm run e2e          (a server you run, e.g. ./run.sh)
 //   NETRA_SERVER_DLL=... NETRA_URL=... npm run e2e       (the tests start and restart it: test.sh)
@@ -20,6 +21,8 @@ import { chromium } from 'playwright-core';
 import { BASE, SIGNING_KEY, canRestart, startServer, stopServer } from './server.mjs';
 
 const TIMEOUT_MS = 15_000;
+/** How long pages may take to notice a restart and to come back from it. */
+const RECOVER_MS = 60_000;
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(shots, { recursive: true });
 
@@ -37,28 +40,85 @@ after(async () => {
   await stopServer();
 });
 
+// ------------------------------------------------------------------------------------ sessions --
+
+/** A fresh browser context (its own cookies and session storage: one person). */
+const newContext = () => browser.newContext({ viewport: { width: 1100, height: 720 } });
+
+/** A new tab of `context` on `hash` (the sign-in page until someone signs in), collecting page errors. */
+async function openTab(context, hash = '') {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${BASE}/app/${hash}`);
+  return { page, problems };
+}
+
+/** Waits until the page is connected (the app's shell says so) and no banner is left. */
+async function connected(page, timeout = TIMEOUT_MS) {
+  await page.locator('.shell[data-connection-state="connected"]').waitFor({ timeout });
+  await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached', timeout });
+}
+
+/** Fills the sign-in form on `page` and waits until the app is connected. */
+async function signInOn(page, userName, password) {
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await connected(page);
+}
+
+/** Opens the chat titled `title` from the chat list and waits for its messages. */
+async function openChat(page, title) {
+  await page.getByRole('link', { name: new RegExp(title) }).click();
+  await page.getByRole('heading', { name: title }).waitFor();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+}
+
 /** A fresh browser context signed in as `userName`, with the demo chat open. */
 async function signedIn(userName, password) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const context = await newContext();
   return { context, ...(await signInPage(context, userName, password)) };
 }
 
 /** A new tab of `context` (tabs do not share the session: each signs in), with the demo chat open. */
 async function signInPage(context, userName, password) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(`${BASE}/app/`);
-  await page.getByLabel('User name').fill(userName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('link', { name: /Welcome to Netra/ }).click();
-  await page.getByRole('log', { name: 'Messages' }).waitFor();
-  // Connected: no banner left.
-  await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached' });
-  return { page, problems };
+  const tab = await openTab(context);
+  await signInOn(tab.page, userName, password);
+  await openChat(tab.page, 'Welcome to Netra');
+  return tab;
 }
+
+/**
+ * A fresh user (registered over the API, so demo's and alice's sign-ins stay under the login rate
+ * limit) signed in on `hash` (e.g. '#/feed').
+ */
+async function freshUser(userName, displayName, hash) {
+  const password = `${userName}-password`;
+  const user = await api('/api/auth/register', { method: 'POST', body: { userName, password, displayName } });
+  const context = await newContext();
+  const tab = await openTab(context, hash);
+  await signInOn(tab.page, userName, password);
+  return { context, ...tab, user, password };
+}
+
+/** Closes the sessions' browser contexts (those that were opened). */
+async function closeAll(...sessions) {
+  for (const s of sessions) await s?.context.close();
+}
+
+/** The signed-in user's id, as the header shows it. */
+async function ownId(page) {
+  const id = /id (\d+)\)/.exec(await page.locator('.who').innerText())?.[1];
+  assert.ok(id, 'the header shows the user id');
+  return id;
+}
+
+const runId = () => Math.random().toString(36).slice(2, 8);
+
+// ----------------------------------------------------------------------------------------- HTTP --
 
 /** An HS256 token the server accepts (it knows SIGNING_KEY), e.g. with role `service` or `admin`. */
 function token(sub, name, roles) {
@@ -82,13 +142,37 @@ async function api(path, { method = 'GET', bearer, body } = {}) {
   return text ? JSON.parse(text) : undefined;
 }
 
+/** An access token for a user that exists (a login: counts against that user's login limit). */
+async function accessToken(userName, password) {
+  return (await api('/api/auth/login', { method: 'POST', body: { userName, password } })).accessToken;
+}
+
+// ----------------------------------------------------------------------------------- chat rooms --
+
 /** The chat room's message (an item of the log) that shows `text`. */
 const messageWith = (page, text) => page.getByRole('log', { name: 'Messages' }).getByRole('listitem').filter({ hasText: text });
 
-async function send(page, text) {
-  await page.getByLabel('Message', { exact: true }).fill(text);
+/** The composer's text box. */
+const composer = (page) => page.getByLabel('Message', { exact: true });
+
+/** Writes `text` in the composer and clicks Send (without waiting for it to show). */
+async function write(page, text) {
+  await composer(page).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Sends `text` and waits until it shows in the sender's own log. */
+async function send(page, text) {
+  await write(page, text);
   await messageWith(page, text).waitFor();
+}
+
+/**
+ * Asserts that each of `texts` shows exactly once in the page's message log: in one element, or
+ * with `exact`, as one element's whole text (when an agent's answer quotes the chat).
+ */
+async function eachOnceInLog(page, texts, { exact = false } = {}) {
+  for (const text of texts) assert.equal(await page.getByRole('log').getByText(text, { exact }).count(), 1, `${text} shown once`);
 }
 
 /** Creates a chat with `memberId` from `page` (which then shows it). */
@@ -122,57 +206,88 @@ async function setVisible(page, visible) {
   }, visible);
 }
 
+/** The agent runs panel of the chat open on `page`. */
+const agentRuns = (page) => page.getByRole('region', { name: 'Agent runs' });
+
+// ------------------------------------------------------------------------------------------ feed --
+
+/** The post by `authorName` showing `text` (on the feed or a post's own page). */
+const postWith = (page, authorName, text) => page.getByRole('listitem', { name: `Post by ${authorName}` }).filter({ hasText: text });
+
+/** Writes a post and waits until the author's feed shows it. */
+async function writePost(page, authorName, text) {
+  await page.getByLabel('Write a post').fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await postWith(page, authorName, text).waitFor();
+}
+
+/** Comments on `post` (a locator) and waits until the comment shows under it. */
+async function writeComment(post, text) {
+  await post.getByLabel('Write a comment').fill(text);
+  await post.getByRole('button', { name: 'Comment' }).click();
+  await post.getByRole('list', { name: 'Comments' }).getByText(text).waitFor();
+}
+
+/** The bell's button, by its unread count. */
+const bell = (page, unread) => page.getByRole('button', { name: `Notifications, ${unread} unread` });
+
+/** Opens the bell (showing `unread`) and returns its dropdown. */
+async function openBell(page, unread) {
+  await bell(page, unread).click();
+  return page.getByRole('dialog', { name: 'Notifications' });
+}
+
+// ----------------------------------------------------------------------------------------- tests --
+
 test('the sign-in page explains a wrong password', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  await page.goto(`${BASE}/app/`);
-  await page.screenshot({ path: join(shots, 'sign-in.png') });
-  await page.getByLabel('User name').fill('demo');
-  await page.getByLabel('Password').fill('not-the-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
-  await context.close();
+  const context = await newContext();
+  try {
+    const { page } = await openTab(context);
+    await page.screenshot({ path: join(shots, 'sign-in.png') });
+    await page.getByLabel('User name').fill('demo');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
+  } finally {
+    await context.close();
+  }
 });
 
 test('demo and alice chat live and see each other typing', async () => {
   const demo = await signedIn('demo', 'demo-password');
   const alice = await signedIn('alice', 'alice-password');
   try {
-    const run = Math.random().toString(36).slice(2, 8);
+    const run = runId();
 
     // demo types: alice sees it.
-    await demo.page.getByLabel('Message', { exact: true }).pressSequentially('hel', { delay: 30 });
+    await composer(demo.page).pressSequentially('hel', { delay: 30 });
     await alice.page.getByText('demo is typing…').waitFor();
 
     // demo sends: both see it once.
     const fromDemo = `hello from demo ${run}`;
-    await demo.page.getByLabel('Message', { exact: true }).fill(fromDemo);
-    await demo.page.getByRole('button', { name: 'Send' }).click();
+    await write(demo.page, fromDemo);
     await alice.page.getByRole('log').getByText(fromDemo).waitFor();
     await demo.page.getByRole('log').getByText(fromDemo).waitFor();
     await alice.page.getByText('demo is typing…').waitFor({ state: 'detached' });
 
     // alice types and answers with Enter.
     const fromAlice = `hi demo, alice here ${run}`;
-    await alice.page.getByLabel('Message', { exact: true }).pressSequentially('hi', { delay: 30 });
+    await composer(alice.page).pressSequentially('hi', { delay: 30 });
     await demo.page.getByText('alice is typing…').waitFor();
-    await alice.page.getByLabel('Message', { exact: true }).fill(fromAlice);
-    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    await composer(alice.page).fill(fromAlice);
+    await composer(alice.page).press('Enter');
     await demo.page.getByRole('log').getByText(fromAlice).waitFor();
     await alice.page.getByRole('log').getByText(fromAlice).waitFor();
 
     // Each message shown exactly once on both pages, none left "Sending…".
     for (const p of [demo.page, alice.page]) {
-      assert.equal(await p.getByRole('log').getByText(fromDemo).count(), 1);
-      assert.equal(await p.getByRole('log').getByText(fromAlice).count(), 1);
+      await eachOnceInLog(p, [fromDemo, fromAlice]);
       await p.getByText('Sending…').waitFor({ state: 'detached' });
     }
 
     // User text is text: markup is shown, not run.
     const markup = `<b>bold?</b> ${run}`;
-    await demo.page.getByLabel('Message', { exact: true }).fill(markup);
-    await demo.page.getByRole('button', { name: 'Send' }).click();
+    await write(demo.page, markup);
     await alice.page.getByRole('log').getByText(markup).waitFor();
     assert.equal(await alice.page.locator('.messages b').count(), 0);
 
@@ -181,8 +296,7 @@ test('demo and alice chat live and see each other typing', async () => {
     assert.deepEqual(demo.problems, []);
     assert.deepEqual(alice.problems, []);
   } finally {
-    await demo.context.close();
-    await alice.context.close();
+    await closeAll(demo, alice);
   }
 });
 
@@ -190,21 +304,14 @@ test('a new chat reaches its member, and messages in a chat not open show as unr
   const demo = await signedIn('demo', 'demo-password');
   const alice = await signedIn('alice', 'alice-password');
   try {
-    const run = Math.random().toString(36).slice(2, 8);
-    const aliceId = /id (\d+)\)/.exec(await alice.page.locator('.who').innerText())?.[1];
-    assert.ok(aliceId, 'alice sees her own id');
-
+    const run = runId();
     const title = `Plans ${run}`;
-    await createChat(demo.page, title, aliceId);
+    await createChat(demo.page, title, await ownId(alice.page));
 
     // alice stays in "Welcome to Netra"; the new chat appears on refresh, then counts unread.
     await alice.page.getByRole('button', { name: 'Refresh' }).click();
     await alice.page.getByRole('link', { name: new RegExp(title) }).waitFor();
-    for (const text of [`first ${run}`, `second ${run}`]) {
-      await demo.page.getByLabel('Message', { exact: true }).fill(text);
-      await demo.page.getByRole('button', { name: 'Send' }).click();
-      await demo.page.getByRole('log').getByText(text).waitFor();
-    }
+    for (const text of [`first ${run}`, `second ${run}`]) await send(demo.page, text);
     await alice.page.getByLabel('2 unread').waitFor();
     await alice.page.screenshot({ path: join(shots, 'unread.png') });
 
@@ -212,38 +319,40 @@ test('a new chat reaches its member, and messages in a chat not open show as unr
     await alice.page.getByRole('log').getByText(`second ${run}`).waitFor();
     await alice.page.getByLabel('2 unread').waitFor({ state: 'detached' });
   } finally {
-    await demo.context.close();
-    await alice.context.close();
+    await closeAll(demo, alice);
   }
 });
 
-test('demo asks the agent with /agent: both pages watch its steps live and get its answer once', async () => {
+test('demo asks the agent with /agent: both pages watch its steps live and get its answer once; typing stops with the command', async () => {
   const demo = await signedIn('demo', 'demo-password');
   const alice = await signedIn('alice', 'alice-password');
   try {
     const n = 1000 + Math.floor(Math.random() * 9000);
-    await demo.page.getByLabel('Message', { exact: true }).fill(`/agent what is ${n} * 2?`);
-    await demo.page.getByLabel('Message', { exact: true }).press('Enter');
+    // Typed key by key, so that alice sees demo typing the command.
+    await composer(demo.page).pressSequentially(`/agent what is ${n} * 2?`, { delay: 10 });
+    await alice.page.getByText('demo is typing…').waitFor();
+    await composer(demo.page).press('Enter');
 
     // The demo agent paces its steps (500 ms each by default), so a person sees them one by one.
     for (const p of [demo.page, alice.page]) {
-      await p.getByRole('region', { name: 'Agent runs' }).getByText(`Using calculator: ${n} * 2`).waitFor();
+      await agentRuns(p).getByText(`Using calculator: ${n} * 2`).waitFor();
     }
-    await demo.page.getByRole('region', { name: 'Agent runs' }).getByRole('button', { name: 'Cancel' }).waitFor();
+    await agentRuns(demo.page).getByRole('button', { name: 'Cancel' }).waitFor();
+    // The command was not a message: nobody is shown typing it any more.
+    await alice.page.getByText('demo is typing…').waitFor({ state: 'detached' });
     await alice.page.screenshot({ path: join(shots, 'agent-run-alice.png') });
 
     const answer = `${n} * 2 = ${n * 2}.`;
     for (const p of [demo.page, alice.page]) {
       await p.getByRole('log').getByText(answer, { exact: false }).waitFor();
-      await p.getByRole('region', { name: 'Agent runs' }).waitFor({ state: 'detached' });
-      assert.equal(await p.getByRole('log').getByText(answer, { exact: false }).count(), 1);
+      await agentRuns(p).waitFor({ state: 'detached' });
+      await eachOnceInLog(p, [answer]);
     }
     await demo.page.screenshot({ path: join(shots, 'agent-answer-demo.png') });
     assert.deepEqual(demo.problems, []);
     assert.deepEqual(alice.problems, []);
   } finally {
-    await demo.context.close();
-    await alice.context.close();
+    await closeAll(demo, alice);
   }
 });
 
@@ -252,11 +361,9 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
     const demo = await signedIn('demo', 'demo-password');
     const alice = await signedIn('alice', 'alice-password');
     try {
-      const run = Math.random().toString(36).slice(2, 8);
-      const aliceId = /id (\d+)\)/.exec(await alice.page.locator('.who').innerText())?.[1];
-      assert.ok(aliceId, 'alice sees her own id');
+      const run = runId();
       const title = `Edits ${run}`;
-      await createChat(demo.page, title, aliceId);
+      await createChat(demo.page, title, await ownId(alice.page));
       const [one, two, three, four] = ['one', 'two', 'three', 'four'].map((w) => `${w} ${run}`);
       for (const text of [one, two, three]) await send(demo.page, text);
 
@@ -271,8 +378,7 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
       await demo.page.getByRole('navigation', { name: 'Chats' }).getByRole('img', { name: 'Alice is online' }).first().waitFor();
 
       // alice moves to another chat; demo edits one, deletes two and sends four.
-      await alice.page.getByRole('link', { name: /Welcome to Netra/ }).click();
-      await alice.page.getByRole('heading', { name: 'Welcome to Netra' }).waitFor();
+      await openChat(alice.page, 'Welcome to Netra');
       await editMessage(demo.page, one, `${one} (edited)`);
       await deleteMessage(demo.page, two);
       await send(demo.page, four);
@@ -308,8 +414,7 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
       assert.deepEqual(alice.problems, []);
       assert.deepEqual(second.problems, []);
     } finally {
-      await demo.context.close();
-      await alice.context.close();
+      await closeAll(demo, alice);
     }
   });
 
@@ -321,7 +426,7 @@ test('alice is signed out while demo edits and deletes: when she comes back she 
     const demo = await signedIn('demo', 'demo-password');
     let alice = await signedIn('alice', 'alice-password');
     try {
-      const run = Math.random().toString(36).slice(2, 8);
+      const run = runId();
       const [keep, change, drop] = ['keep', 'change', 'drop'].map((w) => `${w} ${run}`);
       for (const text of [keep, change, drop]) await send(demo.page, text);
       await messageWith(alice.page, drop).waitFor();
@@ -341,8 +446,7 @@ test('alice is signed out while demo edits and deletes: when she comes back she 
       assert.match(rows[at + 1] ?? '', /message deleted/);
       assert.deepEqual(alice.problems, []);
     } finally {
-      await demo.context.close();
-      await alice.context.close();
+      await closeAll(demo, alice);
     }
   });
 
@@ -351,7 +455,7 @@ test('issue updates and alerts published by a service show live (as text) and st
   async () => {
     const demo = await signedIn('demo', 'demo-password');
     try {
-      const run = Math.random().toString(36).slice(2, 8);
+      const run = runId();
       await demo.page.getByRole('link', { name: 'Issues & alerts' }).click();
       await demo.page.getByRole('heading', { name: 'Issues and alerts' }).waitFor();
       const alerts = demo.page.getByRole('region', { name: 'Alerts', exact: true });
@@ -375,7 +479,7 @@ test('issue updates and alerts published by a service show live (as text) and st
       assert.equal(await alerts.getByText(markup).count(), 1);
       assert.deepEqual(demo.problems, []);
     } finally {
-      await demo.context.close();
+      await closeAll(demo);
     }
   });
 
@@ -392,11 +496,9 @@ test('the admin page says the admin role is required, and shows live stats to an
       // The same user with the admin role (the demo users have none): a session with such a token.
       const { user } = await api('/api/auth/login', { method: 'POST', body: { userName: 'demo', password: 'demo-password' } });
       const session = { accessToken: token(user.id, user.userName, ['admin']), expiresAt: new Date(Date.now() + 3_600_000).toISOString(), user };
-      admin = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+      admin = await newContext();
       await admin.addInitScript((s) => sessionStorage.setItem('netra.session', s), JSON.stringify(session));
-      const page = await admin.newPage();
-      page.setDefaultTimeout(TIMEOUT_MS);
-      await page.goto(`${BASE}/app/#/admin`);
+      const { page } = await openTab(admin, '#/admin');
       const active = page.getByLabel('Active connections');
       await active.waitFor();
       assert.ok(Number(await active.innerText()) >= 1, 'this page is connected');
@@ -409,76 +511,64 @@ test('the admin page says the admin role is required, and shows live stats to an
       await page.screenshot({ path: join(shots, 'admin.png') });
     } finally {
       await admin?.close();
-      await demo.context.close();
+      await closeAll(demo);
     }
   });
 
-/**
- * A fresh user (registered over the API, so demo's and alice's sign-ins stay under the login rate
- * limit) signed in with the feed open.
- */
-async function freshUserOnFeed(userName, displayName) {
-  const password = `${userName}-password`;
-  const user = await api('/api/auth/register', { method: 'POST', body: { userName, password, displayName } });
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(`${BASE}/app/#/feed`);
-  await page.getByLabel('User name').fill(userName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Feed' }).waitFor();
-  await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached' });
-  return { context, page, problems, user };
-}
-
-test('a post reaches another user live; their comment reaches the author live and shows 1 unread on the bell', async () => {
-  const run = Math.random().toString(36).slice(2, 8);
-  const poster = await freshUserOnFeed(`poster${run}`, `Poster ${run}`);
-  const reader = await freshUserOnFeed(`reader${run}`, `Reader ${run}`);
+test('a post reaches another user live; their comments reach the author live and show on the bell, whose notification opens the post', async () => {
+  const run = runId();
+  const poster = await freshUser(`poster${run}`, `Poster ${run}`, '#/feed');
+  const reader = await freshUser(`reader${run}`, `Reader ${run}`, '#/feed');
   try {
-    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await bell(poster.page, 0).waitFor();
 
     // The poster posts (markup stays text); the reader, already on the page, gets it live.
     const text = `<b>hello feed</b> ${run}`;
-    await poster.page.getByLabel('Write a post').fill(text);
-    await poster.page.getByRole('button', { name: 'Post', exact: true }).click();
-    const readerPost = reader.page.getByRole('listitem', { name: `Post by Poster ${run}` }).filter({ hasText: text });
+    await writePost(poster.page, `Poster ${run}`, text);
+    const readerPost = postWith(reader.page, `Poster ${run}`, text);
     await readerPost.waitFor();
     assert.equal(await reader.page.locator('.post b').count(), 0);
 
-    // The reader comments: the poster sees the comment live and a notification on the bell.
-    const reply = `nice one ${run}`;
-    await readerPost.getByLabel('Write a comment').fill(reply);
-    await readerPost.getByRole('button', { name: 'Comment' }).click();
-    const posterPost = poster.page.getByRole('listitem', { name: `Post by Poster ${run}` }).filter({ hasText: text });
+    // The reader comments twice: the poster sees the comments live and two notifications on the bell.
+    const [reply, again] = [`nice one ${run}`, `and another thing ${run}`];
+    await writeComment(readerPost, reply);
+    const posterPost = postWith(poster.page, `Poster ${run}`, text);
     await posterPost.getByRole('list', { name: 'Comments' }).getByText(reply).waitFor();
-    await poster.page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    await bell(poster.page, 1).waitFor();
     await reader.page.screenshot({ path: join(shots, 'feed-reader.png') });
-    await poster.page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
-    const menu = poster.page.getByRole('dialog', { name: 'Notifications' });
+    await writeComment(readerPost, again);
+    await bell(poster.page, 2).waitFor();
+    const menu = await openBell(poster.page, 2);
     await menu.getByText(`Reader ${run} commented on your post: ${reply}`).waitFor();
     await poster.page.screenshot({ path: join(shots, 'feed-bell.png') });
-    await menu.getByRole('button', { name: 'Mark read' }).click();
-    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await menu.getByRole('listitem').filter({ hasText: reply }).getByRole('button', { name: 'Mark read' }).click();
+    await bell(poster.page, 1).waitFor();
 
-    // After a reload the read one stays read, and the post and comment are read from the server.
+    // The other notification is a link: it opens the post on its own page and is read.
+    await menu.getByRole('link', { name: `Reader ${run} commented on your post: ${again}` }).click();
+    await poster.page.waitForURL(/#\/feed\/\d+$/);
+    const single = poster.page.getByRole('list', { name: 'Post', exact: true });
+    await postWith(single, `Poster ${run}`, text).getByRole('list', { name: 'Comments' }).getByText(again).waitFor();
+    assert.equal(await single.getByRole('listitem', { name: /^Post by / }).count(), 1, 'only that post');
+    await bell(poster.page, 0).waitFor();
+    await poster.page.screenshot({ path: join(shots, 'feed-post.png') });
+
+    // After a reload the read ones stay read, and the post and comments are read from the server.
+    await poster.page.getByRole('link', { name: '← All posts' }).click();
     await poster.page.reload();
     await posterPost.getByRole('list', { name: 'Comments' }).getByText(reply).waitFor();
-    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await posterPost.getByRole('list', { name: 'Comments' }).getByText(again).waitFor();
+    await bell(poster.page, 0).waitFor();
     assert.deepEqual([...poster.problems, ...reader.problems], []);
   } finally {
-    await poster.context.close();
-    await reader.context.close();
+    await closeAll(poster, reader);
   }
 });
 
 test('an image attached in the composer is uploaded, sent, and shown inline to the other member', async () => {
-  const run = Math.random().toString(36).slice(2, 8);
-  const sender = await freshUserOnFeed(`sender${run}`, `Sender ${run}`);
-  const member = await freshUserOnFeed(`member${run}`, `Member ${run}`);
+  const run = runId();
+  const sender = await freshUser(`sender${run}`, `Sender ${run}`, '#/feed');
+  const member = await freshUser(`member${run}`, `Member ${run}`, '#/feed');
   try {
     await sender.page.getByRole('link', { name: 'Chats' }).click();
     await createChat(sender.page, `Pictures ${run}`, String(member.user.id));
@@ -486,8 +576,7 @@ test('an image attached in the composer is uploaded, sent, and shown inline to t
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
     await sender.page.getByLabel('Attach a file').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
     await sender.page.getByText('Attached: dot.png').waitFor();
-    await sender.page.getByLabel('Message', { exact: true }).fill(`a picture ${run}`);
-    await sender.page.getByRole('button', { name: 'Send' }).click();
+    await write(sender.page, `a picture ${run}`);
     await messageWith(sender.page, `a picture ${run}`).getByRole('img', { name: 'Attached image' }).waitFor();
 
     // The new chat appears in the member's list on refresh.
@@ -503,8 +592,7 @@ test('an image attached in the composer is uploaded, sent, and shown inline to t
     await member.page.screenshot({ path: join(shots, 'chat-attachment.png') });
     assert.deepEqual([...sender.problems, ...member.problems], []);
   } finally {
-    await sender.context.close();
-    await member.context.close();
+    await closeAll(sender, member);
   }
 });
 
@@ -513,12 +601,10 @@ test('the server restarts mid-conversation: both pages show the banner, recover,
   async () => {
     const demo = await signedIn('demo', 'demo-password');
     const alice = await signedIn('alice', 'alice-password');
-    const RECOVER_MS = 60_000;
     try {
-      const run = Math.random().toString(36).slice(2, 8);
+      const run = runId();
       const before = `before the restart ${run}`;
-      await demo.page.getByLabel('Message', { exact: true }).fill(before);
-      await demo.page.getByRole('button', { name: 'Send' }).click();
+      await write(demo.page, before);
       await alice.page.getByRole('log').getByText(before).waitFor();
 
       await stopServer();
@@ -527,30 +613,21 @@ test('the server restarts mid-conversation: both pages show the banner, recover,
 
       // Sent while the server is down: shown as pending, kept, sent once it is back.
       const offline = `sent while offline ${run}`;
-      await demo.page.getByLabel('Message', { exact: true }).fill(offline);
-      await demo.page.getByRole('button', { name: 'Send' }).click();
+      await write(demo.page, offline);
       await demo.page.getByText('Sending…').waitFor();
 
       await startServer();
-      for (const p of [demo.page, alice.page]) {
-        await p.getByText(/Reconnecting…|Connecting…/).waitFor({ state: 'detached', timeout: RECOVER_MS });
-      }
+      for (const p of [demo.page, alice.page]) await connected(p, RECOVER_MS);
       await alice.page.getByRole('log').getByText(offline).waitFor({ timeout: RECOVER_MS });
       await demo.page.getByText('Sending…').waitFor({ state: 'detached', timeout: RECOVER_MS });
 
       const after = `after the restart ${run}`;
-      await alice.page.getByLabel('Message', { exact: true }).fill(after);
-      await alice.page.getByRole('button', { name: 'Send' }).click();
+      await write(alice.page, after);
       await demo.page.getByRole('log').getByText(after).waitFor();
 
-      for (const p of [demo.page, alice.page]) {
-        for (const text of [before, offline, after]) {
-          assert.equal(await p.getByRole('log').getByText(text).count(), 1, `${text} shown once`);
-        }
-      }
+      for (const p of [demo.page, alice.page]) await eachOnceInLog(p, [before, offline, after]);
       await alice.page.screenshot({ path: join(shots, 'after-restart.png') });
     } finally {
-      await demo.context.close();
-      await alice.context.close();
+      await closeAll(demo, alice);
     }
   });

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { NetraProvider, useAwayWhenHidden, useChatList, usePresence, type UserInfo } from '../netra';
+import { NetraProvider, useAwayWhenHidden, useChatList, useConnectionState, usePresence, type UserInfo } from '../netra';
 import { AdminPage } from './AdminPage';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
@@ -21,9 +21,11 @@ function Workspace({ user }: { user: UserInfo }) {
   const presence = usePresence(memberIds);
   useAwayWhenHidden();
   const chatId = route.page === 'chats' ? route.chatId : null;
+  // The connection's state, for tools (the browser tests wait for "connected"); people see the banner.
+  const { state } = useConnectionState();
 
   return (
-    <div className="shell">
+    <div className="shell" data-connection-state={state}>
       <header className="topbar">
         <span className="brand">Netra</span>
         <nav className="pages" aria-label="Pages">
