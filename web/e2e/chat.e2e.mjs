@@ -2,8 +2,9 @@
 // playwright-core. Two browser contexts sign in as demo and alice, open the same chat, see each
 // other's typing and exchange messages; demo edits and deletes while alice is elsewhere (unread
 // badges, a second tab's read, presence dots); a service publishes issue and alert events; the admin
-// page; fresh users post, comment, open a notification and send an image; then the server restarts
-// under them.
+// page; fresh users post, comment, page back through the feed, open notifications, send an image and
+// connect with each other; the server restarts under a conversation; and two people who register
+// in the app chat, post, comment and watch an agent while the server restarts under them.
 // Screenshots go to e2e/screenshots/ (git-ignored).
 //
 //   NETRA_URL=http://127.0.0.1:5080 npm run e2e          (a server you run, e.g. ./run.sh)
@@ -174,6 +175,9 @@ async function send(page, text) {
 async function eachOnceInLog(page, texts, { exact = false } = {}) {
   for (const text of texts) assert.equal(await page.getByRole('log').getByText(text, { exact }).count(), 1, `${text} shown once`);
 }
+
+/** Text that starts with `prefix` (an agent's answer starts with its result, and may quote earlier answers). */
+const startingWith = (prefix) => new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
 
 /** Creates a chat with `memberId` from `page` (which then shows it). */
 async function createChat(page, title, memberId) {
@@ -565,6 +569,45 @@ test('a post reaches another user live; their comments reach the author live and
   }
 });
 
+test('the feed shows the newest 20 posts and loads older ones, each once, until there are no more', async () => {
+  const run = runId();
+  const writer = await api('/api/auth/register', { method: 'POST', body: { userName: `writer${run}`, password: `writer${run}-password`, displayName: `Writer ${run}` } });
+  const bearer = await accessToken(`writer${run}`, `writer${run}-password`);
+  const texts = Array.from({ length: 25 }, (_, i) => `old post ${i + 1} of ${run}`);
+  for (const content of texts) await api('/api/posts', { method: 'POST', bearer, body: { content } });
+  const reader = await freshUser(`pager${run}`, `Pager ${run}`, '#/feed');
+  try {
+    const posts = reader.page.getByRole('list', { name: 'Posts' });
+    const ours = posts.getByRole('listitem', { name: `Post by ${writer.displayName}` });
+    await postWith(reader.page, writer.displayName, texts[24]).waitFor();
+    // The newest 20 are ours (nobody else posts meanwhile): 25 down to 6.
+    assert.equal(await ours.count(), 20);
+    assert.equal(await posts.getByText(texts[4], { exact: true }).count(), 0, 'post 5 is not shown yet');
+
+    await reader.page.getByRole('button', { name: 'Load older posts', exact: true }).click();
+    await postWith(reader.page, writer.displayName, texts[0]).waitFor();
+    assert.equal(await ours.count(), 25);
+    for (const t of texts) assert.equal(await posts.getByText(t, { exact: true }).count(), 1, `${t} shown once`);
+    // Newest first, across the pages.
+    const bodies = (await ours.locator('.body').allInnerTexts()).filter((b) => b.endsWith(`of ${run}`));
+    assert.deepEqual(bodies, [...texts].reverse());
+
+    // Paging on to the end of the feed (each page adds posts, or is the empty last one): then the button goes.
+    const all = posts.getByRole('listitem', { name: /^Post by / });
+    const end = reader.page.getByText('That is every post.');
+    for (let pages = 0; (await end.count()) === 0; pages++) {
+      assert.ok(pages < 50, 'the feed ends');
+      const shown = await all.count();
+      await reader.page.getByRole('button', { name: 'Load older posts', exact: true }).click();
+      await end.or(all.nth(shown)).first().waitFor();
+    }
+    assert.equal(await reader.page.getByRole('button', { name: /older posts/ }).count(), 0);
+    assert.deepEqual(reader.problems, []);
+  } finally {
+    await closeAll(reader);
+  }
+});
+
 test('an image attached in the composer is uploaded, sent, and shown inline to the other member', async () => {
   const run = runId();
   const sender = await freshUser(`sender${run}`, `Sender ${run}`, '#/feed');
@@ -595,6 +638,73 @@ test('an image attached in the composer is uploaded, sent, and shown inline to t
     await closeAll(sender, member);
   }
 });
+
+test('connection requests: B sees A\'s request live and accepts it, A sees it accepted live; a declined one goes away; a chat notification opens the chat',
+  async () => {
+    const run = runId();
+    const a = await freshUser(`asker${run}`, `Asker ${run}`, '#/connections');
+    const b = await freshUser(`answerer${run}`, `Answerer ${run}`, '#/connections');
+    // A third user, who asks over the API, with markup in the name (shown as text).
+    const thirdName = `<i>Third</i> ${run}`;
+    await api('/api/auth/register', { method: 'POST', body: { userName: `third${run}`, password: `third${run}-password`, displayName: thirdName } });
+    const thirdToken = await accessToken(`third${run}`, `third${run}-password`);
+    try {
+      const group = (page, name) => page.getByRole('region', { name });
+      const [bIncoming, bConnections] = [group(b.page, 'Requests for you'), group(b.page, 'Your connections')];
+      const [aWaiting, aConnections] = [group(a.page, 'Sent, waiting for an answer'), group(a.page, 'Your connections')];
+      await b.page.getByRole('heading', { name: 'Connections', exact: true }).waitFor();
+      await bIncoming.getByText('No one is waiting for an answer.').waitFor();
+
+      // A asks B by id: A's request waits; B, on the page since before, sees it arrive.
+      await a.page.getByLabel('User id').fill(String(b.user.id));
+      await a.page.getByRole('button', { name: 'Send request' }).click();
+      await aWaiting.getByRole('listitem', { name: `Answerer ${run}` }).waitFor();
+      const fromA = bIncoming.getByRole('listitem', { name: `Asker ${run}` });
+      await fromA.waitFor();
+      await api('/api/connections/requests', { method: 'POST', bearer: thirdToken, body: { toUserId: b.user.id } });
+      const fromThird = bIncoming.getByRole('listitem', { name: thirdName });
+      await fromThird.waitFor();
+      assert.equal(await b.page.locator('.people i').count(), 0, 'names are text');
+      await bell(b.page, 2).waitFor();
+      await b.page.screenshot({ path: join(shots, 'connections.png') });
+
+      // B declines the third user's request and accepts A's: A sees it accepted, without a reload.
+      await fromThird.getByRole('button', { name: 'Decline' }).click();
+      await fromThird.waitFor({ state: 'detached' });
+      await fromA.getByRole('button', { name: 'Accept' }).click();
+      await bConnections.getByRole('listitem', { name: `Asker ${run}` }).waitFor();
+      await bIncoming.getByText('No one is waiting for an answer.').waitFor();
+      await aConnections.getByRole('listitem', { name: `Answerer ${run}` }).waitFor();
+      await aWaiting.getByText('No requests waiting.').waitFor();
+      await a.page.screenshot({ path: join(shots, 'connections-accepted.png') });
+      const thirdSees = await api('/api/connections/requests?direction=outgoing', { bearer: thirdToken });
+      assert.deepEqual(thirdSees, [], "the declined request is gone from the third user's list too");
+
+      // The lists are the server's: the same after a reload.
+      await b.page.reload();
+      await bConnections.getByRole('listitem', { name: `Asker ${run}` }).waitFor();
+      assert.equal(await bIncoming.getByRole('listitem').count(), 0);
+
+      // A's bell: B accepted. From another page, the notification leads back to the connections page.
+      await a.page.getByRole('link', { name: 'Feed' }).click();
+      await a.page.getByRole('heading', { name: 'Feed' }).waitFor();
+      await (await openBell(a.page, 1)).getByRole('link', { name: `Answerer ${run} accepted your connection request` }).click();
+      await a.page.getByRole('heading', { name: 'Connections', exact: true }).waitFor();
+      await bell(a.page, 0).waitFor();
+
+      // B makes a chat and adds A to it: A's notification opens that chat, which is now in A's list.
+      const bToken = await accessToken(`answerer${run}`, b.password);
+      const chat = await api('/api/chats', { method: 'POST', bearer: bToken, body: { title: `Connected ${run}`, memberIds: [] } });
+      await api(`/api/chats/${chat.id}/members`, { method: 'POST', bearer: bToken, body: { userId: a.user.id } });
+      await (await openBell(a.page, 1)).getByRole('link', { name: new RegExp(`added you to Connected ${run}$`) }).click();
+      await a.page.getByRole('heading', { name: `Connected ${run}` }).waitFor();
+      await a.page.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: new RegExp(`Connected ${run}`) }).waitFor();
+      await bell(a.page, 0).waitFor();
+      assert.deepEqual([...a.problems, ...b.problems], []);
+    } finally {
+      await closeAll(a, b);
+    }
+  });
 
 test('the server restarts mid-conversation: both pages show the banner, recover, and show every message once',
   { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test must own the server to restart it)' },
@@ -629,5 +739,122 @@ test('the server restarts mid-conversation: both pages show the banner, recover,
       await alice.page.screenshot({ path: join(shots, 'after-restart.png') });
     } finally {
       await closeAll(demo, alice);
+    }
+  });
+
+/** Registers `userName` through the app's own form (a fresh context: a new person) and waits until connected. */
+async function registerInApp(userName, displayName) {
+  const context = await newContext();
+  const { page, problems } = await openTab(context);
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password').fill(`${userName}-password`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText(`Signed in as ${displayName}`).waitFor();
+  await connected(page);
+  return { context, page, problems };
+}
+
+test('two people register in the app, chat, post, comment and watch an agent while the server restarts under them: nothing they sent is missing or shown twice',
+  { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test must own the server to restart it)' },
+  async () => {
+    const run = runId();
+    const [annName, benName] = [`Ann ${run}`, `Ben ${run}`];
+    const ann = await registerInApp(`ann${run}`, annName);
+    const ben = await registerInApp(`ben${run}`, benName);
+    const both = [ann.page, ben.page];
+    try {
+      // Ann opens a chat with Ben; they talk.
+      const title = `Check ${run}`;
+      await createChat(ann.page, title, await ownId(ben.page));
+      await ben.page.getByRole('button', { name: 'Refresh' }).click();
+      await openChat(ben.page, title);
+      const said = [`hi Ben, Ann here ${run}`, `hi Ann ${run}`];
+      await send(ann.page, said[0]);
+      await messageWith(ben.page, said[0]).waitFor();
+      await send(ben.page, said[1]);
+      await messageWith(ann.page, said[1]).waitFor();
+
+      // Ann asks the agent: both watch it work, and its answer lands once.
+      const n = 100 + Math.floor(Math.random() * 900);
+      const answers = [`${n} * 3 = ${n * 3}.`];
+      await composer(ann.page).fill(`/agent what is ${n} * 3?`);
+      await composer(ann.page).press('Enter');
+      for (const p of both) await agentRuns(p).getByText(`Using calculator: ${n} * 3`).waitFor();
+      for (const p of both) await messageWith(p, answers[0]).waitFor();
+
+      // On the feed: Ann posts, Ben comments.
+      for (const p of both) {
+        await p.getByRole('link', { name: 'Feed' }).click();
+        await p.getByRole('heading', { name: 'Feed' }).waitFor();
+      }
+      const posts = [`a post before the restart ${run}`];
+      const comments = [`a comment before the restart ${run}`];
+      await writePost(ann.page, annName, posts[0]);
+      await postWith(ben.page, annName, posts[0]).waitFor();
+      await writeComment(postWith(ben.page, annName, posts[0]), comments[0]);
+      await postWith(ann.page, annName, posts[0]).getByText(comments[0]).waitFor();
+
+      // The server goes away and comes back under both of them.
+      await stopServer();
+      for (const p of both) await p.getByText(/Reconnecting…/).waitFor({ timeout: RECOVER_MS });
+      await startServer();
+      for (const p of both) await connected(p, RECOVER_MS);
+
+      // Live again: Ben posts, Ann comments on her post from before the restart; each sees the other's.
+      posts.push(`a post after the restart ${run}`);
+      comments.push(`a comment after the restart ${run}`);
+      await writePost(ben.page, benName, posts[1]);
+      await postWith(ann.page, benName, posts[1]).waitFor();
+      await writeComment(postWith(ann.page, annName, posts[0]), comments[1]);
+      await postWith(ben.page, annName, posts[0]).getByText(comments[1]).waitFor();
+      for (const p of both) {
+        const feed = p.getByRole('list', { name: 'Posts' });
+        for (const text of [...posts, ...comments]) assert.equal(await feed.getByText(text, { exact: true }).count(), 1, `${text} shown once`);
+      }
+      await ben.page.screenshot({ path: join(shots, 'feed-after-restart.png') });
+
+      // Back in the chat: Ben asks the agent, both watch it again; then one more message.
+      for (const p of both) {
+        await p.getByRole('link', { name: 'Chats', exact: true }).click();
+        await openChat(p, title);
+      }
+      const m = 100 + Math.floor(Math.random() * 900);
+      answers.push(`${m} * 4 = ${m * 4}.`);
+      await composer(ben.page).fill(`/agent what is ${m} * 4?`);
+      await composer(ben.page).press('Enter');
+      for (const p of both) await agentRuns(p).getByText(`Using calculator: ${m} * 4`).waitFor();
+
+      // The server restarts while the agent works: the run dies with it, and both pages say that they
+      // lost sight of it (instead of showing it working for ever, or "could not start").
+      await stopServer();
+      for (const p of both) await p.getByText(/Reconnecting…/).waitFor({ timeout: RECOVER_MS });
+      await startServer();
+      for (const p of both) {
+        await connected(p, RECOVER_MS);
+        await agentRuns(p).getByText('The connection dropped while the agent was working.', { exact: false }).waitFor();
+        assert.equal(await agentRuns(p).getByRole('button', { name: 'Cancel' }).count(), 0);
+        assert.equal(await agentRuns(p).getByText('could not start', { exact: false }).count(), 0);
+      }
+      await ben.page.screenshot({ path: join(shots, 'agent-interrupted.png') });
+      await agentRuns(ben.page).getByRole('button', { name: 'Dismiss' }).click();
+      await agentRuns(ben.page).waitFor({ state: 'detached' });
+
+      // Asked again after the restart, the agent answers once; and the talk goes on.
+      await composer(ben.page).fill(`/agent what is ${m} * 4?`);
+      await composer(ben.page).press('Enter');
+      for (const p of both) await messageWith(p, answers[1]).waitFor();
+      said.push(`still here after the restart ${run}`);
+      await send(ann.page, said[2]);
+      await messageWith(ben.page, said[2]).waitFor();
+      for (const p of both) {
+        await eachOnceInLog(p, said, { exact: true });
+        await eachOnceInLog(p, answers.map(startingWith));
+      }
+      await ann.page.screenshot({ path: join(shots, 'chat-after-restarts.png') });
+      assert.deepEqual([...ann.problems, ...ben.problems], []);
+    } finally {
+      await closeAll(ann, ben);
     }
   });
