@@ -821,30 +821,39 @@ test('two people register in the app, chat, post, comment and watch an agent whi
         await openChat(p, title);
       }
       const m = 100 + Math.floor(Math.random() * 900);
-      answers.push(`${m} * 4 = ${m * 4}.`);
+      const interrupted = `${m} * 4 = ${m * 4}.`;
       await composer(ben.page).fill(`/agent what is ${m} * 4?`);
       await composer(ben.page).press('Enter');
       for (const p of both) await agentRuns(p).getByText(`Using calculator: ${m} * 4`).waitFor();
 
-      // The server restarts while the agent works: the run dies with it, and both pages say that they
-      // lost sight of it (instead of showing it working for ever, or "could not start").
+      // The server restarts while the agent works. How far the run gets decides what a page shows:
+      // stopped by the shutdown (the server said so in time), out of sight (the connection went
+      // first), or its answer (it finished first). Never working for ever, never "could not start",
+      // and the answer at most once.
       await stopServer();
       for (const p of both) await p.getByText(/Reconnecting…/).waitFor({ timeout: RECOVER_MS });
       await startServer();
       for (const p of both) {
         await connected(p, RECOVER_MS);
-        await agentRuns(p).getByText('The connection dropped while the agent was working.', { exact: false }).waitFor();
+        const settled = agentRuns(p).getByText(/The connection dropped while the agent was working|The run stopped: the server is shutting down/)
+          .or(p.getByRole('log').getByText(startingWith(interrupted)));
+        await settled.first().waitFor();
         assert.equal(await agentRuns(p).getByRole('button', { name: 'Cancel' }).count(), 0);
+        assert.equal(await agentRuns(p).getByText(/working for/).count(), 0);
         assert.equal(await agentRuns(p).getByText('could not start', { exact: false }).count(), 0);
+        assert.ok(await p.getByRole('log').getByText(startingWith(interrupted)).count() <= 1, 'the answer at most once');
       }
       await ben.page.screenshot({ path: join(shots, 'agent-interrupted.png') });
-      await agentRuns(ben.page).getByRole('button', { name: 'Dismiss' }).click();
+      // What is left of the run (if anything) is dismissed.
+      for (const dismiss of await agentRuns(ben.page).getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
       await agentRuns(ben.page).waitFor({ state: 'detached' });
 
       // Asked again after the restart, the agent answers once; and the talk goes on.
-      await composer(ben.page).fill(`/agent what is ${m} * 4?`);
+      const k = 100 + Math.floor(Math.random() * 900);
+      answers.push(`${k} * 5 = ${k * 5}.`);
+      await composer(ben.page).fill(`/agent what is ${k} * 5?`);
       await composer(ben.page).press('Enter');
-      for (const p of both) await messageWith(p, answers[1]).waitFor();
+      for (const p of both) await p.getByRole('log').getByText(startingWith(answers[1])).waitFor();
       said.push(`still here after the restart ${run}`);
       await send(ann.page, said[2]);
       await messageWith(ben.page, said[2]).waitFor();
