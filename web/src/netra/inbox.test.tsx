@@ -65,7 +65,8 @@ describe('inbox hooks', () => {
       const path = url.replace(/^https?:\/\/[^/]+/, '');
       calls.push({ url: path, method: init.method ?? 'GET', body: init.body ? JSON.parse(String(init.body)) : undefined });
       const key = `${init.method ?? 'GET'} ${path}`;
-      if (!(key in answers)) return new Response('', { status: key.startsWith('POST') ? 204 : 404 });
+      // (A 204 must have a null body: new Response('', { status: 204 }) throws.)
+      if (!(key in answers)) return key.startsWith('POST') ? new Response(null, { status: 204 }) : new Response('', { status: 404 });
       return new Response(JSON.stringify(answers[key]), { status: 200 });
     }) as unknown as typeof fetch;
     client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchStub });
@@ -137,6 +138,8 @@ describe('inbox hooks', () => {
     await act(() => result.current.markAllRead());
     expect(result.current.unread).toBe(0);
     expect(calls.at(-1)).toMatchObject({ url: '/api/notifications/read-all', method: 'POST' });
+    // The server took both (a failed mark would show as the inbox's error).
+    expect(result.current.error).toBeNull();
     expect(h.calls('Subscribe')).toEqual([]);
   });
 });
