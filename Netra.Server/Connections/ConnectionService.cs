@@ -12,7 +12,8 @@ namespace Netra.Server.Connections;
 /// <summary>
 /// Connection requests between users: a request reaches its recipient as <c>ConnectionRequest</c> (and a
 /// notification), accepting reaches the requester as <c>ConnectionAccepted</c> (and a notification), on every
-/// connection of theirs on every node. One request per pair of users, either way, while pending or accepted.
+/// connection of theirs on every node; declining deletes the request without telling the requester. One request per
+/// pair of users, either way, while pending or accepted.
 /// </summary>
 internal sealed class ConnectionService(
     ConnectionStore store,
@@ -75,6 +76,31 @@ internal sealed class ConnectionService(
         await SendAsync(accepted.FromUserId, requestId, client => client.ConnectionAccepted(new ConnectionAcceptedEvent(requestId, userId, accepted.ToUserName, notification.Timestamp)));
         await notifications.PushAsync(accepted.FromUserId, notification);
         return accepted.ToInfo();
+    }
+
+    /// <summary>
+    /// Declines a pending request addressed to <paramref name="userId"/>: it is deleted, and the requester is not told
+    /// (their outgoing list no longer has it). The same refusals as <see cref="AcceptAsync"/>.
+    /// </summary>
+    public async Task DeclineAsync(long userId, long requestId, CancellationToken cancellationToken)
+    {
+        var (found, declined) = await store.DeclineAsync(requestId, userId, cancellationToken);
+        if (found is null || (found.ToUserId != userId && found.FromUserId != userId))
+        {
+            throw ProblemException.NotFound($"There is no connection request {requestId} addressed to you.");
+        }
+
+        if (found.ToUserId != userId)
+        {
+            throw ProblemException.Forbidden($"Only user {found.ToUserId}, who received connection request {requestId}, may decline it.");
+        }
+
+        if (!declined)
+        {
+            throw new ProblemException(ErrorCodes.Conflict, $"Connection request {requestId} is already {found.Status}.");
+        }
+
+        ConnectionsLog.Declined(logger, requestId, found.FromUserId, userId);
     }
 
     /// <summary>Pending requests the caller received (<c>incoming</c>) or sent (<c>outgoing</c>).</summary>

@@ -70,6 +70,27 @@ internal sealed class ConnectionStore(NpgsqlDataSource dataSource)
         return (found, accepted, notification);
     }
 
+    /// <summary>
+    /// Declines request <paramref name="id"/> when <paramref name="userId"/> is its recipient and it is pending: the row
+    /// is deleted (so either user may ask again later). Returns the request as it was found (to tell why not) and
+    /// whether it was declined.
+    /// </summary>
+    public async Task<(ConnectionRequestRow? Found, bool Declined)> DeclineAsync(long id, long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var found = await GetAsync(connection, transaction, id, lockRow: true, cancellationToken);
+        if (found is null || found.ToUserId != userId || found.Status != Pending)
+        {
+            return (found, false);
+        }
+
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM connection_requests WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return (found, true);
+    }
+
     /// <summary>Requests of <paramref name="status"/> that <paramref name="userId"/> received (<paramref name="incoming"/>), sent, or either (null).</summary>
     public async Task<IReadOnlyList<ConnectionRequestRow>> ListAsync(long userId, string status, bool? incoming, CancellationToken cancellationToken)
     {

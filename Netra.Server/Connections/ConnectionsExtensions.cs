@@ -15,7 +15,7 @@ internal static class ConnectionsExtensions
         return builder;
     }
 
-    /// <summary>Connection requests: ask, accept, list pending (<c>?direction=incoming|outgoing</c>) and accepted.</summary>
+    /// <summary>Connection requests: ask, accept, decline, list pending (<c>?direction=incoming|outgoing</c>) and accepted.</summary>
     public static RouteGroupBuilder MapConnections(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/connections").WithTags("Connections").RequireAuthorization();
@@ -30,6 +30,13 @@ internal static class ConnectionsExtensions
         group.MapPost("/requests/{requestId:long}/accept", async Task<Ok<ConnectionRequestInfo>> (
             long requestId, ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>
             TypedResults.Ok(await connections.AcceptAsync(user.GetUserId(), requestId, cancellationToken)));
+
+        group.MapPost("/requests/{requestId:long}/decline", async Task<NoContent> (
+            long requestId, ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>
+        {
+            await connections.DeclineAsync(user.GetUserId(), requestId, cancellationToken);
+            return TypedResults.NoContent();
+        });
 
         group.MapGet("/requests", async Task<Ok<IReadOnlyList<ConnectionRequestInfo>>> (
             [FromQuery] string? direction, ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>

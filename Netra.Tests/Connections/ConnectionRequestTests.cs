@@ -9,7 +9,7 @@ using Xunit;
 
 namespace Netra.Tests.Connections;
 
-/// <summary>Connection requests: ConnectionRequest to the target, ConnectionAccepted to the requester, one per pair, both persisted.</summary>
+/// <summary>Connection requests: ConnectionRequest to the target, ConnectionAccepted to the requester, declining deletes quietly, one per pair, both persisted.</summary>
 public sealed class ConnectionRequestTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]
@@ -96,12 +96,53 @@ public sealed class ConnectionRequestTests(ServerFixture fixture) : IClassFixtur
         (await anonymous.PostAsJsonAsync("/api/connections/requests", new { toUserId = bob.Id })).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
     }
 
+    [Fact]
+    public async Task TheTargetMayDeclineAPendingRequestWhichIsThenGoneWithoutTellingTheRequesterAndMayBeAskedAgain()
+    {
+        var alice = await fixture.Api.CreateUserAsync("alice");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        var mallory = await fixture.Api.CreateUserAsync("mallory");
+        await using var aliceHub = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        var request = await RequestAsync(alice, bob.Id);
+
+        // Only the target declines: the requester is forbidden, anyone else (or no such request) is not found.
+        (await DeclineAsync(alice, request.Id)).Should().Be((HttpStatusCode.Forbidden, ErrorCodes.Forbidden));
+        (await DeclineAsync(mallory, request.Id)).Should().Be((HttpStatusCode.NotFound, ErrorCodes.NotFound));
+        (await DeclineAsync(bob, 999_999_999)).Should().Be((HttpStatusCode.NotFound, ErrorCodes.NotFound));
+        (await ListAsync(bob, "/api/connections/requests?direction=incoming")).Select(r => r.Id).Should().Equal(request.Id);
+
+        (await DeclineAsync(bob, request.Id)).Should().Be((HttpStatusCode.NoContent, (string?)null));
+        (await ListAsync(bob, "/api/connections/requests")).Should().BeEmpty();
+        (await ListAsync(alice, "/api/connections/requests")).Should().BeEmpty();
+        (await ListAsync(alice, "/api/connections")).Should().BeEmpty();
+        (await aliceHub.StaysQuietAsync(nameof(INetraClient.ConnectionAccepted))).Should().BeTrue();
+        (await DeclineAsync(bob, request.Id)).Should().Be((HttpStatusCode.NotFound, ErrorCodes.NotFound));
+
+        // Gone: either of them may ask again; an accepted request cannot be declined.
+        var again = await RequestAsync(bob, alice.Id);
+        again.Id.Should().NotBe(request.Id);
+        using (var aliceHttp = fixture.Api.CreateClient(alice))
+        {
+            (await aliceHttp.PostAsync($"/api/connections/requests/{again.Id}/accept", null)).StatusCode.Should().Be(HttpStatusCode.OK);
+        }
+
+        (await DeclineAsync(alice, again.Id)).Should().Be((HttpStatusCode.Conflict, ErrorCodes.Conflict));
+        (await ListAsync(alice, "/api/connections")).Select(r => (r.Id, r.Status)).Should().Equal((again.Id, "accepted"));
+    }
+
     private async Task<ConnectionRequestInfo> RequestAsync(TestUser from, long toUserId)
     {
         using var http = fixture.Api.CreateClient(from);
         var response = await http.PostAsJsonAsync("/api/connections/requests", new CreateConnectionRequest(toUserId));
         response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<ConnectionRequestInfo>(NetraApi.Json))!;
+    }
+
+    private async Task<(HttpStatusCode Status, string? Code)> DeclineAsync(TestUser user, long requestId)
+    {
+        using var http = fixture.Api.CreateClient(user);
+        var response = await http.PostAsync($"/api/connections/requests/{requestId}/decline", null);
+        return (response.StatusCode, response.IsSuccessStatusCode ? null : await NetraApi.ReadCodeAsync(response));
     }
 
     private async Task ExpectAsync(TestUser from, object body, HttpStatusCode status, string code)

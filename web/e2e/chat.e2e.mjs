@@ -2,8 +2,10 @@
 // playwright-core. Two browser contexts sign in as demo and alice, open the same chat, see each
 // other's typing and exchange messages; demo edits and deletes while alice is elsewhere (unread
 // badges, a second tab's read, presence dots); a service publishes issue and alert events; the admin
-// page; fresh users post, comment, read the notification bell and send an image; then the server
-// restarts under them. Screenshots go to e2e/screenshots/ (git-ignored).
+// page; fresh users post, comment, page back through the feed, open notifications, send an image and
+// connect with each other; the server restarts under a conversation; and two people who register
+// in the app chat, post, comment and watch an agent while the server restarts under them.
+// Screenshots go to e2e/screenshots/ (git-ignored).
 //
 //   NETRA_URL=http://127.0.0.1:5080 npm run e2e          (a server you run, e.g. ./run.sh)
 //   NETRA_SERVER_DLL=... NETRA_URL=... npm run e2e       (the tests start and restart it: test.sh)
@@ -20,6 +22,8 @@ import { chromium } from 'playwright-core';
 import { BASE, SIGNING_KEY, canRestart, startServer, stopServer } from './server.mjs';
 
 const TIMEOUT_MS = 15_000;
+/** How long pages may take to notice a restart and to come back from it. */
+const RECOVER_MS = 60_000;
 const shots = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
 mkdirSync(shots, { recursive: true });
 
@@ -37,28 +41,85 @@ after(async () => {
   await stopServer();
 });
 
+// ------------------------------------------------------------------------------------ sessions --
+
+/** A fresh browser context (its own cookies and session storage: one person). */
+const newContext = () => browser.newContext({ viewport: { width: 1100, height: 720 } });
+
+/** A new tab of `context` on `hash` (the sign-in page until someone signs in), collecting page errors. */
+async function openTab(context, hash = '') {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(`${BASE}/app/${hash}`);
+  return { page, problems };
+}
+
+/** Waits until the page is connected (the app's shell says so) and no banner is left. */
+async function connected(page, timeout = TIMEOUT_MS) {
+  await page.locator('.shell[data-connection-state="connected"]').waitFor({ timeout });
+  await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached', timeout });
+}
+
+/** Fills the sign-in form on `page` and waits until the app is connected. */
+async function signInOn(page, userName, password) {
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  await connected(page);
+}
+
+/** Opens the chat titled `title` from the chat list and waits for its messages. */
+async function openChat(page, title) {
+  await page.getByRole('link', { name: new RegExp(title) }).click();
+  await page.getByRole('heading', { name: title }).waitFor();
+  await page.getByRole('log', { name: 'Messages' }).waitFor();
+}
+
 /** A fresh browser context signed in as `userName`, with the demo chat open. */
 async function signedIn(userName, password) {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+  const context = await newContext();
   return { context, ...(await signInPage(context, userName, password)) };
 }
 
 /** A new tab of `context` (tabs do not share the session: each signs in), with the demo chat open. */
 async function signInPage(context, userName, password) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(`${BASE}/app/`);
-  await page.getByLabel('User name').fill(userName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('link', { name: /Welcome to Netra/ }).click();
-  await page.getByRole('log', { name: 'Messages' }).waitFor();
-  // Connected: no banner left.
-  await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached' });
-  return { page, problems };
+  const tab = await openTab(context);
+  await signInOn(tab.page, userName, password);
+  await openChat(tab.page, 'Welcome to Netra');
+  return tab;
 }
+
+/**
+ * A fresh user (registered over the API, so demo's and alice's sign-ins stay under the login rate
+ * limit) signed in on `hash` (e.g. '#/feed').
+ */
+async function freshUser(userName, displayName, hash) {
+  const password = `${userName}-password`;
+  const user = await api('/api/auth/register', { method: 'POST', body: { userName, password, displayName } });
+  const context = await newContext();
+  const tab = await openTab(context, hash);
+  await signInOn(tab.page, userName, password);
+  return { context, ...tab, user, password };
+}
+
+/** Closes the sessions' browser contexts (those that were opened). */
+async function closeAll(...sessions) {
+  for (const s of sessions) await s?.context.close();
+}
+
+/** The signed-in user's id, as the header shows it. */
+async function ownId(page) {
+  const id = /id (\d+)\)/.exec(await page.locator('.who').innerText())?.[1];
+  assert.ok(id, 'the header shows the user id');
+  return id;
+}
+
+const runId = () => Math.random().toString(36).slice(2, 8);
+
+// ----------------------------------------------------------------------------------------- HTTP --
 
 /** An HS256 token the server accepts (it knows SIGNING_KEY), e.g. with role `service` or `admin`. */
 function token(sub, name, roles) {
@@ -82,14 +143,41 @@ async function api(path, { method = 'GET', bearer, body } = {}) {
   return text ? JSON.parse(text) : undefined;
 }
 
+/** An access token for a user that exists (a login: counts against that user's login limit). */
+async function accessToken(userName, password) {
+  return (await api('/api/auth/login', { method: 'POST', body: { userName, password } })).accessToken;
+}
+
+// ----------------------------------------------------------------------------------- chat rooms --
+
 /** The chat room's message (an item of the log) that shows `text`. */
 const messageWith = (page, text) => page.getByRole('log', { name: 'Messages' }).getByRole('listitem').filter({ hasText: text });
 
-async function send(page, text) {
-  await page.getByLabel('Message', { exact: true }).fill(text);
+/** The composer's text box. */
+const composer = (page) => page.getByLabel('Message', { exact: true });
+
+/** Writes `text` in the composer and clicks Send (without waiting for it to show). */
+async function write(page, text) {
+  await composer(page).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
+}
+
+/** Sends `text` and waits until it shows in the sender's own log. */
+async function send(page, text) {
+  await write(page, text);
   await messageWith(page, text).waitFor();
 }
+
+/**
+ * Asserts that each of `texts` shows exactly once in the page's message log: in one element, or
+ * with `exact`, as one element's whole text (when an agent's answer quotes the chat).
+ */
+async function eachOnceInLog(page, texts, { exact = false } = {}) {
+  for (const text of texts) assert.equal(await page.getByRole('log').getByText(text, { exact }).count(), 1, `${text} shown once`);
+}
+
+/** Text that starts with `prefix` (an agent's answer starts with its result, and may quote earlier answers). */
+const startingWith = (prefix) => new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
 
 /** Creates a chat with `memberId` from `page` (which then shows it). */
 async function createChat(page, title, memberId) {
@@ -122,57 +210,88 @@ async function setVisible(page, visible) {
   }, visible);
 }
 
+/** The agent runs panel of the chat open on `page`. */
+const agentRuns = (page) => page.getByRole('region', { name: 'Agent runs' });
+
+// ------------------------------------------------------------------------------------------ feed --
+
+/** The post by `authorName` showing `text` (on the feed or a post's own page). */
+const postWith = (page, authorName, text) => page.getByRole('listitem', { name: `Post by ${authorName}` }).filter({ hasText: text });
+
+/** Writes a post and waits until the author's feed shows it. */
+async function writePost(page, authorName, text) {
+  await page.getByLabel('Write a post').fill(text);
+  await page.getByRole('button', { name: 'Post', exact: true }).click();
+  await postWith(page, authorName, text).waitFor();
+}
+
+/** Comments on `post` (a locator) and waits until the comment shows under it. */
+async function writeComment(post, text) {
+  await post.getByLabel('Write a comment').fill(text);
+  await post.getByRole('button', { name: 'Comment' }).click();
+  await post.getByRole('list', { name: 'Comments' }).getByText(text).waitFor();
+}
+
+/** The bell's button, by its unread count. */
+const bell = (page, unread) => page.getByRole('button', { name: `Notifications, ${unread} unread` });
+
+/** Opens the bell (showing `unread`) and returns its dropdown. */
+async function openBell(page, unread) {
+  await bell(page, unread).click();
+  return page.getByRole('dialog', { name: 'Notifications' });
+}
+
+// ----------------------------------------------------------------------------------------- tests --
+
 test('the sign-in page explains a wrong password', async () => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  await page.goto(`${BASE}/app/`);
-  await page.screenshot({ path: join(shots, 'sign-in.png') });
-  await page.getByLabel('User name').fill('demo');
-  await page.getByLabel('Password').fill('not-the-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
-  await context.close();
+  const context = await newContext();
+  try {
+    const { page } = await openTab(context);
+    await page.screenshot({ path: join(shots, 'sign-in.png') });
+    await page.getByLabel('User name').fill('demo');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong user name or password.' }).waitFor();
+  } finally {
+    await context.close();
+  }
 });
 
 test('demo and alice chat live and see each other typing', async () => {
   const demo = await signedIn('demo', 'demo-password');
   const alice = await signedIn('alice', 'alice-password');
   try {
-    const run = Math.random().toString(36).slice(2, 8);
+    const run = runId();
 
     // demo types: alice sees it.
-    await demo.page.getByLabel('Message', { exact: true }).pressSequentially('hel', { delay: 30 });
+    await composer(demo.page).pressSequentially('hel', { delay: 30 });
     await alice.page.getByText('demo is typing…').waitFor();
 
     // demo sends: both see it once.
     const fromDemo = `hello from demo ${run}`;
-    await demo.page.getByLabel('Message', { exact: true }).fill(fromDemo);
-    await demo.page.getByRole('button', { name: 'Send' }).click();
+    await write(demo.page, fromDemo);
     await alice.page.getByRole('log').getByText(fromDemo).waitFor();
     await demo.page.getByRole('log').getByText(fromDemo).waitFor();
     await alice.page.getByText('demo is typing…').waitFor({ state: 'detached' });
 
     // alice types and answers with Enter.
     const fromAlice = `hi demo, alice here ${run}`;
-    await alice.page.getByLabel('Message', { exact: true }).pressSequentially('hi', { delay: 30 });
+    await composer(alice.page).pressSequentially('hi', { delay: 30 });
     await demo.page.getByText('alice is typing…').waitFor();
-    await alice.page.getByLabel('Message', { exact: true }).fill(fromAlice);
-    await alice.page.getByLabel('Message', { exact: true }).press('Enter');
+    await composer(alice.page).fill(fromAlice);
+    await composer(alice.page).press('Enter');
     await demo.page.getByRole('log').getByText(fromAlice).waitFor();
     await alice.page.getByRole('log').getByText(fromAlice).waitFor();
 
     // Each message shown exactly once on both pages, none left "Sending…".
     for (const p of [demo.page, alice.page]) {
-      assert.equal(await p.getByRole('log').getByText(fromDemo).count(), 1);
-      assert.equal(await p.getByRole('log').getByText(fromAlice).count(), 1);
+      await eachOnceInLog(p, [fromDemo, fromAlice]);
       await p.getByText('Sending…').waitFor({ state: 'detached' });
     }
 
     // User text is text: markup is shown, not run.
     const markup = `<b>bold?</b> ${run}`;
-    await demo.page.getByLabel('Message', { exact: true }).fill(markup);
-    await demo.page.getByRole('button', { name: 'Send' }).click();
+    await write(demo.page, markup);
     await alice.page.getByRole('log').getByText(markup).waitFor();
     assert.equal(await alice.page.locator('.messages b').count(), 0);
 
@@ -181,8 +300,7 @@ test('demo and alice chat live and see each other typing', async () => {
     assert.deepEqual(demo.problems, []);
     assert.deepEqual(alice.problems, []);
   } finally {
-    await demo.context.close();
-    await alice.context.close();
+    await closeAll(demo, alice);
   }
 });
 
@@ -190,21 +308,14 @@ test('a new chat reaches its member, and messages in a chat not open show as unr
   const demo = await signedIn('demo', 'demo-password');
   const alice = await signedIn('alice', 'alice-password');
   try {
-    const run = Math.random().toString(36).slice(2, 8);
-    const aliceId = /id (\d+)\)/.exec(await alice.page.locator('.who').innerText())?.[1];
-    assert.ok(aliceId, 'alice sees her own id');
-
+    const run = runId();
     const title = `Plans ${run}`;
-    await createChat(demo.page, title, aliceId);
+    await createChat(demo.page, title, await ownId(alice.page));
 
     // alice stays in "Welcome to Netra"; the new chat appears on refresh, then counts unread.
     await alice.page.getByRole('button', { name: 'Refresh' }).click();
     await alice.page.getByRole('link', { name: new RegExp(title) }).waitFor();
-    for (const text of [`first ${run}`, `second ${run}`]) {
-      await demo.page.getByLabel('Message', { exact: true }).fill(text);
-      await demo.page.getByRole('button', { name: 'Send' }).click();
-      await demo.page.getByRole('log').getByText(text).waitFor();
-    }
+    for (const text of [`first ${run}`, `second ${run}`]) await send(demo.page, text);
     await alice.page.getByLabel('2 unread').waitFor();
     await alice.page.screenshot({ path: join(shots, 'unread.png') });
 
@@ -212,38 +323,40 @@ test('a new chat reaches its member, and messages in a chat not open show as unr
     await alice.page.getByRole('log').getByText(`second ${run}`).waitFor();
     await alice.page.getByLabel('2 unread').waitFor({ state: 'detached' });
   } finally {
-    await demo.context.close();
-    await alice.context.close();
+    await closeAll(demo, alice);
   }
 });
 
-test('demo asks the agent with /agent: both pages watch its steps live and get its answer once', async () => {
+test('demo asks the agent with /agent: both pages watch its steps live and get its answer once; typing stops with the command', async () => {
   const demo = await signedIn('demo', 'demo-password');
   const alice = await signedIn('alice', 'alice-password');
   try {
     const n = 1000 + Math.floor(Math.random() * 9000);
-    await demo.page.getByLabel('Message', { exact: true }).fill(`/agent what is ${n} * 2?`);
-    await demo.page.getByLabel('Message', { exact: true }).press('Enter');
+    // Typed key by key, so that alice sees demo typing the command.
+    await composer(demo.page).pressSequentially(`/agent what is ${n} * 2?`, { delay: 10 });
+    await alice.page.getByText('demo is typing…').waitFor();
+    await composer(demo.page).press('Enter');
 
     // The demo agent paces its steps (500 ms each by default), so a person sees them one by one.
     for (const p of [demo.page, alice.page]) {
-      await p.getByRole('region', { name: 'Agent runs' }).getByText(`Using calculator: ${n} * 2`).waitFor();
+      await agentRuns(p).getByText(`Using calculator: ${n} * 2`).waitFor();
     }
-    await demo.page.getByRole('region', { name: 'Agent runs' }).getByRole('button', { name: 'Cancel' }).waitFor();
+    await agentRuns(demo.page).getByRole('button', { name: 'Cancel' }).waitFor();
+    // The command was not a message: nobody is shown typing it any more.
+    await alice.page.getByText('demo is typing…').waitFor({ state: 'detached' });
     await alice.page.screenshot({ path: join(shots, 'agent-run-alice.png') });
 
     const answer = `${n} * 2 = ${n * 2}.`;
     for (const p of [demo.page, alice.page]) {
       await p.getByRole('log').getByText(answer, { exact: false }).waitFor();
-      await p.getByRole('region', { name: 'Agent runs' }).waitFor({ state: 'detached' });
-      assert.equal(await p.getByRole('log').getByText(answer, { exact: false }).count(), 1);
+      await agentRuns(p).waitFor({ state: 'detached' });
+      await eachOnceInLog(p, [answer]);
     }
     await demo.page.screenshot({ path: join(shots, 'agent-answer-demo.png') });
     assert.deepEqual(demo.problems, []);
     assert.deepEqual(alice.problems, []);
   } finally {
-    await demo.context.close();
-    await alice.context.close();
+    await closeAll(demo, alice);
   }
 });
 
@@ -252,11 +365,9 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
     const demo = await signedIn('demo', 'demo-password');
     const alice = await signedIn('alice', 'alice-password');
     try {
-      const run = Math.random().toString(36).slice(2, 8);
-      const aliceId = /id (\d+)\)/.exec(await alice.page.locator('.who').innerText())?.[1];
-      assert.ok(aliceId, 'alice sees her own id');
+      const run = runId();
       const title = `Edits ${run}`;
-      await createChat(demo.page, title, aliceId);
+      await createChat(demo.page, title, await ownId(alice.page));
       const [one, two, three, four] = ['one', 'two', 'three', 'four'].map((w) => `${w} ${run}`);
       for (const text of [one, two, three]) await send(demo.page, text);
 
@@ -271,8 +382,7 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
       await demo.page.getByRole('navigation', { name: 'Chats' }).getByRole('img', { name: 'Alice is online' }).first().waitFor();
 
       // alice moves to another chat; demo edits one, deletes two and sends four.
-      await alice.page.getByRole('link', { name: /Welcome to Netra/ }).click();
-      await alice.page.getByRole('heading', { name: 'Welcome to Netra' }).waitFor();
+      await openChat(alice.page, 'Welcome to Netra');
       await editMessage(demo.page, one, `${one} (edited)`);
       await deleteMessage(demo.page, two);
       await send(demo.page, four);
@@ -308,8 +418,7 @@ test('demo edits and deletes while alice is in another chat: alice gets the edit
       assert.deepEqual(alice.problems, []);
       assert.deepEqual(second.problems, []);
     } finally {
-      await demo.context.close();
-      await alice.context.close();
+      await closeAll(demo, alice);
     }
   });
 
@@ -321,7 +430,7 @@ test('alice is signed out while demo edits and deletes: when she comes back she 
     const demo = await signedIn('demo', 'demo-password');
     let alice = await signedIn('alice', 'alice-password');
     try {
-      const run = Math.random().toString(36).slice(2, 8);
+      const run = runId();
       const [keep, change, drop] = ['keep', 'change', 'drop'].map((w) => `${w} ${run}`);
       for (const text of [keep, change, drop]) await send(demo.page, text);
       await messageWith(alice.page, drop).waitFor();
@@ -341,8 +450,7 @@ test('alice is signed out while demo edits and deletes: when she comes back she 
       assert.match(rows[at + 1] ?? '', /message deleted/);
       assert.deepEqual(alice.problems, []);
     } finally {
-      await demo.context.close();
-      await alice.context.close();
+      await closeAll(demo, alice);
     }
   });
 
@@ -351,7 +459,7 @@ test('issue updates and alerts published by a service show live (as text) and st
   async () => {
     const demo = await signedIn('demo', 'demo-password');
     try {
-      const run = Math.random().toString(36).slice(2, 8);
+      const run = runId();
       await demo.page.getByRole('link', { name: 'Issues & alerts' }).click();
       await demo.page.getByRole('heading', { name: 'Issues and alerts' }).waitFor();
       const alerts = demo.page.getByRole('region', { name: 'Alerts', exact: true });
@@ -375,7 +483,7 @@ test('issue updates and alerts published by a service show live (as text) and st
       assert.equal(await alerts.getByText(markup).count(), 1);
       assert.deepEqual(demo.problems, []);
     } finally {
-      await demo.context.close();
+      await closeAll(demo);
     }
   });
 
@@ -392,11 +500,9 @@ test('the admin page says the admin role is required, and shows live stats to an
       // The same user with the admin role (the demo users have none): a session with such a token.
       const { user } = await api('/api/auth/login', { method: 'POST', body: { userName: 'demo', password: 'demo-password' } });
       const session = { accessToken: token(user.id, user.userName, ['admin']), expiresAt: new Date(Date.now() + 3_600_000).toISOString(), user };
-      admin = await browser.newContext({ viewport: { width: 1100, height: 720 } });
+      admin = await newContext();
       await admin.addInitScript((s) => sessionStorage.setItem('netra.session', s), JSON.stringify(session));
-      const page = await admin.newPage();
-      page.setDefaultTimeout(TIMEOUT_MS);
-      await page.goto(`${BASE}/app/#/admin`);
+      const { page } = await openTab(admin, '#/admin');
       const active = page.getByLabel('Active connections');
       await active.waitFor();
       assert.ok(Number(await active.innerText()) >= 1, 'this page is connected');
@@ -409,76 +515,103 @@ test('the admin page says the admin role is required, and shows live stats to an
       await page.screenshot({ path: join(shots, 'admin.png') });
     } finally {
       await admin?.close();
-      await demo.context.close();
+      await closeAll(demo);
     }
   });
 
-/**
- * A fresh user (registered over the API, so demo's and alice's sign-ins stay under the login rate
- * limit) signed in with the feed open.
- */
-async function freshUserOnFeed(userName, displayName) {
-  const password = `${userName}-password`;
-  const user = await api('/api/auth/register', { method: 'POST', body: { userName, password, displayName } });
-  const context = await browser.newContext({ viewport: { width: 1100, height: 720 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(`${BASE}/app/#/feed`);
-  await page.getByLabel('User name').fill(userName);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Feed' }).waitFor();
-  await page.getByText(/Connecting…|Reconnecting…/).waitFor({ state: 'detached' });
-  return { context, page, problems, user };
-}
-
-test('a post reaches another user live; their comment reaches the author live and shows 1 unread on the bell', async () => {
-  const run = Math.random().toString(36).slice(2, 8);
-  const poster = await freshUserOnFeed(`poster${run}`, `Poster ${run}`);
-  const reader = await freshUserOnFeed(`reader${run}`, `Reader ${run}`);
+test('a post reaches another user live; their comments reach the author live and show on the bell, whose notification opens the post', async () => {
+  const run = runId();
+  const poster = await freshUser(`poster${run}`, `Poster ${run}`, '#/feed');
+  const reader = await freshUser(`reader${run}`, `Reader ${run}`, '#/feed');
   try {
-    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await bell(poster.page, 0).waitFor();
 
     // The poster posts (markup stays text); the reader, already on the page, gets it live.
     const text = `<b>hello feed</b> ${run}`;
-    await poster.page.getByLabel('Write a post').fill(text);
-    await poster.page.getByRole('button', { name: 'Post', exact: true }).click();
-    const readerPost = reader.page.getByRole('listitem', { name: `Post by Poster ${run}` }).filter({ hasText: text });
+    await writePost(poster.page, `Poster ${run}`, text);
+    const readerPost = postWith(reader.page, `Poster ${run}`, text);
     await readerPost.waitFor();
     assert.equal(await reader.page.locator('.post b').count(), 0);
 
-    // The reader comments: the poster sees the comment live and a notification on the bell.
-    const reply = `nice one ${run}`;
-    await readerPost.getByLabel('Write a comment').fill(reply);
-    await readerPost.getByRole('button', { name: 'Comment' }).click();
-    const posterPost = poster.page.getByRole('listitem', { name: `Post by Poster ${run}` }).filter({ hasText: text });
+    // The reader comments twice: the poster sees the comments live and two notifications on the bell.
+    const [reply, again] = [`nice one ${run}`, `and another thing ${run}`];
+    await writeComment(readerPost, reply);
+    const posterPost = postWith(poster.page, `Poster ${run}`, text);
     await posterPost.getByRole('list', { name: 'Comments' }).getByText(reply).waitFor();
-    await poster.page.getByRole('button', { name: 'Notifications, 1 unread' }).waitFor();
+    await bell(poster.page, 1).waitFor();
     await reader.page.screenshot({ path: join(shots, 'feed-reader.png') });
-    await poster.page.getByRole('button', { name: 'Notifications, 1 unread' }).click();
-    const menu = poster.page.getByRole('dialog', { name: 'Notifications' });
+    await writeComment(readerPost, again);
+    await bell(poster.page, 2).waitFor();
+    const menu = await openBell(poster.page, 2);
     await menu.getByText(`Reader ${run} commented on your post: ${reply}`).waitFor();
     await poster.page.screenshot({ path: join(shots, 'feed-bell.png') });
-    await menu.getByRole('button', { name: 'Mark read' }).click();
-    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await menu.getByRole('listitem').filter({ hasText: reply }).getByRole('button', { name: 'Mark read' }).click();
+    await bell(poster.page, 1).waitFor();
 
-    // After a reload the read one stays read, and the post and comment are read from the server.
+    // The other notification is a link: it opens the post on its own page and is read.
+    await menu.getByRole('link', { name: `Reader ${run} commented on your post: ${again}` }).click();
+    await poster.page.waitForURL(/#\/feed\/\d+$/);
+    const single = poster.page.getByRole('list', { name: 'Post', exact: true });
+    await postWith(single, `Poster ${run}`, text).getByRole('list', { name: 'Comments' }).getByText(again).waitFor();
+    assert.equal(await single.getByRole('listitem', { name: /^Post by / }).count(), 1, 'only that post');
+    await bell(poster.page, 0).waitFor();
+    await poster.page.screenshot({ path: join(shots, 'feed-post.png') });
+
+    // After a reload the read ones stay read, and the post and comments are read from the server.
+    await poster.page.getByRole('link', { name: '← All posts' }).click();
     await poster.page.reload();
     await posterPost.getByRole('list', { name: 'Comments' }).getByText(reply).waitFor();
-    await poster.page.getByRole('button', { name: 'Notifications, 0 unread' }).waitFor();
+    await posterPost.getByRole('list', { name: 'Comments' }).getByText(again).waitFor();
+    await bell(poster.page, 0).waitFor();
     assert.deepEqual([...poster.problems, ...reader.problems], []);
   } finally {
-    await poster.context.close();
-    await reader.context.close();
+    await closeAll(poster, reader);
+  }
+});
+
+test('the feed shows the newest 20 posts and loads older ones, each once, until there are no more', async () => {
+  const run = runId();
+  const writer = await api('/api/auth/register', { method: 'POST', body: { userName: `writer${run}`, password: `writer${run}-password`, displayName: `Writer ${run}` } });
+  const bearer = await accessToken(`writer${run}`, `writer${run}-password`);
+  const texts = Array.from({ length: 25 }, (_, i) => `old post ${i + 1} of ${run}`);
+  for (const content of texts) await api('/api/posts', { method: 'POST', bearer, body: { content } });
+  const reader = await freshUser(`pager${run}`, `Pager ${run}`, '#/feed');
+  try {
+    const posts = reader.page.getByRole('list', { name: 'Posts' });
+    const ours = posts.getByRole('listitem', { name: `Post by ${writer.displayName}` });
+    await postWith(reader.page, writer.displayName, texts[24]).waitFor();
+    // The newest 20 are ours (nobody else posts meanwhile): 25 down to 6.
+    assert.equal(await ours.count(), 20);
+    assert.equal(await posts.getByText(texts[4], { exact: true }).count(), 0, 'post 5 is not shown yet');
+
+    await reader.page.getByRole('button', { name: 'Load older posts', exact: true }).click();
+    await postWith(reader.page, writer.displayName, texts[0]).waitFor();
+    assert.equal(await ours.count(), 25);
+    for (const t of texts) assert.equal(await posts.getByText(t, { exact: true }).count(), 1, `${t} shown once`);
+    // Newest first, across the pages.
+    const bodies = (await ours.locator('.body').allInnerTexts()).filter((b) => b.endsWith(`of ${run}`));
+    assert.deepEqual(bodies, [...texts].reverse());
+
+    // Paging on to the end of the feed (each page adds posts, or is the empty last one): then the button goes.
+    const all = posts.getByRole('listitem', { name: /^Post by / });
+    const end = reader.page.getByText('That is every post.');
+    for (let pages = 0; (await end.count()) === 0; pages++) {
+      assert.ok(pages < 50, 'the feed ends');
+      const shown = await all.count();
+      await reader.page.getByRole('button', { name: 'Load older posts', exact: true }).click();
+      await end.or(all.nth(shown)).first().waitFor();
+    }
+    assert.equal(await reader.page.getByRole('button', { name: /older posts/ }).count(), 0);
+    assert.deepEqual(reader.problems, []);
+  } finally {
+    await closeAll(reader);
   }
 });
 
 test('an image attached in the composer is uploaded, sent, and shown inline to the other member', async () => {
-  const run = Math.random().toString(36).slice(2, 8);
-  const sender = await freshUserOnFeed(`sender${run}`, `Sender ${run}`);
-  const member = await freshUserOnFeed(`member${run}`, `Member ${run}`);
+  const run = runId();
+  const sender = await freshUser(`sender${run}`, `Sender ${run}`, '#/feed');
+  const member = await freshUser(`member${run}`, `Member ${run}`, '#/feed');
   try {
     await sender.page.getByRole('link', { name: 'Chats' }).click();
     await createChat(sender.page, `Pictures ${run}`, String(member.user.id));
@@ -486,8 +619,7 @@ test('an image attached in the composer is uploaded, sent, and shown inline to t
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
     await sender.page.getByLabel('Attach a file').setInputFiles({ name: 'dot.png', mimeType: 'image/png', buffer: png });
     await sender.page.getByText('Attached: dot.png').waitFor();
-    await sender.page.getByLabel('Message', { exact: true }).fill(`a picture ${run}`);
-    await sender.page.getByRole('button', { name: 'Send' }).click();
+    await write(sender.page, `a picture ${run}`);
     await messageWith(sender.page, `a picture ${run}`).getByRole('img', { name: 'Attached image' }).waitFor();
 
     // The new chat appears in the member's list on refresh.
@@ -503,22 +635,86 @@ test('an image attached in the composer is uploaded, sent, and shown inline to t
     await member.page.screenshot({ path: join(shots, 'chat-attachment.png') });
     assert.deepEqual([...sender.problems, ...member.problems], []);
   } finally {
-    await sender.context.close();
-    await member.context.close();
+    await closeAll(sender, member);
   }
 });
+
+test('connection requests: B sees A\'s request live and accepts it, A sees it accepted live; a declined one goes away; a chat notification opens the chat',
+  async () => {
+    const run = runId();
+    const a = await freshUser(`asker${run}`, `Asker ${run}`, '#/connections');
+    const b = await freshUser(`answerer${run}`, `Answerer ${run}`, '#/connections');
+    // A third user, who asks over the API, with markup in the name (shown as text).
+    const thirdName = `<i>Third</i> ${run}`;
+    await api('/api/auth/register', { method: 'POST', body: { userName: `third${run}`, password: `third${run}-password`, displayName: thirdName } });
+    const thirdToken = await accessToken(`third${run}`, `third${run}-password`);
+    try {
+      const group = (page, name) => page.getByRole('region', { name });
+      const [bIncoming, bConnections] = [group(b.page, 'Requests for you'), group(b.page, 'Your connections')];
+      const [aWaiting, aConnections] = [group(a.page, 'Sent, waiting for an answer'), group(a.page, 'Your connections')];
+      await b.page.getByRole('heading', { name: 'Connections', exact: true }).waitFor();
+      await bIncoming.getByText('No one is waiting for an answer.').waitFor();
+
+      // A asks B by id: A's request waits; B, on the page since before, sees it arrive.
+      await a.page.getByLabel('User id').fill(String(b.user.id));
+      await a.page.getByRole('button', { name: 'Send request' }).click();
+      await aWaiting.getByRole('listitem', { name: `Answerer ${run}` }).waitFor();
+      const fromA = bIncoming.getByRole('listitem', { name: `Asker ${run}` });
+      await fromA.waitFor();
+      await api('/api/connections/requests', { method: 'POST', bearer: thirdToken, body: { toUserId: b.user.id } });
+      const fromThird = bIncoming.getByRole('listitem', { name: thirdName });
+      await fromThird.waitFor();
+      assert.equal(await b.page.locator('.people i').count(), 0, 'names are text');
+      await bell(b.page, 2).waitFor();
+      await b.page.screenshot({ path: join(shots, 'connections.png') });
+
+      // B declines the third user's request and accepts A's: A sees it accepted, without a reload.
+      await fromThird.getByRole('button', { name: 'Decline' }).click();
+      await fromThird.waitFor({ state: 'detached' });
+      await fromA.getByRole('button', { name: 'Accept' }).click();
+      await bConnections.getByRole('listitem', { name: `Asker ${run}` }).waitFor();
+      await bIncoming.getByText('No one is waiting for an answer.').waitFor();
+      await aConnections.getByRole('listitem', { name: `Answerer ${run}` }).waitFor();
+      await aWaiting.getByText('No requests waiting.').waitFor();
+      await a.page.screenshot({ path: join(shots, 'connections-accepted.png') });
+      const thirdSees = await api('/api/connections/requests?direction=outgoing', { bearer: thirdToken });
+      assert.deepEqual(thirdSees, [], "the declined request is gone from the third user's list too");
+
+      // The lists are the server's: the same after a reload.
+      await b.page.reload();
+      await bConnections.getByRole('listitem', { name: `Asker ${run}` }).waitFor();
+      assert.equal(await bIncoming.getByRole('listitem').count(), 0);
+
+      // A's bell: B accepted. From another page, the notification leads back to the connections page.
+      await a.page.getByRole('link', { name: 'Feed' }).click();
+      await a.page.getByRole('heading', { name: 'Feed' }).waitFor();
+      await (await openBell(a.page, 1)).getByRole('link', { name: `Answerer ${run} accepted your connection request` }).click();
+      await a.page.getByRole('heading', { name: 'Connections', exact: true }).waitFor();
+      await bell(a.page, 0).waitFor();
+
+      // B makes a chat and adds A to it: A's notification opens that chat, which is now in A's list.
+      const bToken = await accessToken(`answerer${run}`, b.password);
+      const chat = await api('/api/chats', { method: 'POST', bearer: bToken, body: { title: `Connected ${run}`, memberIds: [] } });
+      await api(`/api/chats/${chat.id}/members`, { method: 'POST', bearer: bToken, body: { userId: a.user.id } });
+      await (await openBell(a.page, 1)).getByRole('link', { name: new RegExp(`added you to Connected ${run}$`) }).click();
+      await a.page.getByRole('heading', { name: `Connected ${run}` }).waitFor();
+      await a.page.getByRole('navigation', { name: 'Chats' }).getByRole('link', { name: new RegExp(`Connected ${run}`) }).waitFor();
+      await bell(a.page, 0).waitFor();
+      assert.deepEqual([...a.problems, ...b.problems], []);
+    } finally {
+      await closeAll(a, b);
+    }
+  });
 
 test('the server restarts mid-conversation: both pages show the banner, recover, and show every message once',
   { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test must own the server to restart it)' },
   async () => {
     const demo = await signedIn('demo', 'demo-password');
     const alice = await signedIn('alice', 'alice-password');
-    const RECOVER_MS = 60_000;
     try {
-      const run = Math.random().toString(36).slice(2, 8);
+      const run = runId();
       const before = `before the restart ${run}`;
-      await demo.page.getByLabel('Message', { exact: true }).fill(before);
-      await demo.page.getByRole('button', { name: 'Send' }).click();
+      await write(demo.page, before);
       await alice.page.getByRole('log').getByText(before).waitFor();
 
       await stopServer();
@@ -527,30 +723,147 @@ test('the server restarts mid-conversation: both pages show the banner, recover,
 
       // Sent while the server is down: shown as pending, kept, sent once it is back.
       const offline = `sent while offline ${run}`;
-      await demo.page.getByLabel('Message', { exact: true }).fill(offline);
-      await demo.page.getByRole('button', { name: 'Send' }).click();
+      await write(demo.page, offline);
       await demo.page.getByText('Sending…').waitFor();
 
       await startServer();
-      for (const p of [demo.page, alice.page]) {
-        await p.getByText(/Reconnecting…|Connecting…/).waitFor({ state: 'detached', timeout: RECOVER_MS });
-      }
+      for (const p of [demo.page, alice.page]) await connected(p, RECOVER_MS);
       await alice.page.getByRole('log').getByText(offline).waitFor({ timeout: RECOVER_MS });
       await demo.page.getByText('Sending…').waitFor({ state: 'detached', timeout: RECOVER_MS });
 
       const after = `after the restart ${run}`;
-      await alice.page.getByLabel('Message', { exact: true }).fill(after);
-      await alice.page.getByRole('button', { name: 'Send' }).click();
+      await write(alice.page, after);
       await demo.page.getByRole('log').getByText(after).waitFor();
 
-      for (const p of [demo.page, alice.page]) {
-        for (const text of [before, offline, after]) {
-          assert.equal(await p.getByRole('log').getByText(text).count(), 1, `${text} shown once`);
-        }
-      }
+      for (const p of [demo.page, alice.page]) await eachOnceInLog(p, [before, offline, after]);
       await alice.page.screenshot({ path: join(shots, 'after-restart.png') });
     } finally {
-      await demo.context.close();
-      await alice.context.close();
+      await closeAll(demo, alice);
+    }
+  });
+
+/** Registers `userName` through the app's own form (a fresh context: a new person) and waits until connected. */
+async function registerInApp(userName, displayName) {
+  const context = await newContext();
+  const { page, problems } = await openTab(context);
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('User name').fill(userName);
+  await page.getByLabel('Display name').fill(displayName);
+  await page.getByLabel('Password').fill(`${userName}-password`);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText(`Signed in as ${displayName}`).waitFor();
+  await connected(page);
+  return { context, page, problems };
+}
+
+test('two people register in the app, chat, post, comment and watch an agent while the server restarts under them: nothing they sent is missing or shown twice',
+  { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test must own the server to restart it)' },
+  async () => {
+    const run = runId();
+    const [annName, benName] = [`Ann ${run}`, `Ben ${run}`];
+    const ann = await registerInApp(`ann${run}`, annName);
+    const ben = await registerInApp(`ben${run}`, benName);
+    const both = [ann.page, ben.page];
+    try {
+      // Ann opens a chat with Ben; they talk.
+      const title = `Check ${run}`;
+      await createChat(ann.page, title, await ownId(ben.page));
+      await ben.page.getByRole('button', { name: 'Refresh' }).click();
+      await openChat(ben.page, title);
+      const said = [`hi Ben, Ann here ${run}`, `hi Ann ${run}`];
+      await send(ann.page, said[0]);
+      await messageWith(ben.page, said[0]).waitFor();
+      await send(ben.page, said[1]);
+      await messageWith(ann.page, said[1]).waitFor();
+
+      // Ann asks the agent: both watch it work, and its answer lands once.
+      const n = 100 + Math.floor(Math.random() * 900);
+      const answers = [`${n} * 3 = ${n * 3}.`];
+      await composer(ann.page).fill(`/agent what is ${n} * 3?`);
+      await composer(ann.page).press('Enter');
+      for (const p of both) await agentRuns(p).getByText(`Using calculator: ${n} * 3`).waitFor();
+      for (const p of both) await messageWith(p, answers[0]).waitFor();
+
+      // On the feed: Ann posts, Ben comments.
+      for (const p of both) {
+        await p.getByRole('link', { name: 'Feed' }).click();
+        await p.getByRole('heading', { name: 'Feed' }).waitFor();
+      }
+      const posts = [`a post before the restart ${run}`];
+      const comments = [`a comment before the restart ${run}`];
+      await writePost(ann.page, annName, posts[0]);
+      await postWith(ben.page, annName, posts[0]).waitFor();
+      await writeComment(postWith(ben.page, annName, posts[0]), comments[0]);
+      await postWith(ann.page, annName, posts[0]).getByText(comments[0]).waitFor();
+
+      // The server goes away and comes back under both of them.
+      await stopServer();
+      for (const p of both) await p.getByText(/Reconnecting…/).waitFor({ timeout: RECOVER_MS });
+      await startServer();
+      for (const p of both) await connected(p, RECOVER_MS);
+
+      // Live again: Ben posts, Ann comments on her post from before the restart; each sees the other's.
+      posts.push(`a post after the restart ${run}`);
+      comments.push(`a comment after the restart ${run}`);
+      await writePost(ben.page, benName, posts[1]);
+      await postWith(ann.page, benName, posts[1]).waitFor();
+      await writeComment(postWith(ann.page, annName, posts[0]), comments[1]);
+      await postWith(ben.page, annName, posts[0]).getByText(comments[1]).waitFor();
+      for (const p of both) {
+        const feed = p.getByRole('list', { name: 'Posts' });
+        for (const text of [...posts, ...comments]) assert.equal(await feed.getByText(text, { exact: true }).count(), 1, `${text} shown once`);
+      }
+      await ben.page.screenshot({ path: join(shots, 'feed-after-restart.png') });
+
+      // Back in the chat: Ben asks the agent, both watch it again; then one more message.
+      for (const p of both) {
+        await p.getByRole('link', { name: 'Chats', exact: true }).click();
+        await openChat(p, title);
+      }
+      const m = 100 + Math.floor(Math.random() * 900);
+      const interrupted = `${m} * 4 = ${m * 4}.`;
+      await composer(ben.page).fill(`/agent what is ${m} * 4?`);
+      await composer(ben.page).press('Enter');
+      for (const p of both) await agentRuns(p).getByText(`Using calculator: ${m} * 4`).waitFor();
+
+      // The server restarts while the agent works. How far the run gets decides what a page shows:
+      // stopped by the shutdown (the server said so in time), out of sight (the connection went
+      // first), or its answer (it finished first). Never working for ever, never "could not start",
+      // and the answer at most once.
+      await stopServer();
+      for (const p of both) await p.getByText(/Reconnecting…/).waitFor({ timeout: RECOVER_MS });
+      await startServer();
+      for (const p of both) {
+        await connected(p, RECOVER_MS);
+        const settled = agentRuns(p).getByText(/The connection dropped while the agent was working|The run stopped: the server is shutting down/)
+          .or(p.getByRole('log').getByText(startingWith(interrupted)));
+        await settled.first().waitFor();
+        assert.equal(await agentRuns(p).getByRole('button', { name: 'Cancel' }).count(), 0);
+        assert.equal(await agentRuns(p).getByText(/working for/).count(), 0);
+        assert.equal(await agentRuns(p).getByText('could not start', { exact: false }).count(), 0);
+        assert.ok(await p.getByRole('log').getByText(startingWith(interrupted)).count() <= 1, 'the answer at most once');
+      }
+      await ben.page.screenshot({ path: join(shots, 'agent-interrupted.png') });
+      // What is left of the run (if anything) is dismissed.
+      for (const dismiss of await agentRuns(ben.page).getByRole('button', { name: 'Dismiss' }).all()) await dismiss.click();
+      await agentRuns(ben.page).waitFor({ state: 'detached' });
+
+      // Asked again after the restart, the agent answers once; and the talk goes on.
+      const k = 100 + Math.floor(Math.random() * 900);
+      answers.push(`${k} * 5 = ${k * 5}.`);
+      await composer(ben.page).fill(`/agent what is ${k} * 5?`);
+      await composer(ben.page).press('Enter');
+      for (const p of both) await p.getByRole('log').getByText(startingWith(answers[1])).waitFor();
+      said.push(`still here after the restart ${run}`);
+      await send(ann.page, said[2]);
+      await messageWith(ben.page, said[2]).waitFor();
+      for (const p of both) {
+        await eachOnceInLog(p, said, { exact: true });
+        await eachOnceInLog(p, answers.map(startingWith));
+      }
+      await ann.page.screenshot({ path: join(shots, 'chat-after-restarts.png') });
+      assert.deepEqual([...ann.problems, ...ben.problems], []);
+    } finally {
+      await closeAll(ann, ben);
     }
   });

@@ -27,7 +27,8 @@ export function AgentRuns({
           <header className="meta">
             <span className="sender">{run.agent} agent</span>
             <span>
-              {run.status === 'running' ? 'working' : 'stopped'} for {run.userId === selfId ? 'you' : `user ${run.userId}`}
+              {run.status === 'running' ? 'working' : run.status === 'interrupted' ? 'out of sight' : 'stopped'} for{' '}
+              {run.userId === selfId ? 'you' : `user ${run.userId}`}
               {run.prompt ? `: “${run.prompt}”` : ''}
             </span>
           </header>
@@ -44,6 +45,14 @@ export function AgentRuns({
             <button type="button" className="link" onClick={() => onCancel(run.runId)}>
               Cancel
             </button>
+          )}
+          {run.status === 'interrupted' && (
+            <div className="state" role="status">
+              The connection dropped while the agent was working. If it finishes, its answer appears in the chat.{' '}
+              <button type="button" className="link" onClick={() => onDismiss(run.runId)}>
+                Dismiss
+              </button>
+            </div>
           )}
           {run.status === 'error' && (
             <div className="state failed" role="alert">

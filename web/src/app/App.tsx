@@ -1,15 +1,16 @@
 import { useMemo } from 'react';
-import { NetraProvider, useAwayWhenHidden, useChatList, usePresence, type UserInfo } from '../netra';
+import { NetraProvider, useAwayWhenHidden, useChatList, useConnectionState, usePresence, type UserInfo } from '../netra';
 import { AdminPage } from './AdminPage';
 import { ChatList } from './ChatList';
 import { ChatView } from './ChatView';
 import { ConnectionBanner } from './ConnectionBanner';
+import { ConnectionsPage } from './ConnectionsPage';
 import { EventsPage } from './EventsPage';
 import { FeedPage } from './FeedPage';
 import { LoginPage } from './LoginPage';
 import { NotificationBell } from './NotificationBell';
 import { signOut, useSession } from './session';
-import { adminHref, eventsHref, feedHref, useHashRoute } from './useHashRoute';
+import { adminHref, chatsHref, connectionsHref, eventsHref, feedHref, useHashRoute } from './useHashRoute';
 
 /** Everything behind sign-in, inside the provider: the chat list, presence, and the page of the route. */
 function Workspace({ user }: { user: UserInfo }) {
@@ -20,14 +21,17 @@ function Workspace({ user }: { user: UserInfo }) {
   const presence = usePresence(memberIds);
   useAwayWhenHidden();
   const chatId = route.page === 'chats' ? route.chatId : null;
+  // The connection's state, for tools (the browser tests wait for "connected"); people see the banner.
+  const { state } = useConnectionState();
 
   return (
-    <div className="shell">
+    <div className="shell" data-connection-state={state}>
       <header className="topbar">
         <span className="brand">Netra</span>
         <nav className="pages" aria-label="Pages">
-          <a href="#/chats" aria-current={route.page === 'chats' ? 'page' : undefined}>Chats</a>
+          <a href={chatsHref} aria-current={route.page === 'chats' ? 'page' : undefined}>Chats</a>
           <a href={feedHref} aria-current={route.page === 'feed' ? 'page' : undefined}>Feed</a>
+          <a href={connectionsHref} aria-current={route.page === 'connections' ? 'page' : undefined}>Connections</a>
           <a href={eventsHref} aria-current={route.page === 'events' ? 'page' : undefined}>Issues &amp; alerts</a>
           <a href={adminHref} aria-current={route.page === 'admin' ? 'page' : undefined}>Admin</a>
         </nav>
@@ -44,7 +48,9 @@ function Workspace({ user }: { user: UserInfo }) {
         <ChatList selectedId={chatId} userId={user.id} list={list} presence={presence} />
         <main className="main">
           {route.page === 'feed' ? (
-            <FeedPage />
+            <FeedPage postId={route.postId} />
+          ) : route.page === 'connections' ? (
+            <ConnectionsPage user={user} />
           ) : route.page === 'events' ? (
             <EventsPage />
           ) : route.page === 'admin' ? (

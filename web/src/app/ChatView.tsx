@@ -237,9 +237,12 @@ export function ChatView({ chatId, user, presence }: { chatId: number; user: Use
       return;
     }
     // "/agent <prompt>" asks the agent instead of sending a message; its steps show below the messages.
+    // The draft is gone either way, so the others stop seeing "typing…" now (send does that itself).
     const agentPrompt = /^\/agent\s+([\s\S]+)$/.exec(content)?.[1];
-    if (agentPrompt) agents.start(agentPrompt.trim());
-    else chat.send(content);
+    if (agentPrompt) {
+      chat.stopTyping();
+      agents.start(agentPrompt.trim());
+    } else chat.send(content);
     setDraft('');
   }
 

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { NetraError, useFeedPage, type Comment, type Post, type UseFeedPageResult } from '../netra';
+import { NetraError, useFeedPage, useNetra, type Comment, type Post, type UseFeedPageResult } from '../netra';
+import { feedHref } from './useHashRoute';
 
 const time = (iso: string) => {
   const d = new Date(iso);
@@ -68,8 +69,48 @@ function PostItem({ post, comments, feed }: { post: Post; comments: Comment[]; f
   );
 }
 
-/** The feed: a post box, then posts newest first with their comments, all live. */
-export function FeedPage() {
+/**
+ * One post (a notification's target, #/feed/{id}) with its comments, live: taken from the feed when
+ * it is among the posts read, else read on its own (GET /api/posts/{id}), so that the feed's pages
+ * stay a run of the newest posts.
+ */
+function SinglePost({ postId, feed }: { postId: number; feed: UseFeedPageResult }) {
+  const client = useNetra();
+  const held = feed.posts.find((p) => p.id === postId);
+  const [read, setRead] = useState<Post | null>(null);
+  const [error, setError] = useState<NetraError | null>(null);
+  const isHeld = held !== undefined;
+  useEffect(() => {
+    if (isHeld) return;
+    let active = true;
+    setError(null);
+    client.http<Post>(`/api/posts/${postId}`).then(
+      (p) => active && setRead(p),
+      (e: unknown) => active && setError(NetraError.parse(e)),
+    );
+    return () => {
+      active = false;
+    };
+  }, [client, postId, isHeld]);
+  const post = held ?? (read?.id === postId ? read : null);
+  return (
+    <>
+      <a className="back" href={feedHref}>← All posts</a>
+      {error && !post && (
+        <p className="error" role="alert">{error.code === 'NOT_FOUND' ? 'This post does not exist.' : `Could not load the post: ${error.message}`}</p>
+      )}
+      {!post && !error && <p className="muted">Loading…</p>}
+      {post && (
+        <ol className="posts single" aria-label="Post">
+          <PostItem post={post} comments={feed.commentsByPost[post.id] ?? []} feed={feed} />
+        </ol>
+      )}
+    </>
+  );
+}
+
+/** The feed: a post box, then posts newest first with their comments, all live, and older ones on demand; or one post. */
+export function FeedPage({ postId = null }: { postId?: number | null }) {
   const feed = useFeedPage();
   return (
     <section className="page feed" aria-labelledby="feed-title">
@@ -78,13 +119,25 @@ export function FeedPage() {
         <span className="muted">Posts from everyone, newest first; new posts and comments appear live.</span>
       </header>
       <div className="page-body feed-body">
-        <TextForm label="Write a post" button="Post" rows={3} submit={feed.createPost} />
-        {feed.error && <p className="error" role="alert">Could not load the feed: {feed.error.message}</p>}
-        {feed.loading && <p className="muted">Loading…</p>}
-        {!feed.loading && feed.posts.length === 0 && <p className="muted">No posts yet. Write the first one.</p>}
-        <ol className="posts" aria-label="Posts">
-          {feed.posts.map((p) => <PostItem key={p.id} post={p} comments={feed.commentsByPost[p.id] ?? []} feed={feed} />)}
-        </ol>
+        {postId !== null ? (
+          <SinglePost postId={postId} feed={feed} />
+        ) : (
+          <>
+            <TextForm label="Write a post" button="Post" rows={3} submit={feed.createPost} />
+            {feed.error && <p className="error" role="alert">Could not load the feed: {feed.error.message}</p>}
+            {feed.loading && <p className="muted">Loading…</p>}
+            {!feed.loading && feed.posts.length === 0 && <p className="muted">No posts yet. Write the first one.</p>}
+            <ol className="posts" aria-label="Posts">
+              {feed.posts.map((p) => <PostItem key={p.id} post={p} comments={feed.commentsByPost[p.id] ?? []} feed={feed} />)}
+            </ol>
+            {feed.hasOlder && (
+              <button type="button" className="older-posts" onClick={() => void feed.loadOlder()} disabled={feed.loadingOlder}>
+                {feed.loadingOlder ? 'Loading older posts…' : 'Load older posts'}
+              </button>
+            )}
+            {!feed.loading && !feed.hasOlder && feed.posts.length > 0 && <p className="muted end">That is every post.</p>}
+          </>
+        )}
       </div>
     </section>
   );

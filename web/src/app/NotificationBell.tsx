@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { NotificationTypes, useNotificationInbox, type Json, type NotificationEvent } from '../netra';
+import { chatHref, connectionsHref, postHref } from './useHashRoute';
 
 const field = (data: Json, key: string): string => {
   const v = typeof data === 'object' && data !== null && !Array.isArray(data) ? data[key] : undefined;
@@ -24,7 +25,34 @@ export function describeNotification(n: NotificationEvent): string {
   }
 }
 
-/** The header's bell: the unread count, and a dropdown to read them. */
+const positiveId = (data: Json, key: string): number | null => {
+  const n = Number(field(data, key));
+  return Number.isSafeInteger(n) && n > 0 ? n : null;
+};
+
+/**
+ * Where a notification leads: the post commented on, the connections page for requests and
+ * answers, the chat one was added to. Null when there is nothing to open (a chat one was removed from).
+ */
+export function notificationHref(n: NotificationEvent): string | null {
+  switch (n.type) {
+    case NotificationTypes.CommentOnPost: {
+      const postId = positiveId(n.data, 'postId');
+      return postId === null ? null : postHref(postId);
+    }
+    case NotificationTypes.ConnectionRequest:
+    case NotificationTypes.ConnectionAccepted:
+      return connectionsHref;
+    case NotificationTypes.AddedToChat: {
+      const chatId = positiveId(n.data, 'chatId');
+      return chatId === null ? null : chatHref(chatId);
+    }
+    default:
+      return null;
+  }
+}
+
+/** The header's bell: the unread count, and a dropdown to read them; a notification opens what it is about. */
 export function NotificationBell() {
   const inbox = useNotificationInbox();
   const [open, setOpen] = useState(false);
@@ -53,16 +81,33 @@ export function NotificationBell() {
           {inbox.error && <p className="error" role="alert">{inbox.error.message}</p>}
           {inbox.notifications.length === 0 && <p className="muted">Nothing new.</p>}
           <ol className="bell-list">
-            {inbox.notifications.map((n) => (
-              <li key={n.id} className={n.isRead ? 'read' : 'unread-item'}>
-                <span className="text">{describeNotification(n)}</span>
-                {!n.isRead && (
-                  <button type="button" className="link" onClick={() => void inbox.markRead(n.id)}>
-                    Mark read
-                  </button>
-                )}
-              </li>
-            ))}
+            {inbox.notifications.map((n) => {
+              const href = notificationHref(n);
+              return (
+                <li key={n.id} className={n.isRead ? 'read' : 'unread-item'}>
+                  {href ? (
+                    <a
+                      className="text"
+                      href={href}
+                      onClick={() => {
+                        // Opening it reads it; the link itself changes the route.
+                        if (!n.isRead) void inbox.markRead(n.id);
+                        setOpen(false);
+                      }}
+                    >
+                      {describeNotification(n)}
+                    </a>
+                  ) : (
+                    <span className="text">{describeNotification(n)}</span>
+                  )}
+                  {!n.isRead && (
+                    <button type="button" className="link" onClick={() => void inbox.markRead(n.id)}>
+                      Mark read
+                    </button>
+                  )}
+                </li>
+              );
+            })}
           </ol>
         </div>
       )}

@@ -12,7 +12,7 @@ vi.mock('@microsoft/signalr', async (importOriginal) => {
 
 const { NetraClient } = await import('./NetraClient');
 const { NetraProvider } = await import('./NetraProvider');
-const { applyAgentEvent, useAgentRuns } = await import('./agentRuns');
+const { applyAgentEvent, interruptAgentRuns, useAgentRuns } = await import('./agentRuns');
 type AgentEvent = import('./contracts').AgentEvent;
 
 function agentEvent(step: number, type: AgentEvent['type'], over: Partial<AgentEvent> = {}): AgentEvent {
@@ -58,6 +58,18 @@ describe('applyAgentEvent', () => {
     const failed = applyAgentEvent(runs, agentEvent(6, 'error', { code: 'CANCELLED', text: 'The run stopped.' }), false);
     expect(failed[0]!.status).toBe('error');
     expect(failed[0]!.error).toMatchObject({ code: 'CANCELLED', message: 'The run stopped.' });
+  });
+
+  it('interrupts runs going on (no longer ours to cancel), and an interrupted run that is heard from again goes on', () => {
+    let runs = applyAgentEvent([], agentEvent(1, 'agent_started', { text: 'p' }), true);
+    runs = applyAgentEvent(runs, agentEvent(1, 'agent_started', { runId: 'done' }), false);
+    runs = applyAgentEvent(runs, agentEvent(2, 'error', { runId: 'done', code: 'INTERNAL', text: 'x' }), false);
+    runs = interruptAgentRuns(runs);
+    expect(runs.map((r) => [r.runId, r.status, r.mine])).toEqual([['run-1', 'interrupted', false], ['done', 'error', false]]);
+    expect(applyAgentEvent(runs, agentEvent(2, 'agent_thinking', { text: 'still here' }), false)[0]).toMatchObject({ status: 'running', lastStep: 2 });
+    expect(applyAgentEvent(runs, agentEvent(2, 'agent_completed', { text: 'a' }), false)[0]!.status).toBe('completed');
+    // An old step changes nothing.
+    expect(applyAgentEvent(runs, agentEvent(1, 'agent_started'), false)[0]!.status).toBe('interrupted');
   });
 
   it('starts a run a watcher joins midway at the step it sees', () => {
@@ -107,6 +119,50 @@ describe('useAgentRuns', () => {
     expect(result.current.runs[0]!.error?.code).toBe('CANCELLED');
     expect(result.current.error).toBeNull();
     act(() => result.current.dismiss('run-1'));
+    expect(result.current.runs).toEqual([]);
+  });
+
+  it('when the connection drops mid-run, the runs are interrupted, not "could not start"; an event brings one back, its answer message ends it', async () => {
+    const { result } = renderHook(() => useAgentRuns(1), { wrapper });
+    const hub = await connected();
+    act(() => result.current.start('long task'));
+    const stream = hub.streams.at(-1)!;
+    act(() => {
+      stream.next(agentEvent(1, 'agent_started', { text: 'long task' }));
+      hub.emit('AgentEvent', agentEvent(1, 'agent_started', { runId: 'theirs', userId: 2 }));
+      hub.emit('AgentEvent', agentEvent(1, 'agent_started', { runId: 'third', userId: 3 }));
+    });
+
+    act(() => {
+      hub.dropConnection();
+      stream.error(new Error('WebSocket closed with status code: 1006 (no reason given).'));
+    });
+    await flush();
+    expect(result.current.error).toBeNull();
+    expect(result.current.runs.map((r) => [r.runId, r.status, r.mine])).toEqual([
+      ['run-1', 'interrupted', false], ['theirs', 'interrupted', false], ['third', 'interrupted', false],
+    ]);
+
+    act(() => hub.restoreConnection());
+    act(() => {
+      // 'theirs' went on (on its node): seen again. run-1 finished meanwhile: its answer is replayed into the chat.
+      hub.emit('AgentEvent', agentEvent(5, 'partial_result', { runId: 'theirs', userId: 2, text: 'more' }));
+      hub.emit('NewMessage', {
+        id: 9, chatId: 1, seq: 1, senderId: 99, senderName: 'Netra Agent', content: 'done', attachment: null,
+        clientMessageId: 'agent-run:run-1', timestamp: 't', editedAt: null, deleted: false,
+      });
+    });
+    expect(result.current.runs.map((r) => [r.runId, r.status])).toEqual([['theirs', 'running'], ['third', 'interrupted']]);
+    act(() => result.current.dismiss('third'));
+    expect(result.current.runs.map((r) => r.runId)).toEqual(['theirs']);
+  });
+
+  it('a start lost before the run began is reported as an error', async () => {
+    const { result } = renderHook(() => useAgentRuns(1), { wrapper });
+    const hub = await connected();
+    act(() => result.current.start('too late'));
+    act(() => hub.streams.at(-1)!.error(new Error('WebSocket closed with status code: 1006 (no reason given).')));
+    await waitFor(() => expect(result.current.error?.code).toBe('DISCONNECTED'));
     expect(result.current.runs).toEqual([]);
   });
 

@@ -1,9 +1,18 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { AgentEventTypes, type AgentEvent } from './contracts';
-import { useNetra, useNetraEvent } from './hooks';
+import { useConnectionState, useNetra, useNetraEvent } from './hooks';
 import { NetraError } from './NetraError';
 
-export type AgentRunStatus = 'running' | 'completed' | 'error';
+/**
+ * `interrupted`: the connection dropped while the run was going on, so its events (not stored,
+ * never replayed) may have been missed. It may still be going on (on the server, or on another node
+ * if only this connection dropped): a later event makes it `running` again, and its answer, which
+ * is stored in the chat, ends it. If the server itself went away, it never finishes.
+ */
+export type AgentRunStatus = 'running' | 'completed' | 'error' | 'interrupted';
+
+/** The clientMessageId of the chat message that holds a run's answer (`agent-run:{runId}`). */
+export const agentAnswerClientMessageId = (runId: string): string => `agent-run:${runId}`;
 
 /** What a chat shows of one agent run, built from its events. */
 export interface AgentRunView {
@@ -35,7 +44,8 @@ export function applyAgentEvent(runs: readonly AgentRunView[], event: AgentEvent
     runId: event.runId, agent: event.agent, userId: event.userId, mine, status: 'running', prompt: null,
     steps: [], answer: '', error: null, lastStep: 0,
   };
-  const next: AgentRunView = { ...run, lastStep: event.step };
+  // An event of an interrupted run: it is still going on, and seen again.
+  const next: AgentRunView = { ...run, lastStep: event.step, status: run.status === 'interrupted' ? 'running' : run.status };
   switch (event.type) {
     case AgentEventTypes.AgentStarted:
       next.prompt = event.text;
@@ -59,6 +69,15 @@ export function applyAgentEvent(runs: readonly AgentRunView[], event: AgentEvent
   return existing ? runs.map((r) => (r === existing ? next : r)) : [...runs, next];
 }
 
+/**
+ * The connection dropped (or the tab's own stream of the run broke): runs going on are
+ * `interrupted`, and no longer this tab's to cancel (a stream does not survive a reconnect).
+ * `runId` limits it to one run.
+ */
+export function interruptAgentRuns(runs: readonly AgentRunView[], runId?: string): AgentRunView[] {
+  return runs.map((r) => (r.status === 'running' && (runId === undefined || r.runId === runId) ? { ...r, status: 'interrupted', mine: false } : r));
+}
+
 export interface UseAgentRunsResult {
   /** Runs in progress, and runs that failed (until dismissed). A completed run leaves: its answer is a chat message. */
   runs: AgentRunView[];
@@ -72,10 +91,13 @@ export interface UseAgentRunsResult {
 
 /**
  * The agent runs of a chat: the ones this tab starts (streamed to it) and everyone else's (the
- * `AgentEvent`s of the chat's channel, which the tab follows while the chat is open).
+ * `AgentEvent`s of the chat's channel, which the tab follows while the chat is open). When the
+ * connection drops, runs going on become `interrupted` (see AgentRunStatus); the answer arriving
+ * as a chat message (live or replayed) ends a run whose completion was missed.
  */
 export function useAgentRuns(chatId: number | null): UseAgentRunsResult {
   const client = useNetra();
+  const { state } = useConnectionState();
   const [runs, setRuns] = useState<AgentRunView[]>([]);
   const [error, setError] = useState<NetraError | null>(null);
   const controllers = useRef(new Map<string, AbortController>());
@@ -97,16 +119,27 @@ export function useAgentRuns(chatId: number | null): UseAgentRunsResult {
   useNetraEvent('AgentEvent', (event) => {
     if (chatId !== null && event.chatId === chatId) apply(event, false);
   });
+  useNetraEvent('NewMessage', (m) => {
+    if (chatId === null || m.chatId !== chatId || !m.clientMessageId.startsWith(agentAnswerClientMessageId(''))) return;
+    setRuns((current) => current.filter((r) => agentAnswerClientMessageId(r.runId) !== m.clientMessageId));
+  });
+  useEffect(() => {
+    if (state !== 'reconnecting' && state !== 'disconnected') return;
+    controllers.current.clear();
+    setRuns((current) => interruptAgentRuns(current));
+  }, [state]);
 
   const start = useCallback(
     (prompt: string) => {
       if (chatId === null) return;
       setError(null);
       const controller = new AbortController();
+      let runId: string | null = null;
       client
         .startAgentRun(
           { chatId, prompt, agent: null },
           (event) => {
+            runId = event.runId;
             controllers.current.set(event.runId, controller);
             apply(event, true);
           },
@@ -114,7 +147,15 @@ export function useAgentRuns(chatId: number | null): UseAgentRunsResult {
         )
         .catch((e: unknown) => {
           const failure = NetraError.parse(e, 'DISCONNECTED');
-          if (failure.code !== 'CANCELLED') setError(failure);
+          if (failure.code === 'CANCELLED') return;
+          if (runId === null) {
+            setError(failure); // refused, or lost before it started
+            return;
+          }
+          // It had started: the stream broke (the server ends a run it stops with an `error` event).
+          controllers.current.delete(runId);
+          const id = runId;
+          setRuns((current) => interruptAgentRuns(current, id));
         });
     },
     [apply, chatId, client],

@@ -100,7 +100,7 @@ describe('useChatList', () => {
     expect(result.current.chats?.[0]).toMatchObject({ lastReadSeq: 4, unreadCount: 0 });
   });
 
-  it('asks the server again after a ReadMarker short of the head, and after deleting an unread message', async () => {
+  it('asks the server again after a ReadMarker short of the head, after deleting an unread message, and when added to a chat', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
       const { result } = renderHook(() => useChatList(ME), { wrapper });
@@ -124,6 +124,26 @@ describe('useChatList', () => {
       });
       expect(gets).toBe(before + 2);
       expect(result.current.chats?.[0]).toMatchObject({ lastSeq: 4, unreadCount: 0 });
+
+      // Added to a chat by its creator: the new chat is read from the server; other notifications change nothing.
+      server = [chat({ id: 9, title: 'New', lastSeq: 0, lastReadSeq: 0 }), ...server];
+      act(() => {
+        h.emit('Notification', { id: 1, type: 'comment_on_post', data: { postId: 1 }, isRead: false, timestamp: 't' });
+      });
+      await act(async () => {
+        vi.advanceTimersByTime(RELOAD_DEBOUNCE_MS + 50);
+        await flush();
+      });
+      expect(gets).toBe(before + 2);
+      act(() => {
+        h.emit('Notification', { id: 2, type: 'added_to_chat', data: { chatId: 9, title: 'New', byUserId: 2, byUserName: 'alice' }, isRead: false, timestamp: 't' });
+      });
+      await act(async () => {
+        vi.advanceTimersByTime(RELOAD_DEBOUNCE_MS + 50);
+        await flush();
+      });
+      expect(gets).toBe(before + 3);
+      expect(result.current.chats?.map((c) => c.id)).toEqual([9, 7]);
     } finally {
       vi.useRealTimers();
     }

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useStore } from 'zustand';
-import type { ChatMessage, ChatSummary, ReadMarkerEvent } from './contracts';
+import { NotificationTypes, type ChatMessage, type ChatSummary, type ReadMarkerEvent } from './contracts';
 import { useConnectionState, useNetra } from './hooks';
 import { NetraError } from './NetraError';
 import { useNetraContext } from './NetraProvider';
@@ -59,7 +59,8 @@ export interface UseChatListResult {
  * The signed-in user's chats with unread counts: loaded from GET /api/chats on connect, after
  * every reconnect and when the window regains focus; kept current by NewMessage (counts up),
  * ReadMarker from any of the user's tabs (clears), and edits and deletes (a delete of an unread
- * message is counted by the server: the list is reloaded). Use it once, where the list lives;
+ * message is counted by the server: the list is reloaded), and reloaded when a notification says
+ * the user was added to a chat or removed from one. Use it once, where the list lives;
  * useChatSummary reads one chat of it elsewhere.
  */
 export function useChatList(selfId: number): UseChatListResult {
@@ -101,6 +102,10 @@ export function useChatList(selfId: number): UseChatListResult {
         set(result.list);
         if (!result.exact) later();
       }),
+      // Added to a chat, or removed from one, by its creator: the list changed on the server.
+      client.on('Notification', (n) => {
+        if (n.type === NotificationTypes.AddedToChat || n.type === NotificationTypes.RemovedFromChat) later();
+      }),
     ];
     return () => {
       for (const off of offs) off();
@@ -108,8 +113,9 @@ export function useChatList(selfId: number): UseChatListResult {
     };
   }, [client, chatStore, selfId, reload]);
 
-  // On start, after every reconnect, and when the window regains focus: the server does not push
-  // new chats, and counts may have moved while the connection was down.
+  // On start, after every reconnect, and when the window regains focus: the server pushes no chat
+  // summaries (only notifications of membership changes), and counts may have moved while the
+  // connection was down.
   useEffect(() => {
     if (state !== 'connected') return;
     void reload();

@@ -72,17 +72,6 @@ describe('feature hooks', () => {
     expect(h.calls('Subscribe')).toEqual([]);
   });
 
-  it('useConnectionRequests lists requests and acceptances', async () => {
-    const { result } = renderHook(() => hooks.useConnectionRequests(), { wrapper });
-    const h = await hub();
-    act(() => {
-      h.emit('ConnectionRequest', { requestId: 3, fromUserId: 2, fromUserName: 'alice', timestamp: t });
-      h.emit('ConnectionAccepted', { requestId: 4, userId: 2, userName: 'alice', timestamp: t });
-    });
-    expect(result.current.requests.map((r) => r.requestId)).toEqual([3]);
-    expect(result.current.accepted.map((r) => r.requestId)).toEqual([4]);
-  });
-
   it('useIssueUpdates follows one issue and ignores others; useAlerts follows alerts', async () => {
     const issue = renderHook(() => hooks.useIssueUpdates('NET-7'), { wrapper });
     const alerts = renderHook(() => hooks.useAlerts(), { wrapper });

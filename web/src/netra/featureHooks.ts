@@ -1,15 +1,13 @@
 // Hooks for the other channels of the contract. Presence, issues and alerts are sent by the
 // server (usePresence, useIssueUpdates, useAlerts, useChannelEvents; the chat app uses them and the
 // browser tests cover them). useFeed and useNotifications here only collect live events; the chat
-// app's feed page and bell use useFeedPage and useNotificationInbox (inbox.ts), which also read what
-// came before over HTTP. useConnectionRequests is unit-tested only.
+// app's feed page and bell use useFeedPage and useNotificationInbox (inbox.ts), and its connections
+// page useConnectionRequests (connections.ts), which also read what came before over HTTP.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Channels,
   type ChannelEventMessage,
   type Comment,
-  type ConnectionAcceptedEvent,
-  type ConnectionRequestEvent,
   type NetraEventName,
   type NetraEvents,
   type NotificationEvent,
@@ -126,13 +124,6 @@ export function useNotifications(): { notifications: NotificationEvent[]; unread
   const unread = notifications.filter((n) => !n.isRead).length;
   const markAllRead = useCallback(() => setReadIds(new Set(log.items.map((n) => n.id))), [log.items]);
   return { notifications, unread, markAllRead };
-}
-
-/** Connection requests to us, and acceptances of ours (personal events). */
-export function useConnectionRequests(): { requests: ConnectionRequestEvent[]; accepted: ConnectionAcceptedEvent[] } {
-  const requests = useEventLog(null, 'ConnectionRequest');
-  const accepted = useEventLog(null, 'ConnectionAccepted');
-  return { requests: requests.items, accepted: accepted.items };
 }
 
 /** Updates of one issue (`issue:{id}`), or of all issues (`issues`) without an id. */

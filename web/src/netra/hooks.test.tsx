@@ -227,6 +227,16 @@ describe('useChat', () => {
       expect(h.calls('SetTyping')).toEqual([[1, true]]);
       act(() => vi.advanceTimersByTime(3500));
       expect(h.calls('SetTyping')).toEqual([[1, true], [1, false]]);
+
+      // stopTyping says "stopped" at once, once, and the idle timer sends nothing more.
+      act(() => result.current.notifyTyping());
+      act(() => {
+        result.current.stopTyping();
+        result.current.stopTyping();
+      });
+      expect(h.calls('SetTyping')).toEqual([[1, true], [1, false], [1, true], [1, false]]);
+      act(() => vi.advanceTimersByTime(3500));
+      expect(h.calls('SetTyping')).toHaveLength(4);
     } finally {
       vi.useRealTimers();
     }

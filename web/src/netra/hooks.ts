@@ -133,6 +133,8 @@ export interface UseChatResult {
   retry(clientMessageId: string): void;
   /** Call on every keystroke: sends "typing" (debounced) and "stopped" after a pause. */
   notifyTyping(): void;
+  /** Sends "stopped" now if "typing" was sent (`send` does it itself; call it when the draft goes elsewhere, e.g. to an agent). */
+  stopTyping(): void;
   loadOlder(): Promise<void>;
   /** Edits one of our messages (EditMessage); rejects with a NetraError (FORBIDDEN, VALIDATION_FAILED, ...). */
   edit(messageId: number, content: string): Promise<void>;
@@ -325,6 +327,7 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
     send,
     retry,
     notifyTyping,
+    stopTyping,
     loadOlder,
     edit,
     remove,

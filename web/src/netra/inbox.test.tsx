@@ -23,6 +23,22 @@ describe('inbox merges', () => {
   it('keeps posts newest first and each once', () => {
     expect(inbox.mergePosts([post(1), post(3)], [post(2), post(3)]).map((p) => p.id)).toEqual([3, 2, 1]);
   });
+  it('pages the feed back: the first full newest page says there is more, older pages append, a short one is the last', () => {
+    const ids = (f: { posts: { id: number }[] }) => f.posts.map((p) => p.id);
+    let feed = inbox.addNewestPosts(inbox.emptyFeedPosts, [post(9), post(8), post(7)], 3);
+    expect([ids(feed), feed.hasOlder]).toEqual([[9, 8, 7], true]);
+    feed = { ...feed, posts: inbox.mergePosts(feed.posts, [post(10)]) }; // live
+    feed = inbox.addOlderPosts(feed, [post(6), post(5), post(4)], 3);
+    expect([ids(feed), feed.hasOlder]).toEqual([[10, 9, 8, 7, 6, 5, 4], true]);
+    // A page overlapping what is held (a post seen live and in a page) adds each post once.
+    feed = inbox.addOlderPosts(feed, [post(4), post(3)], 3);
+    expect([ids(feed), feed.hasOlder]).toEqual([[10, 9, 8, 7, 6, 5, 4, 3], false]);
+    // Read again after a reconnect: what is new is added, and the end of the feed stays found.
+    feed = inbox.addNewestPosts(feed, [post(12), post(11), post(10)], 3);
+    expect([ids(feed), feed.hasOlder]).toEqual([[12, 11, 10, 9, 8, 7, 6, 5, 4, 3], false]);
+    // A first page that is not full: nothing older.
+    expect(inbox.addNewestPosts(inbox.emptyFeedPosts, [post(1)], 3).hasOlder).toBe(false);
+  });
   it('keeps comments oldest first and each once', () => {
     expect(inbox.mergeComments([comment(5)], [comment(2), comment(5), comment(9)]).map((c) => c.id)).toEqual([2, 5, 9]);
   });
@@ -49,7 +65,8 @@ describe('inbox hooks', () => {
       const path = url.replace(/^https?:\/\/[^/]+/, '');
       calls.push({ url: path, method: init.method ?? 'GET', body: init.body ? JSON.parse(String(init.body)) : undefined });
       const key = `${init.method ?? 'GET'} ${path}`;
-      if (!(key in answers)) return new Response('', { status: key.startsWith('POST') ? 204 : 404 });
+      // (A 204 must have a null body: new Response('', { status: 204 }) throws.)
+      if (!(key in answers)) return key.startsWith('POST') ? new Response(null, { status: 204 }) : new Response('', { status: 404 });
       return new Response(JSON.stringify(answers[key]), { status: 200 });
     }) as unknown as typeof fetch;
     client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchStub });
@@ -84,6 +101,30 @@ describe('inbox hooks', () => {
     expect(result.current.posts[0]!.id).toBe(7);
   });
 
+  it('useFeedPage loads older posts page by page with beforeId, and stops at a short page', async () => {
+    const page = (from: number, to: number) => Array.from({ length: from - to + 1 }, (_, i) => post(from - i));
+    answers['GET /api/posts?limit=3'] = page(30, 28);
+    answers['GET /api/posts?beforeId=28&limit=3'] = page(27, 25);
+    answers['GET /api/posts?beforeId=25&limit=3'] = page(24, 23);
+    const { result } = renderHook(() => inbox.useFeedPage(3), { wrapper });
+    await hub();
+    await waitFor(() => expect(result.current.posts.map((p) => p.id)).toEqual([30, 29, 28]));
+    expect(result.current.hasOlder).toBe(true);
+    await act(() => result.current.loadOlder());
+    expect(result.current.posts.map((p) => p.id)).toEqual([30, 29, 28, 27, 26, 25]);
+    expect(result.current.hasOlder).toBe(true);
+    await act(() => result.current.loadOlder());
+    expect(result.current.posts.map((p) => p.id)).toEqual([30, 29, 28, 27, 26, 25, 24, 23]);
+    expect(result.current.hasOlder).toBe(false);
+    expect(result.current.loadingOlder).toBe(false);
+    // Nothing older: no further read.
+    await act(() => result.current.loadOlder());
+    expect(calls.filter((c) => c.url.startsWith('/api/posts?')).map((c) => c.url)).toEqual([
+      '/api/posts?limit=3', '/api/posts?beforeId=28&limit=3', '/api/posts?beforeId=25&limit=3',
+    ]);
+    expect(result.current.error).toBeNull();
+  });
+
   it('useNotificationInbox seeds the unread ones, counts live ones, and marks read on the server', async () => {
     answers['GET /api/notifications?unread=true&limit=50'] = [note(2), note(1)];
     const { result } = renderHook(() => inbox.useNotificationInbox(), { wrapper });
@@ -97,6 +138,8 @@ describe('inbox hooks', () => {
     await act(() => result.current.markAllRead());
     expect(result.current.unread).toBe(0);
     expect(calls.at(-1)).toMatchObject({ url: '/api/notifications/read-all', method: 'POST' });
+    // The server took both (a failed mark would show as the inbox's error).
+    expect(result.current.error).toBeNull();
     expect(h.calls('Subscribe')).toEqual([]);
   });
 });

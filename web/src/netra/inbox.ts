@@ -1,6 +1,6 @@
 // The feed page's and the notification bell's state: seeded over HTTP, then kept live by the hub.
 // The merge functions are pure (unit-tested on their own); the hooks only wire them to the client.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { Channels, type Comment, type NotificationEvent, type Post } from './contracts';
 import { useChannel, useConnectionState, useNetra, useNetraEvent } from './hooks';
 import { NetraError } from './NetraError';
@@ -10,6 +10,34 @@ export function mergePosts(held: readonly Post[], incoming: readonly Post[]): Po
   const byId = new Map(held.map((p) => [p.id, p]));
   for (const p of incoming) byId.set(p.id, p);
   return [...byId.values()].sort((a, b) => b.id - a.id);
+}
+
+/** The feed page's posts, newest first, and whether the server has posts older than the oldest of them. */
+export interface FeedPosts {
+  posts: Post[];
+  hasOlder: boolean;
+  /** The newest page has been read at least once. */
+  loaded: boolean;
+}
+
+export const emptyFeedPosts: FeedPosts = { posts: [], hasOlder: false, loaded: false };
+
+/**
+ * The newest page (GET /api/posts?limit=): merged with what is held. The first read decides whether
+ * there is more (a full page); a read again after a reconnect only adds what is new, and leaves that
+ * to the older pages already read.
+ */
+export function addNewestPosts(held: FeedPosts, page: readonly Post[], limit: number): FeedPosts {
+  return {
+    posts: mergePosts(held.posts, page),
+    hasOlder: held.loaded ? held.hasOlder : page.length >= limit,
+    loaded: true,
+  };
+}
+
+/** An older page (GET /api/posts?beforeId={oldest held id}&limit=): appended; a short page is the last one. */
+export function addOlderPosts(held: FeedPosts, page: readonly Post[], limit: number): FeedPosts {
+  return { ...held, posts: mergePosts(held.posts, page), hasOlder: page.length >= limit };
 }
 
 /** Comments of one post oldest first (by id), each once. */
@@ -36,8 +64,12 @@ export const markAllNotificationsRead = (held: readonly NotificationEvent[]): No
   held.map((n) => (n.isRead ? n : { ...n, isRead: true }));
 
 export interface UseFeedPageResult {
-  /** Newest first: GET /api/posts, then live `NewPost`. */
+  /** Newest first: GET /api/posts, older pages as asked for, and live `NewPost`. */
   posts: Post[];
+  /** The server has posts older than the oldest in `posts` (loadOlder reads the next page). */
+  hasOlder: boolean;
+  /** An older page is being read. */
+  loadingOlder: boolean;
   /** Per post id, oldest first: GET /api/posts/{id}/comments once asked for, then live `NewComment`. */
   commentsByPost: Record<number, Comment[]>;
   loading: boolean;
@@ -46,17 +78,29 @@ export interface UseFeedPageResult {
   addComment(postId: number, content: string): Promise<Comment>;
   /** Reads the comments of one post (the feed page asks for each post it shows). */
   loadComments(postId: number): Promise<void>;
+  /** Reads the next `limit` posts older than the oldest shown (GET /api/posts?beforeId=). */
+  loadOlder(): Promise<void>;
 }
 
-/** The feed: the newest `limit` posts, live new posts and comments, and posting. Read again after a reconnect. */
+/**
+ * The feed: the newest `limit` posts, older pages on demand, live new posts and comments, and
+ * posting. The newest page is read again after a reconnect.
+ */
 export function useFeedPage(limit = 20): UseFeedPageResult {
   const client = useNetra();
   const { state } = useConnectionState();
   const { error: channelError } = useChannel(Channels.Feed);
-  const [posts, setPosts] = useState<Post[]>([]);
+  const [feed, setFeed] = useState<FeedPosts>(emptyFeedPosts);
   const [commentsByPost, setComments] = useState<Record<number, Comment[]>>({});
   const [loading, setLoading] = useState(true);
+  const [loadingOlder, setLoadingOlder] = useState(false);
   const [error, setError] = useState<NetraError | null>(null);
+  const latest = useRef(feed);
+  useEffect(() => {
+    latest.current = feed;
+  });
+  const olderRunning = useRef(false);
+  const setPosts = useCallback((update: (held: Post[]) => Post[]) => setFeed((f) => ({ ...f, posts: update(f.posts) })), []);
 
   const addComments = useCallback(
     (postId: number, list: readonly Comment[]) =>
@@ -72,7 +116,7 @@ export function useFeedPage(limit = 20): UseFeedPageResult {
     client.http<Post[]>(`/api/posts?limit=${limit}`).then(
       (list) => {
         if (!active) return;
-        setPosts((held) => mergePosts(held, list));
+        setFeed((held) => addNewestPosts(held, list, limit));
         setError(null);
         setLoading(false);
       },
@@ -97,13 +141,28 @@ export function useFeedPage(limit = 20): UseFeedPageResult {
     },
     [client, addComments],
   );
+  const loadOlder = useCallback(async () => {
+    const oldest = latest.current.posts.at(-1);
+    if (!oldest || !latest.current.hasOlder || olderRunning.current) return;
+    olderRunning.current = true;
+    setLoadingOlder(true);
+    try {
+      const page = await client.http<Post[]>(`/api/posts?beforeId=${oldest.id}&limit=${limit}`);
+      setFeed((held) => addOlderPosts(held, page, limit));
+    } catch (e) {
+      setError(NetraError.parse(e));
+    } finally {
+      olderRunning.current = false;
+      setLoadingOlder(false);
+    }
+  }, [client, limit]);
   const createPost = useCallback(
     async (content: string) => {
       const post = await client.http<Post>('/api/posts', { method: 'POST', body: { content } });
       setPosts((held) => mergePosts(held, [post]));
       return post;
     },
-    [client],
+    [client, setPosts],
   );
   const addComment = useCallback(
     async (postId: number, content: string) => {
@@ -114,7 +173,10 @@ export function useFeedPage(limit = 20): UseFeedPageResult {
     [client, addComments],
   );
 
-  return { posts, commentsByPost, loading, error: error ?? channelError, createPost, addComment, loadComments };
+  return {
+    posts: feed.posts, hasOlder: feed.hasOlder, loadingOlder, commentsByPost, loading, error: error ?? channelError,
+    createPost, addComment, loadComments, loadOlder,
+  };
 }
 
 export interface UseNotificationInboxResult {

@@ -12,12 +12,18 @@ export {
   applyNewMessage, applyChatEvent, applyReadMarker, useChatList, useChatSummary, type UseChatListResult,
 } from './chatList';
 export type { PendingMessage, TypingUser } from './chatStore';
-export { applyAgentEvent, useAgentRuns, type AgentRunStatus, type AgentRunView, type UseAgentRunsResult } from './agentRuns';
 export {
-  useEventLog, usePresence, useFeed, useNotifications, useConnectionRequests, useIssueUpdates, useAlerts, useChannelEvents,
+  agentAnswerClientMessageId, applyAgentEvent, interruptAgentRuns, useAgentRuns, type AgentRunStatus, type AgentRunView, type UseAgentRunsResult,
+} from './agentRuns';
+export {
+  useEventLog, usePresence, useFeed, useNotifications, useIssueUpdates, useAlerts, useChannelEvents,
   type EventLog, type UsePresenceResult, type ChannelEvents,
 } from './featureHooks';
 export {
   mergePosts, mergeComments, mergeNotifications, markNotificationRead, markAllNotificationsRead, useFeedPage, useNotificationInbox,
-  type UseFeedPageResult, type UseNotificationInboxResult,
+  addNewestPosts, addOlderPosts, emptyFeedPosts, type FeedPosts, type UseFeedPageResult, type UseNotificationInboxResult,
 } from './inbox';
+export {
+  applyDeclined, applyOwnRequest, applyRequestAccepted, applyRequestReceived, connectionListsFrom, emptyConnectionLists, useConnectionRequests,
+  type ConnectionEntry, type ConnectionLists, type UseConnectionRequestsResult,
+} from './connections';
