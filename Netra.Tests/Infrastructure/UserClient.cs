@@ -126,6 +126,12 @@ public sealed class UserClient : IAsyncDisposable
     /// <summary>Sends a chat message with a new clientMessageId, bounded; returns the stored message.</summary>
     public Task<ChatMessage> SendAsync(long chatId, string content) => Client.SendMessageAsync(chatId, content).WaitAsync(TestTimeouts.Network);
 
+    /// <summary>The next <c>PresenceChanged</c> about <paramref name="userId"/>, skipping other users'.</summary>
+    public Task<PresenceChangedEvent> NextPresenceOfAsync(long userId, TimeSpan? within = null) => Presence.NextAsync(p => p.UserId == userId, within);
+
+    /// <summary>The <c>PresenceChanged</c> events about <paramref name="userId"/> that arrive within <see cref="TestTimeouts.Quiet"/>.</summary>
+    public Task<List<PresenceChangedEvent>> PresenceOfWithinQuietAsync(long userId) => Presence.WithinQuietAsync(p => p.UserId == userId);
+
     public ValueTask DisposeAsync() => Client.DisposeAsync();
 
     /// <summary>Disposes each client in turn (for tests that hold a list of them).</summary>
