@@ -101,7 +101,10 @@ public sealed class UserClient : IAsyncDisposable
     public static UserClient Create(NetraClientOptions options) => new(new NetraClient(options));
 
     /// <summary>A strict client of <paramref name="user"/> on <paramref name="node"/>, connected.</summary>
-    public static Task<UserClient> ConnectAsync(INetraNode node, TestUser user) => ConnectAsync(StrictOptions(node, user.Token));
+    public static Task<UserClient> ConnectAsync(INetraNode node, TestUser user) => ConnectAsync(node, user.Token);
+
+    /// <summary>A strict client with <paramref name="token"/> on <paramref name="node"/>, connected.</summary>
+    public static Task<UserClient> ConnectAsync(INetraNode node, string? token) => ConnectAsync(StrictOptions(node, token));
 
     /// <summary>A client with these options, connected (and disposed if the connect fails).</summary>
     public static async Task<UserClient> ConnectAsync(NetraClientOptions options)
