@@ -129,6 +129,9 @@ public sealed class UserClient : IAsyncDisposable
     /// <summary>Sends a chat message with a new clientMessageId, bounded; returns the stored message.</summary>
     public Task<ChatMessage> SendAsync(long chatId, string content) => Client.SendMessageAsync(chatId, content).WaitAsync(TestTimeouts.Network);
 
+    /// <summary>Skips state changes until <paramref name="state"/> and returns that change.</summary>
+    public Task<NetraStateChange> WaitForStateAsync(NetraConnectionState state) => States.NextAsync(change => change.State == state);
+
     /// <summary>The next <c>PresenceChanged</c> about <paramref name="userId"/>, skipping other users'.</summary>
     public Task<PresenceChangedEvent> NextPresenceOfAsync(long userId, TimeSpan? within = null) => Presence.NextAsync(p => p.UserId == userId, within);
 
