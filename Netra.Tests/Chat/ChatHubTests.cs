@@ -62,7 +62,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         }
         finally
         {
-            await UserClient.DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -119,7 +119,7 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         }
         finally
         {
-            await UserClient.DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 

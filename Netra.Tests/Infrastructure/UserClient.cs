@@ -139,13 +139,4 @@ public sealed class UserClient : IAsyncDisposable
     public Task<List<PresenceChangedEvent>> PresenceOfWithinQuietAsync(long userId) => Presence.WithinQuietAsync(p => p.UserId == userId);
 
     public ValueTask DisposeAsync() => Client.DisposeAsync();
-
-    /// <summary>Disposes each client in turn (for tests that hold a list of them).</summary>
-    public static async Task DisposeAllAsync(IEnumerable<UserClient> clients)
-    {
-        foreach (var client in clients)
-        {
-            await client.DisposeAsync();
-        }
-    }
 }

@@ -100,7 +100,7 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
         }
         finally
         {
-            await UserClient.DisposeAllAsync(open);
+            await AsyncDisposables.DisposeAllAsync(open);
         }
     }
 }
