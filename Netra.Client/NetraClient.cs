@@ -285,7 +285,6 @@ public sealed partial class NetraClient : IAsyncDisposable
         return await pending.Completion.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Tells the chat's other subscribers that this user started or stopped typing.</summary>
     /// <summary>Edits one of this user's messages (within the server's edit window); returns the message as it now is.</summary>
     public async Task<ChatMessage> EditMessageAsync(long chatId, long messageId, string content, CancellationToken cancellationToken = default) =>
         await InvokeAsync(hub.InvokeAsync<ChatMessage>(HubMethods.EditMessage, new EditMessageRequest(chatId, messageId, content), cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -298,8 +297,21 @@ public sealed partial class NetraClient : IAsyncDisposable
     public async Task<long> MarkReadAsync(long chatId, long seq, CancellationToken cancellationToken = default) =>
         await InvokeAsync(hub.InvokeAsync<long>(HubMethods.MarkRead, chatId, seq, cancellationToken), cancellationToken).ConfigureAwait(false);
 
+    /// <summary>Tells the chat's other subscribers that this user started or stopped typing.</summary>
     public Task SetTypingAsync(long chatId, bool isTyping, CancellationToken cancellationToken = default) =>
         InvokeAsync(hub.InvokeAsync(HubMethods.SetTyping, chatId, isTyping, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// Sets this user's status on the <c>presence</c> channel: <see cref="PresenceStatus.Away"/> or back to
+    /// <see cref="PresenceStatus.Online"/> (for every connection of the user; announced only when it changes).
+    /// Offline is not a status to set: a user goes offline when their last connection closes.
+    /// </summary>
+    /// <exception cref="NetraException">VALIDATION_FAILED for any other status, or CLIENT_DISCONNECTED.</exception>
+    public Task SetPresenceAsync(string status, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        return InvokeAsync(hub.InvokeAsync(HubMethods.SetPresence, status, cancellationToken), cancellationToken);
+    }
 
     /// <summary>Asks the server for its time; the round trip is kept as <see cref="NetraClientStats.LastPingLatency"/>.</summary>
     public async Task<DateTimeOffset> PingAsync(CancellationToken cancellationToken = default)

@@ -12,6 +12,7 @@ using static Netra.Tests.Agents.AgentStreams;
 namespace Netra.Tests.Agents;
 
 /// <summary>POST /api/agent-runs/{runId}/events: a service reports the steps of a run that executes elsewhere.</summary>
+/// <remarks>Users are played by Netra.Client, but for one member on the wire (HubTestClient) who checks that a retried completion is not broadcast again.</remarks>
 public sealed class AgentPushApiTests(AgentFixture fixture) : IClassFixture<AgentFixture>
 {
     private NetraApi Api => fixture.Api;
@@ -40,7 +41,8 @@ public sealed class AgentPushApiTests(AgentFixture fixture) : IClassFixture<Agen
         var service = await fixture.CreateServiceAsync();
         var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var aliceOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], alice);
+        await using var aliceOnB = await UserClient.ConnectAsync(fixture.Nodes[1], alice);
+        // Bob watches the wire: NetraClient would drop a repeated broadcast of the stored answer itself.
         await using var bobOnA = await HubTestClient.ConnectAsync(fixture.Nodes[0], bob);
         await aliceOnB.SubscribeAsync(Channels.Chat(chat.Id));
         await bobOnA.SubscribeAsync(Channels.Chat(chat.Id));
@@ -67,12 +69,15 @@ public sealed class AgentPushApiTests(AgentFixture fixture) : IClassFixture<Agen
         stored.Should().NotBeNull();
         stored!.Content.Should().Be("Monday: rest.");
         stored.ClientMessageId.Should().Be("agent-run:" + runId);
-        foreach (var member in new[] { aliceOnB, bobOnA })
+        foreach (var (watched, answer) in new[]
         {
-            var watched = await WatchToEndAsync(member);
+            (await WatchToEndAsync(aliceOnB), await aliceOnB.Messages.NextAsync()),
+            (await WatchToEndAsync(bobOnA), await bobOnA.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))),
+        })
+        {
             watched.Should().BeEquivalentTo(accepted, o => o.WithStrictOrdering());
             watched.Select(e => (e.Type, e.Step, e.RunId)).Should().Equal(steps.Select(s => (s.Type!, s.Step, runId)));
-            (await member.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Should().Be(stored);
+            answer.Should().Be(stored);
         }
 
         // The service retries the completion (say its first response was lost): same message, nothing new.
@@ -88,9 +93,9 @@ public sealed class AgentPushApiTests(AgentFixture fixture) : IClassFixture<Agen
     {
         var service = await fixture.CreateServiceAsync();
         var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
-        await using var aliceOnA = await HubTestClient.ConnectAsync(fixture.Nodes[0], alice);
-        await using var aliceOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], alice);
-        await using var bobOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
+        await using var aliceOnA = await UserClient.ConnectAsync(fixture.Nodes[0], alice);
+        await using var aliceOnB = await UserClient.ConnectAsync(fixture.Nodes[1], alice);
+        await using var bobOnB = await UserClient.ConnectAsync(fixture.Nodes[1], bob);
         using var http = Api.CreateClient(service);
 
         var response = await http.PostAsJsonAsync("/api/agent-runs/solo-1/events",
@@ -99,14 +104,14 @@ public sealed class AgentPushApiTests(AgentFixture fixture) : IClassFixture<Agen
         response.StatusCode.Should().Be(HttpStatusCode.Accepted);
         foreach (var tab in new[] { aliceOnA, aliceOnB })
         {
-            var received = await tab.NextAsync<AgentEvent>(AgentEventName);
+            var received = await tab.AgentEvents.NextAsync();
             received.Type.Should().Be(AgentEventTypes.Error);
             received.Code.Should().Be("UPSTREAM_DOWN");
             received.Step.Should().Be(7);
             received.Agent.Should().Be("external");
         }
 
-        (await bobOnB.StaysQuietAsync(AgentEventName)).Should().BeTrue();
+        (await bobOnB.AgentEvents.StaysQuietAsync()).Should().BeTrue();
     }
 
     public static TheoryData<string, string, bool, long?, string?, int, string?, string?, string?> BadPushes() => new()

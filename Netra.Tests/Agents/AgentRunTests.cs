@@ -1,8 +1,6 @@
 using System.Diagnostics.Metrics;
 using System.Net.Http.Json;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Netra.Client;
 using Netra.Contracts;
@@ -19,8 +17,6 @@ namespace Netra.Tests.Agents;
 /// <summary>StartAgentRun on one node: the stream, the chat's watchers, the stored answer, cancellation, limits, bad input.</summary>
 public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFixture>
 {
-    private const string NewMessage = nameof(INetraClient.NewMessage);
-
     private NetraTestServer Server => fixture.Nodes[0];
 
     private NetraApi Api => fixture.Api;
@@ -30,22 +26,13 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     {
         var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var watcher = await HubTestClient.ConnectAsync(Server, bob);
+        await using var watcher = await UserClient.ConnectAsync(Server, bob);
         await watcher.SubscribeAsync(Channels.Chat(chat.Id));
-        await using var caller = new NetraClient(new NetraClientOptions
-        {
-            Url = Server.BaseAddress,
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
-        });
-        await caller.ConnectAsync().WaitAsync(TestTimeouts.Network);
-        var hello = await caller.SendMessageAsync(chat.Id, "hello bob").WaitAsync(TestTimeouts.Network);
-        (await watcher.NextAsync<ChatMessage>(NewMessage)).Should().Be(hello);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
+        var hello = await caller.SendAsync(chat.Id, "hello bob");
+        (await watcher.Messages.NextAsync()).Should().Be(hello);
 
-        var events = new List<AgentEvent>();
-        await foreach (var agentEvent in caller.StartAgentRunAsync(new StartAgentRunRequest(chat.Id, "What is 12 * (3 + 4)?", null)))
-        {
-            events.Add(agentEvent);
-        }
+        var events = await RunToEndAsync(caller, new StartAgentRunRequest(chat.Id, "What is 12 * (3 + 4)?", null));
 
         events.Select(e => e.Type).Should().Equal(
             new[]
@@ -81,7 +68,7 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
         completed.Message.Seq.Should().Be(2);
 
         (await WatchToEndAsync(watcher)).Should().BeEquivalentTo(events, o => o.WithStrictOrdering(), "every member watches the same steps");
-        (await watcher.NextAsync<ChatMessage>(NewMessage)).Should().Be(completed.Message);
+        (await watcher.Messages.NextAsync()).Should().Be(completed.Message);
         (await Api.GetMessagesAsync(bob, chat.Id)).Should().Equal(hello, completed.Message);
     }
 
@@ -89,7 +76,7 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     public async Task ARunWithoutAChatStreamsToItsCallerAndStoresNothing()
     {
         var alice = await Api.CreateUserAsync("solo");
-        await using var caller = await HubTestClient.ConnectAsync(Server, alice);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
 
         var events = await RunToEndAsync(caller, new StartAgentRunRequest(null, "hi there", DemoAgent.AgentName));
 
@@ -99,7 +86,7 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
         events[^1].Type.Should().Be(AgentEventTypes.AgentCompleted);
         events[^1].Message.Should().BeNull();
         events[^1].Text.Should().Contain("demo agent");
-        (await caller.StaysQuietAsync(AgentEventName)).Should().BeTrue("the caller has the stream; nobody else follows a run without a chat");
+        (await caller.AgentEvents.StaysQuietAsync()).Should().BeTrue("the caller has the stream; nobody else follows a run without a chat");
     }
 
     [Fact]
@@ -107,9 +94,9 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     {
         var (alice, bob) = (await Api.CreateUserAsync("fail"), await Api.CreateUserAsync("fail"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var watcher = await HubTestClient.ConnectAsync(Server, bob);
+        await using var watcher = await UserClient.ConnectAsync(Server, bob);
         await watcher.SubscribeAsync(Channels.Chat(chat.Id));
-        await using var caller = await HubTestClient.ConnectAsync(Server, alice);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
 
         var events = await RunToEndAsync(caller, new StartAgentRunRequest(chat.Id, "break something", FailingAgent.AgentName));
 
@@ -126,14 +113,14 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     {
         var (alice, bob) = (await Api.CreateUserAsync("cancel"), await Api.CreateUserAsync("cancel"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var watcher = await HubTestClient.ConnectAsync(Server, bob);
+        await using var watcher = await UserClient.ConnectAsync(Server, bob);
         await watcher.SubscribeAsync(Channels.Chat(chat.Id));
-        await using var caller = await HubTestClient.ConnectAsync(Server, alice);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
         var prompt = "cancel me " + Guid.NewGuid();
         using var cancel = new CancellationTokenSource();
 
-        await using (var stream = caller.Connection.StreamAsync<AgentEvent>(
-            HubMethods.StartAgentRun, new StartAgentRunRequest(chat.Id, prompt, GatedAgent.AgentName), cancel.Token).GetAsyncEnumerator(cancel.Token))
+        await using (var stream = caller.Client.StartAgentRunAsync(
+            new StartAgentRunRequest(chat.Id, prompt, GatedAgent.AgentName), cancel.Token).GetAsyncEnumerator(cancel.Token))
         {
             (await NextAsync(stream)).Type.Should().Be(AgentEventTypes.AgentStarted);
             (await NextAsync(stream)).Type.Should().Be(AgentEventTypes.AgentThinking);
@@ -147,7 +134,7 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
         watched[^1].Code.Should().Be(ErrorCodes.Cancelled);
         watched[^1].Text.Should().Contain("cancelled");
         (await Server.ReadLastSeqAsync(chat.Id)).Should().Be(0);
-        (await watcher.StaysQuietAsync(NewMessage)).Should().BeTrue();
+        (await watcher.Messages.StaysQuietAsync()).Should().BeTrue();
         fixture.Probe.Gate(prompt).TrySetResult();
     }
 
@@ -158,54 +145,53 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
         var chat = await Api.CreateChatAsync(alice);
         var prompt = "survive a reconnect " + Guid.NewGuid();
         string runId;
-        await using (var first = await HubTestClient.ConnectAsync(Server, alice))
+        await using (var first = await UserClient.ConnectAsync(Server, alice))
         {
-            var stream = first.Connection.StreamAsync<AgentEvent>(
-                HubMethods.StartAgentRun, new StartAgentRunRequest(chat.Id, prompt, GatedAgent.AgentName)).GetAsyncEnumerator();
+            var stream = first.Client.StartAgentRunAsync(new StartAgentRunRequest(chat.Id, prompt, GatedAgent.AgentName)).GetAsyncEnumerator();
             runId = (await NextAsync(stream)).RunId;
             await fixture.Probe.Waiting(prompt).Task.WaitAsync(TestTimeouts.Network);
         }
 
         // The connection is gone; the server lets the chat-linked run go on.
         await Eventually.UntilAsync(() => Server.Logs.Lines.Any(l => l.Message.Contains($"caller of agent run {runId} disconnected", StringComparison.Ordinal)));
-        await using var second = await HubTestClient.ConnectAsync(Server, alice);
-        await second.SubscribeAsync(Channels.Chat(chat.Id), 0);
+        await using var second = await UserClient.ConnectAsync(Server, alice);
+        await second.Client.SubscribeAsync(Channels.Chat(chat.Id), 0).WaitAsync(TestTimeouts.Network);
         fixture.Probe.Gate(prompt).TrySetResult();
 
         var watched = await WatchToEndAsync(second);
         watched[^1].Type.Should().Be(AgentEventTypes.AgentCompleted);
         watched[^1].RunId.Should().Be(runId);
-        var answer = await second.NextAsync<ChatMessage>(NewMessage);
+        var answer = await second.Messages.NextAsync();
         answer.Content.Should().Be("gate opened");
         answer.ClientMessageId.Should().Be(AgentEventPublisher.ClientMessageIdOf(runId));
         fixture.Probe.Cancelled(prompt).Task.IsCompleted.Should().BeFalse("a dropped connection does not cancel a chat-linked run");
         (await Api.GetMessagesAsync(alice, chat.Id)).Should().ContainSingle().Which.Should().Be(answer);
 
         // Resuming from before the run replays the answer once.
-        await using var third = await HubTestClient.ConnectAsync(Server, alice);
-        (await third.SubscribeAsync(Channels.Chat(chat.Id), 0)).Missed.Should().ContainSingle();
+        await using var third = await UserClient.ConnectAsync(Server, alice);
+        await third.Client.SubscribeAsync(Channels.Chat(chat.Id), 0).WaitAsync(TestTimeouts.Network);
+        (await third.Messages.NextAsync()).Should().Be(answer);
+        (await third.Messages.StaysQuietAsync()).Should().BeTrue("the answer is replayed once");
     }
 
     [Fact]
     public async Task MoreConcurrentRunsThanTheLimitAreRateLimitedUntilOneCompletes()
     {
         var alice = await Api.CreateUserAsync("limit");
-        await using var caller = await HubTestClient.ConnectAsync(Server, alice);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
         var prompts = Enumerable.Range(0, AgentFixture.MaxRunsPerUser).Select(i => $"limit {i} {Guid.NewGuid()}").ToList();
         var streams = new List<IAsyncEnumerator<AgentEvent>>();
         try
         {
             foreach (var prompt in prompts)
             {
-                var stream = caller.Connection.StreamAsync<AgentEvent>(
-                    HubMethods.StartAgentRun, new StartAgentRunRequest(null, prompt, GatedAgent.AgentName)).GetAsyncEnumerator();
+                var stream = caller.Client.StartAgentRunAsync(new StartAgentRunRequest(null, prompt, GatedAgent.AgentName)).GetAsyncEnumerator();
                 streams.Add(stream);
                 (await NextAsync(stream)).Type.Should().Be(AgentEventTypes.AgentStarted);
             }
 
-            var refused = await FluentActions.Awaiting(() => RunToEndAsync(caller, new StartAgentRunRequest(null, "one more", null)))
-                .Should().ThrowAsync<HubException>();
-            refused.Which.Message.Should().StartWith("RATE_LIMITED: ").And.Contain($"{AgentFixture.MaxRunsPerUser} agent runs");
+            var refused = await Expect.RefusedAsync(() => RunToEndAsync(caller, new StartAgentRunRequest(null, "one more", null)), ErrorCodes.RateLimited);
+            refused.Message.Should().Contain($"{AgentFixture.MaxRunsPerUser} agent runs");
 
             fixture.Probe.Gate(prompts[0]).TrySetResult();
             while ((await NextAsync(streams[0])).Type != AgentEventTypes.AgentCompleted)
@@ -252,13 +238,11 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
             chatId = (await Api.CreateChatAsync(owner)).Id;
         }
 
-        await using var caller = await HubTestClient.ConnectAsync(Server, alice);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
 
-        var refused = await FluentActions.Awaiting(() => RunToEndAsync(caller, new StartAgentRunRequest(chatId, prompt, agent)))
-            .Should().ThrowAsync<HubException>(why);
-        refused.Which.Message.Should().StartWith(code + ": ", why);
+        await Expect.RefusedAsync(() => RunToEndAsync(caller, new StartAgentRunRequest(chatId, prompt, agent)), code, why);
         Server.Services.GetRequiredService<AgentRunLimiter>().CountOf(alice.Id).Should().Be(0, why);
-        caller.Connection.State.Should().Be(HubConnectionState.Connected);
+        caller.Client.State.Should().Be(NetraConnectionState.Connected);
     }
 
     [Fact]
@@ -266,12 +250,8 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     {
         var alice = await Api.CreateUserAsync("client");
         var chat = await Api.CreateChatAsync(alice);
-        await using var client = new NetraClient(new NetraClientOptions
-        {
-            Url = Server.BaseAddress,
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
-        });
-        await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
+        await using var user = await UserClient.ConnectAsync(Server, alice);
+        var client = user.Client;
         var prompt = "client cancel " + Guid.NewGuid();
         using var cancel = new CancellationTokenSource();
         var seen = new List<string>();
@@ -321,7 +301,7 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
             measurements.AddOrUpdate(instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Key}={t.Value}")), value, (_, v) => v + value));
         listener.Start();
         var alice = await Api.CreateUserAsync("metrics");
-        await using var caller = await HubTestClient.ConnectAsync(Server, alice);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
 
         var completed = await RunToEndAsync(caller, new StartAgentRunRequest(null, "1 + 1", null));
         await RunToEndAsync(caller, new StartAgentRunRequest(null, "boom", FailingAgent.AgentName));

@@ -1,9 +1,6 @@
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR.Client;
 using Netra.Contracts;
 using Netra.Contracts.Agents;
-using Netra.Contracts.Chat;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 using static Netra.Tests.Agents.AgentStreams;
@@ -20,12 +17,12 @@ public sealed class AgentScaleoutTests(AgentFixture fixture) : IClassFixture<Age
     {
         var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var watcherOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
+        await using var watcherOnB = await UserClient.ConnectAsync(fixture.Nodes[1], bob);
         await watcherOnB.SubscribeAsync(Channels.Chat(chat.Id));
         // Alice's other tab, on node B, follows the chat too and sees her run like any member.
-        await using var aliceOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], alice);
+        await using var aliceOnB = await UserClient.ConnectAsync(fixture.Nodes[1], alice);
         await aliceOnB.SubscribeAsync(Channels.Chat(chat.Id));
-        await using var callerOnA = await HubTestClient.ConnectAsync(fixture.Nodes[0], alice);
+        await using var callerOnA = await UserClient.ConnectAsync(fixture.Nodes[0], alice);
 
         var streamed = await RunToEndAsync(callerOnA, new StartAgentRunRequest(chat.Id, "what is 2 + 2 * 10", null));
 
@@ -34,10 +31,10 @@ public sealed class AgentScaleoutTests(AgentFixture fixture) : IClassFixture<Age
         foreach (var watcher in new[] { watcherOnB, aliceOnB })
         {
             (await WatchToEndAsync(watcher)).Should().BeEquivalentTo(streamed, o => o.WithStrictOrdering());
-            (await watcher.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Should().Be(streamed[^1].Message);
+            (await watcher.Messages.NextAsync()).Should().Be(streamed[^1].Message);
         }
 
-        (await callerOnA.StaysQuietAsync(AgentEventName)).Should().BeTrue("the caller gets its run once, on the stream");
+        (await callerOnA.AgentEvents.StaysQuietAsync()).Should().BeTrue("the caller gets its run once, on the stream");
     }
 
     [Fact]
@@ -45,14 +42,14 @@ public sealed class AgentScaleoutTests(AgentFixture fixture) : IClassFixture<Age
     {
         var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var watcherOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
+        await using var watcherOnB = await UserClient.ConnectAsync(fixture.Nodes[1], bob);
         await watcherOnB.SubscribeAsync(Channels.Chat(chat.Id));
-        await using var callerOnA = await HubTestClient.ConnectAsync(fixture.Nodes[0], alice);
+        await using var callerOnA = await UserClient.ConnectAsync(fixture.Nodes[0], alice);
         var prompt = "cancel across nodes " + Guid.NewGuid();
         using var cancel = new CancellationTokenSource();
 
-        await using (var stream = callerOnA.Connection.StreamAsync<AgentEvent>(
-            HubMethods.StartAgentRun, new StartAgentRunRequest(chat.Id, prompt, GatedAgent.AgentName), cancel.Token).GetAsyncEnumerator(cancel.Token))
+        await using (var stream = callerOnA.Client.StartAgentRunAsync(
+            new StartAgentRunRequest(chat.Id, prompt, GatedAgent.AgentName), cancel.Token).GetAsyncEnumerator(cancel.Token))
         {
             await NextAsync(stream);
             await fixture.Probe.Waiting(prompt).Task.WaitAsync(TestTimeouts.Network);

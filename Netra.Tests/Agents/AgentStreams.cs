@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.SignalR.Client;
 using Netra.Contracts.Agents;
 using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
@@ -8,13 +7,11 @@ namespace Netra.Tests.Agents;
 /// <summary>Helpers that read agent events, every read bounded by <see cref="TestTimeouts.Network"/>.</summary>
 internal static class AgentStreams
 {
-    public const string AgentEventName = nameof(INetraClient.AgentEvent);
-
-    /// <summary>Starts a run on the raw hub connection and reads its stream to the end.</summary>
-    public static async Task<List<AgentEvent>> RunToEndAsync(HubTestClient client, StartAgentRunRequest request)
+    /// <summary>Starts a run through <see cref="Netra.Client.NetraClient.StartAgentRunAsync"/> and reads its stream to the end.</summary>
+    public static async Task<List<AgentEvent>> RunToEndAsync(UserClient caller, StartAgentRunRequest request)
     {
         var events = new List<AgentEvent>();
-        await using var stream = client.Connection.StreamAsync<AgentEvent>(HubMethods.StartAgentRun, request).GetAsyncEnumerator();
+        await using var stream = caller.Client.StartAgentRunAsync(request).GetAsyncEnumerator();
         while (await stream.MoveNextAsync().AsTask().WaitAsync(TestTimeouts.Network))
         {
             events.Add(stream.Current);
@@ -23,20 +20,12 @@ internal static class AgentStreams
         return events;
     }
 
-    /// <summary>The next <paramref name="eventName"/> events a watcher receives until (and with) the run's last one.</summary>
-    public static async Task<List<AgentEvent>> WatchToEndAsync(HubTestClient watcher)
-    {
-        var events = new List<AgentEvent>();
-        while (true)
-        {
-            var next = await watcher.NextAsync<AgentEvent>(AgentEventName);
-            events.Add(next);
-            if (next.Type is AgentEventTypes.AgentCompleted or AgentEventTypes.Error)
-            {
-                return events;
-            }
-        }
-    }
+    /// <summary>The next <c>AgentEvent</c>s a watcher receives until (and with) the run's last one.</summary>
+    public static Task<List<AgentEvent>> WatchToEndAsync(UserClient watcher) => WatchToEndAsync(watcher.AgentEvents.NextAsync);
+
+    /// <summary>The same, for a watcher on the wire.</summary>
+    public static Task<List<AgentEvent>> WatchToEndAsync(HubTestClient watcher) =>
+        WatchToEndAsync(() => watcher.NextAsync<AgentEvent>(nameof(INetraClient.AgentEvent)));
 
     public static async Task<AgentEvent> NextAsync(IAsyncEnumerator<AgentEvent> stream)
     {
@@ -46,5 +35,19 @@ internal static class AgentStreams
         }
 
         return stream.Current;
+    }
+
+    private static async Task<List<AgentEvent>> WatchToEndAsync(Func<Task<AgentEvent>> next)
+    {
+        var events = new List<AgentEvent>();
+        while (true)
+        {
+            var step = await next();
+            events.Add(step);
+            if (step.Type is AgentEventTypes.AgentCompleted or AgentEventTypes.Error)
+            {
+                return events;
+            }
+        }
     }
 }

@@ -1,13 +1,16 @@
 using System.Net;
 using System.Net.WebSockets;
 using FluentAssertions;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
 namespace Netra.Tests.Auth;
 
 /// <summary>Only a valid token reaches the hub; everything else is a 401 at the handshake.</summary>
+/// <remarks>
+/// Handshakes are bare WebSockets; the expiry test holds a HubTestClient because it is about the server closing the socket
+/// (what Netra.Client then does, a refresh, is NetraClientTokenRefreshTests'). Connecting users are played by Netra.Client.
+/// </remarks>
 public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     private NetraTestServer Server => fixture.Server;
@@ -49,7 +52,7 @@ public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixtur
     [MemberData(nameof(BadTokens))]
     public async Task TheClientLibraryReportsTheRefusal(string kind, string token)
     {
-        var connect = () => HubTestClient.ConnectAsync(Server, token.Length == 0 ? null : token);
+        var connect = () => UserClient.ConnectAsync(Server, token.Length == 0 ? null : token);
         (await connect.Should().ThrowAsync<Exception>(kind)).Which.ToString().Should().Contain("401");
     }
 
@@ -59,8 +62,8 @@ public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixtur
         var user = await fixture.Api.CreateUserAsync("ws");
         (await HandshakeAsync(user.Token)).Should().Be(HttpStatusCode.SwitchingProtocols);
 
-        await using var client = await HubTestClient.ConnectAsync(Server, user);
-        var established = await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+        await using var client = await UserClient.ConnectAsync(Server, user);
+        var established = await client.Established.NextAsync();
         established.UserId.Should().Be(user.Id);
         established.UserName.Should().Be(user.UserName);
         established.ConnectionId.Should().NotBeNullOrEmpty();

@@ -44,8 +44,8 @@ public sealed class SigningKeyTests
 
             // A restart keeps the key, so the token issued before it still opens the hub.
             await using var second = await NetraTestServer.StartAsync(database, settings, "Development");
-            await using var client = await HubTestClient.ConnectAsync(second, token);
-            client.Connection.State.Should().Be(Microsoft.AspNetCore.SignalR.Client.HubConnectionState.Connected);
+            await using var client = await UserClient.ConnectAsync(second, token);
+            client.Client.State.Should().Be(Netra.Client.NetraConnectionState.Connected);
         }
         finally
         {

@@ -3,7 +3,6 @@ using FluentAssertions;
 using Netra.Client;
 using Netra.Contracts;
 using Netra.Contracts.Realtime;
-using Netra.Tests.Client;
 using Netra.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -36,29 +35,27 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         var (alice, bob, dave, watcher) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("dave"), await api.CreateUserAsync("watcher"));
         var chat = await api.CreateChatAsync(alice, bob);
 
-        await using var watching = await HubTestClient.ConnectAsync(survivor, watcher);
+        await using var watching = await UserClient.ConnectAsync(survivor, watcher);
         await watching.SubscribeAsync(Channels.Presence);
-        await using var daveOnDoomed = await HubTestClient.ConnectAsync(doomed, dave);
+        await using var daveOnDoomed = await UserClient.ConnectAsync(doomed, dave);
         (await watching.NextPresenceOfAsync(dave.Id)).IsOnline.Should().BeTrue("dave's node announced him across nodes");
 
         // Alice comes in through the balancer, which sends her to the first node: the one that will die.
-        await using var aliceClient = new NetraClient(new NetraClientOptions
+        await using var aliceClient = await UserClient.ConnectAsync(new NetraClientOptions
         {
             Url = balancer.BaseAddress,
             SkipNegotiation = true, // the balancer has no sticky sessions
             AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
             RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1) },
         });
-        var aliceEvents = new ClientEvents(aliceClient);
-        await aliceClient.ConnectAsync().WaitAsync(TestTimeouts.Network);
-        await aliceClient.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
-        await using var bobOnSurvivor = await HubTestClient.ConnectAsync(survivor, bob);
+        await aliceClient.SubscribeAsync(Channels.Chat(chat.Id));
+        await using var bobOnSurvivor = await UserClient.ConnectAsync(survivor, bob);
         foreach (var content in new[] { "1", "2", "3" })
         {
             await bobOnSurvivor.SendAsync(chat.Id, content);
         }
 
-        (await aliceEvents.NextMessagesAsync(3)).Select(m => m.Content).Should().Equal("1", "2", "3");
+        (await aliceClient.Messages.TakeAsync(3)).Select(m => m.Content).Should().Equal("1", "2", "3");
 
         doomed.Kill();
         var killedAt = DateTime.UtcNow;
@@ -71,12 +68,12 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         offline.Should().BeEquivalentTo(new { IsOnline = false, Status = PresenceStatus.Offline });
         output.WriteLine($"dave went offline {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after his node was killed");
 
-        await aliceEvents.WaitForStateAsync(NetraConnectionState.Connected);
+        await aliceClient.WaitForStateAsync(NetraConnectionState.Connected);
         await bobOnSurvivor.SendAsync(chat.Id, "7");
-        var received = await aliceEvents.NextMessagesAsync(4);
+        var received = await aliceClient.Messages.TakeAsync(4);
         received.Select(m => m.Content).Should().Equal("4", "5", "6", "7");
         received.Select(m => m.Seq).Should().Equal(4, 5, 6, 7);
-        (await aliceEvents.NoMoreMessagesAsync()).Should().BeTrue("each message reaches alice once");
+        (await aliceClient.Messages.StaysQuietAsync()).Should().BeTrue("each message reaches alice once");
         (await api.GetMessagesAsync(bob, chat.Id)).Select(m => m.Content).Should().Equal("1", "2", "3", "4", "5", "6", "7");
         (await watching.PresenceOfWithinQuietAsync(alice.Id)).Should().NotContain(p => !p.IsOnline, "alice moved nodes without going offline");
         using var http = api.CreateClient(watcher);

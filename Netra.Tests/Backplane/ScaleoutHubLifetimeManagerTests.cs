@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
@@ -19,11 +18,14 @@ namespace Netra.Tests.Backplane;
 /// <summary>
 /// What every scale-out <see cref="HubLifetimeManager{THub}"/> must do, like aspnetcore's
 /// <c>ScaleoutHubLifetimeManagerTests</c>, run over real nodes, real WebSockets and a real Redis.
-/// Sends go through a node's <c>IHubContext</c>, the way Netra's services send.
+/// Sends go through a node's <c>IHubContext</c>, the way Netra's services send; users and their tabs are Netra.Client.
 /// </summary>
+/// <remarks>
+/// The tests of a chat's delivery across nodes watch the wire (HubTestClient): they check that each connection's cursor
+/// sends every message once and in seq order, which NetraClient would otherwise restore by itself.
+/// </remarks>
 public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
 {
-    private const string Event = nameof(INetraClient.ChannelEvent);
     private const string NewMessage = nameof(INetraClient.NewMessage);
 
     private IReadOnlyList<NetraTestServer> Nodes => fixture.Nodes;
@@ -59,7 +61,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -78,11 +80,11 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
                 await ExpectAsync(client.Client, "except");
             }
 
-            (await excluded.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            (await excluded.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -99,12 +101,12 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
             await ExpectAsync(target.Client, "direct");
             foreach (var other in clients.Take(clients.Count - 1))
             {
-                (await other.Client.StaysQuietAsync(Event)).Should().BeTrue();
+                (await other.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
             }
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -123,11 +125,11 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
                 await ExpectAsync(client.Client, "listed");
             }
 
-            (await bystander.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            (await bystander.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -156,12 +158,12 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
 
             foreach (var outsider in outsiders)
             {
-                (await outsider.Client.StaysQuietAsync(Event)).Should().BeTrue();
+                (await outsider.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
             }
         }
         finally
         {
-            await DisposeAllAsync(members.Concat(outsiders));
+            await AsyncDisposables.DisposeAllAsync(members.Concat(outsiders));
         }
     }
 
@@ -186,11 +188,11 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
                 await ExpectAsync(member.Client, "group-except");
             }
 
-            (await excluded.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            (await excluded.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
         }
         finally
         {
-            await DisposeAllAsync(members);
+            await AsyncDisposables.DisposeAllAsync(members);
         }
     }
 
@@ -214,14 +216,14 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
             foreach (var member in members)
             {
                 await ExpectAsync(member.Client, "groups");
-                (await member.Client.StaysQuietAsync(Event)).Should().BeTrue("each member is in one listed group");
+                (await member.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue("each member is in one listed group");
             }
 
-            (await unlisted.Client.StaysQuietAsync(Event)).Should().BeTrue();
+            (await unlisted.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
         }
         finally
         {
-            await DisposeAllAsync(members);
+            await AsyncDisposables.DisposeAllAsync(members);
         }
     }
 
@@ -244,12 +246,12 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
 
             foreach (var other in others)
             {
-                (await other.Client.StaysQuietAsync(Event)).Should().BeTrue();
+                (await other.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
             }
         }
         finally
         {
-            await DisposeAllAsync(tabs.Concat(others));
+            await AsyncDisposables.DisposeAllAsync(tabs.Concat(others));
         }
     }
 
@@ -272,12 +274,12 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
 
             foreach (var client in unlisted)
             {
-                (await client.Client.StaysQuietAsync(Event)).Should().BeTrue();
+                (await client.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
             }
         }
         finally
         {
-            await DisposeAllAsync(listed.Concat(unlisted));
+            await AsyncDisposables.DisposeAllAsync(listed.Concat(unlisted));
         }
     }
 
@@ -315,7 +317,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         await Hub(First).Clients.Group(group).ChannelEvent(Marker("after-leave")).WaitAsync(TestTimeouts.Network);
 
         await ExpectAsync(stays.Client, "after-leave");
-        (await remote.Client.StaysQuietAsync(Event)).Should().BeTrue();
+        (await remote.Client.ChannelEvents.StaysQuietAsync()).Should().BeTrue();
     }
 
     [Fact]
@@ -332,27 +334,27 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     {
         var members = await CreateUsersAsync(Nodes.Count, "turn");
         var chat = await fixture.Api.CreateChatAsync(members[0], members[1..].ToArray());
-        var clients = await ConnectMembersAsync(members, chat.Id);
+        var clients = await ConnectWireMembersAsync(members, chat.Id);
         try
         {
             const int Rounds = 4;
             var sent = new List<ChatMessage>();
             for (var i = 0; i < Rounds * clients.Count; i++)
             {
-                sent.Add(await clients[i % clients.Count].Client.SendAsync(chat.Id, $"turn {i}"));
+                sent.Add(await clients[i % clients.Count].SendAsync(chat.Id, $"turn {i}"));
             }
 
             foreach (var client in clients)
             {
-                var received = await ReceiveAsync(client.Client, sent.Count);
+                var received = await ReceiveAsync(client, sent.Count);
                 received.Select(m => m.Seq).Should().Equal(sent.Select(m => m.Seq), "each SendMessage completes its publish before the next starts");
                 received.Should().BeEquivalentTo(sent, o => o.WithStrictOrdering());
-                (await client.Client.StaysQuietAsync(NewMessage)).Should().BeTrue("every message arrives exactly once");
+                (await client.StaysQuietAsync(NewMessage)).Should().BeTrue("every message arrives exactly once");
             }
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -361,7 +363,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     {
         var members = await CreateUsersAsync(Nodes.Count, "burst");
         var chat = await fixture.Api.CreateChatAsync(members[0], members[1..].ToArray());
-        var clients = await ConnectMembersAsync(members, chat.Id);
+        var clients = await ConnectWireMembersAsync(members, chat.Id);
         try
         {
             const int PerSender = 10;
@@ -370,7 +372,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
                 var mine = new List<ChatMessage>();
                 for (var n = 0; n < PerSender; n++)
                 {
-                    mine.Add(await c.Client.SendAsync(chat.Id, $"{i}-{n}"));
+                    mine.Add(await c.SendAsync(chat.Id, $"{i}-{n}"));
                 }
 
                 return mine;
@@ -379,16 +381,16 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
             sent.Select(m => m.Seq).Order().Should().Equal(Enumerable.Range(1, sent.Count).Select(n => (long)n));
             foreach (var client in clients)
             {
-                var received = await ReceiveAsync(client.Client, sent.Count);
+                var received = await ReceiveAsync(client, sent.Count);
                 // Concurrent senders on different nodes may publish 6 before 5; each subscriber's cursor puts them back in order.
                 received.Select(m => m.Seq).Should().Equal(Enumerable.Range(1, sent.Count).Select(n => (long)n));
 
-                (await client.Client.StaysQuietAsync(NewMessage)).Should().BeTrue("every message arrives exactly once");
+                (await client.StaysQuietAsync(NewMessage)).Should().BeTrue("every message arrives exactly once");
             }
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -443,7 +445,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
@@ -478,7 +480,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
                 online.Should().OnlyContain(p => p.IsOnline);
             }
 
-            await DisposeAllAsync(tabs[..^1]);
+            await AsyncDisposables.DisposeAllAsync(tabs[..^1]);
             (await watchers[0].Client.PresenceOfWithinQuietAsync(bob.Id)).Should().BeEmpty("bob is still on the last node");
             await tabs[^1].DisposeAsync();
             foreach (var watcher in watchers)
@@ -489,7 +491,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         }
         finally
         {
-            await DisposeAllAsync(watchers);
+            await AsyncDisposables.DisposeAllAsync(watchers);
         }
     }
 
@@ -498,29 +500,23 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     {
         var members = await CreateUsersAsync(2, "retry");
         var chat = await fixture.Api.CreateChatAsync(members[0], members[1]);
-        var watcher = await ConnectAsync(Last, members[1]);
-        await watcher.Client.SubscribeAsync(Channels.Chat(chat.Id));
-        try
+        // The watcher is on the wire: NetraClient would drop a repeated broadcast itself.
+        await using var watcher = await HubTestClient.ConnectAsync(Last, members[1]);
+        await watcher.SubscribeAsync(Channels.Chat(chat.Id));
+        var clientMessageId = "retry-" + Guid.NewGuid().ToString("N");
+        ChatMessage? first = null;
+        foreach (var node in Nodes)
         {
-            var clientMessageId = "retry-" + Guid.NewGuid().ToString("N");
-            ChatMessage? first = null;
-            foreach (var node in Nodes)
-            {
-                // The sender's connection dropped after sending; it retries through whichever node it reaches next.
-                await using var sender = await HubTestClient.ConnectAsync(node, members[0]);
-                var stored = await sender.SendAsync(chat.Id, "only once", clientMessageId);
-                first ??= stored;
-                stored.Should().BeEquivalentTo(first);
-            }
+            // The sender's connection dropped after sending; it retries through whichever node it reaches next.
+            await using var sender = await UserClient.ConnectAsync(node, members[0]);
+            var stored = await sender.Client.SendMessageAsync(chat.Id, "only once", clientMessageId: clientMessageId).WaitAsync(TestTimeouts.Network);
+            first ??= stored;
+            stored.Should().BeEquivalentTo(first);
+        }
 
-            (await ReceiveAsync(watcher.Client, 1)).Single().Should().BeEquivalentTo(first);
-            (await watcher.Client.StaysQuietAsync(NewMessage)).Should().BeTrue("the retries broadcast nothing new");
-            (await fixture.Api.GetMessagesAsync(members[1], chat.Id)).Should().ContainSingle();
-        }
-        finally
-        {
-            await watcher.DisposeAsync();
-        }
+        (await ReceiveAsync(watcher, 1)).Single().Should().BeEquivalentTo(first);
+        (await watcher.StaysQuietAsync(NewMessage)).Should().BeTrue("the retries broadcast nothing new");
+        (await fixture.Api.GetMessagesAsync(members[1], chat.Id)).Should().ContainSingle();
     }
 
     [Fact]
@@ -528,28 +524,31 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     {
         var members = await CreateUsersAsync(Nodes.Count, "editor");
         var chat = await fixture.Api.CreateChatAsync(members[0], members[1..].ToArray());
-        var clients = await ConnectMembersAsync(members, chat.Id);
+        var clients = new List<UserClient>();
         try
         {
-            var updates = clients.Select(c => c.Client.Watch<MessageUpdatedEvent>(nameof(INetraClient.MessageUpdated))).ToList();
-            var deletes = clients.Select(c => c.Client.Watch<MessageDeletedEvent>(nameof(INetraClient.MessageDeleted))).ToList();
-            var author = clients[0].Client;
-            var message = await author.SendAsync(chat.Id, "draft");
-            await author.Connection.InvokeAsync<ChatMessage>(HubMethods.EditMessage, new EditMessageRequest(chat.Id, message.Id, "final"));
-            await author.Connection.InvokeAsync(HubMethods.DeleteMessage, new DeleteMessageRequest(chat.Id, message.Id));
-
-            foreach (var (update, delete) in updates.Zip(deletes))
+            foreach (var (member, node) in members.Zip(Nodes))
             {
-                (await update.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Should().BeEquivalentTo(new { Seq = 2L, Message = new { message.Id, Content = "final" } });
-                (await delete.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Should().BeEquivalentTo(new { Seq = 3L, MessageId = message.Id });
+                clients.Add(await UserClient.ConnectAsync(node, member));
+                await clients[^1].SubscribeAsync(Channels.Chat(chat.Id));
+            }
+
+            var author = clients[0];
+            var message = await author.SendAsync(chat.Id, "draft");
+            await author.Client.EditMessageAsync(chat.Id, message.Id, "final").WaitAsync(TestTimeouts.Network);
+            await author.Client.DeleteMessageAsync(chat.Id, message.Id).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in clients)
+            {
+                (await client.Edits.NextAsync()).Should().BeEquivalentTo(new { Seq = 2L, Message = new { message.Id, Content = "final" } });
+                (await client.Deletes.NextAsync()).Should().BeEquivalentTo(new { Seq = 3L, MessageId = message.Id });
             }
         }
         finally
         {
-            await DisposeAllAsync(clients);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
-
 
     private static NetraHubLifetimeManager<NetraHub> Manager(NetraTestServer node) =>
         (NetraHubLifetimeManager<NetraHub>)node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();
@@ -567,8 +566,8 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     private static ChannelEventMessage Marker(string type) =>
         new("test", 0, type, JsonSerializer.SerializeToElement(new { type }), DateTimeOffset.UtcNow);
 
-    private static async Task ExpectAsync(HubTestClient client, string type) =>
-        (await client.NextAsync<ChannelEventMessage>(Event)).Type.Should().Be(type);
+    private static async Task ExpectAsync(UserClient client, string type) =>
+        (await client.ChannelEvents.NextAsync()).Type.Should().Be(type);
 
     private static async Task<List<ChatMessage>> ReceiveAsync(HubTestClient client, int count)
     {
@@ -584,8 +583,8 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     /// <summary>Connects and waits for <c>ConnectionEstablished</c>: the node has then subscribed the connection's channels.</summary>
     private static async Task<NodeClient> ConnectAsync(NetraTestServer node, TestUser user)
     {
-        var client = await HubTestClient.ConnectAsync(node, user);
-        var established = await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+        var client = await UserClient.ConnectAsync(node, user);
+        var established = await client.Established.NextAsync();
         return new NodeClient(node, client, established.ConnectionId);
     }
 
@@ -611,25 +610,16 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         return users;
     }
 
-    /// <summary>Member i connects to node i and subscribes to the chat.</summary>
-    private async Task<List<NodeClient>> ConnectMembersAsync(List<TestUser> members, long chatId)
+    /// <summary>Member i connects to node i on the wire and subscribes to the chat.</summary>
+    private async Task<List<HubTestClient>> ConnectWireMembersAsync(List<TestUser> members, long chatId)
     {
-        var clients = new List<NodeClient>();
+        var clients = new List<HubTestClient>();
         foreach (var (member, node) in members.Zip(Nodes))
         {
-            var client = await ConnectAsync(node, member);
-            clients.Add(client);
-            await client.Client.SubscribeAsync(Channels.Chat(chatId));
+            clients.Add(await HubTestClient.ConnectAsync(node, member));
+            await clients[^1].SubscribeAsync(Channels.Chat(chatId));
         }
 
         return clients;
-    }
-
-    private static async Task DisposeAllAsync(IEnumerable<NodeClient> clients)
-    {
-        foreach (var client in clients)
-        {
-            await client.DisposeAsync();
-        }
     }
 }

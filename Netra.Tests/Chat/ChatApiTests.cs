@@ -59,7 +59,7 @@ public sealed class ChatApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     {
         var alice = await Api.CreateUserAsync("hist");
         var chat = await Api.CreateChatAsync(alice);
-        await using (var client = await HubTestClient.ConnectAsync(fixture.Server, alice))
+        await using (var client = await UserClient.ConnectAsync(fixture.Server, alice))
         {
             for (var i = 1; i <= 10; i++)
             {

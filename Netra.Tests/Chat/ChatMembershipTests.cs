@@ -1,12 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Notifications;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Backplane;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -27,10 +24,10 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         var carol = await fixture.Api.CreateUserAsync("carol");
         var chat = await fixture.Api.CreateChatAsync(owner, bob, carol);
         var channel = Channels.Chat(chat.Id);
-        await using var ownerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], owner);
-        await using var bobOnA = await HubTestClient.ConnectAsync(fixture.Nodes[0], bob);
-        await using var bobOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
-        await using var carolOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], carol);
+        await using var ownerHub = await UserClient.ConnectAsync(fixture.Nodes[0], owner);
+        await using var bobOnA = await UserClient.ConnectAsync(fixture.Nodes[0], bob);
+        await using var bobOnB = await UserClient.ConnectAsync(fixture.Nodes[1], bob);
+        await using var carolOnB = await UserClient.ConnectAsync(fixture.Nodes[1], carol);
         foreach (var client in new[] { bobOnA, bobOnB, carolOnB })
         {
             await client.SubscribeAsync(channel);
@@ -39,7 +36,7 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         await ownerHub.SendAsync(chat.Id, "before");
         foreach (var client in new[] { bobOnA, bobOnB, carolOnB })
         {
-            (await client.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("before");
+            (await client.Messages.NextAsync()).Content.Should().Be("before");
         }
 
         using var ownerHttp = new NetraApi(fixture.Nodes[0]).CreateClient(owner);
@@ -47,22 +44,24 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         removed.StatusCode.Should().Be(HttpStatusCode.NoContent, await removed.Content.ReadAsStringAsync());
 
         await ownerHub.SendAsync(chat.Id, "after");
-        await ownerHub.Connection.InvokeAsync(HubMethods.SetTyping, chat.Id, true).WaitAsync(TestTimeouts.Network);
-        (await carolOnB.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("after");
-        (await carolOnB.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).UserId.Should().Be(owner.Id);
+        await ownerHub.Client.SetTypingAsync(chat.Id, true).WaitAsync(TestTimeouts.Network);
+        (await carolOnB.Messages.NextAsync()).Content.Should().Be("after");
+        (await carolOnB.Typing.NextAsync()).UserId.Should().Be(owner.Id);
         foreach (var client in new[] { bobOnA, bobOnB })
         {
-            (await client.StaysQuietAsync(nameof(INetraClient.NewMessage))).Should().BeTrue();
-            (await client.StaysQuietAsync(nameof(INetraClient.Typing))).Should().BeTrue();
-            var notice = await client.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+            (await client.Messages.StaysQuietAsync()).Should().BeTrue();
+            (await client.Typing.StaysQuietAsync()).Should().BeTrue();
+            var notice = await client.Notifications.NextAsync();
             notice.Type.Should().Be(NotificationTypes.RemovedFromChat);
             notice.Data.GetProperty("chatId").GetInt64().Should().Be(chat.Id);
         }
 
-        await ExpectForbiddenAsync(() => bobOnB.SendAsync(chat.Id, "let me in"));
-        await ExpectForbiddenAsync(() => bobOnA.Connection.InvokeAsync(HubMethods.SetTyping, chat.Id, true));
-        await ExpectForbiddenAsync(() => bobOnB.SubscribeAsync(channel, 0));
-        (await bobOnB.StaysQuietAsync(nameof(INetraClient.NewMessage))).Should().BeTrue();
+        await Expect.RefusedAsync(() => bobOnB.Client.SendMessageAsync(chat.Id, "let me in"), ErrorCodes.Forbidden);
+        await Expect.RefusedAsync(() => bobOnA.Client.SetTypingAsync(chat.Id, true), ErrorCodes.Forbidden);
+        // The app forgets the chat it was removed from; following it again is refused.
+        await bobOnB.Client.UnsubscribeAsync(channel).WaitAsync(TestTimeouts.Network);
+        await Expect.RefusedAsync(() => bobOnB.Client.SubscribeAsync(channel, 0), ErrorCodes.Forbidden);
+        (await bobOnB.Messages.StaysQuietAsync()).Should().BeTrue();
         using var bobHttp = new NetraApi(fixture.Nodes[1]).CreateClient(bob);
         (await bobHttp.GetAsync($"/api/chats/{chat.Id}/messages")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
     }
@@ -73,21 +72,21 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         var owner = await fixture.Api.CreateUserAsync("owner");
         var dave = await fixture.Api.CreateUserAsync("dave");
         var chat = await fixture.Api.CreateChatAsync(owner);
-        await using var daveHub = await HubTestClient.ConnectAsync(fixture.Nodes[1], dave);
-        await ExpectForbiddenAsync(() => daveHub.SubscribeAsync(Channels.Chat(chat.Id)));
+        await using var daveHub = await UserClient.ConnectAsync(fixture.Nodes[1], dave);
+        await Expect.RefusedAsync(() => daveHub.Client.SubscribeAsync(Channels.Chat(chat.Id)), ErrorCodes.Forbidden);
 
         using var ownerHttp = new NetraApi(fixture.Nodes[0]).CreateClient(owner);
         var added = await ownerHttp.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new AddChatMemberRequest(dave.Id));
         added.StatusCode.Should().Be(HttpStatusCode.OK, await added.Content.ReadAsStringAsync());
         (await added.Content.ReadFromJsonAsync<ChatSummary>(NetraApi.Json))!.MemberIds.Should().BeEquivalentTo([owner.Id, dave.Id]);
 
-        var notice = await daveHub.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+        var notice = await daveHub.Notifications.NextAsync();
         notice.Type.Should().Be(NotificationTypes.AddedToChat);
         notice.Data.GetProperty("chatId").GetInt64().Should().Be(chat.Id);
         await daveHub.SubscribeAsync(Channels.Chat(chat.Id));
-        await using var ownerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], owner);
+        await using var ownerHub = await UserClient.ConnectAsync(fixture.Nodes[0], owner);
         await ownerHub.SendAsync(chat.Id, "welcome");
-        (await daveHub.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("welcome");
+        (await daveHub.Messages.NextAsync()).Content.Should().Be("welcome");
     }
 
     [Fact]
@@ -126,7 +125,4 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         response.StatusCode.Should().Be(status, await response.Content.ReadAsStringAsync());
         (await NetraApi.ReadCodeAsync(response)).Should().Be(code);
     }
-
-    private static async Task ExpectForbiddenAsync(Func<Task> call) =>
-        (await call.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.Forbidden + ":");
 }

@@ -1,8 +1,6 @@
 using System.Net.WebSockets;
 using FluentAssertions;
 using Netra.Contracts;
-using Netra.Contracts.Chat;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -62,7 +60,7 @@ public sealed class HostileFrameTests(ServerFixture fixture) : IClassFixture<Ser
     {
         var (alice, bob) = (await Api.CreateUserAsync("garbage"), await Api.CreateUserAsync("bystander"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var bystander = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        await using var bystander = await UserClient.ConnectAsync(fixture.Server, bob);
         await bystander.SubscribeAsync(Channels.Chat(chat.Id));
         await using var raw = await RawHubClient.ConnectAsync(fixture.Server, alice.Token);
 
@@ -78,6 +76,6 @@ public sealed class HostileFrameTests(ServerFixture fixture) : IClassFixture<Ser
         };
         await closed.Should().ThrowAsync<WebSocketException>();
         (await bystander.SendAsync(chat.Id, "unaffected")).Seq.Should().Be(1);
-        (await bystander.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage))).Content.Should().Be("unaffected");
+        (await bystander.Messages.NextAsync()).Content.Should().Be("unaffected");
     }
 }

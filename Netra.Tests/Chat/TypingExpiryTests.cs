@@ -1,6 +1,4 @@
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Netra.Contracts;
 using Netra.Contracts.Realtime;
@@ -20,17 +18,17 @@ public sealed class TypingExpiryTests(TypingExpiryFixture fixture) : IClassFixtu
     public async Task ATypingStateThatIsNotRefreshedEndsByItselfForMembersOnTheOtherNode()
     {
         var (typer, watcher, chatId) = await ChatOfTwoAsync();
-        await using var typerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], typer);
-        await using var watcherHub = await HubTestClient.ConnectAsync(fixture.Nodes[1], watcher);
+        await using var typerHub = await UserClient.ConnectAsync(fixture.Nodes[0], typer);
+        await using var watcherHub = await UserClient.ConnectAsync(fixture.Nodes[1], watcher);
         await watcherHub.SubscribeAsync(Channels.Chat(chatId));
         await typerHub.SubscribeAsync(Channels.Chat(chatId));
 
         await SetTypingAsync(typerHub, chatId, true);
-        (await watcherHub.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).Should().Be(new TypingEvent(chatId, typer.Id, typer.UserName, true));
+        (await watcherHub.Typing.NextAsync()).Should().Be(new TypingEvent(chatId, typer.Id, typer.UserName, true));
 
         // No refresh: the typer's node ends it.
-        (await watcherHub.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).Should().Be(new TypingEvent(chatId, typer.Id, typer.UserName, false));
-        (await typerHub.StaysQuietAsync(nameof(INetraClient.Typing))).Should().BeTrue();
+        (await watcherHub.Typing.NextAsync()).Should().Be(new TypingEvent(chatId, typer.Id, typer.UserName, false));
+        (await typerHub.Typing.StaysQuietAsync()).Should().BeTrue();
         Tracker(0).Count.Should().Be(0);
     }
 
@@ -38,15 +36,15 @@ public sealed class TypingExpiryTests(TypingExpiryFixture fixture) : IClassFixtu
     public async Task ClosingTheTypersConnectionEndsItsTypingAtOnce()
     {
         var (typer, watcher, chatId) = await ChatOfTwoAsync();
-        await using var watcherHub = await HubTestClient.ConnectAsync(fixture.Nodes[1], watcher);
+        await using var watcherHub = await UserClient.ConnectAsync(fixture.Nodes[1], watcher);
         await watcherHub.SubscribeAsync(Channels.Chat(chatId));
-        var typerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], typer);
+        var typerHub = await UserClient.ConnectAsync(fixture.Nodes[0], typer);
         await SetTypingAsync(typerHub, chatId, true);
-        (await watcherHub.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).IsTyping.Should().BeTrue();
+        (await watcherHub.Typing.NextAsync()).IsTyping.Should().BeTrue();
 
         await typerHub.DisposeAsync();
 
-        (await watcherHub.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).Should().Be(new TypingEvent(chatId, typer.Id, typer.UserName, false));
+        (await watcherHub.Typing.NextAsync()).Should().Be(new TypingEvent(chatId, typer.Id, typer.UserName, false));
         await Eventually.UntilAsync(() => Tracker(0).Count == 0);
     }
 
@@ -54,8 +52,8 @@ public sealed class TypingExpiryTests(TypingExpiryFixture fixture) : IClassFixtu
     public async Task RefreshingKeepsOneStateAndAnExplicitStopEndsItWithoutALaterExpiry()
     {
         var (typer, watcher, chatId) = await ChatOfTwoAsync();
-        await using var typerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], typer);
-        await using var watcherHub = await HubTestClient.ConnectAsync(fixture.Nodes[1], watcher);
+        await using var typerHub = await UserClient.ConnectAsync(fixture.Nodes[0], typer);
+        await using var watcherHub = await UserClient.ConnectAsync(fixture.Nodes[1], watcher);
         await watcherHub.SubscribeAsync(Channels.Chat(chatId));
         var before = Tracker(0).Count;
 
@@ -65,9 +63,9 @@ public sealed class TypingExpiryTests(TypingExpiryFixture fixture) : IClassFixtu
         await SetTypingAsync(typerHub, chatId, false);
         Tracker(0).Count.Should().Be(before);
 
-        (await watcherHub.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).IsTyping.Should().BeTrue();
-        (await watcherHub.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).IsTyping.Should().BeTrue();
-        (await watcherHub.NextAsync<TypingEvent>(nameof(INetraClient.Typing))).IsTyping.Should().BeFalse();
+        (await watcherHub.Typing.NextAsync()).IsTyping.Should().BeTrue();
+        (await watcherHub.Typing.NextAsync()).IsTyping.Should().BeTrue();
+        (await watcherHub.Typing.NextAsync()).IsTyping.Should().BeFalse();
     }
 
     [Fact]
@@ -75,19 +73,17 @@ public sealed class TypingExpiryTests(TypingExpiryFixture fixture) : IClassFixtu
     {
         var (_, _, chatId) = await ChatOfTwoAsync();
         var stranger = await fixture.Api.CreateUserAsync("stranger");
-        await using var strangerHub = await HubTestClient.ConnectAsync(fixture.Nodes[0], stranger);
+        await using var strangerHub = await UserClient.ConnectAsync(fixture.Nodes[0], stranger);
         var before = Tracker(0).Count;
 
-        var typing = () => SetTypingAsync(strangerHub, chatId, true);
-
-        (await typing.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.Forbidden + ":");
+        await Expect.RefusedAsync(() => SetTypingAsync(strangerHub, chatId, true), ErrorCodes.Forbidden);
         Tracker(0).Count.Should().Be(before);
     }
 
     private TypingTracker Tracker(int node) => fixture.Nodes[node].Services.GetRequiredService<TypingTracker>();
 
-    private static Task SetTypingAsync(HubTestClient client, long chatId, bool isTyping) =>
-        client.Connection.InvokeAsync(HubMethods.SetTyping, chatId, isTyping).WaitAsync(TestTimeouts.Network);
+    private static Task SetTypingAsync(UserClient client, long chatId, bool isTyping) =>
+        client.Client.SetTypingAsync(chatId, isTyping).WaitAsync(TestTimeouts.Network);
 
     private async Task<(TestUser Typer, TestUser Watcher, long ChatId)> ChatOfTwoAsync()
     {

@@ -26,7 +26,7 @@ public sealed class NetraClientReconnectTests
             var chat = await api.CreateChatAsync(alice, bob);
             var other = await api.CreateChatAsync(bob, alice);
             var tokenCalls = 0;
-            await using var client = new NetraClient(new NetraClientOptions
+            await using var events = UserClient.Create(new NetraClientOptions
             {
                 Url = node.BaseAddress,
                 AccessTokenProvider = _ =>
@@ -36,45 +36,45 @@ public sealed class NetraClientReconnectTests
                 },
                 RetryPolicy = FastRetries(),
             });
-            var events = new ClientEvents(client);
+            var client = events.Client;
             await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
             await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
             await client.SubscribeAsync(Channels.Chat(other.Id)).WaitAsync(TestTimeouts.Network);
-            await using (var bobBefore = await ConnectAsync(node, bob))
+            await using (var bobBefore = await UserClient.ConnectAsync(node, bob))
             {
-                await bobBefore.SendMessageAsync(chat.Id, "1").WaitAsync(TestTimeouts.Network);
-                await bobBefore.SendMessageAsync(chat.Id, "2").WaitAsync(TestTimeouts.Network);
-                await bobBefore.SendMessageAsync(other.Id, "a").WaitAsync(TestTimeouts.Network);
+                await bobBefore.SendAsync(chat.Id, "1");
+                await bobBefore.SendAsync(chat.Id, "2");
+                await bobBefore.SendAsync(other.Id, "a");
             }
 
-            (await events.NextMessagesAsync(3)).Select(m => m.Content).Should().Equal("1", "2", "a");
+            (await events.Messages.TakeAsync(3)).Select(m => m.Content).Should().Equal("1", "2", "a");
 
             // The node goes down; while the client cannot reach it, bob writes through another node.
             await node.DisposeAsync();
             (await events.WaitForStateAsync(NetraConnectionState.Reconnecting)).Reason.Should().NotBeNull();
             await using (var otherNode = await StartNodeAsync(database, port: 0))
             {
-                await using var bobElsewhere = await ConnectAsync(otherNode, bob);
+                await using var bobElsewhere = await UserClient.ConnectAsync(otherNode, bob);
                 foreach (var content in new[] { "3", "4", "5" })
                 {
-                    await bobElsewhere.SendMessageAsync(chat.Id, content).WaitAsync(TestTimeouts.Network);
+                    await bobElsewhere.SendAsync(chat.Id, content);
                 }
 
-                await bobElsewhere.SendMessageAsync(other.Id, "b").WaitAsync(TestTimeouts.Network);
+                await bobElsewhere.SendAsync(other.Id, "b");
             }
 
             node = await StartNodeAsync(database, port);
             await events.WaitForStateAsync(NetraConnectionState.Connected);
-            await using (var bobAfter = await ConnectAsync(node, bob))
+            await using (var bobAfter = await UserClient.ConnectAsync(node, bob))
             {
-                await bobAfter.SendMessageAsync(chat.Id, "6").WaitAsync(TestTimeouts.Network);
-                await bobAfter.SendMessageAsync(other.Id, "c").WaitAsync(TestTimeouts.Network);
+                await bobAfter.SendAsync(chat.Id, "6");
+                await bobAfter.SendAsync(other.Id, "c");
             }
 
-            var received = await events.NextMessagesAsync(6);
+            var received = await events.Messages.TakeAsync(6);
             received.Where(m => m.ChatId == chat.Id).Select(m => (m.Seq, m.Content)).Should().Equal((3, "3"), (4, "4"), (5, "5"), (6, "6"));
             received.Where(m => m.ChatId == other.Id).Select(m => (m.Seq, m.Content)).Should().Equal((2, "b"), (3, "c"));
-            (await events.NoMoreMessagesAsync()).Should().BeTrue("every message arrives exactly once");
+            (await events.Messages.StaysQuietAsync()).Should().BeTrue("every message arrives exactly once");
             tokenCalls.Should().BeGreaterThanOrEqualTo(2, "the token provider is asked again on reconnect");
             client.Stats.ReconnectCount.Should().Be(1);
             client.Stats.MessagesReceived.Should().Be(9);
@@ -96,14 +96,14 @@ public sealed class NetraClientReconnectTests
             var api = new NetraApi(node);
             var alice = await api.CreateUserAsync("queue");
             var chat = await api.CreateChatAsync(alice);
-            await using var client = new NetraClient(new NetraClientOptions
+            await using var events = UserClient.Create(new NetraClientOptions
             {
                 Url = node.BaseAddress,
                 AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
                 RetryPolicy = FastRetries(),
                 OfflineQueueCapacity = 3,
             });
-            var events = new ClientEvents(client);
+            var client = events.Client;
             await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
             await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
 
@@ -129,8 +129,8 @@ public sealed class NetraClientReconnectTests
 
             stored.Select(m => m.Content).Should().Equal("q0", "q1", "q2", "q3");
             stored.Select(m => m.Seq).Should().Equal(1, 2, 3, 4);
-            (await events.NextMessagesAsync(4)).Should().BeEquivalentTo(stored, o => o.WithStrictOrdering());
-            (await events.NoMoreMessagesAsync()).Should().BeTrue();
+            (await events.Messages.TakeAsync(4)).Should().BeEquivalentTo(stored, o => o.WithStrictOrdering());
+            (await events.Messages.StaysQuietAsync()).Should().BeTrue();
             (await new NetraApi(node).GetMessagesAsync(alice, chat.Id)).Select(m => m.Content).Should().Equal("q0", "q1", "q2", "q3");
             client.Stats.MessagesSent.Should().Be(4);
         }
@@ -148,12 +148,12 @@ public sealed class NetraClientReconnectTests
         var api = new NetraApi(node);
         var alice = await api.CreateUserAsync("gap");
         var chat = await api.CreateChatAsync(alice);
-        await using var client = new NetraClient(new NetraClientOptions
+        await using var events = UserClient.Create(new NetraClientOptions
         {
             Url = node.HubUrl,
             AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
         });
-        var events = new ClientEvents(client);
+        var client = events.Client;
         await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
         for (var i = 1; i <= 4; i++)
         {
@@ -162,24 +162,11 @@ public sealed class NetraClientReconnectTests
 
         await client.SubscribeAsync(Channels.Chat(chat.Id), sinceSeq: 0).WaitAsync(TestTimeouts.Network);
 
-        (await events.NextMessagesAsync(2)).Select(m => m.Seq).Should().Equal(1, 2);
-        var gap = await events.NextResumeIncompleteAsync();
+        (await events.Messages.TakeAsync(2)).Select(m => m.Seq).Should().Equal(1, 2);
+        var gap = await events.ResumeIncomplete.NextAsync();
         gap.Should().Be(new NetraResumeIncomplete(Channels.Chat(chat.Id), 0, 4));
         var next = await client.SendMessageAsync(chat.Id, "m5").WaitAsync(TestTimeouts.Network);
-        (await events.NextMessageAsync()).Should().Be(next, "live delivery goes on after the server's head");
-    }
-
-    /// <summary>Another user played through Netra.Client too, as an application would.</summary>
-    private static async Task<NetraClient> ConnectAsync(NetraTestServer node, TestUser user)
-    {
-        var client = new NetraClient(new NetraClientOptions
-        {
-            Url = node.BaseAddress,
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(user.Token),
-            RetryPolicy = FastRetries(),
-        });
-        await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
-        return client;
+        (await events.Messages.NextAsync()).Should().Be(next, "live delivery goes on after the server's head");
     }
 
     private static ExponentialBackoffRetryPolicy FastRetries() => new()

@@ -19,21 +19,20 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         var chat = await Api.CreateChatAsync(alice, bob);
         await using var a = await ConnectAsync(alice);
         await using var b = await ConnectAsync(bob);
-        var (aEvents, bEvents) = (new ClientEvents(a), new ClientEvents(b));
-        await a.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
-        await b.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+        await a.SubscribeAsync(Channels.Chat(chat.Id));
+        await b.SubscribeAsync(Channels.Chat(chat.Id));
 
-        var stored = await a.SendMessageAsync(chat.Id, "hello bob").WaitAsync(TestTimeouts.Network);
-        var reply = await b.SendMessageAsync(chat.Id, "hello alice", clientMessageId: "reply-1").WaitAsync(TestTimeouts.Network);
+        var stored = await a.Client.SendMessageAsync(chat.Id, "hello bob").WaitAsync(TestTimeouts.Network);
+        var reply = await b.Client.SendMessageAsync(chat.Id, "hello alice", clientMessageId: "reply-1").WaitAsync(TestTimeouts.Network);
 
         stored.Seq.Should().Be(1);
         stored.SenderId.Should().Be(alice.Id);
         Guid.TryParse(stored.ClientMessageId, out _).Should().BeTrue("a UUID is generated when none is given");
         reply.ClientMessageId.Should().Be("reply-1");
-        (await aEvents.NextMessagesAsync(2)).Should().BeEquivalentTo([stored, reply], o => o.WithStrictOrdering());
-        (await bEvents.NextMessagesAsync(2)).Should().BeEquivalentTo([stored, reply], o => o.WithStrictOrdering());
-        a.Stats.MessagesSent.Should().Be(1);
-        a.Stats.MessagesReceived.Should().Be(2);
+        (await a.Messages.TakeAsync(2)).Should().BeEquivalentTo([stored, reply], o => o.WithStrictOrdering());
+        (await b.Messages.TakeAsync(2)).Should().BeEquivalentTo([stored, reply], o => o.WithStrictOrdering());
+        a.Client.Stats.MessagesSent.Should().Be(1);
+        a.Client.Stats.MessagesReceived.Should().Be(2);
     }
 
     [Fact]
@@ -41,8 +40,9 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
     {
         var (owner, outsider) = (await Api.CreateUserAsync("owner"), await Api.CreateUserAsync("outsider"));
         var chat = await Api.CreateChatAsync(owner);
-        await using var intruder = await ConnectAsync(outsider);
-        await using var member = await ConnectAsync(owner);
+        await using var intruderUser = await ConnectAsync(outsider);
+        await using var memberUser = await ConnectAsync(owner);
+        var (intruder, member) = (intruderUser.Client, memberUser.Client);
 
         var subscribe = await intruder.Invoking(c => c.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network))
             .Should().ThrowAsync<NetraException>();
@@ -64,8 +64,9 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
     [Fact]
     public async Task PingReturnsTheServerTimeAndRecordsTheLatency()
     {
-        var user = await Api.CreateUserAsync("ping");
-        await using var client = await ConnectAsync(user);
+        var pinger = await Api.CreateUserAsync("ping");
+        await using var user = await ConnectAsync(pinger);
+        var client = user.Client;
         client.Stats.LastPingLatency.Should().BeNull();
 
         var serverTime = await client.PingAsync().WaitAsync(TestTimeouts.Network);
@@ -78,8 +79,8 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
     public async Task StateGoesFromConnectingToConnectedAndToDisconnectedWithoutReasonOnDispose()
     {
         var user = await Api.CreateUserAsync("state");
-        var client = new NetraClient(Options(user.Token));
-        var events = new ClientEvents(client);
+        var events = UserClient.Create(Options(user.Token));
+        var client = events.Client;
 
         await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
         (await events.WaitForStateAsync(NetraConnectionState.Connecting)).Reason.Should().BeNull();
@@ -94,8 +95,8 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
     [Fact]
     public async Task AFailedFirstConnectThrowsAndLeavesTheClientDisconnectedWithTheReason()
     {
-        await using var client = new NetraClient(Options("not-a-token"));
-        var events = new ClientEvents(client);
+        await using var events = UserClient.Create(Options("not-a-token"));
+        var client = events.Client;
 
         await client.Invoking(c => c.ConnectAsync().WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<HttpRequestException>();
 
@@ -116,12 +117,12 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
     {
         var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var client = await ConnectAsync(alice);
-        var events = new ClientEvents(client);
+        await using var events = await ConnectAsync(alice);
+        var client = events.Client;
         await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
-        await using var sender = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        await using var sender = await UserClient.ConnectAsync(fixture.Server, bob);
         await sender.SendAsync(chat.Id, "1");
-        (await events.NextMessageAsync()).Seq.Should().Be(1);
+        (await events.Messages.NextAsync()).Seq.Should().Be(1);
 
         // Seq 2 is stored but never broadcast (as if its broadcast were lost); seq 3 arrives live.
         await using (var database = new Npgsql.NpgsqlConnection(fixture.Server.PostgresConnectionString))
@@ -135,9 +136,9 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
 
         await sender.SendAsync(chat.Id, "3");
 
-        var received = await events.NextMessagesAsync(2);
+        var received = await events.Messages.TakeAsync(2);
         received.Select(m => (m.Seq, m.Content)).Should().Equal((2, "lost broadcast"), (3, "3"));
-        (await events.NoMoreMessagesAsync()).Should().BeTrue();
+        (await events.Messages.StaysQuietAsync()).Should().BeTrue();
         client.Stats.ReconnectCount.Should().Be(0, "the gap is filled without reconnecting");
     }
 
@@ -154,39 +155,17 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         }
 
         (await service.PostAsJsonAsync($"/api/issues/{issue}/events", new { updateType = "opened", data = new { } })).EnsureSuccessStatusCode();
-        await using var client = await ConnectAsync(user);
-        var published = System.Threading.Channels.Channel.CreateUnbounded<Netra.Contracts.Events.ChannelEventMessage>();
-        var issues = System.Threading.Channels.Channel.CreateUnbounded<Netra.Contracts.Events.ChannelEventMessage>();
-        client.ChannelEvent += e => published.Writer.TryWrite(e);
-        client.IssueUpdated += e => issues.Writer.TryWrite(e);
+        await using var events = await ConnectAsync(user);
+        var client = events.Client;
 
         await client.SubscribeAsync(channel, sinceSeq: 1).WaitAsync(TestTimeouts.Network);
         await client.SubscribeAsync(Channels.Issue(issue), sinceSeq: 0).WaitAsync(TestTimeouts.Network);
         (await service.PostAsJsonAsync("/api/publish", new { channel, type = "tick", payload = new { i = 4 } })).EnsureSuccessStatusCode();
 
-        var seqs = new List<long>();
-        for (var i = 0; i < 3; i++)
-        {
-            seqs.Add((await published.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Seq);
-        }
-
-        seqs.Should().Equal(2, 3, 4);
-        (await issues.Reader.ReadAsync().AsTask().WaitAsync(TestTimeouts.Network)).Should().BeEquivalentTo(new { Channel = Channels.Issue(issue), Seq = 1L, Type = "opened" });
+        (await events.ChannelEvents.TakeAsync(3)).Select(e => e.Seq).Should().Equal(2, 3, 4);
+        (await events.IssueUpdates.NextAsync()).Should().BeEquivalentTo(new { Channel = Channels.Issue(issue), Seq = 1L, Type = "opened" });
     }
 
-    private async Task<NetraClient> ConnectAsync(TestUser user)
-    {
-        var client = new NetraClient(Options(user.Token));
-        try
-        {
-            await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
-        }
-        catch
-        {
-            await client.DisposeAsync();
-            throw;
-        }
-
-        return client;
-    }
+    /// <summary>A user with the library's default options (reconnect, gap timeout), unlike the strict clients of the other tests.</summary>
+    private Task<UserClient> ConnectAsync(TestUser user) => UserClient.ConnectAsync(Options(user.Token));
 }

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using FluentAssertions;
 using Netra.Contracts;
 using Netra.Contracts.Notifications;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -17,17 +16,17 @@ public sealed class ConnectionRequestTests(ServerFixture fixture) : IClassFixtur
     {
         var alice = await fixture.Api.CreateUserAsync("alice");
         var bob = await fixture.Api.CreateUserAsync("bob");
-        await using var aliceHub = await HubTestClient.ConnectAsync(fixture.Server, alice);
-        await using var bobHub = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        await using var aliceHub = await UserClient.ConnectAsync(fixture.Server, alice);
+        await using var bobHub = await UserClient.ConnectAsync(fixture.Server, bob);
 
         var request = await RequestAsync(alice, bob.Id);
         request.Should().BeEquivalentTo(new { FromUserId = alice.Id, FromUserName = alice.DisplayName, ToUserId = bob.Id, ToUserName = bob.DisplayName, Status = "pending", AcceptedAt = (DateTimeOffset?)null });
-        var received = await bobHub.NextAsync<ConnectionRequestEvent>(nameof(INetraClient.ConnectionRequest));
+        var received = await bobHub.ConnectionRequests.NextAsync();
         received.Should().BeEquivalentTo(new { RequestId = request.Id, FromUserId = alice.Id, FromUserName = alice.DisplayName });
-        var bobNotice = await bobHub.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+        var bobNotice = await bobHub.Notifications.NextAsync();
         bobNotice.Type.Should().Be(NotificationTypes.ConnectionRequest);
         bobNotice.Data.GetProperty("requestId").GetInt64().Should().Be(request.Id);
-        (await aliceHub.StaysQuietAsync(nameof(INetraClient.ConnectionRequest))).Should().BeTrue();
+        (await aliceHub.ConnectionRequests.StaysQuietAsync()).Should().BeTrue();
 
         (await ListAsync(bob, "/api/connections/requests?direction=incoming")).Select(r => r.Id).Should().Equal(request.Id);
         (await ListAsync(alice, "/api/connections/requests?direction=outgoing")).Select(r => r.Id).Should().Equal(request.Id);
@@ -37,9 +36,9 @@ public sealed class ConnectionRequestTests(ServerFixture fixture) : IClassFixtur
         var accept = await bobHttp.PostAsync($"/api/connections/requests/{request.Id}/accept", null);
         accept.StatusCode.Should().Be(HttpStatusCode.OK, await accept.Content.ReadAsStringAsync());
         (await accept.Content.ReadFromJsonAsync<ConnectionRequestInfo>(NetraApi.Json))!.Status.Should().Be("accepted");
-        var accepted = await aliceHub.NextAsync<ConnectionAcceptedEvent>(nameof(INetraClient.ConnectionAccepted));
+        var accepted = await aliceHub.ConnectionAccepts.NextAsync();
         accepted.Should().BeEquivalentTo(new { RequestId = request.Id, UserId = bob.Id, UserName = bob.DisplayName });
-        (await aliceHub.NextAsync<NotificationEvent>(nameof(INetraClient.Notification))).Type.Should().Be(NotificationTypes.ConnectionAccepted);
+        (await aliceHub.Notifications.NextAsync()).Type.Should().Be(NotificationTypes.ConnectionAccepted);
 
         (await ListAsync(alice, "/api/connections")).Select(r => (r.Id, r.Status)).Should().Equal((request.Id, "accepted"));
         (await ListAsync(bob, "/api/connections")).Select(r => r.Id).Should().Equal(request.Id);

@@ -4,10 +4,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
 using Netra.Contracts;
 using Netra.Contracts.Events;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -24,11 +22,12 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
     {
         var user = await fixture.Api.CreateUserAsync("watcher");
         var channel = "app:builds-" + Guid.NewGuid().ToString("N")[..8];
-        await using var live = await HubTestClient.ConnectAsync(fixture.Server, user);
-        (await live.SubscribeAsync(channel)).Should().BeEquivalentTo(new { Channel = channel, LastSeq = 0L, Recovered = true });
+        await using var live = await UserClient.ConnectAsync(fixture.Server, user);
+        // A new channel's head is 0: a strict client takes seq 1 live, and only seq 1.
+        await live.SubscribeAsync(channel);
 
         var first = await PublishAsync(channel, "build_started", new { build = 1 });
-        var pushed = await live.NextAsync<ChannelEventMessage>(nameof(INetraClient.ChannelEvent));
+        var pushed = await live.ChannelEvents.NextAsync();
         first.Should().Be(new PublishResult(channel, 1));
         pushed.Should().BeEquivalentTo(new { Channel = channel, Seq = 1L, Type = "build_started" });
         pushed.Payload.GetProperty("build").GetInt32().Should().Be(1);
@@ -38,14 +37,17 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
             (await PublishAsync(channel, "build_progress", new { build = i })).Seq.Should().Be(i);
         }
 
-        await using var resumed = await HubTestClient.ConnectAsync(fixture.Server, user);
-        var result = await resumed.SubscribeAsync(channel, 1);
+        await using var resumed = await UserClient.ConnectAsync(fixture.Server, user);
+        await resumed.Client.SubscribeAsync(channel, 1).WaitAsync(TestTimeouts.Network);
+        await PublishAsync(channel, "build_progress", new { build = 5 });
 
-        result.LastSeq.Should().Be(4);
-        result.Recovered.Should().BeTrue();
-        result.Missed.Select(e => e.GetProperty("seq").GetInt64()).Should().Equal(2, 3, 4);
-        result.Missed.Select(e => e.GetProperty("payload").GetProperty("build").GetInt32()).Should().Equal(2, 3, 4);
-        result.Missed.Should().OnlyContain(e => e.GetProperty("channel").GetString() == channel && e.GetProperty("type").GetString() == "build_progress");
+        // 2 to 4 replayed, then 5 live right after them: the replay ended at the channel's head, 4.
+        var received = await resumed.ChannelEvents.TakeAsync(4);
+        received.Select(e => e.Seq).Should().Equal(2, 3, 4, 5);
+        received.Select(e => e.Payload.GetProperty("build").GetInt32()).Should().Equal(2, 3, 4, 5);
+        received.Should().OnlyContain(e => e.Channel == channel && e.Type == "build_progress");
+        (await resumed.ResumeIncomplete.StaysQuietAsync()).Should().BeTrue("everything missed was replayed");
+        (await live.ResumeIncomplete.StaysQuietAsync()).Should().BeTrue();
     }
 
     [Fact]
@@ -53,9 +55,9 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
     {
         var user = await fixture.Api.CreateUserAsync("oncall");
         var issueId = "NET-" + Guid.NewGuid().ToString("N")[..6];
-        await using var client = await HubTestClient.ConnectAsync(fixture.Server, user);
+        await using var client = await UserClient.ConnectAsync(fixture.Server, user);
         await client.SubscribeAsync(Channels.Issue(issueId));
-        var alertsHead = (await client.SubscribeAsync(Channels.Alerts)).LastSeq;
+        await client.SubscribeAsync(Channels.Alerts);
 
         using var http = ServiceClient();
         var issue = await http.PostAsJsonAsync($"/api/issues/{issueId}/events", new { updateType = "status_changed", data = new { status = "done" } });
@@ -64,15 +66,17 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
         results.Select(r => r.Channel).Should().Equal(Channels.Issues, Channels.Issue(issueId));
         results[1].Seq.Should().Be(1);
 
-        var update = await client.NextAsync<ChannelEventMessage>(nameof(INetraClient.IssueUpdated));
+        var update = await client.IssueUpdates.NextAsync();
         update.Should().BeEquivalentTo(new { Channel = Channels.Issue(issueId), Seq = 1L, Type = "status_changed" });
         update.Payload.GetProperty("issueId").GetString().Should().Be(issueId);
         update.Payload.GetProperty("data").GetProperty("status").GetString().Should().Be("done");
 
         var alert = await http.PostAsJsonAsync("/api/alerts", new { alertId = "cpu-high", severity = "critical", message = "CPU at 99%", data = new { host = "web-1" } });
         alert.StatusCode.Should().Be(HttpStatusCode.Accepted, await alert.Content.ReadAsStringAsync());
-        var triggered = await client.NextAsync<ChannelEventMessage>(nameof(INetraClient.AlertTriggered));
-        triggered.Should().BeEquivalentTo(new { Channel = Channels.Alerts, Seq = alertsHead + 1, Type = "critical" });
+        var published = (await alert.Content.ReadFromJsonAsync<PublishResult>(NetraApi.Json))!;
+        // A strict client takes it live only as the head of alerts when it subscribed, plus one.
+        var triggered = await client.Alerts.NextAsync();
+        triggered.Should().BeEquivalentTo(new { Channel = Channels.Alerts, published.Seq, Type = "critical" });
         triggered.Payload.GetProperty("message").GetString().Should().Be("CPU at 99%");
     }
 
@@ -93,7 +97,7 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
         newest.Select(Seq).Should().Equal(2, 3, 4);
 
         var chat = await fixture.Api.CreateChatAsync(owner);
-        await using (var sender = await HubTestClient.ConnectAsync(fixture.Server, owner))
+        await using (var sender = await UserClient.ConnectAsync(fixture.Server, owner))
         {
             await sender.SendAsync(chat.Id, "one");
             await sender.SendAsync(chat.Id, "two");
@@ -156,13 +160,13 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
     public async Task SubscribingToAnUnknownChannelIsForbiddenAndToAnOverlongNameIsAValidationError()
     {
         var user = await fixture.Api.CreateUserAsync("curious");
-        await using var client = await HubTestClient.ConnectAsync(fixture.Server, user);
+        await using var client = await UserClient.ConnectAsync(fixture.Server, user);
 
-        var unknown = () => client.SubscribeAsync("secret:stuff");
-        (await unknown.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.Forbidden + ":");
-        var overlong = () => client.SubscribeAsync("app:" + new string('x', 10_000));
-        (await overlong.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.ValidationFailed + ":");
-        (await client.SubscribeAsync("app:ok")).Recovered.Should().BeTrue();
+        await Expect.RefusedAsync(() => client.Client.SubscribeAsync("secret:stuff"), ErrorCodes.Forbidden);
+        await Expect.RefusedAsync(() => client.Client.SubscribeAsync("app:" + new string('x', 10_000)), ErrorCodes.ValidationFailed);
+        await client.SubscribeAsync("app:ok");
+        client.Client.SubscribedChannels.Should().Equal("app:ok");
+        (await client.ResumeIncomplete.StaysQuietAsync()).Should().BeTrue();
     }
 
     private static long Seq(JsonElement item) => item.GetProperty("seq").GetInt64();

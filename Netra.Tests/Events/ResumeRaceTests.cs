@@ -23,6 +23,10 @@ namespace Netra.Tests.Events;
 /// client, no de-duplication): per connection each seq comes once, in <c>missed</c> or live, and live ones
 /// are all above the result's <c>lastSeq</c>; across connections nothing is missing.
 /// </summary>
+/// <remarks>
+/// The subscriber speaks the wire (HubTestClient) on purpose: it must see a repeated seq, which NetraClient would drop.
+/// The writers are users, played by Netra.Client.
+/// </remarks>
 public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper output) : IClassFixture<ResumeFixture>
 {
     private const int MaxSessions = 40;
@@ -35,8 +39,8 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
         var api = fixture.Api;
         var (alice, bob, carol) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"));
         var chat = await api.CreateChatAsync(alice, bob, carol);
-        await using var aliceClient = await HubTestClient.ConnectAsync(fixture.Nodes[0], alice);
-        await using var bobClient = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
+        await using var aliceClient = await UserClient.ConnectAsync(fixture.Nodes[0], alice);
+        await using var bobClient = await UserClient.ConnectAsync(fixture.Nodes[1], bob);
 
         await AuditAsync<ChatMessage>(Channels.Chat(chat.Id), nameof(INetraClient.NewMessage), carol, async stop =>
         {
@@ -142,7 +146,7 @@ public sealed class ResumeRaceTests(ResumeFixture fixture, ITestOutputHelper out
         return new Session(result.LastSeq, missed.Count, liveSeqs, [.. missed, .. liveSeqs]);
     }
 
-    private static async Task<int> SendUntilAsync(HubTestClient client, long chatId, CancellationToken stop)
+    private static async Task<int> SendUntilAsync(UserClient client, long chatId, CancellationToken stop)
     {
         var sent = 0;
         while (!stop.IsCancellationRequested && sent < MaxSendsPerPublisher)

@@ -167,10 +167,12 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
         INetraNode target = home;
         while (!stop.IsCancellationRequested && sent < MaxSendsPerPublisher)
         {
-            HubTestClient? client = null;
+            UserClient? client = null;
             try
             {
-                client = await HubTestClient.ConnectAsync(target, user.Token, skipNegotiation: true);
+                var options = UserClient.StrictOptions(target, user.Token);
+                options.SkipNegotiation = true;
+                client = await UserClient.ConnectAsync(options);
                 while (!stop.IsCancellationRequested && sent < MaxSendsPerPublisher)
                 {
                     await client.SendAsync(chatIds[sent % chatIds.Length], $"{user.UserName} #{sent}");

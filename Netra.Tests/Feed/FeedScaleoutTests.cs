@@ -12,6 +12,7 @@ using Xunit;
 namespace Netra.Tests.Feed;
 
 /// <summary>The feed on two nodes: posts made through one node reach subscribers on the other, and a resume while posts keep coming delivers each seq once.</summary>
+/// <remarks>Speaks the wire (HubTestClient) on purpose: it reads Subscribe's reply and counts every seq the server sends, which NetraClient would de-duplicate.</remarks>
 public sealed class FeedScaleoutTests(TwoNodesFixture fixture) : IClassFixture<TwoNodesFixture>
 {
     [Fact]

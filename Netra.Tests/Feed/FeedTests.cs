@@ -1,11 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using FluentAssertions;
 using Netra.Contracts;
 using Netra.Contracts.Feed;
 using Netra.Contracts.Notifications;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -23,29 +21,25 @@ public sealed class FeedTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     {
         var author = await fixture.Api.CreateUserAsync("author");
         var reader = await fixture.Api.CreateUserAsync("reader");
-        await using var live = await HubTestClient.ConnectAsync(fixture.Server, reader);
-        var head = (await live.SubscribeAsync(Channels.Feed)).LastSeq;
+        await using var live = await UserClient.ConnectAsync(fixture.Server, reader);
+        await live.SubscribeAsync(Channels.Feed);
 
+        // A strict client delivers a live event only right after the feed's head when it subscribed: the post is head + 1.
         var post = await PostAsync(author, "hello feed");
-        post.Seq.Should().Be(head + 1);
         post.AuthorId.Should().Be(author.Id);
         post.AuthorName.Should().Be(author.DisplayName);
-        (await live.NextAsync<Post>(nameof(INetraClient.NewPost))).Should().Be(post);
+        (await live.Posts.NextAsync()).Should().Be(post);
 
         var comment = await CommentAsync(reader, post.Id, "nice post");
-        comment.Seq.Should().Be(head + 2);
+        comment.Seq.Should().Be(post.Seq + 1);
         comment.PostId.Should().Be(post.Id);
-        (await live.NextAsync<Comment>(nameof(INetraClient.NewComment))).Should().Be(comment);
+        (await live.Comments.NextAsync()).Should().Be(comment);
 
-        await using var resumed = await HubTestClient.ConnectAsync(fixture.Server, reader);
-        var result = await resumed.SubscribeAsync(Channels.Feed, head);
-        result.Recovered.Should().BeTrue();
-        result.LastSeq.Should().BeGreaterThanOrEqualTo(head + 2);
-        var missed = result.Missed.Where(e => e.GetProperty("seq").GetInt64() <= head + 2).ToList();
-        missed.Should().HaveCount(2);
-        missed[0].Deserialize<Post>(NetraApi.Json).Should().Be(post);
-        missed[1].Deserialize<Comment>(NetraApi.Json).Should().Be(comment);
-        missed[1].GetProperty("postId").GetInt64().Should().Be(post.Id);
+        await using var resumed = await UserClient.ConnectAsync(fixture.Server, reader);
+        await resumed.Client.SubscribeAsync(Channels.Feed, post.Seq - 1).WaitAsync(TestTimeouts.Network);
+        (await resumed.Posts.NextAsync()).Should().Be(post, "the replay is read as the Post live delivery sends");
+        (await resumed.Comments.NextAsync()).Should().Be(comment, "and a comment (it has a postId) as the Comment");
+        (await resumed.ResumeIncomplete.StaysQuietAsync()).Should().BeTrue("everything missed was replayed");
 
         using var http = fixture.Api.CreateClient(reader);
         (await http.GetFromJsonAsync<Post>($"/api/posts/{post.Id}", NetraApi.Json)).Should().Be(post);
@@ -59,15 +53,15 @@ public sealed class FeedTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     {
         var author = await fixture.Api.CreateUserAsync("author");
         var commenter = await fixture.Api.CreateUserAsync("commenter");
-        await using var tab1 = await HubTestClient.ConnectAsync(fixture.Server, author);
-        await using var tab2 = await HubTestClient.ConnectAsync(fixture.Server, author);
-        await using var other = await HubTestClient.ConnectAsync(fixture.Server, commenter);
+        await using var tab1 = await UserClient.ConnectAsync(fixture.Server, author);
+        await using var tab2 = await UserClient.ConnectAsync(fixture.Server, author);
+        await using var other = await UserClient.ConnectAsync(fixture.Server, commenter);
         var post = await PostAsync(author, "my post");
 
         var comment = await CommentAsync(commenter, post.Id, "first!");
         foreach (var tab in new[] { tab1, tab2 })
         {
-            var notification = await tab.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+            var notification = await tab.Notifications.NextAsync();
             notification.Type.Should().Be(NotificationTypes.CommentOnPost);
             notification.IsRead.Should().BeFalse();
             notification.Data.GetProperty("postId").GetInt64().Should().Be(post.Id);
@@ -76,10 +70,10 @@ public sealed class FeedTests(ServerFixture fixture) : IClassFixture<ServerFixtu
             notification.Data.GetProperty("fromUserName").GetString().Should().Be(commenter.DisplayName);
         }
 
-        (await other.StaysQuietAsync(nameof(INetraClient.Notification))).Should().BeTrue();
+        (await other.Notifications.StaysQuietAsync()).Should().BeTrue();
 
         await CommentAsync(author, post.Id, "thanks");
-        (await tab1.StaysQuietAsync(nameof(INetraClient.Notification))).Should().BeTrue();
+        (await tab1.Notifications.StaysQuietAsync()).Should().BeTrue();
         using var http = fixture.Api.CreateClient(author);
         var stored = await http.GetFromJsonAsync<List<NotificationEvent>>("/api/notifications?unread=true", NetraApi.Json);
         stored!.Select(n => n.Type).Should().Equal(NotificationTypes.CommentOnPost);
@@ -101,7 +95,7 @@ public sealed class FeedTests(ServerFixture fixture) : IClassFixture<ServerFixtu
     {
         var user = await fixture.Api.CreateUserAsync("bad");
         var post = await PostAsync(user, "target of " + why);
-        await using var live = await HubTestClient.ConnectAsync(fixture.Server, user);
+        await using var live = await UserClient.ConnectAsync(fixture.Server, user);
         await live.SubscribeAsync(Channels.Feed);
         using var http = fixture.Api.CreateClient(user);
 
@@ -112,8 +106,8 @@ public sealed class FeedTests(ServerFixture fixture) : IClassFixture<ServerFixtu
             (await NetraApi.ReadCodeAsync(response)).Should().Be(code, why);
         }
 
-        (await live.StaysQuietAsync(nameof(INetraClient.NewPost))).Should().BeTrue();
-        (await live.StaysQuietAsync(nameof(INetraClient.NewComment))).Should().BeTrue();
+        (await live.Posts.StaysQuietAsync()).Should().BeTrue();
+        (await live.Comments.StaysQuietAsync()).Should().BeTrue();
     }
 
     [Fact]

@@ -33,7 +33,7 @@ public sealed class BackplaneMetricsTests
         listener.Start();
         var alice = await new NetraApi(node).CreateUserAsync("bp");
         var chat = await new NetraApi(node).CreateChatAsync(alice);
-        await using var client = await HubTestClient.ConnectAsync(node, alice);
+        await using var client = await UserClient.ConnectAsync(node, alice);
         await client.SubscribeAsync(Channels.Chat(chat.Id));
 
         await client.SendAsync(chat.Id, "through redis");

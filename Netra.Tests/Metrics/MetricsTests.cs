@@ -4,7 +4,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Dapper;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Netra.Contracts;
 using Netra.Tests.Infrastructure;
@@ -39,12 +38,12 @@ public sealed class MetricsTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         var (alice, bob) = (await Api.CreateUserAsync("metrics"), await Api.CreateUserAsync("outsider"));
         var chat = await Api.CreateChatAsync(alice);
-        await using (var client = await HubTestClient.ConnectAsync(fixture.Server, alice))
-        await using (var intruder = await HubTestClient.ConnectAsync(fixture.Server, bob))
+        await using (var client = await UserClient.ConnectAsync(fixture.Server, alice))
+        await using (var intruder = await UserClient.ConnectAsync(fixture.Server, bob))
         {
             await client.SubscribeAsync(Channels.Chat(chat.Id));
             await client.SendAsync(chat.Id, "counted");
-            await intruder.Invoking(i => i.SendAsync(chat.Id, "refused")).Should().ThrowAsync<HubException>();
+            await Expect.RefusedAsync(() => intruder.Client.SendMessageAsync(chat.Id, "refused"), ErrorCodes.Forbidden);
             measurements.GetValueOrDefault("netra.connections.active").Should().Be(2);
         }
 

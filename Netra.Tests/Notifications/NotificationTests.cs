@@ -4,7 +4,6 @@ using FluentAssertions;
 using Netra.Contracts;
 using Netra.Contracts.Feed;
 using Netra.Contracts.Notifications;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Backplane;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -19,19 +18,19 @@ public sealed class NotificationTests(TwoNodesFixture fixture) : IClassFixture<T
     {
         var author = await fixture.Api.CreateUserAsync("author");
         var commenter = await fixture.Api.CreateUserAsync("commenter");
-        await using var onA = await HubTestClient.ConnectAsync(fixture.Nodes[0], author);
-        await using var onB = await HubTestClient.ConnectAsync(fixture.Nodes[1], author);
-        await using var commenterHub = await HubTestClient.ConnectAsync(fixture.Nodes[1], commenter);
+        await using var onA = await UserClient.ConnectAsync(fixture.Nodes[0], author);
+        await using var onB = await UserClient.ConnectAsync(fixture.Nodes[1], author);
+        await using var commenterHub = await UserClient.ConnectAsync(fixture.Nodes[1], commenter);
 
         var post = await PostAsync(fixture.Nodes[0], author, "/api/posts", new CreatePostRequest("a post"));
         await PostAsync(fixture.Nodes[1], commenter, $"/api/posts/{post.GetProperty("id").GetInt64()}/comments", new CreateCommentRequest("a comment"));
 
-        var first = await onA.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
-        var second = await onB.NextAsync<NotificationEvent>(nameof(INetraClient.Notification));
+        var first = await onA.Notifications.NextAsync();
+        var second = await onB.Notifications.NextAsync();
         second.Should().BeEquivalentTo(first, options => options.Excluding(n => n.Data));
         second.Data.GetRawText().Should().Be(first.Data.GetRawText());
         first.Type.Should().Be(NotificationTypes.CommentOnPost);
-        (await commenterHub.StaysQuietAsync(nameof(INetraClient.Notification))).Should().BeTrue();
+        (await commenterHub.Notifications.StaysQuietAsync()).Should().BeTrue();
 
         using var commenterHttp = new NetraApi(fixture.Nodes[1]).CreateClient(commenter);
         var notYours = await commenterHttp.PostAsync($"/api/notifications/{first.Id}/read", null);
@@ -55,16 +54,16 @@ public sealed class NotificationTests(TwoNodesFixture fixture) : IClassFixture<T
     {
         var alice = await fixture.Api.CreateUserAsync("alice");
         var bob = await fixture.Api.CreateUserAsync("bob");
-        await using var aliceOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], alice);
-        await using var bobOnB = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
+        await using var aliceOnB = await UserClient.ConnectAsync(fixture.Nodes[1], alice);
+        await using var bobOnB = await UserClient.ConnectAsync(fixture.Nodes[1], bob);
 
         var request = await PostAsync(fixture.Nodes[0], alice, "/api/connections/requests", new CreateConnectionRequest(bob.Id));
         var requestId = request.GetProperty("id").GetInt64();
-        (await bobOnB.NextAsync<ConnectionRequestEvent>(nameof(INetraClient.ConnectionRequest))).RequestId.Should().Be(requestId);
+        (await bobOnB.ConnectionRequests.NextAsync()).RequestId.Should().Be(requestId);
 
         using var bobHttp = new NetraApi(fixture.Nodes[0]).CreateClient(bob);
         (await bobHttp.PostAsync($"/api/connections/requests/{requestId}/accept", null)).StatusCode.Should().Be(HttpStatusCode.OK);
-        (await aliceOnB.NextAsync<ConnectionAcceptedEvent>(nameof(INetraClient.ConnectionAccepted))).UserId.Should().Be(bob.Id);
+        (await aliceOnB.ConnectionAccepts.NextAsync()).UserId.Should().Be(bob.Id);
     }
 
     private static async Task<System.Text.Json.JsonElement> PostAsync(NetraTestServer node, TestUser user, string path, object body)

@@ -2,8 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using Dapper;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
 using Netra.Contracts;
 using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
@@ -19,13 +17,13 @@ public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task AUserComesOnlineWithTheFirstTabAndGoesOfflineWithTheLastOnceEach()
     {
         var (watcher, bob) = (await fixture.Api.CreateUserAsync("watcher"), await fixture.Api.CreateUserAsync("bob"));
-        await using var watching = await HubTestClient.ConnectAsync(fixture.Server, watcher);
+        await using var watching = await UserClient.ConnectAsync(fixture.Server, watcher);
         await watching.SubscribeAsync(Channels.Presence);
 
-        var firstTab = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        var firstTab = await UserClient.ConnectAsync(fixture.Server, bob);
         var online = await watching.NextPresenceOfAsync(bob.Id);
         online.Should().BeEquivalentTo(new { UserId = bob.Id, bob.DisplayName, IsOnline = true, Status = PresenceStatus.Online });
-        var secondTab = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        var secondTab = await UserClient.ConnectAsync(fixture.Server, bob);
         (await watching.PresenceOfWithinQuietAsync(bob.Id)).Should().BeEmpty("a second tab changes nothing");
         (await PresenceAsync(watcher, "")).Should().Contain(p => p.UserId == bob.Id && p.IsOnline);
 
@@ -48,22 +46,20 @@ public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerF
     public async Task AwayIsAnnouncedOnceAndABadStatusIsRefused()
     {
         var (watcher, carol) = (await fixture.Api.CreateUserAsync("watcher"), await fixture.Api.CreateUserAsync("carol"));
-        await using var watching = await HubTestClient.ConnectAsync(fixture.Server, watcher);
+        await using var watching = await UserClient.ConnectAsync(fixture.Server, watcher);
         await watching.SubscribeAsync(Channels.Presence);
-        await using var client = await HubTestClient.ConnectAsync(fixture.Server, carol);
+        await using var client = await UserClient.ConnectAsync(fixture.Server, carol);
         await watching.NextPresenceOfAsync(carol.Id);
 
-        await client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Away);
+        await client.Client.SetPresenceAsync(PresenceStatus.Away).WaitAsync(TestTimeouts.Network);
         (await watching.NextPresenceOfAsync(carol.Id)).Should().BeEquivalentTo(new { IsOnline = true, Status = PresenceStatus.Away });
-        await client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Away);
+        await client.Client.SetPresenceAsync(PresenceStatus.Away).WaitAsync(TestTimeouts.Network);
         (await watching.PresenceOfWithinQuietAsync(carol.Id)).Should().BeEmpty("nothing changed");
         (await PresenceAsync(watcher, "")).Single(p => p.UserId == carol.Id).Status.Should().Be(PresenceStatus.Away);
 
-        var offline = () => client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Offline);
-        (await offline.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.ValidationFailed + ":");
-        var junk = () => client.Connection.InvokeAsync(HubMethods.SetPresence, new string('x', 5000));
-        (await junk.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.ValidationFailed + ":");
-        await client.Connection.InvokeAsync(HubMethods.SetPresence, PresenceStatus.Online);
+        await Expect.RefusedAsync(() => client.Client.SetPresenceAsync(PresenceStatus.Offline), ErrorCodes.ValidationFailed);
+        await Expect.RefusedAsync(() => client.Client.SetPresenceAsync(new string('x', 5000)), ErrorCodes.ValidationFailed);
+        await client.Client.SetPresenceAsync(PresenceStatus.Online).WaitAsync(TestTimeouts.Network);
         (await watching.NextPresenceOfAsync(carol.Id)).Status.Should().Be(PresenceStatus.Online);
     }
 

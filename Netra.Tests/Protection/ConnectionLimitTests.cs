@@ -6,6 +6,8 @@ using Xunit;
 
 namespace Netra.Tests.Protection;
 
+/// <summary>The connection caps per user and per node.</summary>
+/// <remarks>Speaks the wire (HubTestClient): it counts bare connections and reads the refused one's Error and close itself, with no client reconnecting.</remarks>
 public sealed class ConnectionLimitTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
     [Fact]

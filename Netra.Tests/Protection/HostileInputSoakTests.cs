@@ -1,11 +1,8 @@
 using System.Net.WebSockets;
 using System.Text;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.Logging;
 using Netra.Contracts;
-using Netra.Contracts.Chat;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -14,7 +11,7 @@ namespace Netra.Tests.Protection;
 
 /// <summary>
 /// Over a thousand malformed or hostile frames through raw WebSockets while two honest users chat:
-/// the node stays up, the honest users get every message in order, memory stays bounded and nothing
+/// the node stays up, the honest users (played by Netra.Client) get every message in order, memory stays bounded and nothing
 /// unexpected is logged. Bounded in frames and in time.
 /// </summary>
 public sealed class HostileInputSoakTests(ITestOutputHelper output)
@@ -37,8 +34,8 @@ public sealed class HostileInputSoakTests(ITestOutputHelper output)
         var api = new NetraApi(server);
         var (alice, bob, mallory) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("mallory"));
         var chat = await api.CreateChatAsync(alice, bob);
-        await using var a = await HubTestClient.ConnectAsync(server, alice);
-        await using var b = await HubTestClient.ConnectAsync(server, bob);
+        await using var a = await UserClient.ConnectAsync(server, alice);
+        await using var b = await UserClient.ConnectAsync(server, bob);
         await b.SubscribeAsync(Channels.Chat(chat.Id));
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -56,11 +53,7 @@ public sealed class HostileInputSoakTests(ITestOutputHelper output)
         var (sent, reconnects) = await AttackAsync(server, mallory.Token, chat.Id, deadline.Token);
         await honest.WaitAsync(TestTimeouts.Network);
 
-        var received = new List<ChatMessage>();
-        for (var i = 0; i < HonestMessages; i++)
-        {
-            received.Add(await b.NextAsync<ChatMessage>(nameof(INetraClient.NewMessage)));
-        }
+        var received = await b.Messages.TakeAsync(HonestMessages);
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -74,7 +67,7 @@ public sealed class HostileInputSoakTests(ITestOutputHelper output)
         growth.Should().BeLessThan(64L * 1024 * 1024);
         server.Logs.Lines.Where(l => l.Category.StartsWith("Netra", StringComparison.Ordinal) && l.Level >= LogLevel.Error)
             .Should().BeEmpty("hostile input is expected input, not an unhandled failure");
-        (await a.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull();
+        await a.Client.PingAsync().WaitAsync(TestTimeouts.Network);
     }
 
     private static async Task<(int Sent, int Reconnects)> AttackAsync(NetraTestServer server, string token, long chatId, CancellationToken cancellationToken)

@@ -8,6 +8,8 @@ using Xunit;
 
 namespace Netra.Tests.Protection;
 
+/// <summary>The server drops a connection that sends nothing for its client timeout and frees what it held.</summary>
+/// <remarks>Speaks the wire: the silent clients are a HubConnection with its pings turned off and a bare WebSocket, and the live ones ping faster than NetraClient's fixed interval.</remarks>
 public sealed class IdleConnectionTests
 {
     /// <summary>Well under the 2 s client timeout these tests run with, so that only the silent client is dropped.</summary>

@@ -1,12 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Client;
+using Netra.Client;
 using Netra.Contracts;
 using Netra.Contracts.Auth;
-using Netra.Contracts.Chat;
-using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -22,9 +19,9 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
     {
         var (alice, bob) = (await Api.CreateUserAsync("flood"), await Api.CreateUserAsync("calm"));
         var chat = await Api.CreateChatAsync(alice, bob);
-        await using var tab1 = await HubTestClient.ConnectAsync(fixture.Server, alice);
-        await using var tab2 = await HubTestClient.ConnectAsync(fixture.Server, alice);
-        await using var other = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        await using var tab1 = await UserClient.ConnectAsync(fixture.Server, alice);
+        await using var tab2 = await UserClient.ConnectAsync(fixture.Server, alice);
+        await using var other = await UserClient.ConnectAsync(fixture.Server, bob);
 
         for (var i = 1; i <= 60; i++)
         {
@@ -32,13 +29,12 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
             (await (i % 2 == 0 ? tab1 : tab2).SendAsync(chat.Id, $"m{i}")).Seq.Should().Be(i);
         }
 
-        var sixtyFirst = () => tab1.SendAsync(chat.Id, "one too many");
-        var error = (await sixtyFirst.Should().ThrowAsync<HubException>()).Which.Message;
+        var error = await Expect.RefusedAsync(() => tab1.Client.SendMessageAsync(chat.Id, "one too many"), ErrorCodes.RateLimited);
 
-        error.Should().MatchRegex(@"^RATE_LIMITED: 60 messages per minute; retry in \d+ s$");
+        error.Message.Should().MatchRegex(@"^RATE_LIMITED: 60 messages per minute; retry in \d+ s$");
         (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(60, "a refused send stores nothing");
-        tab1.Connection.State.Should().Be(HubConnectionState.Connected);
-        (await tab2.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull("other calls have their own budget");
+        tab1.Client.State.Should().Be(NetraConnectionState.Connected);
+        await tab2.Client.PingAsync().WaitAsync(TestTimeouts.Network); // other calls have their own budget
         (await other.SendAsync(chat.Id, "bob is not limited")).Seq.Should().Be(61);
     }
 
@@ -48,14 +44,14 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
         // The limit protects the server from work, and an idempotent retry is still a call to answer.
         var alice = await Api.CreateUserAsync("retry");
         var chat = await Api.CreateChatAsync(alice);
-        await using var client = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        await using var client = await UserClient.ConnectAsync(fixture.Server, alice);
+        var send = () => client.Client.SendMessageAsync(chat.Id, "same", clientMessageId: "one-id");
         for (var i = 0; i < 60; i++)
         {
-            await client.SendAsync(chat.Id, "same", "one-id");
+            await send().WaitAsync(TestTimeouts.Network);
         }
 
-        var again = () => client.SendAsync(chat.Id, "same", "one-id");
-        (await again.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith("RATE_LIMITED: ");
+        await Expect.RefusedAsync(send, ErrorCodes.RateLimited);
         (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(1);
     }
 
@@ -86,28 +82,25 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
         await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:ConnectAttemptsPerMinutePerIp"] = "3" });
         var user = await new NetraApi(server).CreateUserAsync("conn");
 
-        var open = new List<HubTestClient>();
+        var open = new List<UserClient>();
         try
         {
             for (var i = 0; i < 3; i++)
             {
-                open.Add(await HubTestClient.ConnectAsync(server, user));
+                open.Add(await UserClient.ConnectAsync(server, user));
             }
 
-            var fourth = () => HubTestClient.ConnectAsync(server, user);
+            var fourth = () => UserClient.ConnectAsync(server, user);
             (await fourth.Should().ThrowAsync<Exception>()).Which.Message.Should().Contain("429");
             using var http = server.CreateHttpClient();
             var negotiate = await http.PostAsync("/ws/negotiate?negotiateVersion=1&access_token=" + Uri.EscapeDataString(user.Token), null);
             negotiate.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
             (await NetraApi.ReadCodeAsync(negotiate)).Should().Be("RATE_LIMITED");
-            open.Should().AllSatisfy(c => c.Connection.State.Should().Be(HubConnectionState.Connected));
+            open.Should().AllSatisfy(c => c.Client.State.Should().Be(NetraConnectionState.Connected));
         }
         finally
         {
-            foreach (var client in open)
-            {
-                await client.DisposeAsync();
-            }
+            await AsyncDisposables.DisposeAllAsync(open);
         }
     }
 }

@@ -9,6 +9,7 @@ using Xunit;
 namespace Netra.Tests.Protection;
 
 /// <summary>Two nodes sharing one real Redis count a user's open connections together.</summary>
+/// <remarks>Speaks the wire (HubTestClient): it counts bare connections and reads the refused one's Error and close itself, with no client reconnecting.</remarks>
 public sealed class ScaledOutConnectionLimitTests
 {
     [Fact]

@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
+using Netra.Contracts;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -18,8 +18,8 @@ public sealed class ScaledOutRateLimitTests
         await using var nodeB = await NetraTestServer.StartAsync(database, settings);
         var alice = await new NetraApi(nodeA).CreateUserAsync("spread");
         var chat = await new NetraApi(nodeA).CreateChatAsync(alice);
-        await using var onA = await HubTestClient.ConnectAsync(nodeA, alice);
-        await using var onB = await HubTestClient.ConnectAsync(nodeB, alice);
+        await using var onA = await UserClient.ConnectAsync(nodeA, alice);
+        await using var onB = await UserClient.ConnectAsync(nodeB, alice);
 
         for (var i = 1; i <= 60; i++)
         {
@@ -28,8 +28,8 @@ public sealed class ScaledOutRateLimitTests
 
         foreach (var client in new[] { onA, onB })
         {
-            var more = () => client.SendAsync(chat.Id, "one too many");
-            (await more.Should().ThrowAsync<HubException>()).Which.Message.Should().MatchRegex(@"^RATE_LIMITED: 60 messages per minute; retry in \d+ s$");
+            (await Expect.RefusedAsync(() => client.Client.SendMessageAsync(chat.Id, "one too many"), ErrorCodes.RateLimited))
+                .Message.Should().MatchRegex(@"^RATE_LIMITED: 60 messages per minute; retry in \d+ s$");
         }
 
         (await nodeA.ReadLastSeqAsync(chat.Id)).Should().Be(60);

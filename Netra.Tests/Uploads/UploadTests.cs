@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using FluentAssertions;
-using Microsoft.AspNetCore.SignalR;
 using Netra.Contracts;
 using Netra.Contracts.Uploads;
 using Netra.Tests.Infrastructure;
@@ -130,16 +129,15 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
         var bob = await fixture.Api.CreateUserAsync("bob");
         var chat = await fixture.Api.CreateChatAsync(alice, bob);
         var alices = await UploadOkAsync(alice, Png, "a.png", "image/png");
-        await using var aliceHub = await HubTestClient.ConnectAsync(fixture.Server, alice);
-        await using var bobHub = await HubTestClient.ConnectAsync(fixture.Server, bob);
+        await using var aliceHub = await UserClient.ConnectAsync(fixture.Server, alice);
+        await using var bobHub = await UserClient.ConnectAsync(fixture.Server, bob);
 
-        var sent = await aliceHub.SendAsync(chat.Id, "look", attachment: alices.Path);
+        var sent = await aliceHub.Client.SendMessageAsync(chat.Id, "look", attachment: alices.Path).WaitAsync(TestTimeouts.Network);
         sent.Attachment.Should().Be(alices.Path);
 
         foreach (var attachment in new[] { alices.Path, "/uploads/" + new string('0', 32) + ".png", "/uploads/notes.txt" })
         {
-            var send = () => bobHub.SendAsync(chat.Id, "mine now", attachment: attachment);
-            (await send.Should().ThrowAsync<HubException>()).Which.Message.Should().StartWith(ErrorCodes.Forbidden + ":", attachment);
+            await Expect.RefusedAsync(() => bobHub.Client.SendMessageAsync(chat.Id, "mine now", attachment: attachment), ErrorCodes.Forbidden, attachment);
         }
 
         (await fixture.Api.GetMessagesAsync(alice, chat.Id)).Select(m => m.Attachment).Should().Equal(alices.Path);
