@@ -79,6 +79,9 @@ public sealed class CallOrderTests(TwoNodesFixture fixture) : IClassFixture<TwoN
         await using var receiver = await HubTestClient.ConnectAsync(fixture.Nodes[1], bob);
         await receiver.SubscribeAsync(Channels.Chat(chat.Id));
 
+        Task<ChatMessage> Send(string content, string clientMessageId) =>
+            sender.Connection.InvokeAsync<ChatMessage>(HubMethods.SendMessage, new SendMessageRequest(chat.Id, content, null, clientMessageId));
+
         // Another writer stores "taken" but has not committed yet: the batch cannot see it, and its
         // insert waits on the unique index, then fails when that writer commits.
         await using var other = new NpgsqlConnection(fixture.Nodes[0].PostgresConnectionString);
@@ -92,7 +95,7 @@ public sealed class CallOrderTests(TwoNodesFixture fixture) : IClassFixture<TwoN
             await insert.ExecuteNonQueryAsync();
         }
 
-        var sends = new[] { sender.SendAsync(chat.Id, "first", "one"), sender.SendAsync(chat.Id, "again", "taken"), sender.SendAsync(chat.Id, "last", "two") };
+        var sends = new[] { Send("first", "one"), Send("again", "taken"), Send("last", "two") };
         await Eventually.UntilAsync(async () => await CountBlockedInsertsAsync(fixture.Nodes[0].PostgresConnectionString) > 0);
         await transaction.CommitAsync();
         var results = await Task.WhenAll(sends);

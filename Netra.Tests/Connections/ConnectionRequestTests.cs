@@ -101,7 +101,7 @@ public sealed class ConnectionRequestTests(ServerFixture fixture) : IClassFixtur
         var alice = await fixture.Api.CreateUserAsync("alice");
         var bob = await fixture.Api.CreateUserAsync("bob");
         var mallory = await fixture.Api.CreateUserAsync("mallory");
-        await using var aliceHub = await HubTestClient.ConnectAsync(fixture.Server, alice);
+        await using var aliceHub = await UserClient.ConnectAsync(fixture.Server, alice);
         var request = await RequestAsync(alice, bob.Id);
 
         // Only the target declines: the requester is forbidden, anyone else (or no such request) is not found.
@@ -114,7 +114,7 @@ public sealed class ConnectionRequestTests(ServerFixture fixture) : IClassFixtur
         (await ListAsync(bob, "/api/connections/requests")).Should().BeEmpty();
         (await ListAsync(alice, "/api/connections/requests")).Should().BeEmpty();
         (await ListAsync(alice, "/api/connections")).Should().BeEmpty();
-        (await aliceHub.StaysQuietAsync(nameof(INetraClient.ConnectionAccepted))).Should().BeTrue();
+        (await aliceHub.ConnectionAccepts.StaysQuietAsync()).Should().BeTrue("a decline tells the requester nothing");
         (await DeclineAsync(bob, request.Id)).Should().Be((HttpStatusCode.NotFound, ErrorCodes.NotFound));
 
         // Gone: either of them may ask again; an accepted request cannot be declined.
