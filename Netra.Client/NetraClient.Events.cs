@@ -86,7 +86,11 @@ public sealed partial class NetraClient
 
     internal void OnReadMarker(ReadMarkerEvent e) => dispatcher.Post(() => ReadMarker?.Invoke(e));
 
-    internal void OnConnectionEstablished(ConnectionEstablishedEvent e) => dispatcher.Post(() => ConnectionEstablished?.Invoke(e));
+    internal void OnConnectionEstablished(ConnectionEstablishedEvent e)
+    {
+        AdoptServerTimings(e);
+        dispatcher.Post(() => ConnectionEstablished?.Invoke(e));
+    }
 
     internal void OnTyping(TypingEvent e) => dispatcher.Post(() => Typing?.Invoke(e));
 

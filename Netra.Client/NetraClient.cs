@@ -49,6 +49,8 @@ public sealed partial class NetraClient : IAsyncDisposable
     private long messagesReceived;
     private int reconnectCount;
     private long lastPingLatencyTicks = -1;
+    private readonly TimeSpan configuredKeepAlive;
+    private readonly TimeSpan configuredServerTimeout;
 
     public NetraClient(NetraClientOptions options)
     {
@@ -71,6 +73,8 @@ public sealed partial class NetraClient : IAsyncDisposable
             .WithAutomaticReconnect(options.RetryPolicy);
         builder.Services.AddSingleton(loggerFactory);
         hub = builder.Build();
+        configuredKeepAlive = hub.KeepAliveInterval;
+        configuredServerTimeout = hub.ServerTimeout;
 
         var router = new HubEventRouter(this);
         hub.On<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished), router.ConnectionEstablished);
@@ -385,6 +389,41 @@ public sealed partial class NetraClient : IAsyncDisposable
         SetDisconnected(null);
         dispatcher.Complete();
         lifetime.Dispose();
+    }
+
+    /// <summary>
+    /// Follows the heartbeats the server announces: pings it at least twice per its client timeout (a server
+    /// set to drop silent clients sooner than SignalR's 15 s pings would otherwise drop this one), and waits
+    /// for it at least two of its keep-alive intervals before taking the connection for dead.
+    /// </summary>
+    private void AdoptServerTimings(ConnectionEstablishedEvent established)
+    {
+        var keepAlive = established.ClientTimeoutMs > 0
+            ? TimeSpan.FromMilliseconds(Math.Min(configuredKeepAlive.TotalMilliseconds, established.ClientTimeoutMs / 2.0))
+            : configuredKeepAlive;
+        hub.ServerTimeout = established.KeepAliveIntervalMs > 0
+            ? TimeSpan.FromMilliseconds(Math.Max(configuredServerTimeout.TotalMilliseconds, 2.0 * established.KeepAliveIntervalMs))
+            : configuredServerTimeout;
+        var sooner = keepAlive < hub.KeepAliveInterval;
+        hub.KeepAliveInterval = keepAlive;
+        if (sooner)
+        {
+            // The next ping was scheduled with the old interval; a call now reschedules it with the new one.
+            _ = PingAfterConnectAsync();
+        }
+    }
+
+    private async Task PingAfterConnectAsync()
+    {
+        try
+        {
+            await PingAsync(lifetime.Token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is NetraException or OperationCanceledException)
+        {
+            // The connection dropped meanwhile; the reconnect announces the timings again.
+            NetraClientLog.HeartbeatPingFailed(logger, exception);
+        }
     }
 
     private static Uri ToHubUrl(Uri url) =>

@@ -43,4 +43,7 @@ internal static partial class NetraClientLog
 
     [LoggerMessage(3212, LogLevel.Debug, "Filling a gap in {Channel} stopped; the next reconnect or gap check retries.")]
     public static partial void GapRepairFailed(ILogger logger, string channel, Exception exception);
+
+    [LoggerMessage(3213, LogLevel.Debug, "The ping that applies the server's heartbeat timings failed; the next connection applies them again.")]
+    public static partial void HeartbeatPingFailed(ILogger logger, Exception exception);
 }
