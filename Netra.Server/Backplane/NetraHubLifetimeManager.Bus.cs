@@ -25,13 +25,14 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
             var multiplexer = await Redis.GetAsync(cancellationToken);
             bus = multiplexer.GetSubscriber();
-            await SubscribeAsync(channels.All, data => WriteAsync(connections, BackplaneMessages.ReadInvocation(data)));
-            await SubscribeAsync(channels.GroupManagement, OnGroupCommandAsync);
+            await SubscribeAsync(channels.All, data => WriteAsync(connections, BackplaneMessages.ReadInvocation(data)), ChannelSubscription.MaxDeliveriesInFlight);
+            // Group commands change state in steps that await: each runs alone, in order.
+            await SubscribeAsync(channels.GroupManagement, OnGroupCommandAsync, maxInFlight: 1);
             await SubscribeAsync(channels.Ack(Redis.ServerName), data =>
             {
                 acks.Acknowledge(BackplaneMessages.ReadAck(data));
                 return Task.CompletedTask;
-            });
+            }, maxInFlight: 1);
             // Only now may other callers skip the gate: the node hears "all" and group commands.
             busReady = true;
             return bus;
@@ -43,23 +44,24 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     }
 
     private Task SubscribeGroupAsync(string groupName) =>
-        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), BackplaneMessages.ReadInvocation(data), groupName));
+        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), BackplaneMessages.ReadInvocation(data), groupName), ChannelSubscription.MaxDeliveriesInFlight);
 
     private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
 
     private Task SubscribeUserAsync(string userId) =>
-        SubscribeAsync(channels.User(userId), data => WriteAsync(users.Get(userId), BackplaneMessages.ReadInvocation(data)));
+        SubscribeAsync(channels.User(userId), data => WriteAsync(users.Get(userId), BackplaneMessages.ReadInvocation(data)), ChannelSubscription.MaxDeliveriesInFlight);
 
     private Task UnsubscribeUserAsync(string userId) => UnsubscribeAsync(channels.User(userId));
 
-    private async Task SubscribeAsync(string name, Func<byte[], Task> deliver)
+    /// <summary>Listens to a channel; <paramref name="maxInFlight"/> deliveries may still be writing while the next starts (1: each awaited).</summary>
+    private async Task SubscribeAsync(string name, Func<byte[], Task> deliver, int maxInFlight)
     {
         if (redis is null)
         {
             return; // a single node: nothing to listen to
         }
 
-        var subscription = new ChannelSubscription(name, deliver, logger);
+        var subscription = new ChannelSubscription(name, deliver, maxInFlight, logger);
         if (!subscriptions.TryAdd(name, subscription))
         {
             await subscription.DisposeAsync();

@@ -96,7 +96,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
             await EnsureBusAsync(CancellationToken.None);
         }
 
-        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => WriteAsync(connection, BackplaneMessages.ReadInvocation(data)));
+        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => WriteAsync(connection, BackplaneMessages.ReadInvocation(data)), ChannelSubscription.MaxDeliveriesInFlight);
         if (connection.UserIdentifier is { } userId)
         {
             await users.AddAsync(userId, connection, SubscribeUserAsync);
