@@ -43,6 +43,7 @@ internal static class RealtimeExtensions
         builder.Services.AddSingleton<HubErrorFilter>();
         builder.Services.AddSingleton<SubscriptionService>();
         builder.Services.AddSingleton<ClientTimeoutGuard>();
+        builder.Services.AddHostedService<ThreadPoolFloor>();
         return builder;
     }
 

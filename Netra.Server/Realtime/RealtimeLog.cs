@@ -16,4 +16,7 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Connection {ConnectionId} closed: the client sent nothing for {Seconds} s")]
     public static partial void ClientTimedOut(ILogger logger, string connectionId, int seconds);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Thread pool floor raised from {Before} to {After} worker threads (Netra:Realtime:MinWorkerThreads)")]
+    public static partial void ThreadPoolFloorRaised(ILogger logger, int before, int after);
 }

@@ -30,6 +30,14 @@ internal sealed class RealtimeOptions : IValidatableObject
     [Range(1, 256)]
     public int MaxParallelCallsPerConnection { get; set; } = 16;
 
+    /// <summary>
+    /// Floor of the thread pool's worker threads, raised at startup when lower (<see cref="ThreadPoolFloor"/>).
+    /// The runtime's own floor is one per core: on a 1-2 core machine a long broadcast then delays socket
+    /// reads and database replies behind it.
+    /// </summary>
+    [Range(1, 1024)]
+    public int MinWorkerThreads { get; set; } = 16;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ClientTimeoutSeconds < 2 * KeepAliveSeconds)
