@@ -2,6 +2,7 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeFetch, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
@@ -56,7 +57,7 @@ describe('connection list updates', () => {
 });
 
 describe('useConnectionRequests', () => {
-  let calls: { url: string; method: string; body: unknown }[];
+  let calls: RecordedCall[];
   let answers: Record<string, unknown>;
   let held: Record<string, { release(): void }>;
   let client: InstanceType<typeof NetraClient>;
@@ -68,18 +69,7 @@ describe('useConnectionRequests', () => {
     answers = {};
     held = {};
     defaults.invoke = () => undefined;
-    const fetchStub = (async (url: string, init: RequestInit) => {
-      const path = url.replace(/^https?:\/\/[^/]+/, '');
-      const method = init.method ?? 'GET';
-      calls.push({ url: path, method, body: init.body ? JSON.parse(String(init.body)) : undefined });
-      const key = `${method} ${path}`;
-      // A read the test holds back answers what `answers` says when released.
-      if (key in held) await new Promise<void>((resolve) => (held[key] = { release: resolve }));
-      if (!(key in answers)) return method === 'POST' ? new Response(null, { status: 204 }) : new Response('', { status: 404 });
-      const answer = answers[key];
-      if (answer instanceof Response) return answer;
-      return new Response(JSON.stringify(answer), { status: 200 });
-    }) as unknown as typeof fetch;
+    const fetchStub = fakeFetch(answers, calls, held);
     client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchStub });
     wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
   });

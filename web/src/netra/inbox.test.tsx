@@ -2,6 +2,7 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeFetch, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
@@ -51,7 +52,7 @@ describe('inbox merges', () => {
 });
 
 describe('inbox hooks', () => {
-  let calls: { url: string; method: string; body: unknown }[];
+  let calls: RecordedCall[];
   let answers: Record<string, unknown>;
   let client: InstanceType<typeof NetraClient>;
   let wrapper: (props: { children: ReactNode }) => ReactNode;
@@ -61,14 +62,7 @@ describe('inbox hooks', () => {
     calls = [];
     answers = {};
     defaults.invoke = (method, ...args) => (method === 'Subscribe' ? { channel: args[0], lastSeq: 0, recovered: true, missed: [] } : undefined);
-    const fetchStub = (async (url: string, init: RequestInit) => {
-      const path = url.replace(/^https?:\/\/[^/]+/, '');
-      calls.push({ url: path, method: init.method ?? 'GET', body: init.body ? JSON.parse(String(init.body)) : undefined });
-      const key = `${init.method ?? 'GET'} ${path}`;
-      // (A 204 must have a null body: new Response('', { status: 204 }) throws.)
-      if (!(key in answers)) return key.startsWith('POST') ? new Response(null, { status: 204 }) : new Response('', { status: 404 });
-      return new Response(JSON.stringify(answers[key]), { status: 200 });
-    }) as unknown as typeof fetch;
+    const fetchStub = fakeFetch(answers, calls);
     client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchStub });
     wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
   });
