@@ -1,12 +1,10 @@
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
 using Netra.Server.Auth;
 using Netra.Server.Errors;
-using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Realtime;
 using Netra.Server.Uploads;
