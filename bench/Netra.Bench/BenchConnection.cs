@@ -23,6 +23,7 @@ public sealed class BenchConnection : IAsyncDisposable
     private readonly SemaphoreSlim sendLock = new(1, 1);
     private readonly Dictionary<long, TaskCompletionSource> pending = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static long messagesReceived;
     private long nextInvocationId;
     private bool handshakeDone;
     private Task receiveLoop = Task.CompletedTask;
@@ -37,6 +38,9 @@ public sealed class BenchConnection : IAsyncDisposable
     public Action<ReadOnlySpan<byte>>? EventReceived { get; set; }
 
     public bool IsOpen => socket.State == WebSocketState.Open;
+
+    /// <summary>WebSocket messages received by every connection of this process (a server may put several records in one).</summary>
+    public static long MessagesReceived => Interlocked.Read(ref messagesReceived);
 
     /// <summary>Opens the socket and completes the protocol handshake; Netra connections also wait for ConnectionEstablished.</summary>
     public static async Task<BenchConnection> OpenAsync(Target target, int node, long userId, TimeSpan timeout, CancellationToken cancellationToken)
@@ -182,6 +186,8 @@ public sealed class BenchConnection : IAsyncDisposable
                     failure = new WebSocketException($"closed by the server: {socket.CloseStatus} {socket.CloseStatusDescription}");
                     break;
                 }
+
+                Interlocked.Increment(ref messagesReceived);
 
                 if (target.Protocol == WireProtocol.SignalRJson)
                 {

@@ -47,6 +47,11 @@ public sealed partial class BenchRunner
                     Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                     Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
                     AddCpu($"fanout.w{window}", measured, meter.Deliveries, "deliveries per CPU-s", rep);
+                    if (meter.SocketMessages > 0)
+                    {
+                        // How many deliveries the server coalesced into one WebSocket message: sends, not records, cost the most.
+                        Add($"fanout.w{window}.per_message", "deliveries per WebSocket message", (double)meter.Deliveries / meter.SocketMessages, rep);
+                    }
                 }
             }
         }

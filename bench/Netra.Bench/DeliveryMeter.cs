@@ -7,6 +7,8 @@ public sealed class DeliveryMeter
 {
     private long deliveries;
     private long calls;
+    private long messagesAtOpen;
+    private long messagesAtClose;
     private volatile bool open;
 
     /// <summary>End-to-end latency of deliveries (send time carried in the payload to receipt).</summary>
@@ -19,16 +21,24 @@ public sealed class DeliveryMeter
 
     public long Calls => Interlocked.Read(ref calls);
 
+    /// <summary>WebSocket messages the generator received while the window was open (<see cref="BenchConnection.MessagesReceived"/>).</summary>
+    public long SocketMessages => messagesAtClose - messagesAtOpen;
+
     public void Open()
     {
         Latency = new LatencyHistogram();
         CallLatency = new LatencyHistogram();
         Interlocked.Exchange(ref deliveries, 0);
         Interlocked.Exchange(ref calls, 0);
+        messagesAtOpen = BenchConnection.MessagesReceived;
         open = true;
     }
 
-    public void Close() => open = false;
+    public void Close()
+    {
+        open = false;
+        messagesAtClose = BenchConnection.MessagesReceived;
+    }
 
     /// <summary>A delivery of a payload sent at <paramref name="sentAt"/> (Stopwatch ticks; -1 = not a bench payload).</summary>
     public void Delivered(long sentAt)
