@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.SignalR;
 using Netra.Server.Configuration;
+using Netra.Server.Realtime;
 
 namespace Netra.Server.Backplane;
 
@@ -16,6 +17,7 @@ internal static class BackplaneExtensions
         builder.Services.AddValidatedOptions<BackplaneOptions>(BackplaneOptions.SectionName);
         // AddSignalR registered the default manager with TryAdd; the last registration wins.
         builder.Services.AddSingleton(typeof(HubLifetimeManager<>), typeof(NetraHubLifetimeManager<>));
+        builder.Services.AddSingleton<IGroupRunSender>(services => (IGroupRunSender)services.GetRequiredService<HubLifetimeManager<NetraHub>>());
 
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (!string.IsNullOrWhiteSpace(redis))

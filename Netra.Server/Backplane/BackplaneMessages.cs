@@ -6,32 +6,41 @@ namespace Netra.Server.Backplane;
 
 /// <summary>
 /// The bytes that travel over Redis. An invocation is serialized once per hub protocol on the
-/// sending node (never once per receiver): <c>[seq][excluded connection ids][(protocol, payload)...]</c>;
-/// receivers hand the payload for a connection's protocol straight to its transport.
+/// sending node (never once per receiver):
+/// <c>[seq][excluded connection ids][part count][(protocol, part lengths, payload)...]</c>; receivers hand
+/// the payload for a connection's protocol straight to its transport. A run of durable events
+/// (<see cref="SerializedInvocation.Run"/>) has a part count above 0 and its records' lengths, so that a
+/// receiver can also send them one by one; a single invocation has 0 parts.
 /// </summary>
 internal static class BackplaneMessages
 {
-    private const byte FormatVersion = 2;
+    private const byte FormatVersion = 3;
 
-    public static byte[] WriteInvocation(string methodName, object?[] args, IReadOnlyList<string>? excludedConnectionIds, IReadOnlyList<IHubProtocol> protocols)
+    public static byte[] WriteInvocation(SerializedInvocation invocation, IReadOnlyList<IHubProtocol> protocols)
     {
-        var message = new InvocationMessage(methodName, args);
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(FormatVersion);
-            writer.Write(SerializedInvocation.SeqOf(args));
-            writer.Write(excludedConnectionIds?.Count ?? 0);
-            foreach (var id in excludedConnectionIds ?? [])
+            writer.Write(invocation.Seq);
+            writer.Write(invocation.ExcludedConnectionIds.Count);
+            foreach (var id in invocation.ExcludedConnectionIds)
             {
                 writer.Write(id);
             }
 
+            var parts = invocation.Parts ?? [];
+            writer.Write(parts.Count);
             writer.Write(protocols.Count);
             foreach (var protocol in protocols)
             {
-                var payload = protocol.GetMessageBytes(message);
                 writer.Write(protocol.Name);
+                foreach (var part in parts)
+                {
+                    writer.Write(part.GetSerializedMessage(protocol).Length);
+                }
+
+                var payload = invocation.Message.GetSerializedMessage(protocol);
                 writer.Write(payload.Length);
                 writer.Write(payload.Span);
             }
@@ -50,15 +59,46 @@ internal static class BackplaneMessages
             excluded[i] = reader.ReadString();
         }
 
-        var serialized = new SerializedMessage[reader.ReadInt32()];
-        for (var i = 0; i < serialized.Length; i++)
+        var partCount = reader.ReadInt32();
+        var protocolCount = reader.ReadInt32();
+        if (partCount < 0 || protocolCount < 0)
         {
-            var name = reader.ReadString();
-            var payload = reader.ReadBytes(reader.ReadInt32());
-            serialized[i] = new SerializedMessage(name, payload);
+            throw new InvalidDataException($"Invalid backplane invocation: {partCount} parts, {protocolCount} protocols.");
         }
 
-        return new SerializedInvocation(new SerializedHubMessage(serialized), excluded, seq);
+        var serialized = new SerializedMessage[protocolCount];
+        var parts = new SerializedMessage[partCount][];
+        for (var p = 0; p < partCount; p++)
+        {
+            parts[p] = new SerializedMessage[protocolCount];
+        }
+
+        for (var i = 0; i < protocolCount; i++)
+        {
+            var name = reader.ReadString();
+            var lengths = new int[partCount];
+            for (var p = 0; p < partCount; p++)
+            {
+                lengths[p] = reader.ReadInt32();
+            }
+
+            var payload = reader.ReadBytes(reader.ReadInt32());
+            serialized[i] = new SerializedMessage(name, payload);
+            var offset = 0;
+            for (var p = 0; p < partCount; p++)
+            {
+                if (lengths[p] < 0 || lengths[p] > payload.Length - offset)
+                {
+                    throw new InvalidDataException($"Invalid backplane invocation: part {p} of protocol {name} overruns its payload.");
+                }
+
+                parts[p][i] = new SerializedMessage(name, payload.AsMemory(offset, lengths[p]));
+                offset += lengths[p];
+            }
+        }
+
+        var runParts = partCount == 0 ? null : Array.ConvertAll(parts, part => new SerializedHubMessage(part));
+        return new SerializedInvocation(new SerializedHubMessage(serialized), excluded, seq, runParts);
     }
 
     public static byte[] WriteGroupCommand(GroupCommand command)

@@ -161,6 +161,44 @@ internal sealed class ConnectionGroupsFeature(HubConnectionContext connection, T
         }
     }
 
+    /// <summary>
+    /// Sends a live invocation of <paramref name="channel"/>. A run of events (<see cref="SerializedInvocation.Parts"/>)
+    /// that follows on from what this connection has goes out whole, in one write; otherwise each of its events
+    /// passes the cursor on its own.
+    /// </summary>
+    public Task SendAsync(string channel, SerializedInvocation invocation)
+    {
+        if (invocation.Parts is not { } parts)
+        {
+            return SendAsync(channel, invocation.Seq, invocation.Message);
+        }
+
+        lock (groups)
+        {
+            if (!cursors.TryGetValue(channel, out var cursor))
+            {
+                return connection.WriteAsync(invocation.Message).AsTask();
+            }
+
+            if (!cursor.CatchingUp && cursor.Waiting.Count == 0 && cursor.Contiguous == invocation.Seq - 1)
+            {
+                return Send(cursor, invocation.LastSeq, invocation.Message);
+            }
+
+            List<Task>? pending = null;
+            for (var i = 0; i < parts.Count; i++)
+            {
+                var write = SendAsync(channel, invocation.Seq + i, parts[i]);
+                if (!write.IsCompletedSuccessfully)
+                {
+                    (pending ??= []).Add(write);
+                }
+            }
+
+            return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
+        }
+    }
+
     /// <summary>The ordering window ran out with a seq still missing: send what waits, in order.</summary>
     private void FlushWaiting(string channel)
     {

@@ -122,8 +122,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     }
 
     /// <summary>Publishes an invocation; when Redis cannot take it, delivers it to this node's connections and logs that.</summary>
-    private async Task PublishAsync(
-        string channel, string methodName, object?[] args, IReadOnlyList<string>? excludedConnectionIds, Func<Task> deliverLocally, CancellationToken cancellationToken)
+    private async Task PublishAsync(string channel, SerializedInvocation invocation, Func<Task> deliverLocally, CancellationToken cancellationToken)
     {
         if (redis is null)
         {
@@ -140,7 +139,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             return;
         }
 
-        var payload = BackplaneMessages.WriteInvocation(methodName, args, excludedConnectionIds, protocols);
+        var payload = BackplaneMessages.WriteInvocation(invocation, protocols);
         var started = Stopwatch.GetTimestamp();
         try
         {

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.SignalR;
-using Microsoft.AspNetCore.SignalR.Protocol;
 
 namespace Netra.Server.Backplane;
 
@@ -32,7 +31,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             }
 
             var write = sequenced && connection.Features.Get<ConnectionGroupsFeature>() is { } feature
-                ? feature.SendAsync(groupName!, invocation.Seq, invocation.Message)
+                ? feature.SendAsync(groupName!, invocation)
                 : connection.WriteAsync(invocation.Message).AsTask();
             if (!write.IsCompletedSuccessfully)
             {
@@ -43,10 +42,6 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
     }
 
-    /// <summary>Delivery to this node's connections only (single node, or Redis is down): serialized lazily, once per protocol.</summary>
-    private static Task WriteAsync(HubConnectionStore? store, string methodName, object?[] args, IReadOnlyList<string>? excludedConnectionIds, string? groupName = null) =>
-        WriteAsync(
-            store,
-            new SerializedInvocation(new SerializedHubMessage(new InvocationMessage(methodName, args)), excludedConnectionIds ?? [], SerializedInvocation.SeqOf(args)),
-            groupName);
+    private Task SendGroupAsync(string groupName, SerializedInvocation invocation, CancellationToken cancellationToken) =>
+        PublishAsync(channels.Group(groupName), invocation, () => WriteAsync(groups.Get(groupName), invocation, groupName), cancellationToken);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Options;
+using Netra.Contracts.Realtime;
 using Netra.Server.Metrics;
 using Netra.Server.Realtime;
 using StackExchange.Redis;
@@ -24,7 +25,7 @@ namespace Netra.Server.Backplane;
 /// Client results (<see cref="InvokeConnectionAsync{T}"/>) are not supported: they throw
 /// <see cref="NotSupportedException"/>. Netra's hub never asks a client for a result.
 /// </remarks>
-internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager<THub>, IAsyncDisposable
+internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager<THub>, IGroupRunSender, IAsyncDisposable
     where THub : Hub
 {
     private readonly HubConnectionStore connections = new();
@@ -119,10 +120,13 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     }
 
     public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-        PublishAsync(channels.All, methodName, args, null, () => WriteAsync(connections, methodName, args, null), cancellationToken);
+        SendAllExceptAsync(methodName, args, [], cancellationToken);
 
-    public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-        PublishAsync(channels.All, methodName, args, excludedConnectionIds, () => WriteAsync(connections, methodName, args, excludedConnectionIds), cancellationToken);
+    public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
+    {
+        var invocation = SerializedInvocation.Of(methodName, args, excludedConnectionIds);
+        return PublishAsync(channels.All, invocation, () => WriteAsync(connections, invocation), cancellationToken);
+    }
 
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
@@ -130,7 +134,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         // A local connection is written directly: SignalR needs sticky sessions anyway, so it is here or nowhere else.
         return connections[connectionId] is { } connection
             ? connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
-            : PublishAsync(channels.Connection(connectionId), methodName, args, null, () => Task.CompletedTask, cancellationToken);
+            : PublishAsync(channels.Connection(connectionId), SerializedInvocation.Of(methodName, args, null), () => Task.CompletedTask, cancellationToken);
     }
 
     public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
@@ -142,9 +146,14 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupName);
-        return PublishAsync(
-            channels.Group(groupName), methodName, args, excludedConnectionIds,
-            () => WriteAsync(groups.Get(groupName), methodName, args, excludedConnectionIds, groupName), cancellationToken);
+        return SendGroupAsync(groupName, SerializedInvocation.Of(methodName, args, excludedConnectionIds), cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task SendGroupRunAsync(string groupName, string methodName, IReadOnlyList<ISequencedEvent> events, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(groupName);
+        return SendGroupAsync(groupName, SerializedInvocation.Run(methodName, events, protocols), cancellationToken);
     }
 
     public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
@@ -153,7 +162,8 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(userId);
-        return PublishAsync(channels.User(userId), methodName, args, null, () => WriteAsync(users.Get(userId), methodName, args, null), cancellationToken);
+        var invocation = SerializedInvocation.Of(methodName, args, null);
+        return PublishAsync(channels.User(userId), invocation, () => WriteAsync(users.Get(userId), invocation), cancellationToken);
     }
 
     public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>

@@ -14,6 +14,9 @@ internal static partial class ChatLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Broadcast of chat {ChatId} seq {Seq} failed; the message is stored and will be replayed on resume")]
     public static partial void BroadcastFailed(ILogger logger, long chatId, long seq, Exception exception);
 
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Broadcast of chat {ChatId} seqs {FirstSeq} to {LastSeq} failed; the messages are stored and will be replayed on resume")]
+    public static partial void BroadcastFailed(ILogger logger, long chatId, long firstSeq, long lastSeq, Exception exception);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Message {MessageId} of chat {ChatId} edited by user {UserId} as seq {Seq}")]
     public static partial void MessageEdited(ILogger logger, long chatId, long messageId, long seq, long userId);
 

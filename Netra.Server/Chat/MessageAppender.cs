@@ -1,10 +1,10 @@
 using System.Threading.Channels;
-using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
+using Netra.Server.Backplane;
 using Netra.Server.Metrics;
 using Netra.Server.Realtime;
 
@@ -20,18 +20,21 @@ namespace Netra.Server.Chat;
 /// </summary>
 internal sealed partial class MessageAppender : BackgroundService
 {
+    /// <summary>Most messages of one chat sent as one run (one WebSocket message per member).</summary>
+    public const int MaxRun = 64;
+
     private readonly Channel<PendingMessage>[] partitions;
     private readonly ChatStore store;
-    private readonly IHubContext<NetraHub, INetraClient> hub;
+    private readonly IGroupRunSender sender;
     private readonly NetraMetrics metrics;
     private readonly ILogger<MessageAppender> logger;
     private readonly int maxBatch;
 
     public MessageAppender(
-        ChatStore store, IHubContext<NetraHub, INetraClient> hub, NetraMetrics metrics, IOptions<ChatOptions> options, ILogger<MessageAppender> logger)
+        ChatStore store, IGroupRunSender sender, NetraMetrics metrics, IOptions<ChatOptions> options, ILogger<MessageAppender> logger)
     {
         this.store = store;
-        this.hub = hub;
+        this.sender = sender;
         this.metrics = metrics;
         this.logger = logger;
         maxBatch = options.Value.WriteBatchSize;
@@ -128,33 +131,58 @@ internal sealed partial class MessageAppender : BackgroundService
             retry.TrySetResult(null);
         }
 
-        var bySender = new Dictionary<(long, string), ChatMessage>(stored.Count);
-        foreach (var message in stored)
+        var byKey = new Dictionary<(long, string), PendingMessage>(written.Count);
+        foreach (var pending in written)
         {
-            bySender[(message.SenderId, message.ClientMessageId)] = message;
+            byKey[(pending.Message.SenderId, pending.Message.ClientMessageId)] = pending;
+        }
+
+        var senders = new PendingMessage[stored.Count];
+        for (var i = 0; i < stored.Count; i++)
+        {
+            var message = stored[i];
+            byKey.Remove((message.SenderId, message.ClientMessageId), out senders[i]!);
+            senders[i].Stored = message;
             ChatLog.MessageStored(logger, message.ChatId, message.Seq, message.Id, message.SenderId);
             metrics.MessageStored();
         }
 
-        foreach (var pending in written)
+        foreach (var notStored in byKey.Values)
         {
-            if (!bySender.TryGetValue((pending.Message.SenderId, pending.Message.ClientMessageId), out var message))
+            notStored.TrySetResult(null);
+        }
+
+        // Each chat's messages (consecutive seqs) go out as one run: one write per member connection instead of one per
+        // message. Runs start in seq order, so each connection's writes go out in seq order; a sender's call returns
+        // once its message is out.
+        for (var start = 0; start < stored.Count;)
+        {
+            var end = start + 1;
+            while (end < stored.Count && end - start < MaxRun && stored[end].ChatId == stored[start].ChatId && stored[end].Seq == stored[end - 1].Seq + 1)
             {
-                pending.TrySetResult(null);
-                continue;
+                end++;
             }
 
-            // Started in seq order, so each connection's writes go out in seq order; the sender's call returns once its message is out.
-            var broadcast = BroadcastAsync(message);
+            var run = new ArraySegment<PendingMessage>(senders, start, end - start);
+            var broadcast = BroadcastAsync(stored.Skip(start).Take(end - start).ToArray());
             if (broadcast.IsCompleted)
             {
-                pending.TrySetResult(message);
+                Complete(run);
             }
             else
             {
-                pending.Stored = message;
-                _ = broadcast.ContinueWith(static (_, state) => ((PendingMessage)state!).Complete(), pending, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                _ = broadcast.ContinueWith(static (_, state) => Complete((ArraySegment<PendingMessage>)state!), run, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
+
+            start = end;
+        }
+    }
+
+    private static void Complete(ArraySegment<PendingMessage> run)
+    {
+        foreach (var pending in run)
+        {
+            pending.Complete();
         }
     }
 
@@ -187,17 +215,20 @@ internal sealed partial class MessageAppender : BackgroundService
         return stored;
     }
 
-    private async Task BroadcastAsync(ChatMessage message)
+    private async Task BroadcastAsync(ChatMessage[] run)
     {
         try
         {
-            await hub.Clients.Group(Channels.Chat(message.ChatId)).NewMessage(message);
-            metrics.MessageBroadcast();
+            await sender.SendGroupRunAsync(Channels.Chat(run[0].ChatId), nameof(INetraClient.NewMessage), run);
+            foreach (var _ in run)
+            {
+                metrics.MessageBroadcast();
+            }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // The message is stored and returned to the sender; members that missed the push get it on resume.
-            ChatLog.BroadcastFailed(logger, message.ChatId, message.Seq, exception);
+            // The messages are stored and returned to their senders; members that missed the push get them on resume.
+            ChatLog.BroadcastFailed(logger, run[0].ChatId, run[0].Seq, run[^1].Seq, exception);
         }
     }
 

@@ -395,6 +395,64 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     }
 
     [Fact]
+    public async Task ARunOfAChatsMessagesReachesEachMemberOnEveryNodeAsOneWebSocketMessageInSeqOrder()
+    {
+        var (chat, clients) = await RawMembersOfNewChatAsync("run");
+        try
+        {
+            await Runs(First).SendGroupRunAsync(Channels.Chat(chat), NewMessage, Messages(chat, 1, 3)).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in clients)
+            {
+                var records = await NextInvocationsAsync(client);
+                records.Select(SeqOf).Should().Equal([1L, 2L, 3L], "the run is one write to each connection, in seq order");
+            }
+        }
+        finally
+        {
+            await AsyncDisposables.DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task AMemberThatHasPartOfARunGetsTheRestOnceAndARunAfterAGapWaitsForTheMissingSeq()
+    {
+        var (chat, clients) = await RawMembersOfNewChatAsync("partrun");
+        try
+        {
+            await Hub(First).Clients.Group(Channels.Chat(chat)).NewMessage(Messages(chat, 1, 1)[0]).WaitAsync(TestTimeouts.Network);
+            await Runs(First).SendGroupRunAsync(Channels.Chat(chat), NewMessage, Messages(chat, 1, 3)).WaitAsync(TestTimeouts.Network);
+            await Runs(Last).SendGroupRunAsync(Channels.Chat(chat), NewMessage, Messages(chat, 5, 6)).WaitAsync(TestTimeouts.Network);
+            await Hub(Last).Clients.Group(Channels.Chat(chat)).NewMessage(Messages(chat, 4, 4)[0]).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in clients)
+            {
+                var seqs = new List<long>();
+                while (seqs.Count < 6)
+                {
+                    seqs.AddRange((await NextInvocationsAsync(client)).Select(SeqOf));
+                }
+
+                seqs.Should().Equal([1L, 2L, 3L, 4L, 5L, 6L], "seq 1 of the run was sent already, and 5 and 6 waited for 4");
+            }
+        }
+        finally
+        {
+            await AsyncDisposables.DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
+    public async Task ARunMustHaveConsecutiveSeqs()
+    {
+        var gap = Messages(1, 1, 3).Where(m => m.Seq != 2).ToArray();
+
+        var send = () => Runs(First).SendGroupRunAsync(Channels.Chat(1), NewMessage, gap);
+
+        await send.Should().ThrowAsync<ArgumentException>().WithMessage("*consecutive seqs*");
+    }
+
+    [Fact]
     public async Task ANodeSubscribesAGroupChannelOnceWhileItHasLocalMembersAndDropsItAfterTheLastLeaves()
     {
         var user = await fixture.Api.CreateUserAsync("refcount");
@@ -565,6 +623,45 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
 
     private static ChannelEventMessage Marker(string type) =>
         new("test", 0, type, JsonSerializer.SerializeToElement(new { type }), DateTimeOffset.UtcNow);
+
+    private static IGroupRunSender Runs(NetraTestServer node) => node.Services.GetRequiredService<IGroupRunSender>();
+
+    private static ChatMessage[] Messages(long chatId, long firstSeq, long lastSeq) =>
+        [.. Enumerable.Range((int)firstSeq, (int)(lastSeq - firstSeq + 1)).Select(seq =>
+            new ChatMessage(seq, chatId, seq, 1, "sender", $"message {seq}", null, $"run-{chatId}-{seq}", DateTimeOffset.UtcNow))];
+
+    private static long SeqOf(JsonElement invocation) => invocation.GetProperty("arguments")[0].GetProperty("seq").GetInt64();
+
+    /// <summary>The NewMessage invocations of the next WebSocket message that holds any (pings and other events are skipped).</summary>
+    private static async Task<List<JsonElement>> NextInvocationsAsync(RawHubClient client)
+    {
+        while (true)
+        {
+            var invocations = (await client.ReceiveMessageAsync())
+                .Where(r => r.GetProperty("type").GetInt32() == 1 && r.GetProperty("target").GetString() == NewMessage)
+                .ToList();
+            if (invocations.Count > 0)
+            {
+                return invocations;
+            }
+        }
+    }
+
+    /// <summary>A new chat with one member per node, each on the raw wire on its node and subscribed to the chat.</summary>
+    private async Task<(long Chat, List<RawHubClient> Clients)> RawMembersOfNewChatAsync(string prefix)
+    {
+        var members = await CreateUsersAsync(Nodes.Count, prefix);
+        var chat = await fixture.Api.CreateChatAsync(members[0], members[1..].ToArray());
+        var clients = new List<RawHubClient>();
+        foreach (var (member, node) in members.Zip(Nodes))
+        {
+            clients.Add(await RawHubClient.ConnectAsync(node, member.Token));
+            var subscribed = await clients[^1].InvokeRawAsync("Subscribe", $"[\"{Channels.Chat(chat.Id)}\",null]");
+            subscribed.TryGetProperty("error", out var error).Should().BeFalse(error.ToString());
+        }
+
+        return (chat.Id, clients);
+    }
 
     private static async Task ExpectAsync(UserClient client, string type) =>
         (await client.ChannelEvents.NextAsync()).Type.Should().Be(type);

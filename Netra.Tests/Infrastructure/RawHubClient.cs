@@ -90,26 +90,47 @@ public sealed class RawHubClient : IAsyncDisposable
                 return queued;
             }
 
-            var buffer = new byte[64 * 1024];
-            using var text = new MemoryStream();
-            WebSocketReceiveResult result;
-            do
+            foreach (var record in await ReceiveMessageAsync(deadline.Token))
             {
-                result = await socket.ReceiveAsync(buffer, deadline.Token);
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, $"closed: {result.CloseStatus} {result.CloseStatusDescription}");
-                }
-
-                text.Write(buffer, 0, result.Count);
-            }
-            while (!result.EndOfMessage);
-
-            foreach (var record in Encoding.UTF8.GetString(text.ToArray()).Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries))
-            {
-                pending.Enqueue(JsonDocument.Parse(record).RootElement.Clone());
+                pending.Enqueue(record);
             }
         }
+    }
+
+    /// <summary>
+    /// The protocol messages of the next WebSocket message, as the server grouped them (pings included). Only pings may
+    /// be left over from <see cref="ReceiveAsync"/> (they are dropped): a queued message would be lost between the two.
+    /// </summary>
+    public async Task<IReadOnlyList<JsonElement>> ReceiveMessageAsync(CancellationToken cancellationToken = default)
+    {
+        while (pending.TryDequeue(out var left))
+        {
+            if (!left.TryGetProperty("type", out var type) || type.GetInt32() != 6)
+            {
+                throw new InvalidOperationException("A message read by ReceiveAsync is still queued: " + left);
+            }
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(TestTimeouts.Network);
+        var buffer = new byte[64 * 1024];
+        using var text = new MemoryStream();
+        WebSocketReceiveResult result;
+        do
+        {
+            result = await socket.ReceiveAsync(buffer, deadline.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely, $"closed: {result.CloseStatus} {result.CloseStatusDescription}");
+            }
+
+            text.Write(buffer, 0, result.Count);
+        }
+        while (!result.EndOfMessage);
+
+        return Encoding.UTF8.GetString(text.ToArray()).Split(RecordSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(record => JsonDocument.Parse(record).RootElement.Clone())
+            .ToList();
     }
 
     public async ValueTask DisposeAsync()
