@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -17,15 +18,24 @@ internal static class StorageExtensions
                 options.ConnectionString ??= configuration.GetConnectionString("Postgres"));
 
         builder.Services.AddSingleton(services =>
-        {
-            var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-            var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
-            dataSource.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
-            return dataSource.Build();
-        });
+            BuildDataSource(services.GetRequiredService<IOptions<StorageOptions>>().Value, services.GetRequiredService<ILoggerFactory>()));
 
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddHostedService<MigrationHostedService>();
         return builder;
+    }
+
+    internal static NpgsqlDataSource BuildDataSource(StorageOptions options, ILoggerFactory loggerFactory)
+    {
+        var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        // NpgsqlConnectionStringBuilder knows every keyword, set or not: read what the string itself says.
+        var given = new DbConnectionStringBuilder { ConnectionString = options.ConnectionString };
+        if (!given.Keys.Cast<string>().Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        {
+            dataSource.ConnectionStringBuilder.MaxAutoPrepare = options.MaxAutoPrepare;
+        }
+
+        dataSource.UseLoggerFactory(loggerFactory);
+        return dataSource.Build();
     }
 }

@@ -13,4 +13,13 @@ internal sealed class StorageOptions
     /// <summary>How long start-up waits for PostgreSQL to accept connections before giving up.</summary>
     [Range(0, 600)]
     public int StartupTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// Statements each database connection prepares once and reuses (Npgsql's <c>Max Auto Prepare</c>): Netra runs
+    /// a handful of statements over and over, and PostgreSQL then skips parsing and planning them. Applies unless
+    /// the connection string sets <c>Max Auto Prepare</c> itself (0 turns preparing off, e.g. behind a pooler
+    /// in transaction mode that does not keep prepared statements).
+    /// </summary>
+    [Range(0, 1000)]
+    public int MaxAutoPrepare { get; set; } = 64;
 }

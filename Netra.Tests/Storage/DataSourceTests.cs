@@ -1,0 +1,52 @@
+using Dapper;
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Netra.Server.Storage;
+using Netra.Tests.Infrastructure;
+using Npgsql;
+using Xunit;
+
+namespace Netra.Tests.Storage;
+
+/// <summary>Netra:Storage:MaxAutoPrepare against a real PostgreSQL: what PostgreSQL holds prepared after a statement repeats.</summary>
+public sealed class DataSourceTests
+{
+    [Fact]
+    public async Task RepeatedStatementsArePreparedByDefault()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+        (await PreparedAfterRepeatingAsync(new StorageOptions { ConnectionString = connectionString })).Should().BeGreaterThan(0);
+    }
+
+    [Theory]
+    [InlineData("Max Auto Prepare=0", 0)]
+    [InlineData("MaxAutoPrepare=0", 0)]
+    public async Task TheConnectionStringsOwnSettingWins(string setting, int expected)
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+        (await PreparedAfterRepeatingAsync(new StorageOptions { ConnectionString = $"{connectionString};{setting}" })).Should().Be(expected);
+    }
+
+    [Fact]
+    public async Task ZeroTurnsPreparingOff()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+        (await PreparedAfterRepeatingAsync(new StorageOptions { ConnectionString = connectionString, MaxAutoPrepare = 0 })).Should().Be(0);
+    }
+
+    private static async Task<long> PreparedAfterRepeatingAsync(StorageOptions options)
+    {
+        await using var dataSource = StorageExtensions.BuildDataSource(options, NullLoggerFactory.Instance);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        for (var i = 0; i < 10; i++)
+        {
+            await using var command = new NpgsqlCommand("SELECT @n + 1", connection) { Parameters = { new NpgsqlParameter<int>("n", i) } };
+            await command.ExecuteScalarAsync();
+        }
+
+        return await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT $1 + 1%'");
+    }
+}
