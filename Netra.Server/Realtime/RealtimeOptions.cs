@@ -25,10 +25,13 @@ internal sealed class RealtimeOptions : IValidatableObject
     /// <summary>
     /// Hub calls of one connection the server works on at once. Calls still take effect in the order the
     /// client made them (<see cref="CallOrder"/>): a higher figure lets a client's sends in flight be
-    /// stored together (one commit) instead of one after the other. 1 runs every call alone.
+    /// stored together (one commit) and go out together (one WebSocket message per member) instead of one
+    /// after the other. A call beyond it waits, unread, in the connection's buffer (SignalR stops reading
+    /// the connection), so the figure bounds the work one connection has in the server; rate limits
+    /// still count every call. 1 runs every call alone.
     /// </summary>
     [Range(1, 256)]
-    public int MaxParallelCallsPerConnection { get; set; } = 16;
+    public int MaxParallelCallsPerConnection { get; set; } = 64;
 
     /// <summary>
     /// Floor of the thread pool's worker threads, raised at startup when lower (<see cref="ThreadPoolFloor"/>).
