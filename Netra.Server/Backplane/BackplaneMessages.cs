@@ -7,21 +7,23 @@ namespace Netra.Server.Backplane;
 /// <summary>
 /// The bytes that travel over Redis. An invocation is serialized once per hub protocol on the
 /// sending node (never once per receiver):
-/// <c>[seq][excluded connection ids][part count][(protocol, part lengths, payload)...]</c>; receivers hand
+/// <c>[origin node][seq][excluded connection ids][part count][(protocol, part lengths, payload)...]</c>; receivers hand
 /// the payload for a connection's protocol straight to its transport. A run of durable events
 /// (<see cref="SerializedInvocation.Run"/>) has a part count above 0 and its records' lengths, so that a
-/// receiver can also send them one by one; a single invocation has 0 parts.
+/// receiver can also send them one by one; a single invocation has 0 parts. The origin node has written
+/// the invocation to its own connections already and skips it when it comes back.
 /// </summary>
 internal static class BackplaneMessages
 {
-    private const byte FormatVersion = 3;
+    private const byte FormatVersion = 4;
 
-    public static byte[] WriteInvocation(SerializedInvocation invocation, IReadOnlyList<IHubProtocol> protocols)
+    public static byte[] WriteInvocation(string origin, SerializedInvocation invocation, IReadOnlyList<IHubProtocol> protocols)
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(FormatVersion);
+            writer.Write(origin);
             writer.Write(invocation.Seq);
             writer.Write(invocation.ExcludedConnectionIds.Count);
             foreach (var id in invocation.ExcludedConnectionIds)
@@ -49,9 +51,15 @@ internal static class BackplaneMessages
         return stream.ToArray();
     }
 
-    public static SerializedInvocation ReadInvocation(byte[] data)
+    /// <summary>The invocation in <paramref name="data"/>, or null when <paramref name="self"/> sent it (its connections have it already).</summary>
+    public static SerializedInvocation? ReadInvocation(byte[] data, string self)
     {
         using var reader = Open(data);
+        if (string.Equals(reader.ReadString(), self, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
         var seq = reader.ReadInt64();
         var excluded = new string[reader.ReadInt32()];
         for (var i = 0; i < excluded.Length; i++)

@@ -25,7 +25,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
             var multiplexer = await Redis.GetAsync(cancellationToken);
             bus = multiplexer.GetSubscriber();
-            await SubscribeAsync(channels.All, data => WriteAsync(connections, BackplaneMessages.ReadInvocation(data)), ChannelSubscription.MaxDeliveriesInFlight);
+            await SubscribeAsync(channels.All, data => WriteAsync(connections, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
             // Group commands change state in steps that await: each runs alone, in order.
             await SubscribeAsync(channels.GroupManagement, OnGroupCommandAsync, maxInFlight: 1);
             await SubscribeAsync(channels.Ack(Redis.ServerName), data =>
@@ -44,12 +44,12 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     }
 
     private Task SubscribeGroupAsync(string groupName) =>
-        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), BackplaneMessages.ReadInvocation(data), groupName), ChannelSubscription.MaxDeliveriesInFlight);
+        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), Received(data), groupName), ChannelSubscription.MaxDeliveriesInFlight);
 
     private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
 
     private Task SubscribeUserAsync(string userId) =>
-        SubscribeAsync(channels.User(userId), data => WriteAsync(users.Get(userId), BackplaneMessages.ReadInvocation(data)), ChannelSubscription.MaxDeliveriesInFlight);
+        SubscribeAsync(channels.User(userId), data => WriteAsync(users.Get(userId), Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
 
     private Task UnsubscribeUserAsync(string userId) => UnsubscribeAsync(channels.User(userId));
 
@@ -121,28 +121,34 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
     }
 
-    /// <summary>Publishes an invocation; when Redis cannot take it, delivers it to this node's connections and logs that.</summary>
+    /// <summary>An invocation another node published (null for this node's own: its connections have it already).</summary>
+    private SerializedInvocation? Received(byte[] data) => BackplaneMessages.ReadInvocation(data, Redis.ServerName);
+
+    /// <summary>
+    /// Writes an invocation to this node's connections at once (<paramref name="deliverLocally"/>), then publishes it
+    /// for the other nodes. When Redis cannot take it, this node's connections have it and the others miss it: logged.
+    /// </summary>
     private async Task PublishAsync(string channel, SerializedInvocation invocation, Func<Task> deliverLocally, CancellationToken cancellationToken)
     {
+        var local = deliverLocally();
         if (redis is null)
         {
-            await deliverLocally();
+            await local;
             return;
         }
 
-        var subscriber = await EnsureBusAsync(cancellationToken);
-        if (!subscriber.Multiplexer.IsConnected)
-        {
-            BackplaneLog.PublishedLocallyOnly(logger, channel, null);
-            metrics.BackplanePublishFailed();
-            await deliverLocally();
-            return;
-        }
-
-        var payload = BackplaneMessages.WriteInvocation(invocation, protocols);
-        var started = Stopwatch.GetTimestamp();
         try
         {
+            var subscriber = await EnsureBusAsync(cancellationToken);
+            if (!subscriber.Multiplexer.IsConnected)
+            {
+                BackplaneLog.PublishedLocallyOnly(logger, channel, null);
+                metrics.BackplanePublishFailed();
+                return;
+            }
+
+            var payload = BackplaneMessages.WriteInvocation(Redis.ServerName, invocation, protocols);
+            var started = Stopwatch.GetTimestamp();
             await subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload);
             metrics.BackplanePublished(Stopwatch.GetElapsedTime(started));
         }
@@ -150,7 +156,10 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         {
             BackplaneLog.PublishedLocallyOnly(logger, channel, exception);
             metrics.BackplanePublishFailed();
-            await deliverLocally();
+        }
+        finally
+        {
+            await local;
         }
     }
 

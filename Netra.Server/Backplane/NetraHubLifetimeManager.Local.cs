@@ -5,16 +5,16 @@ namespace Netra.Server.Backplane;
 /// <summary>Local side: writing an already serialized message to this node's connections.</summary>
 internal sealed partial class NetraHubLifetimeManager<THub>
 {
-    private static Task WriteAsync(HubConnectionContext connection, SerializedInvocation invocation) =>
-        invocation.Excludes(connection.ConnectionId) ? Task.CompletedTask : connection.WriteAsync(invocation.Message).AsTask();
+    private static Task WriteAsync(HubConnectionContext connection, SerializedInvocation? invocation) =>
+        invocation is null || invocation.Excludes(connection.ConnectionId) ? Task.CompletedTask : connection.WriteAsync(invocation.Message).AsTask();
 
     /// <summary>
     /// Writes to every connection of <paramref name="store"/>. For a group (<paramref name="groupName"/>), a
     /// durable event goes through each connection's cursor (<see cref="ConnectionGroupsFeature"/>): once, in seq order.
     /// </summary>
-    private static Task WriteAsync(HubConnectionStore? store, SerializedInvocation invocation, string? groupName = null)
+    private static Task WriteAsync(HubConnectionStore? store, SerializedInvocation? invocation, string? groupName = null)
     {
-        if (store is null || store.Count == 0)
+        if (store is null || store.Count == 0 || invocation is null)
         {
             return Task.CompletedTask;
         }

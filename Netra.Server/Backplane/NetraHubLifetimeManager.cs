@@ -14,10 +14,11 @@ namespace Netra.Server.Backplane;
 /// <see cref="RedisConnection"/>) it works over Redis pub/sub, shaped like the official
 /// <c>Microsoft.AspNetCore.SignalR.StackExchangeRedis</c> manager (which cannot be restored here):
 /// local connections live in a <see cref="HubConnectionStore"/> as in SignalR's default manager;
-/// every send to all, a group or a user is serialized once per hub protocol and published, and
-/// each node (the sender too) delivers it to its own connections from its subscription. A send to
-/// one connection that is local skips Redis. While Redis is unreachable, sends reach this node's
-/// connections only, and that is logged. Without Redis it is a single node that delivers locally.
+/// every send to all, a group or a user is written to this node's connections at once, then
+/// serialized once per hub protocol and published; every other node delivers it to its own
+/// connections from its subscription (the sender's node skips its own, which it delivered already).
+/// A send to one connection that is local skips Redis. While Redis is unreachable, sends reach this
+/// node's connections only, and that is logged. Without Redis it is a single node that delivers locally.
 /// Either way, group delivery of durable events passes each connection's catch-up cursor
 /// (<see cref="ConnectionGroupsFeature"/>), which is what makes a resume exactly-once.
 /// </summary>
@@ -97,7 +98,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
             await EnsureBusAsync(CancellationToken.None);
         }
 
-        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => WriteAsync(connection, BackplaneMessages.ReadInvocation(data)), ChannelSubscription.MaxDeliveriesInFlight);
+        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => WriteAsync(connection, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
         if (connection.UserIdentifier is { } userId)
         {
             await users.AddAsync(userId, connection, SubscribeUserAsync);
