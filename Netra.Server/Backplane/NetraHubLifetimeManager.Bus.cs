@@ -126,7 +126,9 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
     /// <summary>
     /// Writes an invocation to this node's connections at once (<paramref name="deliverLocally"/>), then publishes it
-    /// for the other nodes. When Redis cannot take it, this node's connections have it and the others miss it: logged.
+    /// for the other nodes. The send completes when the local writes have, and does not wait for Redis to confirm the
+    /// publish: the multiplexer writes publishes in the order issued, and one that fails is logged and counted. When
+    /// Redis cannot take it, this node's connections have it and the other nodes miss it.
     /// </summary>
     private async Task PublishAsync(string channel, SerializedInvocation invocation, Func<Task> deliverLocally, CancellationToken cancellationToken)
     {
@@ -148,9 +150,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             }
 
             var payload = BackplaneMessages.WriteInvocation(Redis.ServerName, invocation, protocols);
-            var started = Stopwatch.GetTimestamp();
-            await subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload);
-            metrics.BackplanePublished(Stopwatch.GetElapsedTime(started));
+            _ = ObservePublishAsync(channel, subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload));
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
         {
@@ -160,6 +160,21 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         finally
         {
             await local;
+        }
+    }
+
+    private async Task ObservePublishAsync(string channel, Task<long> publish)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await publish;
+            metrics.BackplanePublished(Stopwatch.GetElapsedTime(started));
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            BackplaneLog.PublishedLocallyOnly(logger, channel, exception);
+            metrics.BackplanePublishFailed();
         }
     }
 
