@@ -4,8 +4,9 @@ namespace Netra.Server.Realtime;
 
 /// <summary>
 /// Outermost hub filter: gives each call its <see cref="CallOrder.CallTurn"/> in its connection's <see cref="CallOrder"/>
-/// as it arrives, runs it once the call before it released its turn, and releases its own when it ends
-/// (a send releases earlier, once queued; the hub passes the turn on through <see cref="NetraHub.Turn"/>).
+/// as it arrives, and releases it when the call ends (a send releases earlier, once queued; the hub passes the turn on
+/// through <see cref="NetraHub.Turn"/>). The call waits for the call before it in <see cref="CallTurnFilter"/>, the
+/// innermost filter, so that the checks in between (rate limits, which may ask Redis) run for pipelined calls at once.
 /// </summary>
 internal sealed class CallOrderFilter : IHubFilter
 {
@@ -16,16 +17,22 @@ internal sealed class CallOrderFilter : IHubFilter
         var turn = order.Next();
         try
         {
-            await turn.WaitForPreviousAsync();
             if (invocationContext.Hub is NetraHub hub)
             {
                 hub.Turn = turn;
+            }
+            else
+            {
+                await turn.WaitForPreviousAsync();
             }
 
             return await next(invocationContext);
         }
         finally
         {
+            // A call refused before its turn came (by a limit) still passes the turn on in order: the call after it
+            // must not start before the one before it ended. Once waited, this completes at once.
+            await turn.WaitForPreviousAsync();
             turn.Release();
         }
     }

@@ -17,7 +17,8 @@ internal static class RealtimeExtensions
         builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
         // Filters run in this order: call order outermost (it must see calls as they arrive), metrics (every call counted),
-        // errors next (so a refusal by a later filter gets its code too), then limits.
+        // errors next (so a refusal by a later filter gets its code too), then limits, and innermost the wait for the
+        // call's turn (so that pipelined calls are checked against the limits at once, not one after the other).
         builder.Services.AddSignalR(options =>
         {
             options.AddFilter<CallOrderFilter>();
@@ -25,6 +26,7 @@ internal static class RealtimeExtensions
             options.AddFilter<HubErrorFilter>();
             options.AddFilter<ConnectionLimitFilter>();
             options.AddFilter<HubRateLimitFilter>();
+            options.AddFilter<CallTurnFilter>();
         });
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>
         {
@@ -41,6 +43,8 @@ internal static class RealtimeExtensions
                 new JsonHubProtocol(services.GetRequiredService<IOptions<JsonHubProtocolOptions>>()),
                 services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxMessageBytes));
         builder.Services.AddSingleton<HubErrorFilter>();
+        builder.Services.AddSingleton<CallOrderFilter>();
+        builder.Services.AddSingleton<CallTurnFilter>();
         builder.Services.AddSingleton<SubscriptionService>();
         builder.Services.AddSingleton<ClientTimeoutGuard>();
         builder.Services.AddHostedService<ThreadPoolFloor>();
