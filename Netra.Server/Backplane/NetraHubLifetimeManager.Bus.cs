@@ -150,7 +150,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             }
 
             var payload = BackplaneMessages.WriteInvocation(Redis.ServerName, invocation, protocols);
-            _ = ObservePublishAsync(channel, subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload));
+            _ = ObservePublishAsync(channel, Stopwatch.GetTimestamp(), subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload));
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
         {
@@ -163,9 +163,8 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
     }
 
-    private async Task ObservePublishAsync(string channel, Task<long> publish)
+    private async Task ObservePublishAsync(string channel, long started, Task<long> publish)
     {
-        var started = Stopwatch.GetTimestamp();
         try
         {
             await publish;
