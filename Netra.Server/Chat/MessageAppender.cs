@@ -85,7 +85,21 @@ internal sealed partial class MessageAppender : BackgroundService
                 batch.Add(pending);
             }
 
-            await WriteAsync(batch, stoppingToken);
+            try
+            {
+                await WriteAsync(batch, stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // A fault here is a bug, not a database error (WriteAsync answers those itself): the batch's senders
+                // get it, and the partition goes on with the next batch instead of dying with this one.
+                MessageAppenderLog.BatchFaulted(logger, batch.Count, exception);
+                foreach (var pending in batch)
+                {
+                    pending.TrySetException(exception);
+                }
+            }
+
             batch.Clear();
         }
     }
@@ -141,8 +155,13 @@ internal sealed partial class MessageAppender : BackgroundService
         for (var i = 0; i < stored.Count; i++)
         {
             var message = stored[i];
-            byKey.Remove((message.SenderId, message.ClientMessageId), out senders[i]!);
-            senders[i].Stored = message;
+            if (!byKey.Remove((message.SenderId, message.ClientMessageId), out var pending))
+            {
+                throw new InvalidOperationException($"Chat {message.ChatId} seq {message.Seq} was stored for no message of this batch.");
+            }
+
+            pending.Stored = message;
+            senders[i] = pending;
             ChatLog.MessageStored(logger, message.ChatId, message.Seq, message.Id, message.SenderId);
             metrics.MessageStored();
         }
@@ -220,10 +239,7 @@ internal sealed partial class MessageAppender : BackgroundService
         try
         {
             await sender.SendGroupRunAsync(Channels.Chat(run[0].ChatId), nameof(INetraClient.NewMessage), run);
-            foreach (var _ in run)
-            {
-                metrics.MessageBroadcast();
-            }
+            metrics.MessageBroadcast(run.Length);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -249,4 +265,7 @@ internal static partial class MessageAppenderLog
 
     [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "A batch of {Count} chat messages met a clientMessageId stored meanwhile by another writer; storing them one by one")]
     public static partial void BatchSplit(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Handling a batch of {Count} chat messages faulted; its senders that were not answered yet get the error, and the next batch goes on")]
+    public static partial void BatchFaulted(ILogger logger, int count, Exception exception);
 }

@@ -78,10 +78,10 @@ internal sealed class NetraMetrics
         Count("messages.stored");
     }
 
-    public void MessageBroadcast()
+    public void MessageBroadcast(int count = 1)
     {
-        messagesBroadcast.Add(1);
-        Count("messages.broadcast");
+        messagesBroadcast.Add(count);
+        Count("messages.broadcast", count);
     }
 
     public void Error(string code)
@@ -108,7 +108,7 @@ internal sealed class NetraMetrics
         Count("backplane.publish_failures");
     }
 
-    private void Count(string name) => Interlocked.Increment(ref totals.GetOrAdd(name, static _ => new StrongBox<long>()).Value);
+    private void Count(string name, long count = 1) => Interlocked.Add(ref totals.GetOrAdd(name, static _ => new StrongBox<long>()).Value, count);
 
     private string Key(string prefix, string name) => keys.GetOrAdd((prefix, name), static key => key.Prefix + key.Name);
 }
