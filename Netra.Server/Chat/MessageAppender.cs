@@ -174,16 +174,17 @@ internal sealed partial class MessageAppender : BackgroundService
         // Each chat's messages (consecutive seqs) go out as one run: one write per member connection instead of one per
         // message. Runs start in seq order, so each connection's writes go out in seq order; a sender's call returns
         // once its message is out.
-        for (var start = 0; start < stored.Count;)
+        var messages = stored as ChatMessage[] ?? [.. stored];
+        for (var start = 0; start < messages.Length;)
         {
             var end = start + 1;
-            while (end < stored.Count && end - start < MaxRun && stored[end].ChatId == stored[start].ChatId && stored[end].Seq == stored[end - 1].Seq + 1)
+            while (end < messages.Length && end - start < MaxRun && messages[end].ChatId == messages[start].ChatId && messages[end].Seq == messages[end - 1].Seq + 1)
             {
                 end++;
             }
 
             var run = new ArraySegment<PendingMessage>(senders, start, end - start);
-            var broadcast = BroadcastAsync(stored.Skip(start).Take(end - start).ToArray());
+            var broadcast = BroadcastAsync(new ArraySegment<ChatMessage>(messages, start, end - start));
             if (broadcast.IsCompleted)
             {
                 Complete(run);
@@ -234,12 +235,12 @@ internal sealed partial class MessageAppender : BackgroundService
         return stored;
     }
 
-    private async Task BroadcastAsync(ChatMessage[] run)
+    private async Task BroadcastAsync(ArraySegment<ChatMessage> run)
     {
         try
         {
             await sender.SendGroupRunAsync(Channels.Chat(run[0].ChatId), nameof(INetraClient.NewMessage), run);
-            metrics.MessageBroadcast(run.Length);
+            metrics.MessageBroadcast(run.Count);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
