@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Netra.Contracts;
@@ -7,23 +6,22 @@ using Netra.Contracts.Realtime;
 using Netra.Server.Backplane;
 using Netra.Server.Metrics;
 using Netra.Server.Realtime;
+using Netra.Server.Storage;
 
 namespace Netra.Server.Chat;
 
 /// <summary>
 /// Stores chat messages with group commit, then broadcasts them in seq order. Sends queue up per
 /// partition of chats (a chat always falls in the same partition, so its messages are stored in the
-/// order they were queued); each partition writes whatever has queued up while its last batch was
-/// being written, in one round trip and one commit (<see cref="ChatStore.AppendAsync"/>). Under light
-/// load a batch is one message and costs what a single insert does; under load the commits, not the
-/// messages, are what PostgreSQL waits for.
+/// order they were queued); each partition is a <see cref="GroupCommitQueue{T}"/> whose batches are
+/// written in one round trip and one commit (<see cref="ChatStore.AppendAsync"/>).
 /// </summary>
 internal sealed partial class MessageAppender : BackgroundService
 {
     /// <summary>Most messages of one chat sent as one run (one WebSocket message per member).</summary>
     public const int MaxRun = 64;
 
-    private readonly Channel<PendingMessage>[] partitions;
+    private readonly GroupCommitQueue<PendingMessage>[] partitions;
     private readonly ChatStore store;
     private readonly IGroupRunSender sender;
     private readonly NetraMetrics metrics;
@@ -38,10 +36,10 @@ internal sealed partial class MessageAppender : BackgroundService
         this.metrics = metrics;
         this.logger = logger;
         maxBatch = options.Value.WriteBatchSize;
-        partitions = new Channel<PendingMessage>[options.Value.WritePartitions];
+        partitions = new GroupCommitQueue<PendingMessage>[options.Value.WritePartitions];
         for (var i = 0; i < partitions.Length; i++)
         {
-            partitions[i] = Channel.CreateUnbounded<PendingMessage>(new UnboundedChannelOptions { SingleReader = true });
+            partitions[i] = new GroupCommitQueue<PendingMessage>();
         }
     }
 
@@ -53,7 +51,7 @@ internal sealed partial class MessageAppender : BackgroundService
     public Task<ChatMessage?> AppendAsync(NewMessage message)
     {
         var pending = new PendingMessage(message);
-        if (!partitions[(int)(message.ChatId % partitions.Length)].Writer.TryWrite(pending))
+        if (!partitions[(int)(message.ChatId % partitions.Length)].TryAdd(pending))
         {
             throw new OperationCanceledException("The server is shutting down; send the message again (same clientMessageId) after reconnecting.");
         }
@@ -62,45 +60,28 @@ internal sealed partial class MessageAppender : BackgroundService
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(partitions.Select(partition => Task.Run(() => WriteLoopAsync(partition.Reader, stoppingToken), CancellationToken.None)));
+        Task.WhenAll(partitions.Select(partition => Task.Run(
+            () => partition.RunAsync(maxBatch, batch => WriteAsync(batch, stoppingToken), Fault), CancellationToken.None)));
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {
         // No new sends; what is queued is still written (base.StopAsync cancels the writes when the host's shutdown timeout ends).
         foreach (var partition in partitions)
         {
-            partition.Writer.TryComplete();
+            partition.Complete();
         }
 
         return base.StopAsync(cancellationToken);
     }
 
-    private async Task WriteLoopAsync(ChannelReader<PendingMessage> reader, CancellationToken stoppingToken)
+    private void Fault(List<PendingMessage> batch, Exception exception)
     {
-        var batch = new List<PendingMessage>(maxBatch);
-        while (await reader.WaitToReadAsync(CancellationToken.None))
+        // A fault here is a bug, not a database error (WriteAsync answers those itself): the batch's senders
+        // get it, and the partition goes on with the next batch instead of dying with this one.
+        MessageAppenderLog.BatchFaulted(logger, batch.Count, exception);
+        foreach (var pending in batch)
         {
-            while (batch.Count < maxBatch && reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-            }
-
-            try
-            {
-                await WriteAsync(batch, stoppingToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                // A fault here is a bug, not a database error (WriteAsync answers those itself): the batch's senders
-                // get it, and the partition goes on with the next batch instead of dying with this one.
-                MessageAppenderLog.BatchFaulted(logger, batch.Count, exception);
-                foreach (var pending in batch)
-                {
-                    pending.TrySetException(exception);
-                }
-            }
-
-            batch.Clear();
+            pending.TrySetException(exception);
         }
     }
 
