@@ -71,14 +71,25 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
     private static PresenceInfo ToPresenceInfo((long Id, string DisplayName, DateTime? LastSeenAt) row) => new(
         row.Id, row.DisplayName, row.LastSeenAt is { } seen ? new DateTimeOffset(DateTime.SpecifyKind(seen, DateTimeKind.Utc)) : null);
 
-    /// <summary>Records when the user was last connected; returns what presence shows of them (null: no such user).</summary>
-    public async Task<PresenceInfo?> SetLastSeenAsync(long userId, DateTimeOffset at, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records when users were last connected, in one statement; returns what presence shows of each of them (a user
+    /// that does not exist is not in the result).
+    /// </summary>
+    public async Task<IReadOnlyList<PresenceInfo>> SetLastSeenAsync(IReadOnlyDictionary<long, DateTimeOffset> lastSeen, CancellationToken cancellationToken)
     {
+        // Ascending ids: two nodes writing some of the same users lock their rows in the same order.
+        var ids = lastSeen.Keys.Order().ToArray();
+        var at = Array.ConvertAll(ids, id => lastSeen[id]);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, string DisplayName, DateTime? LastSeenAt)>(new CommandDefinition(
-            "UPDATE users SET last_seen_at = @at WHERE id = @userId RETURNING id, display_name, last_seen_at",
-            new { userId, at },
+            """
+            UPDATE users AS u SET last_seen_at = seen.at
+            FROM (SELECT id, at FROM unnest(@ids, @at) AS s (id, at) ORDER BY id) AS seen
+            WHERE u.id = seen.id
+            RETURNING u.id, u.display_name, u.last_seen_at
+            """,
+            new { ids, at },
             cancellationToken: cancellationToken));
-        return rows.Select(ToPresenceInfo).SingleOrDefault();
+        return rows.Select(ToPresenceInfo).ToList();
     }
 }

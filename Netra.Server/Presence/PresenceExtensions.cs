@@ -15,6 +15,8 @@ internal static class PresenceExtensions
             .Validate(options => options.NodeTimeoutSeconds >= 2 * options.HeartbeatSeconds,
                 $"{PresenceOptions.SectionName}:NodeTimeoutSeconds must be at least twice {PresenceOptions.SectionName}:HeartbeatSeconds, or a live node could be taken for dead.");
         builder.Services.AddSingleton<PresenceService>();
+        builder.Services.AddSingleton<LastSeenWriter>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<LastSeenWriter>());
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {
             builder.Services.AddSingleton<IPresenceStore, LocalPresenceStore>();

@@ -19,4 +19,7 @@ internal static partial class PresenceLog
 
     [LoggerMessage(EventId = 10005, Level = LogLevel.Warning, Message = "Announcing the presence of user {UserId} failed")]
     public static partial void AnnounceFailed(ILogger logger, long userId, Exception exception);
+
+    [LoggerMessage(EventId = 10006, Level = LogLevel.Error, Message = "Handling a batch of {Count} last-seen writes faulted; its callers get the error, and the next batch goes on")]
+    public static partial void LastSeenBatchFaulted(ILogger logger, int count, Exception exception);
 }

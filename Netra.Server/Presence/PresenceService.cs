@@ -15,6 +15,7 @@ namespace Netra.Server.Presence;
 internal sealed class PresenceService(
     IPresenceStore store,
     UserStore users,
+    LastSeenWriter lastSeen,
     IHubContext<NetraHub, INetraClient> hub,
     TimeProvider time,
     ILogger<PresenceService> logger)
@@ -74,8 +75,8 @@ internal sealed class PresenceService(
     {
         try
         {
-            // One round trip: the update returns what the announcement shows.
-            var user = await users.SetLastSeenAsync(userId, time.GetUtcNow(), cancellationToken);
+            // The write returns what the announcement shows; connects and disconnects arriving together share one commit.
+            var user = await lastSeen.SetAsync(userId, time.GetUtcNow()).WaitAsync(cancellationToken);
             await BroadcastAsync(user, online ? PresenceStatus.Online : PresenceStatus.Offline);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

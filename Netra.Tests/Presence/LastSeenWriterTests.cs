@@ -1,0 +1,97 @@
+using Dapper;
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Netra.Server.Auth;
+using Netra.Server.Presence;
+using Netra.Tests.Infrastructure;
+using Npgsql;
+using Xunit;
+
+namespace Netra.Tests.Presence;
+
+/// <summary>Last-seen times written with group commit, against a real PostgreSQL.</summary>
+public sealed class LastSeenWriterTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private static readonly DateTimeOffset Noon = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task WhatQueuedWhileTheWriterWasBusyIsWrittenInOneTransactionAndEachCallerGetsItsUser()
+    {
+        var ids = await CreateUsersAsync("batched", 20);
+        var writer = new LastSeenWriter(fixture.Server.Services.GetRequiredService<UserStore>(), NullLogger<LastSeenWriter>.Instance);
+        var calls = ids.Select((id, i) => writer.SetAsync(id, Noon.AddSeconds(i))).ToList();
+        var again = writer.SetAsync(ids[0], Noon.AddMinutes(5)); // the same user twice: the later time wins for both
+        var nobody = writer.SetAsync(long.MaxValue, Noon);
+
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            var written = await Task.WhenAll(calls);
+            (await nobody).Should().BeNull("no such user");
+            (await again).Should().BeEquivalentTo(new { Id = ids[0], DisplayName = "batched 0", LastSeenAt = Noon.AddMinutes(5) });
+            written[0].Should().BeEquivalentTo(await again);
+            for (var i = 1; i < ids.Count; i++)
+            {
+                written[i].Should().BeEquivalentTo(new { Id = ids[i], DisplayName = $"batched {i}", LastSeenAt = Noon.AddSeconds(i) });
+            }
+
+            await using var database = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
+            var stored = (await database.QueryAsync<(long Id, DateTime LastSeenAt, string Xmin)>(
+                "SELECT id, last_seen_at, xmin::text FROM users WHERE id = ANY(@ids)", new { ids = ids.ToArray() })).ToList();
+            stored.Select(row => row.Xmin).Distinct().Should().ContainSingle("one transaction wrote every user that queued up together");
+            stored.Should().OnlyContain(row => written.Any(user => user!.Id == row.Id && user.LastSeenAt == new DateTimeOffset(row.LastSeenAt, TimeSpan.Zero)));
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
+    public async Task AfterStoppingAWriteStillGoesThroughOnItsOwn()
+    {
+        var ids = await CreateUsersAsync("stopping", 1);
+        var writer = new LastSeenWriter(fixture.Server.Services.GetRequiredService<UserStore>(), NullLogger<LastSeenWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        (await writer.SetAsync(ids[0], Noon)).Should().BeEquivalentTo(new { Id = ids[0], LastSeenAt = Noon });
+        await writer.StopAsync(CancellationToken.None);
+
+        (await writer.SetAsync(ids[0], Noon.AddHours(1))).Should().BeEquivalentTo(new { Id = ids[0], LastSeenAt = Noon.AddHours(1) },
+            "connections closing during shutdown still record when they were seen");
+    }
+
+    [Fact]
+    public async Task AFailedWriteReachesItsCallersAndTheWriterGoesOn()
+    {
+        var unreachable = new NpgsqlConnectionStringBuilder(fixture.Server.PostgresConnectionString) { Database = "no_such_database_here", Timeout = 5 };
+        await using var dataSource = NpgsqlDataSource.Create(unreachable.ConnectionString);
+        var writer = new LastSeenWriter(new UserStore(dataSource), NullLogger<LastSeenWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            var first = () => writer.SetAsync(1, Noon);
+            var second = () => writer.SetAsync(2, Noon);
+
+            await first.Should().ThrowAsync<PostgresException>();
+            await second.Should().ThrowAsync<PostgresException>("the loop survived the first failure and answered the next batch too");
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    private async Task<IReadOnlyList<long>> CreateUsersAsync(string prefix, int count)
+    {
+        var tag = Guid.NewGuid().ToString("N")[..8];
+        await using var database = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
+        return (await database.QueryAsync<long>(
+            """
+            INSERT INTO users (user_name, display_name, password_hash, roles)
+            SELECT @tag || '-' || i, @prefix || ' ' || i, 'x', '{}' FROM generate_series(0, @last) AS i ORDER BY i
+            RETURNING id
+            """,
+            new { tag = $"{prefix}-{tag}", prefix, last = count - 1 })).Order().ToList();
+    }
+}
