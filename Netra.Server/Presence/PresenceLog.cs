@@ -2,7 +2,7 @@ namespace Netra.Server.Presence;
 
 internal static partial class PresenceLog
 {
-    [LoggerMessage(EventId = 10000, Level = LogLevel.Information, Message = "User {UserId} is {Status}")]
+    [LoggerMessage(EventId = 10000, Level = LogLevel.Debug, Message = "User {UserId} is {Status}")]
     public static partial void Changed(ILogger logger, long userId, string status);
 
     [LoggerMessage(EventId = 10001, Level = LogLevel.Warning, Message = "Presence of user {UserId} could not be written to Redis; this node's connections are written again once it answers")]

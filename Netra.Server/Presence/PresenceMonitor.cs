@@ -42,20 +42,15 @@ internal sealed class PresenceMonitor(
         if ((!alive && local.Count > 0) || store.NeedsResync)
         {
             PresenceLog.Resyncing(logger, local.Count);
-            foreach (var (userId, online) in await store.ResyncAsync(local, cancellationToken))
-            {
-                await presence.AnnounceAsync(userId, online, cancellationToken);
-            }
+            var changes = await store.ResyncAsync(local, cancellationToken);
+            await Task.WhenAll(changes.Select(change => presence.AnnounceAsync(change.UserId, change.Online)));
         }
 
         var offline = await store.SweepDeadNodesAsync(cancellationToken);
         if (offline.Count > 0)
         {
             PresenceLog.DeadNodeSwept(logger, offline.Count);
-            foreach (var userId in offline)
-            {
-                await presence.AnnounceAsync(userId, online: false, cancellationToken);
-            }
+            await Task.WhenAll(offline.Select(userId => presence.AnnounceAsync(userId, online: false)));
         }
     }
 }

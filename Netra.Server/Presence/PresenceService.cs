@@ -26,7 +26,8 @@ internal sealed class PresenceService(
     {
         if (await store.AddConnectionAsync(userId, connectionId, cancellationToken))
         {
-            await AnnounceAsync(userId, online: true, cancellationToken);
+            // Not cancelled when the connection closes meanwhile: its disconnect, which runs after this, announces the change back.
+            await AnnounceAsync(userId, online: true);
         }
     }
 
@@ -34,7 +35,7 @@ internal sealed class PresenceService(
     {
         if (await store.RemoveConnectionAsync(userId, connectionId))
         {
-            await AnnounceAsync(userId, online: false, CancellationToken.None);
+            await AnnounceAsync(userId, online: false);
         }
     }
 
@@ -70,13 +71,16 @@ internal sealed class PresenceService(
             .ToList();
     }
 
-    /// <summary>Records and announces that a user came online or went offline (decided by the store, once).</summary>
-    public async Task AnnounceAsync(long userId, bool online, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records and announces that a user came online or went offline (decided by the store, once). Announcements
+    /// started together share one last-seen write.
+    /// </summary>
+    public async Task AnnounceAsync(long userId, bool online)
     {
         try
         {
-            // The write returns what the announcement shows; connects and disconnects arriving together share one commit.
-            var user = await lastSeen.SetAsync(userId, time.GetUtcNow()).WaitAsync(cancellationToken);
+            // The write returns what the announcement shows.
+            var user = await lastSeen.SetAsync(userId, time.GetUtcNow());
             await BroadcastAsync(user, online ? PresenceStatus.Online : PresenceStatus.Offline);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Dapper;
 using FluentAssertions;
+using Microsoft.Extensions.Logging;
 using Netra.Contracts;
 using Netra.Contracts.Realtime;
 using Netra.Tests.Infrastructure;
@@ -13,6 +14,8 @@ namespace Netra.Tests.Presence;
 /// <summary>Presence on one node: once per user however many tabs, last seen kept in PostgreSQL, away on request.</summary>
 public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
+    private static readonly bool[] OnlineThenOffline = [true, false];
+
     [Fact]
     public async Task AUserComesOnlineWithTheFirstTabAndGoesOfflineWithTheLastOnceEach()
     {
@@ -61,6 +64,40 @@ public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerF
         await Expect.RefusedAsync(() => client.Client.SetPresenceAsync(new string('x', 5000)), ErrorCodes.ValidationFailed);
         await client.Client.SetPresenceAsync(PresenceStatus.Online).WaitAsync(TestTimeouts.Network);
         (await watching.NextPresenceOfAsync(carol.Id)).Status.Should().Be(PresenceStatus.Online);
+    }
+
+    [Fact]
+    public async Task AConnectionThatClosesWhileComingOnlineIsAnnouncedOnlineThenOfflineWithoutAnError()
+    {
+        var watcher = await fixture.Api.CreateUserAsync("watcher");
+        await using var watching = await UserClient.ConnectAsync(fixture.Server, watcher);
+        await watching.SubscribeAsync(Channels.Presence);
+        var users = new List<TestUser>();
+        for (var i = 0; i < 8; i++)
+        {
+            users.Add(await fixture.Api.CreateUserAsync("brief"));
+        }
+
+        // Each closes while its coming online is still being written: the users' rows are locked until all have closed.
+        await using (var database = new NpgsqlConnection(fixture.Server.PostgresConnectionString))
+        {
+            await database.OpenAsync();
+            await using var locking = await database.BeginTransactionAsync();
+            await database.ExecuteAsync("SELECT id FROM users WHERE id = ANY(@ids) FOR UPDATE", new { ids = users.Select(user => user.Id).ToArray() }, locking);
+            await Task.WhenAll(users.Select(async user => await (await RawHubClient.ConnectAsync(fixture.Server, user.Token)).DisposeAsync()));
+            await Task.Delay(TestTimeouts.Quiet); // the server sees the closes
+        }
+
+        var ids = users.Select(user => user.Id).ToHashSet();
+        var seen = new List<PresenceChangedEvent>();
+        while (seen.Count < 2 * users.Count)
+        {
+            seen.Add(await watching.Presence.NextAsync(p => ids.Contains(p.UserId)));
+        }
+
+        seen.GroupBy(p => p.UserId).Should().HaveCount(users.Count)
+            .And.OnlyContain(changes => changes.Select(p => p.IsOnline).SequenceEqual(OnlineThenOffline), "each came online, then went offline");
+        fixture.Server.Logs.Lines.Should().NotContain(line => line.Level >= LogLevel.Error && line.Message.Contains("OnConnectedAsync", StringComparison.Ordinal));
     }
 
     [Theory]
