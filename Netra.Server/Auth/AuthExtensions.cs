@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.Tokens;
 using Netra.Contracts;
 using Netra.Contracts.Auth;
@@ -15,6 +16,27 @@ namespace Netra.Server.Auth;
 
 internal static class AuthExtensions
 {
+    private const string AccessTokenParameter = "access_token";
+
+    private static QueryCollection WithoutAccessToken(IQueryCollection query)
+    {
+        if (query.Count == 1)
+        {
+            return QueryCollection.Empty;
+        }
+
+        var rest = new Dictionary<string, StringValues>(query.Count - 1, StringComparer.OrdinalIgnoreCase);
+        foreach (var (key, value) in query)
+        {
+            if (!string.Equals(key, AccessTokenParameter, StringComparison.OrdinalIgnoreCase))
+            {
+                rest[key] = value;
+            }
+        }
+
+        return new QueryCollection(rest);
+    }
+
     public static WebApplicationBuilder AddNetraAuth(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<AuthOptions>(AuthOptions.SectionName);
@@ -37,6 +59,9 @@ internal static class AuthExtensions
             {
                 // Keep `sub`, `name` and `role` as they are in the token instead of mapping them to long URIs.
                 options.MapInboundClaims = false;
+                // Nothing reads the token back (GetTokenAsync); saved, it would stay in the authentication properties
+                // of every hub connection for its whole life.
+                options.SaveToken = false;
                 options.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = auth.Value.Issuer,
@@ -60,9 +85,12 @@ internal static class AuthExtensions
                         // Browsers cannot set headers on a WebSocket handshake, so the hub (and only the hub)
                         // accepts the token in the query string.
                         var request = context.HttpContext.Request;
-                        if (request.Path.StartsWithSegments(HubPath.Hub) && request.Query.TryGetValue("access_token", out var token))
+                        if (request.Path.StartsWithSegments(HubPath.Hub) && request.Query.TryGetValue(AccessTokenParameter, out var token))
                         {
                             context.Token = token.ToString();
+                            // A WebSocket's request lives as long as the connection, and with it the parsed query: drop the
+                            // token (about 0.5 KiB) from it once read. Other parameters (SignalR's `id`) stay.
+                            request.Query = WithoutAccessToken(request.Query);
                         }
 
                         return Task.CompletedTask;

@@ -22,8 +22,6 @@ internal sealed class ConnectionLimitFilter(
     TimeProvider time,
     ILogger<ConnectionLimitFilter> logger) : IHubFilter
 {
-    private static readonly object CountedKey = new();
-
     public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
     {
         var connection = context.Context;
@@ -51,7 +49,8 @@ internal sealed class ConnectionLimitFilter(
             throw;
         }
 
-        connection.Items[CountedKey] = true;
+        // A feature, not connection.Items: Items is a ConcurrentDictionary created on first use, about 0.5 KiB per connection.
+        connection.Features.Set(Counted.Instance);
     }
 
     public async Task OnDisconnectedAsync(HubLifetimeContext context, Exception? exception, Func<HubLifetimeContext, Exception?, Task> next)
@@ -62,10 +61,17 @@ internal sealed class ConnectionLimitFilter(
         }
         finally
         {
-            if (context.Context.Items.Remove(CountedKey))
+            if (context.Context.Features.Get<Counted>() is not null)
             {
+                context.Context.Features.Set<Counted>(null);
                 await counter.RemoveAsync(context.Context.UserIdentifier!, context.Context.ConnectionId);
             }
         }
+    }
+
+    /// <summary>Marks a connection that holds a place in the counts (set once it passed every connect filter).</summary>
+    private sealed class Counted
+    {
+        public static readonly Counted Instance = new();
     }
 }
