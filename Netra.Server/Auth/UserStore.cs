@@ -77,7 +77,8 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<PresenceInfo>> SetLastSeenAsync(IReadOnlyDictionary<long, DateTimeOffset> lastSeen, CancellationToken cancellationToken)
     {
-        // Ascending ids: two nodes writing some of the same users lock their rows in the same order.
+        // Ascending ids, so that two nodes writing some of the same users tend to lock their rows in the same order (the
+        // plan decides; should they deadlock, PostgreSQL aborts one batch and its callers get the error).
         var ids = lastSeen.Keys.Order().ToArray();
         var at = Array.ConvertAll(ids, id => lastSeen[id]);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

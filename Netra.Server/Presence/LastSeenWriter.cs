@@ -28,7 +28,7 @@ internal sealed class LastSeenWriter(UserStore users, ILogger<LastSeenWriter> lo
         }
 
         // Shutting down: the connections closing now are still recorded, each on its own.
-        return WriteAlone(pending);
+        return WriteAloneAsync(pending);
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
@@ -40,7 +40,7 @@ internal sealed class LastSeenWriter(UserStore users, ILogger<LastSeenWriter> lo
         return base.StopAsync(cancellationToken);
     }
 
-    private async Task<PresenceInfo?> WriteAlone(PendingLastSeen pending)
+    private async Task<PresenceInfo?> WriteAloneAsync(PendingLastSeen pending)
     {
         await WriteAsync([pending], CancellationToken.None);
         return await pending.Task;
