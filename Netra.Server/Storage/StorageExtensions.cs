@@ -29,10 +29,21 @@ internal static class StorageExtensions
     {
         var dataSource = new NpgsqlDataSourceBuilder(options.ConnectionString);
         // NpgsqlConnectionStringBuilder knows every keyword, set or not: read what the string itself says.
-        var given = new DbConnectionStringBuilder { ConnectionString = options.ConnectionString };
-        if (!given.Keys.Cast<string>().Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase)))
+        var given = new DbConnectionStringBuilder { ConnectionString = options.ConnectionString }.Keys.Cast<string>()
+            .Select(key => key.Replace(" ", "", StringComparison.Ordinal))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        if (!given.Contains("MaxAutoPrepare"))
         {
             dataSource.ConnectionStringBuilder.MaxAutoPrepare = options.MaxAutoPrepare;
+        }
+
+        // A pooled connection is otherwise reset each time it goes back to the pool: seven statements (RESET ALL,
+        // CLOSE ALL, UNLISTEN *, ...) sent ahead of its next command, which PostgreSQL runs on every message stored.
+        // Netra leaves no session state behind (transactions are committed or rolled back, the migration lock is
+        // released), so there is nothing to reset.
+        if (!given.Contains("NoResetOnClose"))
+        {
+            dataSource.ConnectionStringBuilder.NoResetOnClose = true;
         }
 
         dataSource.UseLoggerFactory(loggerFactory);

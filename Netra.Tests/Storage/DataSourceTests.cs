@@ -8,7 +8,10 @@ using Xunit;
 
 namespace Netra.Tests.Storage;
 
-/// <summary>Netra:Storage:MaxAutoPrepare against a real PostgreSQL: what PostgreSQL holds prepared after a statement repeats.</summary>
+/// <summary>
+/// The data source's defaults against a real PostgreSQL: what PostgreSQL holds prepared after a statement repeats
+/// (Netra:Storage:MaxAutoPrepare), and whether a pooled connection is reset on its way back to the pool.
+/// </summary>
 public sealed class DataSourceTests
 {
     [Fact]
@@ -35,6 +38,40 @@ public sealed class DataSourceTests
         var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
 
         (await PreparedAfterRepeatingAsync(new StorageOptions { ConnectionString = connectionString, MaxAutoPrepare = 0 })).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task APooledConnectionIsNotResetOnItsWayBackByDefault()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+        (await SettingAfterReturningToThePoolAsync(new StorageOptions { ConnectionString = connectionString })).Should().Be("marked");
+    }
+
+    [Fact]
+    public async Task AConnectionStringThatAsksForResetsGetsThem()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+
+        (await SettingAfterReturningToThePoolAsync(new StorageOptions { ConnectionString = $"{connectionString};No Reset On Close=false" }))
+            .Should().NotBe("marked");
+    }
+
+    /// <summary>A session setting made on one use of the pool's only connection, read on the next use.</summary>
+    private static async Task<string?> SettingAfterReturningToThePoolAsync(StorageOptions options)
+    {
+        options.ConnectionString += ";Maximum Pool Size=1";
+        await using var dataSource = StorageExtensions.BuildDataSource(options, NullLoggerFactory.Instance);
+        int firstPid;
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            firstPid = connection.ProcessID;
+            await connection.ExecuteAsync("SELECT set_config('application_name', 'marked', false)");
+        }
+
+        await using var again = await dataSource.OpenConnectionAsync();
+        again.ProcessID.Should().Be(firstPid, "the pool hands back the same server session");
+        return await again.ExecuteScalarAsync<string>("SHOW application_name");
     }
 
     private static async Task<long> PreparedAfterRepeatingAsync(StorageOptions options)
