@@ -100,7 +100,28 @@ public sealed partial class NetraClient
 
     internal void OnNewComment(Comment e) => Route(Channels.Feed, e.Seq, () => DeliverComment(e));
 
-    internal void OnNotification(NotificationEvent e) => dispatcher.Post(() => Notification?.Invoke(e));
+    internal void OnNotification(NotificationEvent e)
+    {
+        // Removed from a chat by its creator: the server already took this connection out of the chat's group,
+        // so the chat is no longer followed (and not re-subscribed after a reconnect, which would be refused).
+        if (e.Type == NotificationTypes.RemovedFromChat && e.Data.ValueKind == JsonValueKind.Object
+            && e.Data.TryGetProperty("chatId", out var chatId) && chatId.ValueKind == JsonValueKind.Number && chatId.TryGetInt64(out var id))
+        {
+            var channel = Channels.Chat(id);
+            bool followed;
+            lock (gate)
+            {
+                followed = channels.Remove(channel);
+            }
+
+            if (followed)
+            {
+                NetraClientLog.RemovedFromChat(logger, channel);
+            }
+        }
+
+        dispatcher.Post(() => Notification?.Invoke(e));
+    }
 
     internal void OnConnectionRequest(ConnectionRequestEvent e) => dispatcher.Post(() => ConnectionRequest?.Invoke(e));
 

@@ -46,4 +46,7 @@ internal static partial class NetraClientLog
 
     [LoggerMessage(3213, LogLevel.Debug, "The ping that applies the server's heartbeat timings failed; the next connection applies them again.")]
     public static partial void HeartbeatPingFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(3214, LogLevel.Information, "Removed from {Channel} by its creator; the channel is no longer followed.")]
+    public static partial void RemovedFromChat(ILogger logger, string channel);
 }

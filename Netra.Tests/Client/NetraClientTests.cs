@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using FluentAssertions;
 using Netra.Client;
 using Netra.Contracts;
+using Netra.Contracts.Notifications;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -59,6 +60,24 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
 
         member.State.Should().Be(NetraConnectionState.Connected, "a refused call does not close the connection");
         (await fixture.Server.ReadLastSeqAsync(chat.Id)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task AChatTheUserIsRemovedFromIsNoLongerFollowedWhileTheirOtherChatsAre()
+    {
+        var (owner, bob) = (await Api.CreateUserAsync("owner"), await Api.CreateUserAsync("bob"));
+        var (chat, other) = (await Api.CreateChatAsync(owner, bob), await Api.CreateChatAsync(owner, bob));
+        await using var member = await ConnectAsync(bob);
+        await member.SubscribeAsync(Channels.Chat(chat.Id));
+        await member.SubscribeAsync(Channels.Chat(other.Id));
+
+        using var ownerHttp = Api.CreateClient(owner);
+        (await ownerHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}")).EnsureSuccessStatusCode();
+
+        var notification = await member.Notifications.NextAsync(n => n.Type == NotificationTypes.RemovedFromChat);
+        notification.Data.GetProperty("chatId").GetInt64().Should().Be(chat.Id);
+        member.Client.SubscribedChannels.Should().Equal(Channels.Chat(other.Id));
+        member.Client.State.Should().Be(NetraConnectionState.Connected);
     }
 
     [Fact]
