@@ -17,6 +17,17 @@ internal sealed class UploadOptions
     /// </summary>
     public string[] AllowedTypes { get; set; } = [.. FileSniffer.Known.Keys];
 
+    /// <summary>
+    /// An upload that no message carries (never attached, or its message was deleted) is deleted, file and record,
+    /// once this many hours have passed since it was uploaded or last offered as an attachment.
+    /// </summary>
+    [Range(1, 24 * 366)]
+    public int UnattachedHours { get; set; } = 24;
+
+    /// <summary>How often each node looks for uploads to delete (<see cref="UnattachedHours"/>).</summary>
+    [Range(1, 24 * 3600)]
+    public int SweepSeconds { get; set; } = 600;
+
     /// <summary>Where files are kept; default <c>uploads</c> under <c>Netra:DataDirectory</c>. Every node of a cluster needs the same folder (a shared volume).</summary>
     public string? Directory { get; set; }
 }

@@ -23,6 +23,9 @@ internal sealed partial class UploadService(
     public const string RoutePrefix = "/uploads/";
     public const int MaxFileNameLength = 100;
 
+    /// <summary>Uploads deleted per statement by <see cref="SweepAsync"/>.</summary>
+    public const int SweepBatch = 500;
+
     /// <summary>Extra room for the multipart framing around the file, over <see cref="UploadOptions.MaxBytes"/>.</summary>
     public const int MultipartOverheadBytes = 64 * 1024;
 
@@ -127,11 +130,49 @@ internal sealed partial class UploadService(
     public async Task RequireOwnAsync(long userId, string attachment, CancellationToken cancellationToken)
     {
         var name = attachment.StartsWith(RoutePrefix, StringComparison.Ordinal) ? attachment[RoutePrefix.Length..] : "";
-        if (!StoredNamePattern().IsMatch(name) || !await store.IsOwnerAsync(name, userId, cancellationToken))
+        if (!StoredNamePattern().IsMatch(name) || !await store.TryUseAsync(name, userId, cancellationToken))
         {
             UploadsLog.AttachmentRefused(logger, attachment, userId);
             throw ProblemException.Forbidden($"attachment must be one of your own uploads (POST /api/uploads returns its path); '{attachment}' is not.");
         }
+    }
+
+    /// <summary>
+    /// Deletes the uploads no live message carries that were neither uploaded nor offered as an attachment within
+    /// <see cref="UploadOptions.UnattachedHours"/>: the record first (from then on the file is never served), then
+    /// the file. Returns how many were deleted.
+    /// </summary>
+    public async Task<int> SweepAsync(CancellationToken cancellationToken)
+    {
+        var unattachedFor = TimeSpan.FromHours(options.Value.UnattachedHours);
+        var deleted = 0;
+        IReadOnlyList<string> names;
+        do
+        {
+            names = await store.DeleteUnattachedAsync(unattachedFor, SweepBatch, cancellationToken);
+            foreach (var name in names)
+            {
+                try
+                {
+                    File.Delete(Path.Combine(Directory, name));
+                }
+                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+                {
+                    // The record is gone, so the file is never served again; only its space is not freed.
+                    UploadsLog.FileNotDeleted(logger, name, exception);
+                }
+            }
+
+            deleted += names.Count;
+        }
+        while (names.Count == SweepBatch);
+
+        if (deleted > 0)
+        {
+            UploadsLog.Swept(logger, deleted, options.Value.UnattachedHours);
+        }
+
+        return deleted;
     }
 
     /// <summary>The declared type without parameters, null when it says nothing (absent or application/octet-stream).</summary>

@@ -22,10 +22,42 @@ internal sealed class UploadStore(NpgsqlDataSource dataSource)
             "SELECT content_type FROM uploads WHERE name = @name", new { name }, cancellationToken: cancellationToken));
     }
 
-    public async Task<bool> IsOwnerAsync(string name, long userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when <paramref name="userId"/> owns the upload; marks it as just offered as an attachment, so that the
+    /// sweep leaves it alone while the message that carries it is being stored.
+    /// </summary>
+    public async Task<bool> TryUseAsync(string name, long userId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM uploads WHERE name = @name AND owner_id = @userId)", new { name, userId }, cancellationToken: cancellationToken));
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE uploads SET last_used_at = now() WHERE name = @name AND owner_id = @userId", new { name, userId }, cancellationToken: cancellationToken)) > 0;
+    }
+
+    /// <summary>
+    /// Deletes the records of at most <paramref name="limit"/> uploads that no live message carries and that were
+    /// neither uploaded nor offered as an attachment within <paramref name="unattachedFor"/>; returns their names.
+    /// </summary>
+    /// <remarks>
+    /// The age is checked again on each row as it is deleted: an upload offered as an attachment meanwhile (its
+    /// <c>last_used_at</c> just set by <see cref="TryUseAsync"/>) stays, and the message then carries it.
+    /// </remarks>
+    public async Task<IReadOnlyList<string>> DeleteUnattachedAsync(TimeSpan unattachedFor, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var names = await connection.QueryAsync<string>(new CommandDefinition(
+            $"""
+            DELETE FROM uploads u
+            WHERE u.name IN (
+                    SELECT x.name FROM uploads x
+                    WHERE {Stale("x")}
+                      AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment = @prefix || x.name AND m.deleted_at IS NULL)
+                    LIMIT @limit)
+              AND {Stale("u")}
+            RETURNING u.name
+            """,
+            new { unattachedFor, limit, prefix = UploadService.RoutePrefix }, cancellationToken: cancellationToken));
+        return names.ToList();
+
+        static string Stale(string upload) => $"COALESCE({upload}.last_used_at, {upload}.created_at) < now() - @unattachedFor";
     }
 }

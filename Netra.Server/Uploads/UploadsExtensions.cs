@@ -17,6 +17,7 @@ internal static class UploadsExtensions
         builder.Services.AddSingleton<IValidateOptions<UploadOptions>, UploadOptionsValidator>();
         builder.Services.AddSingleton<UploadStore>();
         builder.Services.AddSingleton<UploadService>();
+        builder.Services.AddHostedService<UploadSweeper>();
         return builder;
     }
 

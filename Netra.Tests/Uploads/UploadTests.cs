@@ -2,10 +2,14 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using Dapper;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Netra.Contracts;
 using Netra.Contracts.Uploads;
+using Netra.Server.Uploads;
 using Netra.Tests.Infrastructure;
+using Npgsql;
 using Xunit;
 
 namespace Netra.Tests.Uploads;
@@ -142,6 +146,55 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
 
         (await fixture.Api.GetMessagesAsync(alice, chat.Id)).Select(m => m.Attachment).Should().Equal(alices.Path);
     }
+
+    [Fact]
+    public async Task UploadsNoMessageCarriesAreDeletedOnceOldEnoughWhileCarriedInFlightAndRecentOnesStay()
+    {
+        var alice = await fixture.Api.CreateUserAsync("alice");
+        var bob = await fixture.Api.CreateUserAsync("bob");
+        var chat = await fixture.Api.CreateChatAsync(alice, bob);
+        var (carried, forgotten, recent, ofDeleted, inFlight) = (
+            await UploadOkAsync(alice, Png, "carried.png", "image/png"),
+            await UploadOkAsync(alice, Png, "forgotten.png", "image/png"),
+            await UploadOkAsync(alice, Png, "recent.png", "image/png"),
+            await UploadOkAsync(alice, Pdf, "deleted.pdf", "application/pdf"),
+            await UploadOkAsync(alice, Png, "in-flight.png", "image/png"));
+        await using var aliceHub = await UserClient.ConnectAsync(fixture.Server, alice);
+        await aliceHub.Client.SendMessageAsync(chat.Id, "keep", attachment: carried.Path).WaitAsync(TestTimeouts.Network);
+        var gone = await aliceHub.Client.SendMessageAsync(chat.Id, "oops", attachment: ofDeleted.Path).WaitAsync(TestTimeouts.Network);
+        await aliceHub.Client.DeleteMessageAsync(chat.Id, gone.Id).WaitAsync(TestTimeouts.Network);
+
+        // Everything but "recent" was uploaded (and last offered as an attachment) two days ago...
+        await using (var connection = new NpgsqlConnection(fixture.Server.PostgresConnectionString))
+        {
+            await connection.ExecuteAsync(
+                "UPDATE uploads SET created_at = now() - interval '2 days', last_used_at = last_used_at - interval '2 days' WHERE name = ANY(@names)",
+                new { names = new[] { carried, forgotten, ofDeleted, inFlight }.Select(Name).ToArray() });
+        }
+
+        // ...but "in-flight" is being sent right now: its sender's message is not stored yet.
+        var uploads = fixture.Server.Services.GetRequiredService<UploadService>();
+        await uploads.RequireOwnAsync(alice.Id, inFlight.Path, CancellationToken.None);
+
+        (await uploads.SweepAsync(CancellationToken.None)).Should().Be(2);
+
+        using var anonymous = fixture.Api.CreateClient(null);
+        foreach (var (upload, status) in new[]
+        {
+            (carried, HttpStatusCode.OK), (forgotten, HttpStatusCode.NotFound), (recent, HttpStatusCode.OK),
+            (ofDeleted, HttpStatusCode.NotFound), (inFlight, HttpStatusCode.OK),
+        })
+        {
+            (await anonymous.GetAsync(upload.Path)).StatusCode.Should().Be(status, upload.FileName);
+        }
+
+        StoredFiles().Should().Contain([Name(carried), Name(recent), Name(inFlight)]).And.NotContain([Name(forgotten), Name(ofDeleted)]);
+        await Expect.RefusedAsync(() => aliceHub.Client.SendMessageAsync(chat.Id, "again", attachment: forgotten.Path), ErrorCodes.Forbidden, forgotten.Path);
+        (await uploads.SweepAsync(CancellationToken.None)).Should().Be(0, "nothing else is old enough");
+        fixture.Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 11103);
+    }
+
+    private static string Name(UploadResult upload) => upload.Path[UploadService.RoutePrefix.Length..];
 
     private string[] StoredFiles() =>
         Directory.Exists(fixture.Directory) ? Directory.GetFiles(fixture.Directory).Select(path => Path.GetFileName(path)).ToArray() : [];

@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace Netra.Server.Uploads;
+
+/// <summary>
+/// Every <see cref="UploadOptions.SweepSeconds"/>, deletes the uploads no message carries once
+/// <see cref="UploadOptions.UnattachedHours"/> have passed (<see cref="UploadService.SweepAsync"/>), so that files
+/// uploaded and never sent, or whose message was deleted, do not fill the disk. Several nodes may sweep at once:
+/// each record is deleted by one of them, which then deletes its file.
+/// </summary>
+internal sealed class UploadSweeper(UploadService uploads, IOptions<UploadOptions> options, ILogger<UploadSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepSeconds));
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await uploads.SweepAsync(stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                UploadsLog.SweepFailed(logger, options.Value.SweepSeconds, exception);
+            }
+        }
+    }
+}
