@@ -17,7 +17,7 @@ using Netra.Server.Storage;
 using Netra.Server.Uploads;
 using Netra.Server.Web;
 
-var app = Program.CreateApp(args, args.Contains(ServiceTokenCommand.Flag) ? ServiceTokenCommand.LogToStandardError : null);
+var app = Program.CreateApp(args, ServiceTokenCommand.IsRequested(args) ? ServiceTokenCommand.LogToStandardError : null);
 
 if (args.Contains("--migrate-only"))
 {
@@ -26,9 +26,9 @@ if (args.Contains("--migrate-only"))
     return;
 }
 
-if (args.Contains(ServiceTokenCommand.Flag))
+if (ServiceTokenCommand.IsRequested(args))
 {
-    // Prints a token with role `service` for a backend and exits (docs/protocol.md, "Service tokens").
+    // Prints a token with role `service` for a backend, or revokes a backend's tokens, and exits (docs/protocol.md, "Service tokens").
     Environment.ExitCode = await ServiceTokenCommand.RunAsync(app.Services, args, Console.Out, Console.Error, CancellationToken.None);
     return;
 }

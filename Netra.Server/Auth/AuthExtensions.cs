@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Netra.Contracts;
 using Netra.Contracts.Auth;
@@ -95,12 +96,23 @@ internal static class AuthExtensions
 
                         return Task.CompletedTask;
                     },
-                    OnTokenValidated = context =>
+                    OnTokenValidated = async context =>
                     {
                         // A hub connection keeps its principal for as long as it is open. The validated one holds the
                         // whole parsed token (header, payload, raw text); keep only the claims Netra reads.
-                        context.Principal = NetraClaims.Slim(context.Principal!, context.Scheme.Name);
-                        return Task.CompletedTask;
+                        var principal = NetraClaims.Slim(context.Principal!, context.Scheme.Name);
+                        context.Principal = principal;
+                        if (principal.IsInRole(NetraRoles.Service) && principal.TryGetUserId(out var userId))
+                        {
+                            var issuedAt = context.SecurityToken is JsonWebToken { IssuedAt: var at } && at != DateTime.MinValue
+                                ? new DateTimeOffset(at, TimeSpan.Zero)
+                                : (DateTimeOffset?)null;
+                            var serviceTokens = context.HttpContext.RequestServices.GetRequiredService<ServiceTokens>();
+                            if (await serviceTokens.IsRevokedAsync(userId, issuedAt, context.HttpContext.RequestAborted))
+                            {
+                                context.Fail("The service token was revoked.");
+                            }
+                        }
                     },
                     OnAuthenticationFailed = context =>
                     {

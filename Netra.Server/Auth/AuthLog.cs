@@ -16,4 +16,7 @@ internal static partial class AuthLog
 
     [LoggerMessage(EventId = 11600, Level = LogLevel.Warning, Message = "Issued a service token for '{Name}' (user {UserId}), valid until {ExpiresAt}")]
     public static partial void ServiceTokenIssued(ILogger logger, string name, long userId, DateTimeOffset expiresAt);
+
+    [LoggerMessage(EventId = 11601, Level = LogLevel.Warning, Message = "Revoked every service token of '{Name}' (user {UserId}) issued so far")]
+    public static partial void ServiceTokensRevoked(ILogger logger, string name, long userId);
 }

@@ -5,13 +5,23 @@ namespace Netra.Server.Auth;
 
 internal static class ServiceTokenExtensions
 {
-    /// <summary><c>POST /api/admin/service-tokens {name, days}</c> for role <c>admin</c>: the same tokens as the command line.</summary>
-    public static RouteHandlerBuilder MapServiceTokens(this IEndpointRouteBuilder endpoints) =>
-        endpoints.MapPost("/api/admin/service-tokens", async Task<Created<LoginResponse>> (CreateServiceTokenRequest? request, ServiceTokens tokens, CancellationToken cancellationToken) =>
-            {
-                var issued = await tokens.IssueAsync(request?.Name, request?.Days, cancellationToken);
-                return TypedResults.Created($"/api/users/{issued.User.Id}", issued);
-            })
-            .WithTags("Admin")
-            .RequireAuthorization(policy => policy.RequireRole(NetraRoles.Admin));
+    /// <summary>
+    /// For role <c>admin</c>: <c>POST /api/admin/service-tokens {name, days}</c> mints the same tokens as the command line;
+    /// <c>DELETE /api/admin/service-tokens/{name}</c> revokes every token the backend was given so far.
+    /// </summary>
+    public static RouteGroupBuilder MapServiceTokens(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/api/admin/service-tokens").WithTags("Admin").RequireAuthorization(policy => policy.RequireRole(NetraRoles.Admin));
+        group.MapPost("", async Task<Created<LoginResponse>> (CreateServiceTokenRequest? request, ServiceTokens tokens, CancellationToken cancellationToken) =>
+        {
+            var issued = await tokens.IssueAsync(request?.Name, request?.Days, cancellationToken);
+            return TypedResults.Created($"/api/users/{issued.User.Id}", issued);
+        });
+        group.MapDelete("/{name}", async Task<NoContent> (string name, ServiceTokens tokens, CancellationToken cancellationToken) =>
+        {
+            await tokens.RevokeAsync(name, cancellationToken);
+            return TypedResults.NoContent();
+        });
+        return group;
+    }
 }

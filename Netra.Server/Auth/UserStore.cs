@@ -38,6 +38,32 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
             cancellationToken: cancellationToken));
     }
 
+    /// <summary>
+    /// Refuses every token of the user with <paramref name="role"/> named <paramref name="userName"/> issued until now:
+    /// from the next whole second on, only tokens issued after it are valid. Returns the user's id, or null when there is none.
+    /// </summary>
+    public async Task<long?> RevokeTokensAsync(string userName, string role, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
+            """
+            UPDATE users SET tokens_valid_after = date_trunc('second', now()) + interval '1 second'
+            WHERE lower(user_name) = lower(@userName) AND @role = ANY (roles)
+            RETURNING id
+            """,
+            new { userName, role },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Tokens of the user issued before this are revoked; null when none were (or there is no such user).</summary>
+    public async Task<DateTimeOffset?> GetTokensValidAfterAsync(long userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var validAfter = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "SELECT tokens_valid_after FROM users WHERE id = @userId", new { userId }, cancellationToken: cancellationToken));
+        return validAfter is { } utc ? new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc)) : null;
+    }
+
     public async Task UpdatePasswordHashAsync(long userId, string passwordHash, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Dapper;
 using FluentAssertions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Netra.Contracts;
 using Netra.Contracts.Auth;
 using Netra.Tests.Infrastructure;
+using Npgsql;
 using Xunit;
 
 namespace Netra.Tests.Auth;
@@ -79,6 +81,90 @@ public sealed class ServiceTokenTests(ServerFixture fixture) : IClassFixture<Ser
         // A service user cannot log in with a password.
         using var login = Client(null);
         (await login.PostAsJsonAsync("/api/auth/login", new LoginRequest("service:alerting", ""))).StatusCode.Should().NotBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task TheCommandLineRevokesABackendsTokensAndRefusesUnknownOrMissingNames()
+    {
+        var issued = await RunServerAsync("--issue-service-token", "cli-revoked");
+        issued.ExitCode.Should().Be(0, issued.Stderr);
+
+        var (exitCode, stdout, stderr) = await RunServerAsync("--revoke-service-tokens", "cli-revoked");
+
+        exitCode.Should().Be(0, stderr);
+        stdout.Should().BeEmpty();
+        stderr.Should().Contain("cli-revoked");
+        (await PublishAsync(issued.Stdout.Trim())).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        foreach (var args in new[] { new[] { "--revoke-service-tokens", "never-issued" }, ["--revoke-service-tokens"], ["--revoke-service-tokens", "Bad Name!"] })
+        {
+            var refused = await RunServerAsync(args);
+            refused.ExitCode.Should().Be(2, refused.Stderr);
+            refused.Stderr.Should().Contain("--revoke-service-tokens");
+        }
+    }
+
+    [Fact]
+    public async Task AnAdminRevokesEveryTokenABackendWasGivenSoFarAndOnlyThose()
+    {
+        using var admin = Client(TestTokens.Create(900_110, roles: "admin"));
+        var (first, second, bystander) = (await IssueAsync(admin, "deployer"), await IssueAsync(admin, "deployer"), await IssueAsync(admin, "bystander"));
+        (await PublishAsync(first)).StatusCode.Should().Be(HttpStatusCode.Accepted);
+
+        (await admin.DeleteAsync("/api/admin/service-tokens/deployer")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        foreach (var revoked in new[] { first, second })
+        {
+            var refused = await PublishAsync(revoked);
+            refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+            (await NetraApi.ReadCodeAsync(refused)).Should().Be(ErrorCodes.Unauthorized);
+            using var hub = Client(revoked);
+            (await hub.PostAsync("/ws/negotiate?negotiateVersion=1", null)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        }
+
+        (await PublishAsync(bystander)).StatusCode.Should().Be(HttpStatusCode.Accepted, "another backend's tokens stay valid");
+
+        // Tokens issued from the second after the revocation on are valid again.
+        await using (var connection = new NpgsqlConnection(fixture.Server.PostgresConnectionString))
+        {
+            var validAfter = await connection.ExecuteScalarAsync<DateTime>("SELECT tokens_valid_after FROM users WHERE user_name = 'service:deployer'");
+            var wait = DateTime.SpecifyKind(validAfter, DateTimeKind.Utc) - DateTime.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait + TimeSpan.FromMilliseconds(50));
+            }
+        }
+
+        (await PublishAsync(await IssueAsync(admin, "deployer"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
+        fixture.Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 11601 && line.Message.Contains("deployer"));
+    }
+
+    [Fact]
+    public async Task RevokingRefusesUnknownAndMalformedNamesAndAnyoneButAnAdmin()
+    {
+        using var admin = Client(TestTokens.Create(900_111, roles: "admin"));
+        var plain = await fixture.Api.CreateUserAsync("plain");
+
+        (await NetraApi.ReadCodeAsync(await admin.DeleteAsync("/api/admin/service-tokens/nobody-here"))).Should().Be(ErrorCodes.NotFound);
+        foreach (var bad in new[] { "Bad%20Name", "..%2Fx", new string('a', 41) })
+        {
+            (await NetraApi.ReadCodeAsync(await admin.DeleteAsync($"/api/admin/service-tokens/{bad}"))).Should().Be(ErrorCodes.ValidationFailed, bad);
+        }
+
+        var token = await IssueAsync(admin, "kept");
+        foreach (var (caller, status) in new[] { (plain.Token, HttpStatusCode.Forbidden), (token, HttpStatusCode.Forbidden), (null, HttpStatusCode.Unauthorized) })
+        {
+            using var http = Client(caller);
+            (await http.DeleteAsync("/api/admin/service-tokens/kept")).StatusCode.Should().Be(status);
+        }
+
+        (await PublishAsync(token)).StatusCode.Should().Be(HttpStatusCode.Accepted, "a refused revocation changes nothing");
+    }
+
+    private static async Task<string> IssueAsync(HttpClient admin, string name)
+    {
+        var response = await admin.PostAsJsonAsync("/api/admin/service-tokens", new CreateServiceTokenRequest(name, 1));
+        response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<LoginResponse>(NetraApi.Json))!.AccessToken;
     }
 
     private HttpClient Client(string? token)
