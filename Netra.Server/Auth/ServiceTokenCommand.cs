@@ -20,16 +20,26 @@ internal static class ServiceTokenCommand
     public static void LogToStandardError(WebApplicationBuilder builder) =>
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
 
-    /// <summary>Runs the command; returns the process exit code (0 issued, 2 bad arguments).</summary>
+    /// <summary>Runs the command; returns the process exit code (0 done, 2 bad arguments).</summary>
     public static async Task<int> RunAsync(IServiceProvider services, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        var tokens = services.GetRequiredService<ServiceTokens>();
         if (args.Contains(RevokeFlag))
         {
-            return await RevokeAsync(services, args, error, cancellationToken);
+            if (NameAfter(args, RevokeFlag) is not { } revoked)
+            {
+                await error.WriteLineAsync($"Usage: {RevokeFlag} NAME (NAME: the backend whose tokens are refused from now on, e.g. issue-tracker).");
+                return 2;
+            }
+
+            return await AfterMigratingAsync(services, RevokeFlag, error, async () =>
+            {
+                await tokens.RevokeAsync(revoked, cancellationToken);
+                await error.WriteLineAsync(
+                    $"Every service token of '{revoked}' issued so far is refused from now on (other nodes within {ServiceTokens.RevocationCacheSeconds} s). Issue a new one with {Flag} {revoked}.");
+            }, cancellationToken);
         }
 
-        var at = Array.IndexOf(args, Flag);
-        var name = at + 1 < args.Length && !args[at + 1].StartsWith("--", StringComparison.Ordinal) ? args[at + 1] : null;
         int? days = null;
         var daysAt = Array.IndexOf(args, "--days");
         if (daysAt >= 0)
@@ -43,49 +53,39 @@ internal static class ServiceTokenCommand
             days = parsed;
         }
 
-        if (name is null)
+        if (NameAfter(args, Flag) is not { } name)
         {
             await error.WriteLineAsync($"Usage: {Flag} NAME [--days N] (NAME: the backend, e.g. issue-tracker; N: 1 to {ServiceTokens.MaxDays}, default {ServiceTokens.DefaultDays}).");
             return 2;
         }
 
-        await services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
-        try
+        return await AfterMigratingAsync(services, Flag, error, async () =>
         {
-            var issued = await services.GetRequiredService<ServiceTokens>().IssueAsync(name, days, cancellationToken);
+            var issued = await tokens.IssueAsync(name, days, cancellationToken);
             await output.WriteLineAsync(issued.AccessToken);
             await error.WriteLineAsync(
                 $"Service token for '{name}' (user {issued.User.Id}, role service), expires {issued.ExpiresAt:u}. Send it as 'Authorization: Bearer <token>'.");
-            return 0;
-        }
-        catch (ProblemException exception)
-        {
-            await error.WriteLineAsync($"{Flag}: {exception.Message}");
-            return 2;
-        }
+        }, cancellationToken);
     }
 
-    private static async Task<int> RevokeAsync(IServiceProvider services, string[] args, TextWriter error, CancellationToken cancellationToken)
+    private static string? NameAfter(string[] args, string flag)
     {
-        var at = Array.IndexOf(args, RevokeFlag);
-        var name = at + 1 < args.Length && !args[at + 1].StartsWith("--", StringComparison.Ordinal) ? args[at + 1] : null;
-        if (name is null)
-        {
-            await error.WriteLineAsync($"Usage: {RevokeFlag} NAME (NAME: the backend whose tokens are refused from now on, e.g. issue-tracker).");
-            return 2;
-        }
+        var at = Array.IndexOf(args, flag);
+        return at + 1 < args.Length && !args[at + 1].StartsWith("--", StringComparison.Ordinal) ? args[at + 1] : null;
+    }
 
+    /// <summary>Applies pending migrations, then runs <paramref name="command"/>: 0, or 2 when it refused its arguments.</summary>
+    private static async Task<int> AfterMigratingAsync(IServiceProvider services, string flag, TextWriter error, Func<Task> command, CancellationToken cancellationToken)
+    {
         await services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
         try
         {
-            await services.GetRequiredService<ServiceTokens>().RevokeAsync(name, cancellationToken);
-            await error.WriteLineAsync(
-                $"Every service token of '{name}' issued so far is refused from now on (other nodes within {ServiceTokens.RevocationCacheSeconds} s). Issue a new one with {Flag} {name}.");
+            await command();
             return 0;
         }
         catch (ProblemException exception)
         {
-            await error.WriteLineAsync($"{RevokeFlag}: {exception.Message}");
+            await error.WriteLineAsync($"{flag}: {exception.Message}");
             return 2;
         }
     }
