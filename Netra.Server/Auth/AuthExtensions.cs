@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Netra.Contracts;
 using Netra.Contracts.Auth;
@@ -52,6 +51,7 @@ internal static class AuthExtensions
         builder.Services.AddSingleton<IPasswordHasher<UserRecord>, PasswordHasher<UserRecord>>();
         builder.Services.AddSingleton<AuthService>();
         builder.Services.AddSingleton<ServiceTokens>();
+        builder.Services.AddSingleton<ServiceTokenWatchFilter>();
         builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -102,16 +102,10 @@ internal static class AuthExtensions
                         // whole parsed token (header, payload, raw text); keep only the claims Netra reads.
                         var principal = NetraClaims.Slim(context.Principal!, context.Scheme.Name);
                         context.Principal = principal;
-                        if (principal.IsInRole(NetraRoles.Service) && principal.TryGetUserId(out var userId))
+                        var serviceTokens = context.HttpContext.RequestServices.GetRequiredService<ServiceTokens>();
+                        if (await serviceTokens.IsRevokedAsync(principal, context.HttpContext.RequestAborted))
                         {
-                            var issuedAt = context.SecurityToken is JsonWebToken { IssuedAt: var at } && at != DateTime.MinValue
-                                ? new DateTimeOffset(at, TimeSpan.Zero)
-                                : (DateTimeOffset?)null;
-                            var serviceTokens = context.HttpContext.RequestServices.GetRequiredService<ServiceTokens>();
-                            if (await serviceTokens.IsRevokedAsync(userId, issuedAt, context.HttpContext.RequestAborted))
-                            {
-                                context.Fail("The service token was revoked.");
-                            }
+                            context.Fail("The service token was revoked.");
                         }
                     },
                     OnAuthenticationFailed = context =>

@@ -19,4 +19,10 @@ internal static partial class AuthLog
 
     [LoggerMessage(EventId = 11601, Level = LogLevel.Warning, Message = "Revoked every service token of '{Name}' (user {UserId}) issued so far")]
     public static partial void ServiceTokensRevoked(ILogger logger, string name, long userId);
+
+    [LoggerMessage(EventId = 11602, Level = LogLevel.Information, Message = "Closed connection {ConnectionId} of service user {UserId}: its token was revoked")]
+    public static partial void RevokedConnectionClosed(ILogger logger, string connectionId, string? userId);
+
+    [LoggerMessage(EventId = 11603, Level = LogLevel.Warning, Message = "Checking whether the service token of connection {ConnectionId} was revoked failed; the next check retries")]
+    public static partial void RevocationCheckFailed(ILogger logger, string connectionId, Exception exception);
 }

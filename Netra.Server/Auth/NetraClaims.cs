@@ -9,6 +9,7 @@ internal static class NetraClaims
     public const string Subject = "sub";
     public const string Name = "name";
     public const string Role = "role";
+    public const string IssuedAt = "iat";
 
     public static long GetUserId(this ClaimsPrincipal principal) =>
         principal.TryGetUserId(out var id) ? id : throw new InvalidOperationException("The principal has no numeric 'sub' claim.");
@@ -18,13 +19,26 @@ internal static class NetraClaims
 
     public static string GetUserName(this ClaimsPrincipal principal) => principal.FindFirst(Name)?.Value ?? "";
 
-    /// <summary>A principal with only <c>sub</c>, <c>name</c> and <c>role</c> claims, as plain strings: what Netra reads, nothing of the token behind them.</summary>
+    /// <summary>When the token was issued (<c>iat</c>); kept by <see cref="Slim"/> for service tokens only, which can be revoked.</summary>
+    public static bool TryGetIssuedAt(this ClaimsPrincipal principal, out DateTimeOffset issuedAt)
+    {
+        var parsed = long.TryParse(principal.FindFirst(IssuedAt)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+            && seconds <= DateTimeOffset.MaxValue.ToUnixTimeSeconds();
+        issuedAt = parsed ? DateTimeOffset.FromUnixTimeSeconds(seconds) : default;
+        return parsed;
+    }
+
+    /// <summary>
+    /// A principal with only <c>sub</c>, <c>name</c> and <c>role</c> claims (and <c>iat</c> for a service), as plain strings:
+    /// what Netra reads, nothing of the token behind them.
+    /// </summary>
     public static ClaimsPrincipal Slim(ClaimsPrincipal principal, string authenticationType)
     {
         var claims = new List<Claim>(4);
+        var isService = principal.IsInRole(NetraRoles.Service);
         foreach (var claim in principal.Claims)
         {
-            if (claim.Type is Subject or Name or Role)
+            if (claim.Type is Subject or Name or Role || (isService && claim.Type == IssuedAt))
             {
                 claims.Add(new Claim(claim.Type, claim.Value));
             }

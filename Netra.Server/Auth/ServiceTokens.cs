@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Security.Claims;
 using System.Text.RegularExpressions;
 using Netra.Contracts.Auth;
 using Netra.Server.Errors;
@@ -69,10 +70,15 @@ internal sealed partial class ServiceTokens(UserStore users, TokenIssuer tokens,
     }
 
     /// <summary>
-    /// Whether a service token of <paramref name="userId"/> issued at <paramref name="issuedAt"/> was revoked. A token
-    /// without an issue time counts as issued before any revocation.
+    /// Whether <paramref name="principal"/> (as <see cref="NetraClaims.Slim"/> left it) holds a service token that was revoked;
+    /// false for every other principal. A service token without an issue time counts as issued before any revocation.
     /// </summary>
-    public async ValueTask<bool> IsRevokedAsync(long userId, DateTimeOffset? issuedAt, CancellationToken cancellationToken)
+    public ValueTask<bool> IsRevokedAsync(ClaimsPrincipal principal, CancellationToken cancellationToken) =>
+        principal.IsInRole(NetraRoles.Service) && principal.TryGetUserId(out var userId)
+            ? IsRevokedAsync(userId, principal.TryGetIssuedAt(out var issuedAt) ? issuedAt : null, cancellationToken)
+            : ValueTask.FromResult(false);
+
+    private async ValueTask<bool> IsRevokedAsync(long userId, DateTimeOffset? issuedAt, CancellationToken cancellationToken)
     {
         var now = time.GetTimestamp();
         if (!validAfter.TryGetValue(userId, out var known) || time.GetElapsedTime(known.ReadAt, now) > TimeSpan.FromSeconds(RevocationCacheSeconds))

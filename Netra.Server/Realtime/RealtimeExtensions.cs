@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Netra.Contracts.Realtime;
+using Netra.Server.Auth;
 using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Configuration;
@@ -17,8 +18,9 @@ internal static class RealtimeExtensions
         builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
         // Filters run in this order: call order outermost (it must see calls as they arrive), metrics (every call counted),
-        // errors next (so a refusal by a later filter gets its code too), then limits, and innermost the wait for the
-        // call's turn (so that pipelined calls are checked against the limits at once, not one after the other).
+        // errors next (so a refusal by a later filter gets its code too), then limits, the revocation watch on service
+        // connections (connect and disconnect only), and innermost the wait for the call's turn (so that pipelined calls
+        // are checked against the limits at once, not one after the other).
         builder.Services.AddSignalR(options =>
         {
             options.AddFilter<CallOrderFilter>();
@@ -26,6 +28,7 @@ internal static class RealtimeExtensions
             options.AddFilter<HubErrorFilter>();
             options.AddFilter<ConnectionLimitFilter>();
             options.AddFilter<HubRateLimitFilter>();
+            options.AddFilter<ServiceTokenWatchFilter>();
             options.AddFilter<CallTurnFilter>();
         });
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>

@@ -5,6 +5,7 @@ using Dapper;
 using FluentAssertions;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Netra.Contracts;
+using Netra.Client;
 using Netra.Contracts.Auth;
 using Netra.Tests.Infrastructure;
 using Npgsql;
@@ -136,6 +137,27 @@ public sealed class ServiceTokenTests(ServerFixture fixture) : IClassFixture<Ser
 
         (await PublishAsync(await IssueAsync(admin, "deployer"))).StatusCode.Should().Be(HttpStatusCode.Accepted);
         fixture.Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 11601 && line.Message.Contains("deployer"));
+    }
+
+    [Fact]
+    public async Task AHubConnectionOpenedWithARevokedTokenIsClosedWhileOthersStayOpen()
+    {
+        using var admin = Client(TestTokens.Create(900_112, roles: "admin"));
+        var (watched, other) = (await IssueAsync(admin, "watched"), await IssueAsync(admin, "unrevoked"));
+        var human = await fixture.Api.CreateUserAsync("human");
+        await using var revoked = await UserClient.ConnectAsync(fixture.Server, watched);
+        await using var kept = await UserClient.ConnectAsync(fixture.Server, other);
+        await using var person = await UserClient.ConnectAsync(fixture.Server, human);
+
+        (await admin.DeleteAsync("/api/admin/service-tokens/watched")).StatusCode.Should().Be(HttpStatusCode.NoContent);
+
+        (await revoked.WaitForStateAsync(NetraConnectionState.Disconnected)).Should().NotBeNull();
+        fixture.Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 11602);
+        foreach (var open in new[] { kept, person })
+        {
+            (await open.Client.PingAsync().WaitAsync(TestTimeouts.Network)).Should().BeCloseTo(DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1));
+            open.Client.State.Should().Be(NetraConnectionState.Connected);
+        }
     }
 
     [Fact]
