@@ -50,12 +50,12 @@ internal static class ChatExtensions
         // Membership: the creator adds and removes; a member may remove themselves.
         group.MapPost("/{chatId:long}/members", async Task<Ok<ChatSummary>> (
             long chatId, AddChatMemberRequest? request, ClaimsPrincipal user, ChatMembershipService members, CancellationToken cancellationToken) =>
-            TypedResults.Ok(await members.AddAsync(user.GetUserId(), user.GetUserName(), chatId, request, cancellationToken)));
+            TypedResults.Ok(await members.AddAsync(user.GetUserId(), chatId, request, cancellationToken)));
 
         group.MapDelete("/{chatId:long}/members/{userId:long}", async Task<NoContent> (
             long chatId, long userId, ClaimsPrincipal user, ChatMembershipService members, CancellationToken cancellationToken) =>
         {
-            await members.RemoveAsync(user.GetUserId(), user.GetUserName(), chatId, userId, cancellationToken);
+            await members.RemoveAsync(user.GetUserId(), chatId, userId, cancellationToken);
             return TypedResults.NoContent();
         });
 

@@ -33,7 +33,7 @@ internal sealed class ChatMembershipService(
     IOptions<ChatOptions> options,
     ILogger<ChatMembershipService> logger)
 {
-    public async Task<ChatSummary> AddAsync(long callerId, string callerName, long chatId, AddChatMemberRequest? request, CancellationToken cancellationToken)
+    public async Task<ChatSummary> AddAsync(long callerId, long chatId, AddChatMemberRequest? request, CancellationToken cancellationToken)
     {
         var userId = request?.UserId ?? 0;
         if (userId <= 0)
@@ -58,11 +58,11 @@ internal sealed class ChatMembershipService(
         }
 
         ChatLog.MemberAdded(logger, chatId, userId, callerId);
-        await notifications.NotifyAsync(userId, NotificationTypes.AddedToChat, new { chatId, title = chat.Title, byUserId = callerId, byUserName = callerName }, cancellationToken);
+        await notifications.NotifyAsync(userId, NotificationTypes.AddedToChat, new { chatId, title = chat.Title, byUserId = callerId, byUserName = await DisplayNameOfAsync(callerId, cancellationToken) }, cancellationToken);
         return (await chats.ListAsync(userId, cancellationToken)).Single(summary => summary.Id == chatId);
     }
 
-    public async Task RemoveAsync(long callerId, string callerName, long chatId, long userId, CancellationToken cancellationToken)
+    public async Task RemoveAsync(long callerId, long chatId, long userId, CancellationToken cancellationToken)
     {
         if (userId <= 0)
         {
@@ -81,9 +81,13 @@ internal sealed class ChatMembershipService(
         await LeaveGroupEverywhereAsync(userId, chatId, cancellationToken);
         if (userId != callerId)
         {
-            await notifications.NotifyAsync(userId, NotificationTypes.RemovedFromChat, new { chatId, title = chat.Title, byUserId = callerId, byUserName = callerName }, cancellationToken);
+            await notifications.NotifyAsync(userId, NotificationTypes.RemovedFromChat, new { chatId, title = chat.Title, byUserId = callerId, byUserName = await DisplayNameOfAsync(callerId, cancellationToken) }, cancellationToken);
         }
     }
+
+    /// <summary>What notifications call a user (their display name), as everywhere else in Netra.</summary>
+    private async Task<string> DisplayNameOfAsync(long userId, CancellationToken cancellationToken) =>
+        (await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault()?.DisplayName ?? "";
 
     /// <summary>Takes every connection of the user, on any node, out of the chat's group; waits for each node's acknowledgement.</summary>
     private async Task LeaveGroupEverywhereAsync(long userId, long chatId, CancellationToken cancellationToken)

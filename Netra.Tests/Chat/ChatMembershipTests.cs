@@ -54,6 +54,7 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
             var notice = await client.Notifications.NextAsync();
             notice.Type.Should().Be(NotificationTypes.RemovedFromChat);
             notice.Data.GetProperty("chatId").GetInt64().Should().Be(chat.Id);
+            notice.Data.GetProperty("byUserName").GetString().Should().Be(owner.DisplayName, "notifications name people by their display name");
         }
 
         await Expect.RefusedAsync(() => bobOnB.Client.SendMessageAsync(chat.Id, "let me in"), ErrorCodes.Forbidden);
@@ -83,6 +84,7 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         var notice = await daveHub.Notifications.NextAsync();
         notice.Type.Should().Be(NotificationTypes.AddedToChat);
         notice.Data.GetProperty("chatId").GetInt64().Should().Be(chat.Id);
+        notice.Data.GetProperty("byUserName").GetString().Should().Be(owner.DisplayName);
         await daveHub.SubscribeAsync(Channels.Chat(chat.Id));
         await using var ownerHub = await UserClient.ConnectAsync(fixture.Nodes[0], owner);
         await ownerHub.SendAsync(chat.Id, "welcome");
