@@ -56,7 +56,7 @@ internal static class AuthExtensions
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKey, IOptions<AuthOptions>>((options, key, auth) =>
+            .Configure<SigningKey, IOptions<AuthOptions>, ServiceTokens>((options, key, auth, serviceTokens) =>
             {
                 // Keep `sub`, `name` and `role` as they are in the token instead of mapping them to long URIs.
                 options.MapInboundClaims = false;
@@ -102,7 +102,6 @@ internal static class AuthExtensions
                         // whole parsed token (header, payload, raw text); keep only the claims Netra reads.
                         var principal = NetraClaims.Slim(context.Principal!, context.Scheme.Name);
                         context.Principal = principal;
-                        var serviceTokens = context.HttpContext.RequestServices.GetRequiredService<ServiceTokens>();
                         if (await serviceTokens.IsRevokedAsync(principal, context.HttpContext.RequestAborted))
                         {
                             context.Fail("The service token was revoked.");

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Netra.Contracts;
+using Netra.Server.Storage;
 
 namespace Netra.Server.Events;
 
@@ -8,31 +9,22 @@ namespace Netra.Server.Events;
 /// <see cref="EventsOptions.RetentionSweepSeconds"/>. Reads apply the same rules, so this only frees space.
 /// Several nodes may sweep at once: the DELETEs are idempotent.
 /// </summary>
-internal sealed class RetentionService(ChannelEventStore store, IOptions<EventsOptions> options, ILogger<RetentionService> logger) : BackgroundService
+internal sealed class RetentionService(ChannelEventStore store, IOptions<EventsOptions> options, ILogger<RetentionService> logger)
+    : PeriodicSweep(TimeSpan.FromSeconds(options.Value.RetentionSweepSeconds))
 {
     private static readonly ChannelKind[] Kinds = [ChannelKind.Feed, ChannelKind.Issues, ChannelKind.Issue, ChannelKind.Alerts, ChannelKind.Custom];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task SweepAsync(CancellationToken cancellationToken)
     {
-        var interval = TimeSpan.FromSeconds(options.Value.RetentionSweepSeconds);
-        using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        foreach (var kind in Kinds)
         {
-            try
+            var removed = await store.TrimAsync(kind, options.Value.RetentionOf(kind), cancellationToken);
+            if (removed > 0)
             {
-                foreach (var kind in Kinds)
-                {
-                    var removed = await store.TrimAsync(kind, options.Value.RetentionOf(kind), stoppingToken);
-                    if (removed > 0)
-                    {
-                        EventsLog.Trimmed(logger, removed, kind);
-                    }
-                }
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                EventsLog.TrimFailed(logger, options.Value.RetentionSweepSeconds, exception);
+                EventsLog.Trimmed(logger, removed, kind);
             }
         }
     }
+
+    protected override void SweepFailed(Exception exception) => EventsLog.TrimFailed(logger, options.Value.RetentionSweepSeconds, exception);
 }

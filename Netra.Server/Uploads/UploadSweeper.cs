@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Netra.Server.Storage;
 
 namespace Netra.Server.Uploads;
 
@@ -8,21 +9,10 @@ namespace Netra.Server.Uploads;
 /// uploaded and never sent, or whose message was deleted, do not fill the disk. Several nodes may sweep at once:
 /// each record is deleted by one of them, which then deletes its file.
 /// </summary>
-internal sealed class UploadSweeper(UploadService uploads, IOptions<UploadOptions> options, ILogger<UploadSweeper> logger) : BackgroundService
+internal sealed class UploadSweeper(UploadService uploads, IOptions<UploadOptions> options, ILogger<UploadSweeper> logger)
+    : PeriodicSweep(TimeSpan.FromSeconds(options.Value.SweepSeconds))
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepSeconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await uploads.SweepAsync(stoppingToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                UploadsLog.SweepFailed(logger, options.Value.SweepSeconds, exception);
-            }
-        }
-    }
+    protected override Task SweepAsync(CancellationToken cancellationToken) => uploads.SweepAsync(cancellationToken);
+
+    protected override void SweepFailed(Exception exception) => UploadsLog.SweepFailed(logger, options.Value.SweepSeconds, exception);
 }
