@@ -195,6 +195,17 @@ for ((round = 1; round <= rounds; round++)); do
 done
 
 # ----------------------------------------------------------------- report --
+# call_counting_delay DLL: the tier-1 call-counting delay the built runtimeconfig sets for DLL, or ".NET's default".
+call_counting_delay() {
+  local value
+  if [[ -n ${DOTNET_TC_CallCountingDelayMs:-} ]]; then
+    echo "${DOTNET_TC_CallCountingDelayMs} ms (DOTNET_TC_CallCountingDelayMs in the environment)"
+    return
+  fi
+  value=$(sed -n 's/.*"System.Runtime.TieredCompilation.CallCountingDelayMs": *\([0-9]*\).*/\1/p' "${1%.dll}.runtimeconfig.json")
+  [[ -n $value ]] && echo "${value} ms" || echo ".NET's default"
+}
+
 meta=$work/meta.txt
 {
   printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -204,6 +215,8 @@ meta=$work/meta.txt
   printf 'pinning: servers, PostgreSQL and Redis on core %s; generator on core %s (taskset)\n' "$SERVER_CPU" "$CLIENT_CPU"
   printf '.NET: %s (all three .NET processes: Netra, stock peer, generator)\n' "$(dotnet --list-runtimes | sed -n 's/^Microsoft.AspNetCore.App \([^ ]*\).*/ASP.NET Core \1/p' | tail -n 1)"
   printf 'Node: %s, socket.io %s\n' "$(node --version)" "$(node -p "require('$bench/peers/socketio/node_modules/socket.io/package.json').version")"
+  printf 'tiered compilation, call-counting delay (docs/benchmarks.md): Netra %s, stock peer %s, generator %s\n' \
+    "$(call_counting_delay "$netra_dir/Netra.Server.dll")" "$(call_counting_delay "$stock_dll")" "$(call_counting_delay "$generator")"
   printf 'PostgreSQL: %s (durable: fsync and synchronous_commit on)\n' "$("$(pg_bin_dir)/postgres" --version | awk '{print $3}')"
   printf 'Redis: %s\n' "$(redis-server --version | sed -n 's/.*v=\([^ ]*\).*/\1/p')"
   printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
