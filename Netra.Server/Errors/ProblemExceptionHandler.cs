@@ -1,26 +1,40 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Netra.Contracts;
+using Netra.Server.Storage;
 
 namespace Netra.Server.Errors;
 
 /// <summary>
 /// The one place HTTP failures become problem details: expected failures keep their code,
-/// malformed requests become VALIDATION_FAILED, anything else is logged and becomes INTERNAL.
+/// malformed requests become VALIDATION_FAILED, PostgreSQL out of reach becomes INTERNAL with 503 and
+/// <c>Retry-After</c> (the request may succeed as it is once the database is back), anything else is logged and
+/// becomes INTERNAL with 500.
 /// </summary>
 internal sealed class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
+    /// <summary>What a client is told, over HTTP and the hub, when PostgreSQL cannot be reached.</summary>
+    public const string StorageUnavailableDetail =
+        "The database (PostgreSQL) cannot be reached right now, so the request was not carried out. Retry in a few seconds.";
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        var unavailable = exception is not ProblemException && PostgresErrors.IsUnavailable(exception);
         var (code, detail) = exception switch
         {
             ProblemException problem => (problem.Code, problem.Message),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (ErrorCodes.MessageTooLarge, "The request body is too large."),
             BadHttpRequestException bad => (ErrorCodes.ValidationFailed, bad.Message),
+            _ when unavailable => (ErrorCodes.Internal, StorageUnavailableDetail),
             _ => (ErrorCodes.Internal, "An unexpected error occurred. It has been logged with trace id " + httpContext.TraceIdentifier + "."),
         };
 
-        if (code == ErrorCodes.Internal)
+        if (unavailable)
+        {
+            ErrorsLog.StorageUnavailableHttp(logger, httpContext.Request.Method, httpContext.Request.Path, httpContext.TraceIdentifier, exception.Message);
+        }
+        else if (code == ErrorCodes.Internal)
         {
             ErrorsLog.UnhandledHttpException(logger, httpContext.Request.Method, httpContext.Request.Path, httpContext.TraceIdentifier, exception);
         }
@@ -29,10 +43,11 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problemDeta
             ErrorsLog.ExpectedHttpFailure(logger, httpContext.Request.Method, httpContext.Request.Path, code, detail);
         }
 
-        httpContext.Response.StatusCode = ErrorStatus.ForCode(code);
-        if (exception is ProblemException { RetryAfterSeconds: { } retryAfter })
+        httpContext.Response.StatusCode = unavailable ? StatusCodes.Status503ServiceUnavailable : ErrorStatus.ForCode(code);
+        var retryAfter = unavailable ? PostgresErrors.UnavailableRetryAfterSeconds : (exception as ProblemException)?.RetryAfterSeconds;
+        if (retryAfter is not null)
         {
-            httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            httpContext.Response.Headers.RetryAfter = retryAfter.Value.ToString(CultureInfo.InvariantCulture);
         }
 
         return await problemDetails.TryWriteAsync(new ProblemDetailsContext

@@ -2,12 +2,14 @@ using Microsoft.AspNetCore.SignalR;
 using Netra.Contracts;
 using Netra.Server.Errors;
 using Netra.Server.Metrics;
+using Netra.Server.Storage;
 
 namespace Netra.Server.Realtime;
 
 /// <summary>
 /// Turns expected failures into <c>HubException("CODE: message")</c> and everything else into
-/// <c>INTERNAL</c>, logged with the exception, so a client always learns that a call failed and why.
+/// <c>INTERNAL</c>, logged with the exception, so a client always learns that a call failed and why. PostgreSQL out of
+/// reach is <c>INTERNAL</c> too, but says so, and is logged as a warning without the stack.
 /// </summary>
 internal sealed class HubErrorFilter(NetraMetrics metrics, ILogger<HubErrorFilter> logger) : IHubFilter
 {
@@ -32,6 +34,13 @@ internal sealed class HubErrorFilter(NetraMetrics metrics, ILogger<HubErrorFilte
         {
             // The caller is gone; there is nobody to tell.
             throw;
+        }
+        catch (Exception exception) when (PostgresErrors.IsUnavailable(exception))
+        {
+            // Not a bug: the call can succeed as it is once the database is back (a SendMessage with the same clientMessageId).
+            ErrorsLog.StorageUnavailableHub(logger, invocationContext.HubMethodName, context.ConnectionId, exception.Message);
+            metrics.Error(ErrorCodes.Internal);
+            throw new HubException($"{ErrorCodes.Internal}: {ProblemExceptionHandler.StorageUnavailableDetail}");
         }
         catch (Exception exception)
         {

@@ -117,6 +117,38 @@ public sealed partial class PostgresServer : IAsyncDisposable
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name, Pooling = true }.ConnectionString;
     }
 
+    /// <summary>
+    /// Takes an owned, unshared server away, keeping its data; <see cref="StartAgainAsync"/> brings it back on the same
+    /// port. A fast shutdown: open connections are terminated (57P01), committed data is written out first. (An
+    /// immediate one would be a crash, and with this server's fsync and synchronous_commit off it could lose the last
+    /// commits, which a production server would not.)
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureOwnedAndUnshared();
+        var (fileName, arguments) = ServerTools.PostgresTool("pg_ctl", "stop", "-D", DataDirectory!, "-m", "fast", "-w", "-t", "30");
+        var stop = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+        if (!stop.Succeeded)
+        {
+            throw new InvalidOperationException($"pg_ctl stop failed for {DataDirectory}:\n{stop.Output}");
+        }
+    }
+
+    /// <summary>Starts a server stopped by <see cref="StopAsync"/> again, on the port it had, and waits until it answers.</summary>
+    public async Task StartAgainAsync(CancellationToken cancellationToken = default)
+    {
+        EnsureOwnedAndUnshared();
+        var port = Port.ToString(CultureInfo.InvariantCulture);
+        var (fileName, arguments) = ServerTools.PostgresTool("pg_ctl", "start", "-D", DataDirectory!, "-l", LogFile!, "-w", "-t", "60", "-o", $"-p {port}");
+        var start = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+        if (!start.Succeeded)
+        {
+            throw new InvalidOperationException($"PostgreSQL did not start again on 127.0.0.1:{port}:\n{start.Output}\n--- {LogFile} ---\n{LogTail()}");
+        }
+
+        await WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Stops the server (immediate shutdown) and deletes its folder. Nothing for an external server.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -151,6 +183,14 @@ public sealed partial class PostgresServer : IAsyncDisposable
         server.isShared = true;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopAtProcessExit();
         return server;
+    }
+
+    private void EnsureOwnedAndUnshared()
+    {
+        if (rootDirectory is null || isShared)
+        {
+            throw new InvalidOperationException("Only a server of a test's own (StartAsync) can be stopped and started again; other tests use the shared one.");
+        }
     }
 
     private static NpgsqlConnectionStringBuilder AdminBuilder(int port) => new()
