@@ -61,6 +61,7 @@ internal static class DiscoveryDocument
                 MaxContentLength = chat.MaxContentLength,
                 EditWindowHours = chat.EditWindowHours,
                 MaxUploadBytes = uploads.MaxBytes,
+                UploadUnattachedHours = uploads.UnattachedHours,
             },
         },
     };

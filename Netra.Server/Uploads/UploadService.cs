@@ -138,9 +138,10 @@ internal sealed partial class UploadService(
     }
 
     /// <summary>
-    /// Deletes the uploads no live message carries that were neither uploaded nor offered as an attachment within
-    /// <see cref="UploadOptions.UnattachedHours"/>: the record first (from then on the file is never served), then
-    /// the file. Returns how many were deleted.
+    /// Deletes the uploads no live message carries once <see cref="UploadOptions.UnattachedHours"/> have passed since
+    /// they were uploaded or last offered as an attachment: the record first (from then on the file is never served),
+    /// then the file. Then the files of the folder that no record names and that are as old (<see cref="SweepOrphanFilesAsync"/>).
+    /// Returns how many uploads and files were deleted.
     /// </summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
@@ -152,15 +153,7 @@ internal sealed partial class UploadService(
             names = await store.DeleteUnattachedAsync(unattachedFor, SweepBatch, cancellationToken);
             foreach (var name in names)
             {
-                try
-                {
-                    File.Delete(Path.Combine(Directory, name));
-                }
-                catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-                {
-                    // The record is gone, so the file is never served again; only its space is not freed.
-                    UploadsLog.FileNotDeleted(logger, name, exception);
-                }
+                TryDeleteFile(name);
             }
 
             deleted += names.Count;
@@ -172,7 +165,61 @@ internal sealed partial class UploadService(
             UploadsLog.Swept(logger, deleted, options.Value.UnattachedHours);
         }
 
+        return deleted + await SweepOrphanFilesAsync(unattachedFor, cancellationToken);
+    }
+
+    /// <summary>
+    /// Deletes the files no upload record names, once they are <paramref name="unattachedFor"/> old: a <c>.part</c> left
+    /// by a node that died while receiving it, a file whose record was never written (the node died in between) or
+    /// whose delete failed after its record was deleted. Only names Netra gives its files are looked at, so nothing
+    /// else kept in the folder is touched; the age keeps it off uploads that another node is storing right now.
+    /// </summary>
+    private async Task<int> SweepOrphanFilesAsync(TimeSpan unattachedFor, CancellationToken cancellationToken)
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return 0;
+        }
+
+        var cutoff = DateTime.UtcNow - unattachedFor;
+        var deleted = 0;
+        var old = System.IO.Directory.EnumerateFiles(Directory)
+            .Select(path => new FileInfo(path))
+            .Where(file => (StoredNamePattern().IsMatch(file.Name) || PartialNamePattern().IsMatch(file.Name)) && file.Exists && file.LastWriteTimeUtc < cutoff)
+            .Select(file => file.Name);
+        foreach (var batch in old.Chunk(SweepBatch))
+        {
+            var recorded = await store.FindRecordedAsync(batch, cancellationToken);
+            foreach (var name in batch)
+            {
+                if (!recorded.Contains(name) && TryDeleteFile(name))
+                {
+                    deleted++;
+                }
+            }
+        }
+
+        if (deleted > 0)
+        {
+            UploadsLog.OrphansSwept(logger, deleted, options.Value.UnattachedHours);
+        }
+
         return deleted;
+    }
+
+    private bool TryDeleteFile(string name)
+    {
+        try
+        {
+            File.Delete(Path.Combine(Directory, name));
+            return true;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            // Without its record the file is never served; only its space is not freed (the next sweep tries again).
+            UploadsLog.FileNotDeleted(logger, name, exception);
+            return false;
+        }
     }
 
     /// <summary>The declared type without parameters, null when it says nothing (absent or application/octet-stream).</summary>
@@ -212,4 +259,7 @@ internal sealed partial class UploadService(
 
     [GeneratedRegex("^[0-9a-f]{32}\\.(png|jpg|gif|webp|pdf|txt)$")]
     private static partial Regex StoredNamePattern();
+
+    [GeneratedRegex("^[0-9a-f]{32}\\.part$")]
+    private static partial Regex PartialNamePattern();
 }

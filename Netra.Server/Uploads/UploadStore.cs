@@ -33,6 +33,15 @@ internal sealed class UploadStore(NpgsqlDataSource dataSource)
             "UPDATE uploads SET last_used_at = now() WHERE name = @name AND owner_id = @userId", new { name, userId }, cancellationToken: cancellationToken)) > 0;
     }
 
+    /// <summary>Those of <paramref name="names"/> that have a record.</summary>
+    public async Task<IReadOnlySet<string>> FindRecordedAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var recorded = await connection.QueryAsync<string>(new CommandDefinition(
+            "SELECT name FROM uploads WHERE name = ANY(@names)", new { names = names.ToArray() }, cancellationToken: cancellationToken));
+        return recorded.ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>
     /// Deletes the records of at most <paramref name="limit"/> uploads that no live message carries and that were
     /// neither uploaded nor offered as an attachment within <paramref name="unattachedFor"/>; returns their names.

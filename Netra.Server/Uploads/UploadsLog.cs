@@ -14,8 +14,11 @@ internal static partial class UploadsLog
     [LoggerMessage(EventId = 11103, Level = LogLevel.Information, Message = "Deleted {Count} uploads that no message carried for {Hours} h")]
     public static partial void Swept(ILogger logger, int count, int hours);
 
-    [LoggerMessage(EventId = 11104, Level = LogLevel.Warning, Message = "The record of upload {Name} was deleted but its file could not be; it is no longer served")]
+    [LoggerMessage(EventId = 11104, Level = LogLevel.Warning, Message = "The file {Name} of the uploads folder could not be deleted; no record names it, so it is not served, and the next sweep tries again")]
     public static partial void FileNotDeleted(ILogger logger, string name, Exception exception);
+
+    [LoggerMessage(EventId = 11106, Level = LogLevel.Information, Message = "Deleted {Count} files of the uploads folder that no upload record names and that were older than {Hours} h (left by a node that stopped mid-upload, or a delete that failed)")]
+    public static partial void OrphansSwept(ILogger logger, int count, int hours);
 
     [LoggerMessage(EventId = 11105, Level = LogLevel.Error, Message = "The upload sweep failed; it runs again in {Seconds} s")]
     public static partial void SweepFailed(ILogger logger, int seconds, Exception exception);

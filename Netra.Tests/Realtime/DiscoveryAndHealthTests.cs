@@ -31,6 +31,7 @@ public sealed class DiscoveryAndHealthTests(ServerFixture fixture) : IClassFixtu
         limits.GetProperty("ordering_window").GetInt32().Should().Be(250);
         limits.GetProperty("edit_window_hours").GetInt32().Should().Be(24);
         limits.GetProperty("max_upload_bytes").GetInt32().Should().Be(5 * 1024 * 1024);
+        limits.GetProperty("upload_unattached_hours").GetInt32().Should().Be(24);
         config.GetProperty("features").GetProperty("message_edits").GetBoolean().Should().BeTrue();
     }
 

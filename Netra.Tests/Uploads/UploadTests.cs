@@ -194,6 +194,36 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
         fixture.Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 11103);
     }
 
+    [Fact]
+    public async Task FilesNoRecordNamesAreDeletedOnceOldAndNothingElseInTheFolderIsTouched()
+    {
+        var alice = await fixture.Api.CreateUserAsync("alice");
+        var recorded = await UploadOkAsync(alice, Png, "recorded.png", "image/png");
+        var twoDays = TimeSpan.FromDays(2);
+        var leftPart = Stray(Guid.NewGuid().ToString("N") + ".part", twoDays); // a node died while receiving it
+        var orphan = Stray(Guid.NewGuid().ToString("N") + ".png", twoDays); // a node died before writing its record
+        var fresh = Stray(Guid.NewGuid().ToString("N") + ".png", TimeSpan.FromMinutes(1)); // maybe being recorded right now
+        var foreign = Stray("notes-" + Guid.NewGuid().ToString("N")[..8] + ".txt", twoDays); // not a name Netra gives
+        System.IO.File.SetLastWriteTimeUtc(Path.Combine(fixture.Directory, Name(recorded)), DateTime.UtcNow - twoDays); // its record decides, not its age
+
+        var uploads = fixture.Server.Services.GetRequiredService<UploadService>();
+        (await uploads.SweepAsync(CancellationToken.None)).Should().Be(2);
+
+        StoredFiles().Should().Contain([Name(recorded), fresh, foreign]).And.NotContain([leftPart, orphan]);
+        using var anonymous = fixture.Api.CreateClient(null);
+        (await anonymous.GetAsync(recorded.Path)).StatusCode.Should().Be(HttpStatusCode.OK);
+        fixture.Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 11106);
+        System.IO.File.Delete(Path.Combine(fixture.Directory, foreign));
+
+        string Stray(string name, TimeSpan age)
+        {
+            var path = Path.Combine(fixture.Directory, name);
+            System.IO.File.WriteAllBytes(path, Png);
+            System.IO.File.SetLastWriteTimeUtc(path, DateTime.UtcNow - age);
+            return name;
+        }
+    }
+
     private static string Name(UploadResult upload) => upload.Path[UploadService.RoutePrefix.Length..];
 
     private string[] StoredFiles() =>
