@@ -164,19 +164,13 @@ run_netra() {
   stop_server "$SERVER_PID"
 }
 
-# Scale-out: 1 node with the Redis backplane, then 2 nodes, every server process on the server core. These
-# processes run fan-out alone, so they get SCALEOUT_PREWARM seconds of fan-out load first: a fresh .NET process on
-# one core is at full speed only after about 10 s of load, and the 1-node figures they are compared with come from
-# the main run, whose process has had the idle scenario by then (docs/benchmarks.md).
-SCALEOUT_PREWARM=5
-((smoke == 1)) && SCALEOUT_PREWARM=0.2
+# Scale-out: 1 node with the Redis backplane, then 2 nodes, every server process on the server core.
 run_scaleout() {
   local port port_b pid_a
   [[ -z $(scenarios fanout) ]] && return 0
   port=$(free_port)
   start_netra netra-redis "$port" "$redis_conn"
-  generate "${netra_args[@]}" --label netra-redis --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16 \
-    --prewarm "$SCALEOUT_PREWARM"
+  generate "${netra_args[@]}" --label netra-redis --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
   stop_server "$SERVER_PID"
   port=$(free_port)
   start_netra netra-a "$port" "$redis_conn"
@@ -184,7 +178,7 @@ run_scaleout() {
   port_b=$(free_port)
   start_netra netra-b "$port_b" "$redis_conn"
   generate "${netra_args[@]}" --label netra-2nodes --url "http://127.0.0.1:$port" --url "http://127.0.0.1:$port_b" \
-    --server-pid "$pid_a" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16 --prewarm "$SCALEOUT_PREWARM"
+    --server-pid "$pid_a" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
   stop_server "$pid_a"
   stop_server "$SERVER_PID"
 }
@@ -228,7 +222,6 @@ meta=$work/meta.txt
   printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
-  printf 'scale-out processes (fan-out only): %s s of fan-out load before the first window\n' "$SCALEOUT_PREWARM"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"

@@ -12,13 +12,6 @@ public sealed class BenchOptions
 
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>
-    /// Fan-out load before the first window, measured by nothing (<c>--prewarm</c>). A fresh .NET process on one core
-    /// reaches full speed only after about 10 s of load (its hot paths recompiled optimized); the main run's processes
-    /// get most of that from the idle scenario, the scale-out processes, which run fan-out alone, from this.
-    /// </summary>
-    public TimeSpan Prewarm { get; set; } = TimeSpan.Zero;
-
     public int ConnectCount { get; set; } = 1000;
 
     public int ConnectConcurrency { get; set; } = 32;
@@ -44,7 +37,6 @@ public sealed class BenchOptions
         Reps = 1,
         Warmup = TimeSpan.FromMilliseconds(200),
         Duration = TimeSpan.FromMilliseconds(500),
-        Prewarm = TimeSpan.FromMilliseconds(200),
         ConnectCount = 20,
         ConnectConcurrency = 4,
         IdleSizes = [10, 20],

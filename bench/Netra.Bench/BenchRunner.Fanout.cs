@@ -38,17 +38,11 @@ public sealed partial class BenchRunner
             };
             var method = target.System switch { Target.Netra => "SendMessage", Target.Stock => "Publish", _ => "publish" };
 
-            Task Send() => sender.InvokeAsync(method, Message(), cancellationToken);
-            if (options.Prewarm > TimeSpan.Zero)
-            {
-                await DriveAsync(options.Windows.Max(), _ => Send(), meter, cancellationToken, options.Prewarm);
-            }
-
             foreach (var window in options.Windows)
             {
                 for (var rep = 1; rep <= options.Reps; rep++)
                 {
-                    var measured = await DriveAsync(window, _ => Send(), meter, cancellationToken);
+                    var measured = await DriveAsync(window, _ => sender.InvokeAsync(method, Message(), cancellationToken), meter, cancellationToken);
                     Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
                     Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                     Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
@@ -76,11 +70,9 @@ public sealed partial class BenchRunner
     /// Runs <paramref name="window"/> workers that each call <paramref name="send"/> (with the worker's index) one at a time:
     /// warm-up, then a measured window. Returns its length in seconds and the server CPU in it (% of
     /// one core; -1 where unknown), PostgreSQL's and the generator's own (to show when the generator,
-    /// not the server, is the limit). Waits for the calls in flight before returning. With <paramref name="loadOnly"/>
-    /// it only loads the server for that long and measures nothing (no CPU figures: -1).
+    /// not the server, is the limit). Waits for the calls in flight before returning.
     /// </summary>
-    private async Task<WindowResult> DriveAsync(
-        int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken, TimeSpan? loadOnly = null)
+    private async Task<WindowResult> DriveAsync(int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, window).Select(worker => Task.Run(async () =>
@@ -96,12 +88,6 @@ public sealed partial class BenchRunner
         WindowResult result;
         try
         {
-            if (loadOnly is { } length)
-            {
-                await Task.Delay(length, cancellationToken);
-                return new WindowResult(length.TotalSeconds, -1, -1, -1);
-            }
-
             await Task.Delay(options.Warmup, cancellationToken);
             var cpu = CpuWindow.Start(target);
             meter.Open();

@@ -61,11 +61,6 @@ switch (args[0])
             options.Duration = TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture));
         }
 
-        if (One("--prewarm") is { } prewarm)
-        {
-            options.Prewarm = TimeSpan.FromSeconds(double.Parse(prewarm, CultureInfo.InvariantCulture));
-        }
-
         var target = new Target
         {
             System = One("--system") ?? throw new ArgumentException("--system is required"),
