@@ -14,10 +14,6 @@ namespace Netra.Server.Errors;
 internal sealed class ProblemExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemExceptionHandler> logger)
     : IExceptionHandler
 {
-    /// <summary>What a client is told, over HTTP and the hub, when PostgreSQL cannot be reached.</summary>
-    public const string StorageUnavailableDetail =
-        "The database (PostgreSQL) cannot be reached right now, so the request was not carried out. Retry in a few seconds.";
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         var unavailable = exception is not ProblemException && PostgresErrors.IsUnavailable(exception);
@@ -26,7 +22,7 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problemDeta
             ProblemException problem => (problem.Code, problem.Message),
             BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (ErrorCodes.MessageTooLarge, "The request body is too large."),
             BadHttpRequestException bad => (ErrorCodes.ValidationFailed, bad.Message),
-            _ when unavailable => (ErrorCodes.Internal, StorageUnavailableDetail),
+            _ when unavailable => (ErrorCodes.Internal, PostgresErrors.UnavailableMessage),
             _ => (ErrorCodes.Internal, "An unexpected error occurred. It has been logged with trace id " + httpContext.TraceIdentifier + "."),
         };
 

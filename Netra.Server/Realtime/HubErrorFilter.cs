@@ -40,7 +40,7 @@ internal sealed class HubErrorFilter(NetraMetrics metrics, ILogger<HubErrorFilte
             // Not a bug: the call can succeed as it is once the database is back (a SendMessage with the same clientMessageId).
             ErrorsLog.StorageUnavailableHub(logger, invocationContext.HubMethodName, context.ConnectionId, exception.Message);
             metrics.Error(ErrorCodes.Internal);
-            throw new HubException($"{ErrorCodes.Internal}: {ProblemExceptionHandler.StorageUnavailableDetail}");
+            throw new HubException($"{ErrorCodes.Internal}: {PostgresErrors.UnavailableMessage}");
         }
         catch (Exception exception)
         {

@@ -7,6 +7,10 @@ internal static class PostgresErrors
     /// <summary>How long a client is told to wait (HTTP <c>Retry-After</c>) when PostgreSQL cannot be reached.</summary>
     public const int UnavailableRetryAfterSeconds = 5;
 
+    /// <summary>What a client is told, over HTTP and the hub, when PostgreSQL cannot be reached (<see cref="IsUnavailable"/>).</summary>
+    public const string UnavailableMessage =
+        "The database (PostgreSQL) cannot be reached right now, so the request was not carried out. Retry in a few seconds.";
+
     public static bool IsUniqueViolation(this PostgresException exception, string constraint) =>
         exception.SqlState == PostgresErrorCodes.UniqueViolation && exception.ConstraintName == constraint;
 

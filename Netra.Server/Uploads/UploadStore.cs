@@ -34,11 +34,11 @@ internal sealed class UploadStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Those of <paramref name="names"/> that have a record.</summary>
-    public async Task<IReadOnlySet<string>> FindRecordedAsync(IReadOnlyCollection<string> names, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<string>> FindRecordedAsync(string[] names, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var recorded = await connection.QueryAsync<string>(new CommandDefinition(
-            "SELECT name FROM uploads WHERE name = ANY(@names)", new { names = names.ToArray() }, cancellationToken: cancellationToken));
+            "SELECT name FROM uploads WHERE name = ANY(@names)", new { names }, cancellationToken: cancellationToken));
         return recorded.ToHashSet(StringComparer.Ordinal);
     }
 

@@ -126,7 +126,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         EnsureOwnedAndUnshared();
-        var (fileName, arguments) = ServerTools.PostgresTool("pg_ctl", "stop", "-D", DataDirectory!, "-m", "fast", "-w", "-t", "30");
+        var (fileName, arguments) = StopCommand("fast");
         var stop = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
         if (!stop.Succeeded)
         {
@@ -138,12 +138,10 @@ public sealed partial class PostgresServer : IAsyncDisposable
     public async Task StartAgainAsync(CancellationToken cancellationToken = default)
     {
         EnsureOwnedAndUnshared();
-        var port = Port.ToString(CultureInfo.InvariantCulture);
-        var (fileName, arguments) = ServerTools.PostgresTool("pg_ctl", "start", "-D", DataDirectory!, "-l", LogFile!, "-w", "-t", "60", "-o", $"-p {port}");
-        var start = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+        var start = await RunStartAsync(Port, cancellationToken).ConfigureAwait(false);
         if (!start.Succeeded)
         {
-            throw new InvalidOperationException($"PostgreSQL did not start again on 127.0.0.1:{port}:\n{start.Output}\n--- {LogFile} ---\n{LogTail()}");
+            throw new InvalidOperationException($"PostgreSQL did not start again on 127.0.0.1:{Port}:\n{start.Output}\n--- {LogFile} ---\n{LogTail()}");
         }
 
         await WaitUntilReadyAsync(cancellationToken).ConfigureAwait(false);
@@ -261,9 +259,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort.Next();
-            var (fileName, arguments) = ServerTools.PostgresTool(
-                "pg_ctl", "start", "-D", DataDirectory!, "-l", LogFile!, "-w", "-t", "60", "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)}");
-            var result = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+            var result = await RunStartAsync(port, cancellationToken).ConfigureAwait(false);
             if (result.Succeeded)
             {
                 admin.Port = port;
@@ -319,8 +315,16 @@ public sealed partial class PostgresServer : IAsyncDisposable
             lastError);
     }
 
-    private (string FileName, IReadOnlyList<string> Arguments) StopCommand() =>
-        ServerTools.PostgresTool("pg_ctl", "stop", "-D", DataDirectory!, "-m", "immediate", "-w", "-t", "30");
+    /// <summary><c>pg_ctl start</c> on <paramref name="port"/>, waiting until the server accepts connections.</summary>
+    private async Task<ProcessResult> RunStartAsync(int port, CancellationToken cancellationToken)
+    {
+        var (fileName, arguments) = ServerTools.PostgresTool(
+            "pg_ctl", "start", "-D", DataDirectory!, "-l", LogFile!, "-w", "-t", "60", "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)}");
+        return await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private (string FileName, IReadOnlyList<string> Arguments) StopCommand(string mode = "immediate") =>
+        ServerTools.PostgresTool("pg_ctl", "stop", "-D", DataDirectory!, "-m", mode, "-w", "-t", "30");
 
     // ProcessExit handlers cannot await, hence the synchronous twin of DisposeAsync.
     private void StopAtProcessExit()
