@@ -107,8 +107,9 @@ stop_server() {
   wait "$1" 2>/dev/null || true
 }
 
-start_netra() { # start_netra NAME PORT [REDIS]
+start_netra() { # start_netra NAME PORT [REDIS [VAR=VALUE...]]
   local name=$1 port=$2 redis=${3:-}
+  shift $(($# < 3 ? $# : 3))
   local env=(
     ASPNETCORE_ENVIRONMENT=Production
     ASPNETCORE_URLS="http://127.0.0.1:$port"
@@ -119,6 +120,7 @@ start_netra() { # start_netra NAME PORT [REDIS]
     "${NETRA_LIMITS[@]}"
   )
   [[ -n $redis ]] && env+=(ConnectionStrings__Redis="$redis")
+  env+=("$@")
   start_server "$name" "http://127.0.0.1:$port/health/ready" env -C "$netra_dir" "${env[@]}" dotnet Netra.Server.dll
 }
 
@@ -128,6 +130,12 @@ scenarios() {
   for s in ${1//,/ }; do [[ " $SCENARIOS " == *" $s "* ]] && wanted+=("$s"); done
   (IFS=,; printf '%s' "${wanted[*]}")
 }
+
+# Unmeasured fan-out load before the first fan-out window of every system (--prewarm): a .NET server on one core
+# recompiles its hot paths optimized for several seconds after they start being used (docs/benchmarks.md).
+PREWARM=3
+SCALEOUT_FIRST_PREWARM=15
+((smoke == 1)) && PREWARM=0.2 SCALEOUT_FIRST_PREWARM=0.2
 
 generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
   local mode=(--reps 1 --first-rep "$round")
@@ -147,7 +155,7 @@ run_peer() {
   [[ -z $wanted ]] && return 0
   port=$(free_port)
   start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
-  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
+  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted" --prewarm "$PREWARM"
   stop_server "$SERVER_PID"
 }
 run_stock() { run_peer stock dotnet "$stock_dll"; }
@@ -160,27 +168,36 @@ run_netra() {
   [[ -z $wanted ]] && return 0
   port=$(free_port)
   start_netra netra "$port"
-  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
+  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted" --prewarm "$PREWARM"
   stop_server "$SERVER_PID"
 }
 
-# Scale-out: 1 node with the Redis backplane, then 2 nodes, every server process on the server core.
+# Scale-out: 1 node without Redis, and 2 nodes through Redis, every server process on the server core. Unlike the
+# systems above, these processes are started in the first round and kept for all rounds, and both get the same
+# warm-up: SCALEOUT_FIRST_PREWARM seconds of unmeasured fan-out load in the first round (a fresh .NET process on one core
+# needs tens of seconds of load before its hot paths are compiled optimized, docs/benchmarks.md), the windows' own
+# warm-up afterwards. The report lists their figures round by round, so that a cold first round shows.
+scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=()
 run_scaleout() {
-  local port port_b pid_a
+  local prewarm=0 port name
   [[ -z $(scenarios fanout) ]] && return 0
-  port=$(free_port)
-  start_netra netra-redis "$port" "$redis_conn"
-  generate "${netra_args[@]}" --label netra-redis --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
-  stop_server "$SERVER_PID"
-  port=$(free_port)
-  start_netra netra-a "$port" "$redis_conn"
-  pid_a=$SERVER_PID
-  port_b=$(free_port)
-  start_netra netra-b "$port_b" "$redis_conn"
-  generate "${netra_args[@]}" --label netra-2nodes --url "http://127.0.0.1:$port" --url "http://127.0.0.1:$port_b" \
-    --server-pid "$pid_a" --server-pid "$SERVER_PID" --scenarios fanout --windows 1,16
-  stop_server "$pid_a"
-  stop_server "$SERVER_PID"
+  if [[ -z $scaleout_1node ]]; then
+    prewarm=$SCALEOUT_FIRST_PREWARM
+    port=$(free_port)
+    start_netra netra-1node "$port"
+    scaleout_1node=$SERVER_PID scaleout_1node_url=http://127.0.0.1:$port
+  fi
+  generate "${netra_args[@]}" --label netra-1node --url "$scaleout_1node_url" --server-pid "$scaleout_1node" --scenarios fanout --windows 1,16 \
+    --prewarm "$prewarm"
+  if ((${#scaleout_2nodes[@]} == 0)); then
+    for name in netra-a netra-b; do
+      port=$(free_port)
+      start_netra "$name" "$port" "$redis_conn"
+      scaleout_2nodes+=("$SERVER_PID") scaleout_2nodes_urls+=(--url "http://127.0.0.1:$port")
+    done
+  fi
+  generate "${netra_args[@]}" --label netra-2nodes "${scaleout_2nodes_urls[@]}" --server-pid "${scaleout_2nodes[0]}" --server-pid "${scaleout_2nodes[1]}" \
+    --scenarios fanout --windows 1,16 --prewarm "$prewarm"
 }
 
 systems=()
@@ -193,6 +210,7 @@ for ((round = 1; round <= rounds; round++)); do
     "${systems[(i + round - 1) % ${#systems[@]}]}"
   done
 done
+for pid in $scaleout_1node "${scaleout_2nodes[@]}"; do stop_server "$pid"; done
 
 # ----------------------------------------------------------------- report --
 # call_counting_delay DLL: the tier-1 call-counting delay the built runtimeconfig sets for DLL, or ".NET's default".
@@ -209,7 +227,7 @@ call_counting_delay() {
 meta=$work/meta.txt
 {
   printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-  printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full: $REPS rounds, each system on a fresh server process per round, systems interleaved; medians over the rounds")"
+  printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full: $REPS rounds, each system on a fresh server process per round (scale-out: see below), systems interleaved; medians over the rounds")"
   printf 'machine: %s cores, %s, %s GiB memory, %s\n' "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
     "$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)" "$(uname -sr)"
   printf 'pinning: servers, PostgreSQL and Redis on core %s; generator on core %s (taskset)\n' "$SERVER_CPU" "$CLIENT_CPU"
@@ -222,6 +240,8 @@ meta=$work/meta.txt
   printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
+  printf 'fan-out warm-up: %s s of unmeasured load at the largest window before the first window (on top of each window'"'"'s own); scale-out processes: started once and kept for all rounds, %s s of it in their first round and none after\n' \
+    "$PREWARM" "$SCALEOUT_FIRST_PREWARM"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"

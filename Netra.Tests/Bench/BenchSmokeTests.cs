@@ -126,6 +126,38 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public void ScaleOutIsMeasuredAgainstTheKeptOneNodeAndShownRoundByRound()
+    {
+        var measurements = new List<Measurement>
+        {
+            new(Report.OneNode, "fanout.w16.rate", "deliveries/s", 200, 1),
+            new(Report.OneNode, "fanout.w16.rate", "deliveries/s", 300, 2),
+            new(Report.OneNode, "fanout.w16.rate", "deliveries/s", 280, 3),
+            new(Report.TwoNodes, "fanout.w16.rate", "deliveries/s", 100, 1),
+            new(Report.TwoNodes, "fanout.w16.rate", "deliveries/s", 270, 2),
+            new(Report.TwoNodes, "fanout.w16.rate", "deliveries/s", 250, 3),
+            new(Report.OneNode, "fanout.w1.p99", "ms", 40, 1),
+            new(Report.TwoNodes, "fanout.w1.p99", "ms", 41, 1),
+            new(Target.Netra, "fanout.w16.rate", "deliveries/s", 999, 1), // a fresh process each round: shown beside, not the reference
+        };
+        var folder = Directory.CreateTempSubdirectory("netra-bench-report");
+        try
+        {
+            var md = Path.Combine(folder.FullName, "latest.md");
+            Report.Write(measurements, [], md, Path.Combine(folder.FullName, "latest.json"));
+
+            var text = File.ReadAllText(md);
+            text.Should().Contain("| fan-out W=16: deliveries/s | deliveries/s | 280 | 250 | 0.89x | 200 / 300 / 280 | 100 / 270 / 250 | 999 |");
+            text.Should().Contain("| scale-out W=16: 2 nodes / 1 node | 0.893 | >= 0.8 | yes |");
+            text.Should().Contain("| scale-out: p99 the backplane adds at W=1 (ms, 2 nodes - 1 node) | 1.0 | <= 2.0 | yes |");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private async Task<IReadOnlyList<Measurement>> RunAsync(Target target)
     {
         using var timeout = new CancellationTokenSource(Budget);

@@ -12,6 +12,13 @@ public sealed class BenchOptions
 
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Unmeasured fan-out load at the largest window before the first one (<c>--prewarm</c>). A .NET server on one core
+    /// recompiles its hot paths optimized (tier 1, after an instrumented tier) for several seconds after they start being
+    /// used, and a window measured meanwhile measures the compiler; <see cref="Warmup"/> alone is too short for that.
+    /// </summary>
+    public TimeSpan Prewarm { get; set; } = TimeSpan.Zero;
+
     public int ConnectCount { get; set; } = 1000;
 
     public int ConnectConcurrency { get; set; } = 32;
@@ -37,6 +44,7 @@ public sealed class BenchOptions
         Reps = 1,
         Warmup = TimeSpan.FromMilliseconds(200),
         Duration = TimeSpan.FromMilliseconds(500),
+        Prewarm = TimeSpan.FromMilliseconds(200),
         ConnectCount = 20,
         ConnectConcurrency = 4,
         IdleSizes = [10, 20],

@@ -17,6 +17,8 @@ public sealed partial class BenchRunner
         NetraSeed? netra = target.IsNetra ? await SeedAsync(cancellationToken) : null;
         var meter = new DeliveryMeter();
         var subscribers = await OpenManyAsync(s, 64, i => (i, netra?.FanoutSubscribers[i] ?? 0), null, cancellationToken);
+        using var keepAliveStop = new CancellationTokenSource();
+        var keepAlive = KeepAliveAsync(() => subscribers, keepAliveStop.Token); // subscribers only listen
         BenchConnection? sender = null;
         try
         {
@@ -37,12 +39,18 @@ public sealed partial class BenchRunner
                 _ => $"[\"{Room}\",{Quote(Payload())}]",
             };
             var method = target.System switch { Target.Netra => "SendMessage", Target.Stock => "Publish", _ => "publish" };
+            Task Send(int worker) => sender.InvokeAsync(method, Message(), cancellationToken);
+
+            if (options.Prewarm > TimeSpan.Zero)
+            {
+                await DriveAsync(options.Windows.Max(), Send, meter, cancellationToken, loadOnly: options.Prewarm);
+            }
 
             foreach (var window in options.Windows)
             {
                 for (var rep = 1; rep <= options.Reps; rep++)
                 {
-                    var measured = await DriveAsync(window, _ => sender.InvokeAsync(method, Message(), cancellationToken), meter, cancellationToken);
+                    var measured = await DriveAsync(window, Send, meter, cancellationToken);
                     Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
                     Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                     Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
@@ -57,6 +65,8 @@ public sealed partial class BenchRunner
         }
         finally
         {
+            await keepAliveStop.CancelAsync();
+            await keepAlive;
             if (sender is not null)
             {
                 await sender.DisposeAsync();
@@ -70,9 +80,11 @@ public sealed partial class BenchRunner
     /// Runs <paramref name="window"/> workers that each call <paramref name="send"/> (with the worker's index) one at a time:
     /// warm-up, then a measured window. Returns its length in seconds and the server CPU in it (% of
     /// one core; -1 where unknown), PostgreSQL's and the generator's own (to show when the generator,
-    /// not the server, is the limit). Waits for the calls in flight before returning.
+    /// not the server, is the limit). Waits for the calls in flight before returning. With <paramref name="loadOnly"/> it
+    /// only loads the server for that long and measures nothing (its result has no CPU figures).
     /// </summary>
-    private async Task<WindowResult> DriveAsync(int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
+    private async Task<WindowResult> DriveAsync(
+        int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken, TimeSpan? loadOnly = null)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, window).Select(worker => Task.Run(async () =>
@@ -88,6 +100,12 @@ public sealed partial class BenchRunner
         WindowResult result;
         try
         {
+            if (loadOnly is { } length)
+            {
+                await Task.Delay(length, cancellationToken);
+                return new WindowResult(length.TotalSeconds, -1, -1, -1);
+            }
+
             await Task.Delay(options.Warmup, cancellationToken);
             var cpu = CpuWindow.Start(target);
             meter.Open();

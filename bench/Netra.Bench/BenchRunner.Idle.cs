@@ -16,7 +16,13 @@ public sealed partial class BenchRunner
         var baseline = measure ? ProcessStats.RssKiB(target.ServerPids) : 0;
         var open = new List<BenchConnection>();
         using var keepAliveStop = new CancellationTokenSource();
-        var keepAlive = KeepAliveAsync(open, keepAliveStop.Token);
+        var keepAlive = KeepAliveAsync(() =>
+        {
+            lock (open)
+            {
+                return [.. open];
+            }
+        }, keepAliveStop.Token);
         try
         {
             foreach (var size in options.IdleSizes)
@@ -48,30 +54,6 @@ public sealed partial class BenchRunner
             await keepAliveStop.CancelAsync();
             await keepAlive;
             await CloseAllAsync(open);
-        }
-    }
-
-    /// <summary>A SignalR ping from every idle connection every 10 s, so none reaches the server's client timeout.</summary>
-    private static async Task KeepAliveAsync(List<BenchConnection> connections, CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (true)
-            {
-                await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
-                BenchConnection[] snapshot;
-                lock (connections)
-                {
-                    snapshot = [.. connections];
-                }
-
-                await Parallel.ForEachAsync(snapshot, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
-                    async (c, ct) => await c.SendKeepAliveAsync(ct));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // stopped
         }
     }
 }

@@ -69,6 +69,28 @@ public sealed partial class BenchRunner(Target target, BenchOptions options, str
             target.Postgres ?? throw new InvalidOperationException("Netra's fan-out and chat scenarios need --pg (its database)."),
             options.Subscribers, options.Chats, options.ChatMembers, cancellationToken);
 
+    /// <summary>
+    /// A SignalR ping every 10 s from each connection <paramref name="connections"/> gives, so that none that only listens
+    /// reaches the server's client timeout (30 s) in a long scenario.
+    /// </summary>
+    private static async Task KeepAliveAsync(Func<BenchConnection[]> connections, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(10), cancellationToken);
+                await Parallel.ForEachAsync(connections(), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken },
+                    async (c, ct) => await c.SendKeepAliveAsync(ct));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // stopped
+        }
+    }
+
+
     /// <summary>Opens <paramref name="count"/> connections, <paramref name="concurrency"/> at a time; latency of each into <paramref name="latency"/>.</summary>
     private async Task<BenchConnection[]> OpenManyAsync(
         int count, int concurrency, Func<int, (int Node, long UserId)> who, LatencyHistogram? latency, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ using Netra.Bench;
 // The benchmark's load generator (bench/README.md).
 //   Netra.Bench run --system netra|stock|socketio --url http://127.0.0.1:PORT [--url ...] [--label NAME]
 //                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
-//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--smoke]
+//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--smoke]
 //                   --out results.jsonl
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
 if (args.Length == 0)
@@ -59,6 +59,11 @@ switch (args[0])
         if (One("--duration") is { } duration)
         {
             options.Duration = TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture));
+        }
+
+        if (One("--prewarm") is { } prewarm)
+        {
+            options.Prewarm = TimeSpan.FromSeconds(double.Parse(prewarm, CultureInfo.InvariantCulture));
         }
 
         var target = new Target
