@@ -176,7 +176,10 @@ run_netra() {
 # systems above, these processes are started in the first round and kept for all rounds, and both get the same
 # warm-up: SCALEOUT_FIRST_PREWARM seconds of unmeasured fan-out load in the first round (a fresh .NET process on one core
 # needs tens of seconds of load before its hot paths are compiled optimized, docs/benchmarks.md), the windows' own
-# warm-up afterwards. The report lists their figures round by round, so that a cold first round shows.
+# warm-up afterwards. The report lists their figures round by round, so that a cold first round shows. Three nodes
+# kept beside the main one must stay within PostgreSQL's max_connections: their pools are smaller (a single sender
+# with 16 calls in flight needs few) and close connections idle for 15 s.
+scaleout_env=(ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=40};Connection Idle Lifetime=15")
 scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=()
 run_scaleout() {
   local prewarm=0 port name
@@ -184,7 +187,7 @@ run_scaleout() {
   if [[ -z $scaleout_1node ]]; then
     prewarm=$SCALEOUT_FIRST_PREWARM
     port=$(free_port)
-    start_netra netra-1node "$port"
+    start_netra netra-1node "$port" "" "${scaleout_env[@]}"
     scaleout_1node=$SERVER_PID scaleout_1node_url=http://127.0.0.1:$port
   fi
   generate "${netra_args[@]}" --label netra-1node --url "$scaleout_1node_url" --server-pid "$scaleout_1node" --scenarios fanout --windows 1,16 \
@@ -192,7 +195,7 @@ run_scaleout() {
   if ((${#scaleout_2nodes[@]} == 0)); then
     for name in netra-a netra-b; do
       port=$(free_port)
-      start_netra "$name" "$port" "$redis_conn"
+      start_netra "$name" "$port" "$redis_conn" "${scaleout_env[@]}"
       scaleout_2nodes+=("$SERVER_PID") scaleout_2nodes_urls+=(--url "http://127.0.0.1:$port")
     done
   fi
