@@ -125,20 +125,22 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     private SerializedInvocation? Received(byte[] data) => BackplaneMessages.ReadInvocation(data, Redis.ServerName);
 
     /// <summary>
-    /// Writes an invocation to this node's connections at once (<paramref name="deliverLocally"/>), then publishes it
-    /// for the other nodes. The send completes when the local writes have, and does not wait for Redis to confirm the
-    /// publish: the multiplexer writes publishes in the order issued, and one that fails is logged and counted. When
-    /// Redis cannot take it, this node's connections have it and the other nodes miss it.
+    /// Publishes an invocation for the other nodes, then writes it to this node's connections
+    /// (<paramref name="deliverLocally"/>), so that the other nodes' connections get it while this node writes to its own
+    /// rather than after. While the bus is still being set up, the local writes go first and do not wait for it. The send
+    /// completes when the local writes have, and does not wait for Redis to confirm the publish: the multiplexer writes
+    /// publishes in the order issued, and one that fails is logged and counted. When Redis cannot take it, this node's
+    /// connections have it and the other nodes miss it.
     /// </summary>
     private async Task PublishAsync(string channel, SerializedInvocation invocation, Func<Task> deliverLocally, CancellationToken cancellationToken)
     {
-        var local = deliverLocally();
         if (redis is null)
         {
-            await local;
+            await deliverLocally();
             return;
         }
 
+        var local = busReady ? null : deliverLocally();
         try
         {
             var subscriber = await EnsureBusAsync(cancellationToken);
@@ -159,7 +161,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
         finally
         {
-            await local;
+            await (local ?? deliverLocally());
         }
     }
 
