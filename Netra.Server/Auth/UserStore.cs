@@ -103,16 +103,20 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<IReadOnlyList<PresenceInfo>> SetLastSeenAsync(IReadOnlyDictionary<long, DateTimeOffset> lastSeen, CancellationToken cancellationToken)
     {
-        // Ascending ids, so that two nodes writing some of the same users tend to lock their rows in the same order (the
-        // plan decides; should they deadlock, PostgreSQL aborts one batch and its callers get the error).
+        // Two nodes writing some of the same users must take their row locks in one order, or they can deadlock. The
+        // UPDATE alone locks rows in whatever order its plan meets them (a row rewritten since lies after the others in a
+        // scan), so the materialized locking SELECT takes them by ascending id first: its rows are sorted before
+        // they are locked, and the UPDATE reaches a row only after the SELECT has yielded (and locked) it.
         var ids = lastSeen.Keys.Order().ToArray();
         var at = Array.ConvertAll(ids, id => lastSeen[id]);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, string DisplayName, DateTime? LastSeenAt)>(new CommandDefinition(
             """
+            WITH locked AS MATERIALIZED (
+                SELECT id FROM users WHERE id = ANY(@ids) ORDER BY id FOR NO KEY UPDATE)
             UPDATE users AS u SET last_seen_at = seen.at
-            FROM (SELECT id, at FROM unnest(@ids, @at) AS s (id, at) ORDER BY id) AS seen
-            WHERE u.id = seen.id
+            FROM locked JOIN unnest(@ids, @at) AS seen (id, at) ON seen.id = locked.id
+            WHERE u.id = locked.id
             RETURNING u.id, u.display_name, u.last_seen_at
             """,
             new { ids, at },
