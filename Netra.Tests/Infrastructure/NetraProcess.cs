@@ -30,8 +30,12 @@ internal sealed class NetraProcess : INetraNode, IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
-    /// <summary>Starts a node on <paramref name="port"/> (0: a free one) and waits until <c>/health/ready</c> answers 200.</summary>
-    public static async Task<NetraProcess> StartAsync(string postgresConnectionString, IDictionary<string, string?>? settings = null, int port = 0)
+    /// <summary>
+    /// Starts a node on <paramref name="port"/> (0: a free one) and waits until <c>/health/ready</c> answers 200. It runs in
+    /// its own folder, as deployed, unless <paramref name="workingDirectory"/> says otherwise.
+    /// </summary>
+    public static async Task<NetraProcess> StartAsync(
+        string postgresConnectionString, IDictionary<string, string?>? settings = null, int port = 0, string? workingDirectory = null)
     {
         port = port == 0 ? FreePort.Next() : port;
         var baseAddress = new Uri(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{port}"));
@@ -51,7 +55,10 @@ internal sealed class NetraProcess : INetraNode, IAsyncDisposable
 
         var output = new OutputTail();
         var serverDll = Path.Combine(AppContext.BaseDirectory, "Netra.Server.dll");
-        var process = ProcessRunner.Start("dotnet", [serverDll], output, environment);
+        // ASP.NET Core takes the working directory as the content root: it reads appsettings.json there and watches it for
+        // changes, subfolders included. Started from /, a node walked the whole file system for that watch (about 39,000
+        // inotify watches, seconds of start-up on a loaded machine) and ran without its settings file.
+        var process = ProcessRunner.Start("dotnet", [serverDll], output, environment, workingDirectory ?? AppContext.BaseDirectory);
         // If the test host dies first, the node must not outlive it.
         var guard = Directory.CreateTempSubdirectory("netra-node-").FullName;
         Watchdog.Start(guard, "kill -9 \"$1\" 2>/dev/null; rm -rf \"$guard\"", process.Id.ToString(CultureInfo.InvariantCulture));

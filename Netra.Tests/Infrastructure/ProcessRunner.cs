@@ -7,10 +7,15 @@ internal static class ProcessRunner
 {
     /// <summary>
     /// Starts <paramref name="fileName"/> with stdout and stderr going, line by line, to
-    /// <paramref name="output"/>. The working directory is / so that a tool run as another
-    /// user never trips over a folder it cannot read.
+    /// <paramref name="output"/>. The working directory is / unless <paramref name="workingDirectory"/>
+    /// says otherwise, so that a tool run as another user never trips over a folder it cannot read.
     /// </summary>
-    public static Process Start(string fileName, IEnumerable<string> arguments, OutputTail output, IReadOnlyDictionary<string, string?>? environment = null)
+    public static Process Start(
+        string fileName,
+        IEnumerable<string> arguments,
+        OutputTail output,
+        IReadOnlyDictionary<string, string?>? environment = null,
+        string workingDirectory = "/")
     {
         var startInfo = new ProcessStartInfo(fileName)
         {
@@ -18,7 +23,7 @@ internal static class ProcessRunner
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
-            WorkingDirectory = "/",
+            WorkingDirectory = workingDirectory,
         };
         foreach (var argument in arguments)
         {
