@@ -2,6 +2,7 @@ using Netra.Server.Agents;
 using Netra.Server.Auth;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
+using Netra.Server.Configuration;
 using Netra.Server.Connections;
 using Netra.Server.Demo;
 using Netra.Server.Errors;
@@ -62,6 +63,7 @@ public partial class Program
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
 
         var app = builder.Build();
+        app.WarnWhenTheSettingsFileIsMissing(); // started outside its folder: say so, since nothing else would
 
         app.UseExceptionHandler();
         app.UseStatusCodePages();
