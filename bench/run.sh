@@ -181,9 +181,8 @@ run_netra() {
 # with 16 calls in flight needs few) and close connections idle for 15 s.
 scaleout_env=(ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=40};Connection Idle Lifetime=15")
 scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=()
-run_scaleout() {
-  local prewarm=0 port name
-  [[ -z $(scenarios fanout) ]] && return 0
+scaleout_one_node() {
+  local prewarm=0 port
   if [[ -z $scaleout_1node ]]; then
     prewarm=$SCALEOUT_FIRST_PREWARM
     port=$(free_port)
@@ -192,7 +191,11 @@ run_scaleout() {
   fi
   generate "${netra_args[@]}" --label netra-1node --url "$scaleout_1node_url" --server-pid "$scaleout_1node" --scenarios fanout --windows 1,16 \
     --prewarm "$prewarm"
+}
+scaleout_two_nodes() {
+  local prewarm=0 port name
   if ((${#scaleout_2nodes[@]} == 0)); then
+    prewarm=$SCALEOUT_FIRST_PREWARM
     for name in netra-a netra-b; do
       port=$(free_port)
       start_netra "$name" "$port" "$redis_conn" "${scaleout_env[@]}"
@@ -201,6 +204,18 @@ run_scaleout() {
   fi
   generate "${netra_args[@]}" --label netra-2nodes "${scaleout_2nodes_urls[@]}" --server-pid "${scaleout_2nodes[0]}" --server-pid "${scaleout_2nodes[1]}" \
     --scenarios fanout --windows 1,16 --prewarm "$prewarm"
+}
+# Whatever the setup measured first leaves behind (its 1,000 subscribers closing, their last-seen writes) and any drift
+# within a round fall on the one measured second, so the two take turns: 1 node first in odd rounds, 2 nodes in even ones.
+run_scaleout() {
+  [[ -z $(scenarios fanout) ]] && return 0
+  if ((round % 2 == 1)); then
+    scaleout_one_node
+    scaleout_two_nodes
+  else
+    scaleout_two_nodes
+    scaleout_one_node
+  fi
 }
 
 systems=()
@@ -243,7 +258,7 @@ meta=$work/meta.txt
   printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
-  printf 'fan-out warm-up: %s s of unmeasured load at the largest window before the first window (on top of each window'"'"'s own); scale-out processes: started once and kept for all rounds, %s s of it in their first round and none after\n' \
+  printf 'fan-out warm-up: %s s of unmeasured load at the largest window before the first window (on top of each window'"'"'s own); scale-out processes: started once and kept for all rounds, %s s of it in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
     "$PREWARM" "$SCALEOUT_FIRST_PREWARM"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
