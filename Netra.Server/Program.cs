@@ -18,6 +18,8 @@ using Netra.Server.Storage;
 using Netra.Server.Uploads;
 using Netra.Server.Web;
 
+SharedArrayPoolSize.Raise(); // before anything rents from ArrayPool<byte>.Shared, which reads its size once
+
 var app = Program.CreateApp(args, ServiceTokenCommand.IsRequested(args) ? ServiceTokenCommand.LogToStandardError : null);
 
 if (args.Contains("--migrate-only"))
