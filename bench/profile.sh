@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# A CPU profile of Netra under one bench scenario, to see what bounds a figure (issue #10).
+# A CPU profile of Netra, or of the stock SignalR peer, under one bench scenario, to see what bounds a figure (issue #10).
 #
 #   bench/profile.sh [SCENARIO] [WINDOW]     e.g. bench/profile.sh fanout 64   (default: fanout 64)
+#   PROFILE_SYSTEM=stock bench/profile.sh fanout 16   the stock peer under the same load, to compare
 #
-# Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) pinned to
+# Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) or the stock peer pinned to
 # core 0, drives SCENARIO from core 1 for about 20 s, samples Netra's CPU for 8 s in the middle with
 # `perf` (every frame JIT-compiled and named: DOTNET_PerfMapEnabled, ReadyToRun and W^X off), and prints where the CPU went: the functions
 # with the most samples (self), and the ones most often on the stack (children included).
@@ -18,6 +19,8 @@ source "$repo/scripts/common.sh"
 
 scenario=${1:-fanout}
 window=${2:-64}
+system=${PROFILE_SYSTEM:-netra}
+[[ $system == netra || $system == stock ]] || fail "PROFILE_SYSTEM is netra or stock, not '$system'"
 ORIGIN=http://bench.netra.test
 SIGNING_KEY=bench-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz
 
@@ -35,6 +38,7 @@ trap cleanup EXIT
 ensure_system_packages
 dotnet build "$repo/Netra.Server/Netra.Server.csproj" -c Release -nologo -v q
 dotnet build "$bench/Netra.Bench/Netra.Bench.csproj" -c Release -nologo -v q
+[[ $system == stock ]] && dotnet build "$bench/peers/StockSignalR/StockSignalR.csproj" -c Release -nologo -v q
 command -v perf >/dev/null || dotnet tool install dotnet-trace --tool-path "$work/tools" >/dev/null
 
 start_postgres "$work/pg" "$(free_port)"
@@ -43,20 +47,27 @@ ensure_database "$PG_PORT" netra
 pg_conn="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres;Maximum Pool Size=100"
 
 port=$(free_port)
-taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" \
-  ConnectionStrings__Postgres="$pg_conn" Netra__Auth__SigningKey="$SIGNING_KEY" Netra__Origins__Allowed__0="$ORIGIN" \
-  Netra__DataDirectory="$work/netra-data" Netra__Limits__ConnectAttemptsPerMinutePerIp=1000000 Netra__Limits__MaxConnectionsPerNode=20000 \
-  Netra__Limits__CallsPerMinute=1000000 Netra__Limits__MessagesPerMinute=1000000 \
-  DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0 dotnet Netra.Server.dll >"$work/netra.log" 2>&1 &
+profiling=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
+if [[ $system == netra ]]; then
+  taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" \
+    ConnectionStrings__Postgres="$pg_conn" Netra__Auth__SigningKey="$SIGNING_KEY" Netra__Origins__Allowed__0="$ORIGIN" \
+    Netra__DataDirectory="$work/netra-data" Netra__Limits__ConnectAttemptsPerMinutePerIp=1000000 Netra__Limits__MaxConnectionsPerNode=20000 \
+    Netra__Limits__CallsPerMinute=1000000 Netra__Limits__MessagesPerMinute=1000000 \
+    "${profiling[@]}" dotnet Netra.Server.dll >"$work/server.log" 2>&1 &
+  health=/health/ready generator_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
+else
+  taskset -c 0 env "${profiling[@]}" dotnet "$bench/peers/StockSignalR/bin/Release/net10.0/StockSignalR.dll" "$port" >"$work/server.log" 2>&1 &
+  health=/health generator_args=(--system stock)
+fi
 server=$!
 pids+=("$server")
 for ((i = 0; i < 600; i++)); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port/health/ready" 2>/dev/null && break
+  curl -fsS -o /dev/null "http://127.0.0.1:$port$health" 2>/dev/null && break
   sleep 0.1
 done
 
-taskset -c 1 dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run --system netra --signing-key "$SIGNING_KEY" --origin "$ORIGIN" \
-  --pg "$pg_conn" --url "http://127.0.0.1:$port" --server-pid "$server" --scenarios "$scenario" --windows "$window" --reps 1 --duration 20 \
+taskset -c 1 dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run "${generator_args[@]}" --origin "$ORIGIN" \
+  --url "http://127.0.0.1:$port" --server-pid "$server" --scenarios "$scenario" --windows "$window" --reps 1 --duration 20 \
   --out "$work/results.jsonl" >"$work/generator.log" 2>&1 &
 generator=$!
 pids+=("$generator")
@@ -70,10 +81,10 @@ if command -v perf >/dev/null; then
   perf report -i "$work/perf.data" --children --sort symbol --stdio -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n "${PROFILE_TOP:-45}"
   log "profile: $work/perf.data (perf report -i ...; JIT names in /tmp/perf-$server.map)"
 else
-  "$work/tools/dotnet-trace" collect -p "$server" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/netra.nettrace" >/dev/null
+  "$work/tools/dotnet-trace" collect -p "$server" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/$system.nettrace" >/dev/null
   wait "$generator"
-  "$work/tools/dotnet-trace" report "$work/netra.nettrace" topN -n "${PROFILE_TOP:-40}" --inclusive
-  log "trace: $work/netra.nettrace"
+  "$work/tools/dotnet-trace" report "$work/$system.nettrace" topN -n "${PROFILE_TOP:-40}" --inclusive
+  log "trace: $work/$system.nettrace"
 fi
 grep -E 'rate|cpu' "$work/generator.log" | head -n 10 >&2
 trap - EXIT
