@@ -5,7 +5,7 @@
 #   PROFILE_SYSTEM=stock bench/profile.sh fanout 16   the stock peer under the same load, to compare
 #
 # Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) or the stock peer pinned to
-# core 0, drives SCENARIO from core 1 for about 20 s, samples Netra's CPU for 8 s in the middle with
+# core 0, drives SCENARIO from core 1 for about 20 s, samples the server's CPU for 8 s in the middle with
 # `perf` (every frame JIT-compiled and named: DOTNET_PerfMapEnabled, ReadyToRun and W^X off), and prints where the CPU went: the functions
 # with the most samples (self), and the ones most often on the stack (children included).
 # Without perf it falls back to dotnet-trace (installed into the temp folder from NuGet), whose
@@ -56,7 +56,7 @@ if [[ $system == netra ]]; then
     "${profiling[@]}" dotnet Netra.Server.dll >"$work/server.log" 2>&1 &
   health=/health/ready generator_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
 else
-  taskset -c 0 env "${profiling[@]}" dotnet "$bench/peers/StockSignalR/bin/Release/net10.0/StockSignalR.dll" "$port" >"$work/server.log" 2>&1 &
+  taskset -c 0 env -C "$bench/peers/StockSignalR/bin/Release/net10.0" "${profiling[@]}" dotnet StockSignalR.dll "$port" >"$work/server.log" 2>&1 &
   health=/health generator_args=(--system stock)
 fi
 server=$!

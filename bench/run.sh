@@ -158,7 +158,9 @@ run_peer() {
   generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted" --prewarm "$PREWARM"
   stop_server "$SERVER_PID"
 }
-run_stock() { run_peer stock dotnet "$stock_dll"; }
+# In its own folder, as Netra is: ASP.NET Core takes the working directory as its content root and watches it, subfolders
+# included (started from the repository, that was the whole tree with web/node_modules).
+run_stock() { run_peer stock env -C "${stock_dll%/*}" dotnet "$stock_dll"; }
 run_socketio() { run_peer socketio node "$bench/peers/socketio/server.js"; }
 
 netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn" --pg-pid "$(head -n 1 "$work/pg/postmaster.pid")")
