@@ -41,7 +41,11 @@ await app.RunAsync();
 /// <summary>Composition root. Tests build the same app with <see cref="CreateApp"/> and their own configuration.</summary>
 public partial class Program
 {
-    public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <summary>
+    /// The app: <paramref name="configure"/> runs first (configuration the features read as they register),
+    /// <paramref name="overrides"/> after every feature registered its services (tests replace one with a double).
+    /// </summary>
+    public static WebApplication CreateApp(string[] args, Action<WebApplicationBuilder>? configure = null, Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
@@ -63,6 +67,7 @@ public partial class Program
         builder.AddNetraAgents();      // agent runs streamed live, the demo agent, the service push API
         builder.AddNetraHealth();      // liveness and readiness
         builder.AddNetraDemo();        // demo users and chat, when Netra:Demo:Enabled
+        overrides?.Invoke(builder.Services);
 
         var app = builder.Build();
         app.WarnWhenTheSettingsFileIsMissing(); // started outside its folder: say so, since nothing else would

@@ -16,12 +16,22 @@ namespace Netra.Server.Chat;
 /// order they were queued); each partition is a <see cref="GroupCommitQueue{T}"/> whose batches are
 /// written in one round trip and one commit (<see cref="ChatStore.AppendAsync"/>).
 /// </summary>
+/// <remarks>
+/// A sender is answered once its message is stored and its broadcast issued: the writes that connections
+/// take at once are done, and the ones that wait on a connection that reads slowly go on after the answer,
+/// so one slow member does not hold up every sender of a chat. Up to <see cref="MaxBroadcastsInFlight"/>
+/// broadcasts of a partition may wait like that; beyond it, senders are answered only once their own
+/// broadcast is out, so that slow connections push back on the senders instead of piling up writes.
+/// </remarks>
 internal sealed partial class MessageAppender : BackgroundService
 {
     /// <summary>Most messages of one chat sent as one run (one WebSocket message per member).</summary>
     public const int MaxRun = 64;
 
-    private readonly GroupCommitQueue<PendingMessage>[] partitions;
+    /// <summary>Broadcasts of one partition that may still wait on slow connections after their senders were answered.</summary>
+    public const int MaxBroadcastsInFlight = 64;
+
+    private readonly Partition[] partitions;
     private readonly ChatStore store;
     private readonly IGroupRunSender sender;
     private readonly NetraMetrics metrics;
@@ -36,22 +46,22 @@ internal sealed partial class MessageAppender : BackgroundService
         this.metrics = metrics;
         this.logger = logger;
         maxBatch = options.Value.WriteBatchSize;
-        partitions = new GroupCommitQueue<PendingMessage>[options.Value.WritePartitions];
+        partitions = new Partition[options.Value.WritePartitions];
         for (var i = 0; i < partitions.Length; i++)
         {
-            partitions[i] = new GroupCommitQueue<PendingMessage>();
+            partitions[i] = new Partition(i);
         }
     }
 
     /// <summary>
-    /// Queues a message; the task completes once it is stored and broadcast, with the stored message, or
+    /// Queues a message; the task completes once it is stored and its broadcast issued (see the remarks), with the stored message, or
     /// with null when it was not stored (the sender is not a member of the chat, or the clientMessageId
     /// was used before: the caller finds out which). Messages of one chat are stored in the order queued.
     /// </summary>
     public Task<ChatMessage?> AppendAsync(NewMessage message)
     {
         var pending = new PendingMessage(message);
-        if (!partitions[(int)(message.ChatId % partitions.Length)].TryAdd(pending))
+        if (!partitions[(int)(message.ChatId % partitions.Length)].Queue.TryAdd(pending))
         {
             throw new OperationCanceledException("The server is shutting down; send the message again (same clientMessageId) after reconnecting.");
         }
@@ -61,14 +71,14 @@ internal sealed partial class MessageAppender : BackgroundService
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(partitions.Select(partition => Task.Run(
-            () => partition.RunAsync(maxBatch, batch => WriteAsync(batch, stoppingToken), Fault), CancellationToken.None)));
+            () => partition.Queue.RunAsync(maxBatch, batch => WriteAsync(partition, batch, stoppingToken), Fault), CancellationToken.None)));
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {
         // No new sends; what is queued is still written (base.StopAsync cancels the writes when the host's shutdown timeout ends).
         foreach (var partition in partitions)
         {
-            partition.Complete();
+            partition.Queue.Complete();
         }
 
         return base.StopAsync(cancellationToken);
@@ -85,7 +95,7 @@ internal sealed partial class MessageAppender : BackgroundService
         }
     }
 
-    private async Task WriteAsync(List<PendingMessage> batch, CancellationToken stoppingToken)
+    private async Task WriteAsync(Partition partition, List<PendingMessage> batch, CancellationToken stoppingToken)
     {
         // A retry queued beside its original (same sender and clientMessageId) is not written twice: once
         // the batch is committed it resolves as not stored, and its caller finds the original.
@@ -153,8 +163,10 @@ internal sealed partial class MessageAppender : BackgroundService
         }
 
         // Each chat's messages (consecutive seqs) go out as one run: one write per member connection instead of one per
-        // message. Runs start in seq order, so each connection's writes go out in seq order; a sender's call returns
-        // once its message is out.
+        // message. Runs start in seq order, so each connection's writes go out in seq order. A sender is answered once its
+        // run is issued (its own connection, when subscribed, has the run before the answer unless that write had to
+        // wait), or, while the partition has too many broadcasts waiting on slow connections, once its run is out.
+        var answerOnceIssued = partition.HasRoomForBroadcasts(logger);
         var messages = stored as ChatMessage[] ?? [.. stored];
         for (var start = 0; start < messages.Length;)
         {
@@ -166,13 +178,17 @@ internal sealed partial class MessageAppender : BackgroundService
 
             var run = new ArraySegment<PendingMessage>(senders, start, end - start);
             var broadcast = BroadcastAsync(new ArraySegment<ChatMessage>(messages, start, end - start));
-            if (broadcast.IsCompleted)
+            var done = broadcast.IsCompleted; // read once: it may complete on another thread meanwhile
+            if (done || answerOnceIssued)
             {
                 Complete(run);
             }
-            else
+
+            if (!done)
             {
-                _ = broadcast.ContinueWith(static (_, state) => Complete((ArraySegment<PendingMessage>)state!), run, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                partition.BroadcastStarted();
+                var waiting = new WaitingBroadcast(partition, answerOnceIssued ? ArraySegment<PendingMessage>.Empty : run);
+                _ = broadcast.ContinueWith(static (_, state) => ((WaitingBroadcast)state!).End(), waiting, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
 
             start = end;
@@ -230,6 +246,50 @@ internal sealed partial class MessageAppender : BackgroundService
         }
     }
 
+    /// <summary>One partition's queue, and its broadcasts that still wait on slow connections.</summary>
+    private sealed class Partition(int index)
+    {
+        private int broadcastsInFlight;
+        private bool backedUp; // only the partition's loop reads and writes it
+
+        public GroupCommitQueue<PendingMessage> Queue { get; } = new();
+
+        /// <summary>False while <see cref="MaxBroadcastsInFlight"/> broadcasts wait; logs when that starts and ends.</summary>
+        public bool HasRoomForBroadcasts(ILogger logger)
+        {
+            var inFlight = Volatile.Read(ref broadcastsInFlight);
+            var full = inFlight >= MaxBroadcastsInFlight;
+            if (full != backedUp)
+            {
+                backedUp = full;
+                if (full)
+                {
+                    MessageAppenderLog.BroadcastsBackedUp(logger, index, inFlight);
+                }
+                else
+                {
+                    MessageAppenderLog.BroadcastsCaughtUp(logger, index, inFlight);
+                }
+            }
+
+            return !full;
+        }
+
+        public void BroadcastStarted() => Interlocked.Increment(ref broadcastsInFlight);
+
+        public void BroadcastEnded() => Interlocked.Decrement(ref broadcastsInFlight);
+    }
+
+    /// <summary>A broadcast that waits on slow connections, and the senders to answer when it is out (none when answered already).</summary>
+    private sealed class WaitingBroadcast(Partition partition, ArraySegment<PendingMessage> unanswered)
+    {
+        public void End()
+        {
+            partition.BroadcastEnded();
+            Complete(unanswered);
+        }
+    }
+
     private sealed class PendingMessage(NewMessage message) : TaskCompletionSource<ChatMessage?>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         public NewMessage Message { get; } = message;
@@ -250,4 +310,10 @@ internal static partial class MessageAppenderLog
 
     [LoggerMessage(EventId = 3012, Level = LogLevel.Error, Message = "Handling a batch of {Count} chat messages faulted; its senders that were not answered yet get the error, and the next batch goes on")]
     public static partial void BatchFaulted(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "Chat write partition {Partition} has {Count} broadcasts waiting on connections that read slowly; its senders are now answered only once their broadcast is out")]
+    public static partial void BroadcastsBackedUp(ILogger logger, int partition, int count);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Information, Message = "Chat write partition {Partition} is down to {Count} broadcasts waiting on slow connections; its senders are answered once their message is stored again")]
+    public static partial void BroadcastsCaughtUp(ILogger logger, int partition, int count);
 }

@@ -65,9 +65,7 @@ public sealed class NetraTestServer : INetraNode, IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.SetMinimumLevel(LogLevel.Information);
             builder.Logging.AddProvider(logs);
-            // Test doubles on top of the real composition (e.g. agents that wait for the test).
-            services?.Invoke(builder.Services);
-        });
+        }, services); // test doubles on top of the real composition (agents that wait for the test, a sender that holds runs)
 
         try
         {
