@@ -16,7 +16,8 @@ namespace Netra.Tests.Chat;
 /// A broadcast that waits on members whose connections read slowly does not hold up the senders, up to
 /// <see cref="MessageAppender.MaxBroadcastsInFlight"/> of them per write partition; beyond that, senders wait for their own
 /// broadcast again. The slow connections are played by holding a chat's broadcasts until the test lets them go
-/// (<see cref="HeldRuns"/>, in front of the node's real hub lifetime manager); storage is the node's real PostgreSQL.
+/// (<see cref="HeldRuns"/>, in front of the node's real hub lifetime manager), and, in one test, by a real WebSocket
+/// that stops reading; storage is the node's real PostgreSQL.
 /// </summary>
 public sealed class SlowBroadcastTests : IAsyncLifetime
 {
@@ -33,7 +34,7 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
         var settings = new Dictionary<string, string?>
         {
             ["Netra:Chat:WritePartitions"] = "1", // every chat shares the one partition's limit
-            ["Netra:Limits:MessagesPerMinute"] = "1000",
+            ["Netra:Limits:MessagesPerMinute"] = "100000",
         };
         server = await NetraTestServer.StartAsync(database, settings, services: services => services.AddSingleton<IGroupRunSender>(
             provider => held.Over((IGroupRunSender)provider.GetRequiredService<HubLifetimeManager<NetraHub>>())));
@@ -106,6 +107,79 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
         // Caught up: senders are answered once stored again, and the log says so.
         await a.SendAsync(otherChat.Id, "answered at once again");
         Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 3014);
+    }
+
+    [Fact]
+    public async Task AMemberWhoseConnectionStopsReadingDoesNotHoldUpTheSender()
+    {
+        // Bob's socket has a tiny receive window and he stops reading once subscribed: the kernel's buffers and the
+        // connection's pipes fill up, and the server's writes to him wait (SignalR closes him only after 10 s of that).
+        const int MostSends = 3000; // 12 MB of content: far more than the buffers between the server and bob hold
+        var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
+        var chat = await Api.CreateChatAsync(alice, bob);
+        await using var a = await UserClient.ConnectAsync(Server, alice);
+        await using var b = await RawHubClient.ConnectAsync(Server, bob.Token, receiveBufferSize: 4096);
+        (await b.InvokeRawAsync("Subscribe", $"[\"{Channels.Chat(chat.Id)}\",null]")).TryGetProperty("error", out _).Should().BeFalse();
+
+        // Each send is answered once stored, also once bob's writes wait; after that, each is one more waiting
+        // broadcast, until the partition has MaxBroadcastsInFlight of them and says so, and the send that found it so
+        // waits for its own broadcast. Before, the first send after bob's connection filled up waited until the server
+        // closed bob, and the partition never said so.
+        var content = new string('x', 4000);
+        var sent = 0;
+        Task<ChatMessage> blocked;
+        while (true)
+        {
+            sent.Should().BeLessThan(MostSends, "bob's writes should have backed up by now");
+            var send = a.Client.SendMessageAsync(chat.Id, content);
+            sent++;
+            if (await BacksUpAsync(send))
+            {
+                blocked = send;
+                break;
+            }
+
+            await send.WaitAsync(TestTimeouts.Network);
+        }
+
+        // Bob reads again, in time: everything arrives, once and in seq order, and the partition catches up.
+        var seqs = new List<long>();
+        while (seqs.Count < sent)
+        {
+            foreach (var record in await b.ReceiveMessageAsync())
+            {
+                if (record.GetProperty("type").GetInt32() == 1 && record.GetProperty("target").GetString() == nameof(INetraClient.NewMessage))
+                {
+                    seqs.Add(record.GetProperty("arguments")[0].GetProperty("seq").GetInt64());
+                }
+            }
+        }
+
+        seqs.Should().Equal(Seqs.Range(1, sent));
+        (await blocked.WaitAsync(TestTimeouts.Network)).Seq.Should().Be(sent, "its broadcast is out now");
+        await Eventually.UntilAsync(async () =>
+        {
+            await a.SendAsync(chat.Id, "caught up");
+            return Server.Logs.Lines.Any(line => line.EventId.Id == 3014);
+        });
+    }
+
+    /// <summary>True once the node logs that a partition's broadcasts backed up while <paramref name="send"/> is unanswered; false once it is answered.</summary>
+    private async Task<bool> BacksUpAsync(Task send)
+    {
+        using var deadline = new CancellationTokenSource(TestTimeouts.Network);
+        while (!send.IsCompleted)
+        {
+            deadline.Token.ThrowIfCancellationRequested();
+            if (Server.Logs.Lines.Any(line => line.EventId.Id == 3013))
+            {
+                return true;
+            }
+
+            await Task.WhenAny(send, Task.Delay(20, deadline.Token));
+        }
+
+        return false;
     }
 
     /// <summary>Holds the runs of chosen groups until <see cref="Release"/>, then sends them through the real sender in order.</summary>

@@ -1,3 +1,5 @@
+using System.Net.Http;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
@@ -13,6 +15,7 @@ public sealed class RawHubClient : IAsyncDisposable
     private const char RecordSeparator = '\u001e';
     private readonly ClientWebSocket socket = new();
     private readonly Queue<JsonElement> pending = new();
+    private HttpMessageInvoker? invoker;
 
     public WebSocketState State => socket.State;
 
@@ -38,11 +41,41 @@ public sealed class RawHubClient : IAsyncDisposable
         }
     }
 
-    public static async Task<RawHubClient> ConnectAsync(NetraTestServer server, string token)
+    /// <summary>
+    /// Connects and shakes hands. With <paramref name="receiveBufferSize"/>, the socket's kernel receive buffer is that
+    /// small, so that a client that stops reading soon leaves the server's writes waiting (a slow member).
+    /// </summary>
+    public static async Task<RawHubClient> ConnectAsync(NetraTestServer server, string token, int? receiveBufferSize = null)
     {
         var client = new RawHubClient();
         var url = new UriBuilder(server.HubUrl) { Scheme = "ws", Query = "access_token=" + Uri.EscapeDataString(token) };
-        await client.socket.ConnectAsync(url.Uri, CancellationToken.None).WaitAsync(TestTimeouts.Network);
+        if (receiveBufferSize is { } size)
+        {
+            var handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var tcp = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, ReceiveBufferSize = size }; // before connecting: it sets the window
+                    try
+                    {
+                        await tcp.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                        return new NetworkStream(tcp, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        tcp.Dispose();
+                        throw;
+                    }
+                },
+            };
+            client.invoker = new HttpMessageInvoker(handler); // kept, and disposed, with the socket
+            await client.socket.ConnectAsync(url.Uri, client.invoker, CancellationToken.None).WaitAsync(TestTimeouts.Network);
+        }
+        else
+        {
+            await client.socket.ConnectAsync(url.Uri, CancellationToken.None).WaitAsync(TestTimeouts.Network);
+        }
+
         await client.SendRawAsync("""{"protocol":"json","version":1}""" + RecordSeparator);
         var handshake = await client.ReceiveAsync();
         if (handshake.TryGetProperty("error", out var error))
@@ -148,5 +181,6 @@ public sealed class RawHubClient : IAsyncDisposable
         }
 
         socket.Dispose();
+        invoker?.Dispose();
     }
 }
