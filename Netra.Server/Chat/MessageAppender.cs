@@ -49,7 +49,7 @@ internal sealed partial class MessageAppender : BackgroundService
         partitions = new Partition[options.Value.WritePartitions];
         for (var i = 0; i < partitions.Length; i++)
         {
-            partitions[i] = new Partition(i);
+            partitions[i] = new Partition(i, metrics);
         }
     }
 
@@ -247,7 +247,7 @@ internal sealed partial class MessageAppender : BackgroundService
     }
 
     /// <summary>One partition's queue, and its broadcasts that still wait on slow connections.</summary>
-    private sealed class Partition(int index)
+    private sealed class Partition(int index, NetraMetrics metrics)
     {
         private int broadcastsInFlight;
         private bool backedUp; // only the partition's loop reads and writes it
@@ -275,9 +275,17 @@ internal sealed partial class MessageAppender : BackgroundService
             return !full;
         }
 
-        public void BroadcastStarted() => Interlocked.Increment(ref broadcastsInFlight);
+        public void BroadcastStarted()
+        {
+            Interlocked.Increment(ref broadcastsInFlight);
+            metrics.BroadcastWaiting(1);
+        }
 
-        public void BroadcastEnded() => Interlocked.Decrement(ref broadcastsInFlight);
+        public void BroadcastEnded()
+        {
+            Interlocked.Decrement(ref broadcastsInFlight);
+            metrics.BroadcastWaiting(-1);
+        }
     }
 
     /// <summary>A broadcast that waits on slow connections, and the senders to answer when it is out (none when answered already).</summary>

@@ -19,6 +19,8 @@ internal sealed class NetraMetrics
     private readonly Counter<long> invocations;
     private readonly Counter<long> messagesStored;
     private readonly Counter<long> messagesBroadcast;
+    private readonly UpDownCounter<long> broadcastsWaiting;
+    private readonly Counter<long> broadcastsWaited;
     private readonly Counter<long> errors;
     private readonly Counter<long> rateLimited;
     private readonly Histogram<double> backplanePublish;
@@ -38,6 +40,8 @@ internal sealed class NetraMetrics
         invocations = meter.CreateCounter<long>("netra.hub.invocations", "{call}", "Hub method calls received, by method.");
         messagesStored = meter.CreateCounter<long>("netra.messages.stored", "{message}", "Chat messages stored (messages in).");
         messagesBroadcast = meter.CreateCounter<long>("netra.messages.broadcast", "{message}", "Chat messages broadcast to their channel (messages out).");
+        broadcastsWaiting = meter.CreateUpDownCounter<long>("netra.chat.broadcasts.waiting", "{broadcast}", "Chat broadcasts whose writes wait on connections that read slowly.");
+        broadcastsWaited = meter.CreateCounter<long>("netra.chat.broadcasts.waited", "{broadcast}", "Chat broadcasts that had to wait on connections that read slowly.");
         errors = meter.CreateCounter<long>("netra.errors", "{error}", "Failed calls and requests, by error code.");
         rateLimited = meter.CreateCounter<long>("netra.rate_limited", "{call}", "Calls refused by a rate limit, by kind.");
         backplanePublish = meter.CreateHistogram<double>("netra.backplane.publish.duration", "ms", "Time to publish one message to the Redis backplane.");
@@ -82,6 +86,17 @@ internal sealed class NetraMetrics
     {
         messagesBroadcast.Add(count);
         Count("messages.broadcast", count);
+    }
+
+    /// <summary>A chat broadcast started (+1) or stopped (-1) waiting on slow connections.</summary>
+    public void BroadcastWaiting(int delta)
+    {
+        broadcastsWaiting.Add(delta);
+        if (delta > 0)
+        {
+            broadcastsWaited.Add(delta);
+            Count("chat.broadcasts.waited", delta);
+        }
     }
 
     public void Error(string code)

@@ -6,6 +6,7 @@ using Netra.Contracts.Chat;
 using Netra.Contracts.Realtime;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
+using Netra.Server.Metrics;
 using Netra.Server.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -98,6 +99,7 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
         var blocked = a.Client.SendMessageAsync(slowChat.Id, "waits for bob");
         (await Task.WhenAny(blocked, Task.Delay(TestTimeouts.Quiet))).Should().NotBeSameAs(blocked, "its broadcast is held and the partition is full");
         Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 3013);
+        WaitedBroadcasts().Should().Be(MessageAppender.MaxBroadcastsInFlight + 1, "each held run waited, and the other chat's did not");
 
         held.Release();
         (await blocked.WaitAsync(TestTimeouts.Network)).Seq.Should().Be(MessageAppender.MaxBroadcastsInFlight + 1);
@@ -163,6 +165,8 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
             return Server.Logs.Lines.Any(line => line.EventId.Id == 3014);
         });
     }
+
+    private long WaitedBroadcasts() => Server.Services.GetRequiredService<NetraMetrics>().Totals.GetValueOrDefault("chat.broadcasts.waited");
 
     /// <summary>True once the node logs that a partition's broadcasts backed up while <paramref name="send"/> is unanswered; false once it is answered.</summary>
     private async Task<bool> BacksUpAsync(Task send)
