@@ -19,9 +19,10 @@ namespace Netra.Server.Chat;
 /// <remarks>
 /// A sender is answered once its message is stored and its broadcast issued: the writes that connections
 /// take at once are done, and the ones that wait on a connection that reads slowly go on after the answer,
-/// so one slow member does not hold up every sender of a chat. Up to <see cref="MaxBroadcastsInFlight"/>
-/// broadcasts of a partition may wait like that; beyond it, senders are answered only once their own
-/// broadcast is out, so that slow connections push back on the senders instead of piling up writes.
+/// so one slow member does not hold up every sender of a chat. Once <see cref="MaxBroadcastsInFlight"/>
+/// broadcasts of a partition wait like that (checked per batch, so one batch that finds fewer may add all of
+/// its runs), senders are answered only once their own broadcast is out, so that slow connections push back
+/// on the senders instead of piling up writes.
 /// </remarks>
 internal sealed partial class MessageAppender : BackgroundService
 {
