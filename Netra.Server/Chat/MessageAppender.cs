@@ -187,9 +187,7 @@ internal sealed partial class MessageAppender : BackgroundService
 
             if (!done)
             {
-                partition.BroadcastStarted();
-                var waiting = new WaitingBroadcast(partition, answerOnceIssued ? ArraySegment<PendingMessage>.Empty : run);
-                _ = broadcast.ContinueWith(static (_, state) => ((WaitingBroadcast)state!).End(), waiting, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                partition.Wait(broadcast, answerOnceIssued ? ArraySegment<PendingMessage>.Empty : run);
             }
 
             start = end;
@@ -276,25 +274,19 @@ internal sealed partial class MessageAppender : BackgroundService
             return !full;
         }
 
-        public void BroadcastStarted()
+        /// <summary>Counts <paramref name="broadcast"/> as waiting until it is out, then answers <paramref name="unanswered"/> (empty when answered already).</summary>
+        public void Wait(Task broadcast, ArraySegment<PendingMessage> unanswered)
         {
             Interlocked.Increment(ref broadcastsInFlight);
-            metrics.BroadcastWaiting(1);
+            metrics.BroadcastStartedWaiting();
+            _ = EndAsync(broadcast, unanswered);
         }
 
-        public void BroadcastEnded()
+        private async Task EndAsync(Task broadcast, ArraySegment<PendingMessage> unanswered)
         {
+            await broadcast.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // BroadcastAsync logs its own failures
             Interlocked.Decrement(ref broadcastsInFlight);
-            metrics.BroadcastWaiting(-1);
-        }
-    }
-
-    /// <summary>A broadcast that waits on slow connections, and the senders to answer when it is out (none when answered already).</summary>
-    private sealed class WaitingBroadcast(Partition partition, ArraySegment<PendingMessage> unanswered)
-    {
-        public void End()
-        {
-            partition.BroadcastEnded();
+            metrics.BroadcastStoppedWaiting();
             Complete(unanswered);
         }
     }

@@ -88,16 +88,14 @@ internal sealed class NetraMetrics
         Count("messages.broadcast", count);
     }
 
-    /// <summary>A chat broadcast started (+1) or stopped (-1) waiting on slow connections.</summary>
-    public void BroadcastWaiting(int delta)
+    public void BroadcastStartedWaiting()
     {
-        broadcastsWaiting.Add(delta);
-        if (delta > 0)
-        {
-            broadcastsWaited.Add(delta);
-            Count("chat.broadcasts.waited", delta);
-        }
+        broadcastsWaiting.Add(1);
+        broadcastsWaited.Add(1);
+        Count("chat.broadcasts.waited");
     }
+
+    public void BroadcastStoppedWaiting() => broadcastsWaiting.Add(-1);
 
     public void Error(string code)
     {
