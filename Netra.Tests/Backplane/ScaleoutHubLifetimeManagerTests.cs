@@ -404,8 +404,8 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
 
             foreach (var client in clients)
             {
-                var records = await NextInvocationsAsync(client);
-                records.Select(SeqOf).Should().Equal([1L, 2L, 3L], "the run is one write to each connection, in seq order");
+                var records = await client.NextInvocationsAsync(NewMessage);
+                records.Select(RawHubClient.SeqOf).Should().Equal([1L, 2L, 3L], "the run is one write to each connection, in seq order");
             }
         }
         finally
@@ -430,7 +430,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
                 var seqs = new List<long>();
                 while (seqs.Count < 6)
                 {
-                    seqs.AddRange((await NextInvocationsAsync(client)).Select(SeqOf));
+                    seqs.AddRange((await client.NextInvocationsAsync(NewMessage)).Select(RawHubClient.SeqOf));
                 }
 
                 seqs.Should().Equal([1L, 2L, 3L, 4L, 5L, 6L], "seq 1 of the run was sent already, and 5 and 6 waited for 4");
@@ -633,23 +633,6 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     private static ChatMessage[] Messages(long chatId, long firstSeq, long lastSeq) =>
         [.. Enumerable.Range((int)firstSeq, (int)(lastSeq - firstSeq + 1)).Select(seq =>
             new ChatMessage(seq, chatId, seq, 1, "sender", $"message {seq}", null, $"run-{chatId}-{seq}", DateTimeOffset.UtcNow))];
-
-    private static long SeqOf(JsonElement invocation) => invocation.GetProperty("arguments")[0].GetProperty("seq").GetInt64();
-
-    /// <summary>The NewMessage invocations of the next WebSocket message that holds any (pings and other events are skipped).</summary>
-    private static async Task<List<JsonElement>> NextInvocationsAsync(RawHubClient client)
-    {
-        while (true)
-        {
-            var invocations = (await client.ReceiveMessageAsync())
-                .Where(r => r.GetProperty("type").GetInt32() == 1 && r.GetProperty("target").GetString() == NewMessage)
-                .ToList();
-            if (invocations.Count > 0)
-            {
-                return invocations;
-            }
-        }
-    }
 
     /// <summary>A new chat with one member per node, each on the raw wire on its node and subscribed to the chat.</summary>
     private async Task<(long Chat, List<RawHubClient> Clients)> RawMembersOfNewChatAsync(string prefix)

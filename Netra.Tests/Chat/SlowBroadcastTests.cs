@@ -148,13 +148,7 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
         var seqs = new List<long>();
         while (seqs.Count < sent)
         {
-            foreach (var record in await b.ReceiveMessageAsync())
-            {
-                if (record.GetProperty("type").GetInt32() == 1 && record.GetProperty("target").GetString() == nameof(INetraClient.NewMessage))
-                {
-                    seqs.Add(record.GetProperty("arguments")[0].GetProperty("seq").GetInt64());
-                }
-            }
+            seqs.AddRange((await b.NextInvocationsAsync(nameof(INetraClient.NewMessage))).Select(RawHubClient.SeqOf));
         }
 
         seqs.Should().Equal(Seqs.Range(1, sent));

@@ -166,6 +166,24 @@ public sealed class RawHubClient : IAsyncDisposable
             .ToList();
     }
 
+    /// <summary>The invocations of <paramref name="target"/> in the next WebSocket message that holds any (pings and other records are skipped).</summary>
+    public async Task<List<JsonElement>> NextInvocationsAsync(string target)
+    {
+        while (true)
+        {
+            var invocations = (await ReceiveMessageAsync())
+                .Where(r => r.GetProperty("type").GetInt32() == 1 && r.GetProperty("target").GetString() == target)
+                .ToList();
+            if (invocations.Count > 0)
+            {
+                return invocations;
+            }
+        }
+    }
+
+    /// <summary>The <c>seq</c> of a durable event's invocation (its first argument).</summary>
+    public static long SeqOf(JsonElement invocation) => invocation.GetProperty("arguments")[0].GetProperty("seq").GetInt64();
+
     public async ValueTask DisposeAsync()
     {
         try
