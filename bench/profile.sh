@@ -21,8 +21,8 @@ scenario=${1:-fanout}
 window=${2:-64}
 system=${PROFILE_SYSTEM:-netra}
 [[ $system == netra || $system == stock ]] || fail "PROFILE_SYSTEM is netra or stock, not '$system'"
-ORIGIN=http://bench.netra.test
-SIGNING_KEY=bench-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz
+# shellcheck source=netra-env.sh
+source "$bench/netra-env.sh" # ORIGIN, SIGNING_KEY, netra_env: Netra as the bench runs it
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/netra-profile.XXXXXX")
 chmod 755 "$work"
@@ -49,11 +49,8 @@ pg_conn="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres;Maximum P
 port=$(free_port)
 profiling=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
 if [[ $system == netra ]]; then
-  taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$port" \
-    ConnectionStrings__Postgres="$pg_conn" Netra__Auth__SigningKey="$SIGNING_KEY" Netra__Origins__Allowed__0="$ORIGIN" \
-    Netra__DataDirectory="$work/netra-data" Netra__Limits__ConnectAttemptsPerMinutePerIp=1000000 Netra__Limits__MaxConnectionsPerNode=20000 \
-    Netra__Limits__CallsPerMinute=1000000 Netra__Limits__MessagesPerMinute=1000000 \
-    "${profiling[@]}" dotnet Netra.Server.dll >"$work/server.log" 2>&1 &
+  netra_env "$port" "$pg_conn" "$work/netra-data"
+  taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" "${NETRA_ENV[@]}" "${profiling[@]}" dotnet Netra.Server.dll >"$work/server.log" 2>&1 &
   health=/health/ready generator_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
 else
   taskset -c 0 env -C "$bench/peers/StockSignalR/bin/Release/net10.0" "${profiling[@]}" dotnet StockSignalR.dll "$port" >"$work/server.log" 2>&1 &

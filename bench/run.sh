@@ -27,15 +27,8 @@ partial=0
 SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 REPS=${BENCH_REPS:-3}
-ORIGIN=http://bench.netra.test
-SIGNING_KEY=bench-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz
-# Limits raised for the benchmark, and why (everything else is Netra's default, protections on):
-NETRA_LIMITS=(
-  Netra__Limits__ConnectAttemptsPerMinutePerIp=1000000 # connect/idle/fan-out open thousands of connections from 127.0.0.1
-  Netra__Limits__MaxConnectionsPerNode=20000           # idle opens 10,000 (the default is exactly 10,000, no headroom)
-  Netra__Limits__CallsPerMinute=1000000                # rpc: each connection pings thousands of times a minute
-  Netra__Limits__MessagesPerMinute=1000000             # fan-out sender and chat members send far over 60 a minute
-)
+# shellcheck source=netra-env.sh
+source "$bench/netra-env.sh" # ORIGIN, SIGNING_KEY, NETRA_LIMITS (the limits raised, and why), netra_env
 
 # Sockets: 10,000 idle connections need 10,000+ descriptors in the server and in the generator.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -110,15 +103,8 @@ stop_server() {
 start_netra() { # start_netra NAME PORT [REDIS [VAR=VALUE...]]
   local name=$1 port=$2 redis=${3:-}
   shift $(($# < 3 ? $# : 3))
-  local env=(
-    ASPNETCORE_ENVIRONMENT=Production
-    ASPNETCORE_URLS="http://127.0.0.1:$port"
-    ConnectionStrings__Postgres="$pg_conn"
-    Netra__Auth__SigningKey="$SIGNING_KEY"
-    Netra__Origins__Allowed__0="$ORIGIN"
-    Netra__DataDirectory="$work/netra-data"
-    "${NETRA_LIMITS[@]}"
-  )
+  netra_env "$port" "$pg_conn" "$work/netra-data"
+  local env=("${NETRA_ENV[@]}")
   [[ -n $redis ]] && env+=(ConnectionStrings__Redis="$redis")
   env+=("$@")
   start_server "$name" "http://127.0.0.1:$port/health/ready" env -C "$netra_dir" "${env[@]}" dotnet Netra.Server.dll
