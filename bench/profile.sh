@@ -73,9 +73,9 @@ if command -v perf >/dev/null; then
   perf record -F 499 -g -p "$server" -o "$work/perf.data" -- sleep 8 >/dev/null 2>&1
   wait "$generator"
   log "self: where the samples were taken"
-  perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n "${PROFILE_TOP:-45}"
+  perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n "1,${PROFILE_TOP:-45}p" # reads it all: head would end grep with SIGPIPE, and pipefail the script
   log "children included: what the time was spent under"
-  perf report -i "$work/perf.data" --children --sort symbol --stdio -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n "${PROFILE_TOP:-45}"
+  perf report -i "$work/perf.data" --children --sort symbol --stdio -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n "1,${PROFILE_TOP:-45}p" # reads it all: head would end grep with SIGPIPE, and pipefail the script
   log "profile: $work/perf.data (perf report -i ...; JIT names in /tmp/perf-$server.map)"
 else
   "$work/tools/dotnet-trace" collect -p "$server" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/$system.nettrace" >/dev/null
