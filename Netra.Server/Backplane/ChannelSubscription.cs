@@ -7,8 +7,8 @@ namespace Netra.Server.Backplane;
 /// One Redis channel this node listens to. StackExchange.Redis calls <see cref="Handler"/> on its
 /// own thread in publish order; the handler only queues the message, and one pump per channel
 /// delivers the messages in that order, so a slow receiver never blocks Redis's reader and messages
-/// of one channel never overtake each other. A delivery issues its writes to the connections at once
-/// (each connection writes in the order issued); the pump goes on to the next message without
+/// of one channel never overtake each other. A delivery is issued to the connections (each connection
+/// writes in the order issued) before the next one is; the pump goes on to the next message without
 /// waiting for slow connections to take the last one, up to a number given per channel (1 for
 /// channels whose deliveries change state and must run one after the other).
 /// </summary>
@@ -20,7 +20,7 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     private readonly Channel<RedisValue> queue = System.Threading.Channels.Channel.CreateUnbounded<RedisValue>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task pump;
 
-    public ChannelSubscription(string name, Func<byte[], Task> deliver, int maxInFlight, ILogger logger)
+    public ChannelSubscription(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
         Name = name;
@@ -42,15 +42,15 @@ internal sealed class ChannelSubscription : IAsyncDisposable
         await pump;
     }
 
-    private async Task PumpAsync(Func<byte[], Task> deliver, int maxInFlight, ILogger logger)
+    private async Task PumpAsync(Func<byte[], ValueTask<Task>> deliver, int maxInFlight, ILogger logger)
     {
         var inFlight = new Queue<Task>();
         await foreach (var value in queue.Reader.ReadAllAsync())
         {
-            Task delivery;
+            Task delivery; // its writes, once issued
             try
             {
-                delivery = deliver((byte[])value!);
+                delivery = await deliver((byte[])value!);
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {

@@ -10,5 +10,10 @@ namespace Netra.Server.Backplane;
 /// </summary>
 internal interface IGroupRunSender
 {
-    Task SendGroupRunAsync(string groupName, string methodName, IReadOnlyList<ISequencedEvent> events, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Issues the run to the group's connections (and publishes it to the other nodes). Completes once every local
+    /// connection has it in its pipe or queued behind its earlier writes, so a run issued after it reaches each connection
+    /// after it; its result, the writes, completes once every connection has taken it (a slow reader holds that up).
+    /// </summary>
+    ValueTask<Task> SendGroupRunAsync(string groupName, string methodName, IReadOnlyList<ISequencedEvent> events, CancellationToken cancellationToken = default);
 }

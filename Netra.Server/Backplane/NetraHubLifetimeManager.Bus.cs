@@ -25,13 +25,13 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
             var multiplexer = await Redis.GetAsync(cancellationToken);
             bus = multiplexer.GetSubscriber();
-            await SubscribeAsync(channels.All, data => WriteAsync(connections, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
+            await SubscribeAsync(channels.All, data => IssueAsync(connections, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
             // Group commands change state in steps that await: each runs alone, in order.
-            await SubscribeAsync(channels.GroupManagement, OnGroupCommandAsync, maxInFlight: 1);
+            await SubscribeAsync(channels.GroupManagement, data => Issued(OnGroupCommandAsync(data)), maxInFlight: 1);
             await SubscribeAsync(channels.Ack(Redis.ServerName), data =>
             {
                 acks.Acknowledge(BackplaneMessages.ReadAck(data));
-                return Task.CompletedTask;
+                return Issued(Task.CompletedTask);
             }, maxInFlight: 1);
             // Only now may other callers skip the gate: the node hears "all" and group commands.
             busReady = true;
@@ -44,17 +44,17 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     }
 
     private Task SubscribeGroupAsync(string groupName) =>
-        SubscribeAsync(channels.Group(groupName), data => WriteAsync(groups.Get(groupName), Received(data), groupName), ChannelSubscription.MaxDeliveriesInFlight);
+        SubscribeAsync(channels.Group(groupName), data => IssueAsync(groups.Get(groupName), Received(data), groupName), ChannelSubscription.MaxDeliveriesInFlight);
 
     private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
 
     private Task SubscribeUserAsync(string userId) =>
-        SubscribeAsync(channels.User(userId), data => WriteAsync(users.Get(userId), Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
+        SubscribeAsync(channels.User(userId), data => IssueAsync(users.Get(userId), Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
 
     private Task UnsubscribeUserAsync(string userId) => UnsubscribeAsync(channels.User(userId));
 
-    /// <summary>Listens to a channel; <paramref name="maxInFlight"/> deliveries may still be writing while the next starts (1: each awaited).</summary>
-    private async Task SubscribeAsync(string name, Func<byte[], Task> deliver, int maxInFlight)
+    /// <summary>Listens to a channel; <paramref name="maxInFlight"/> deliveries may still be writing while the next is issued (1: each awaited).</summary>
+    private async Task SubscribeAsync(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight)
     {
         if (redis is null)
         {
@@ -125,22 +125,36 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     private SerializedInvocation? Received(byte[] data) => BackplaneMessages.ReadInvocation(data, Redis.ServerName);
 
     /// <summary>
-    /// Publishes an invocation for the other nodes, then writes it to this node's connections
-    /// (<paramref name="deliverLocally"/>), so that the other nodes' connections get it while this node writes to its own
+    /// Publishes an invocation for the other nodes, then issues it to this node's connections
+    /// (<paramref name="issueLocally"/>), so that the other nodes' connections get it while this node writes to its own
     /// rather than after. While the bus is still being set up, the local writes go first and do not wait for it. The send
-    /// completes when the local writes have, and does not wait for Redis to confirm the publish: the multiplexer writes
+    /// is issued when the local writes are, and does not wait for Redis to confirm the publish: the multiplexer writes
     /// publishes in the order issued, and one that fails is logged and counted. When Redis cannot take it, this node's
     /// connections have it and the other nodes miss it.
     /// </summary>
-    private async Task PublishAsync(string channel, SerializedInvocation invocation, Func<Task> deliverLocally, CancellationToken cancellationToken)
+    private async ValueTask<Task> PublishAsync(string channel, SerializedInvocation invocation, Func<ValueTask<Task>> issueLocally, CancellationToken cancellationToken)
     {
         if (redis is null)
         {
-            await deliverLocally();
-            return;
+            return await issueLocally();
         }
 
-        var local = busReady ? null : deliverLocally();
+        var early = busReady ? null : issueLocally().AsTask();
+        Task writes;
+        try
+        {
+            await PublishToOtherNodesAsync(channel, invocation, cancellationToken);
+        }
+        finally
+        {
+            writes = early is null ? await issueLocally() : await early;
+        }
+
+        return writes;
+    }
+
+    private async Task PublishToOtherNodesAsync(string channel, SerializedInvocation invocation, CancellationToken cancellationToken)
+    {
         try
         {
             var subscriber = await EnsureBusAsync(cancellationToken);
@@ -158,10 +172,6 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         {
             BackplaneLog.PublishedLocallyOnly(logger, channel, exception);
             metrics.BackplanePublishFailed();
-        }
-        finally
-        {
-            await (local ?? deliverLocally());
         }
     }
 

@@ -178,7 +178,7 @@ internal sealed partial class MessageAppender : BackgroundService
             }
 
             var run = new ArraySegment<PendingMessage>(senders, start, end - start);
-            var broadcast = BroadcastAsync(new ArraySegment<ChatMessage>(messages, start, end - start));
+            var broadcast = await IssueBroadcastAsync(new ArraySegment<ChatMessage>(messages, start, end - start));
             var done = broadcast.IsCompleted; // read once: it may complete on another thread meanwhile
             if (done || answerOnceIssued)
             {
@@ -231,11 +231,27 @@ internal sealed partial class MessageAppender : BackgroundService
         return stored;
     }
 
-    private async Task BroadcastAsync(ArraySegment<ChatMessage> run)
+    /// <summary>Issues a run to the chat's members (the next run of the partition goes out after it); returns its writes.</summary>
+    private async ValueTask<Task> IssueBroadcastAsync(ArraySegment<ChatMessage> run)
+    {
+        Task writes;
+        try
+        {
+            writes = await sender.SendGroupRunAsync(Channels.Chat(run[0].ChatId), nameof(INetraClient.NewMessage), run);
+        }
+        catch (Exception exception)
+        {
+            writes = Task.FromException(exception); // logged once, with the writes' own failures
+        }
+
+        return ObserveBroadcastAsync(run, writes);
+    }
+
+    private async Task ObserveBroadcastAsync(ArraySegment<ChatMessage> run, Task writes)
     {
         try
         {
-            await sender.SendGroupRunAsync(Channels.Chat(run[0].ChatId), nameof(INetraClient.NewMessage), run);
+            await writes;
             metrics.MessageBroadcast(run.Count);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

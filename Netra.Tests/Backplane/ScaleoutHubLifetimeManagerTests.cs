@@ -400,7 +400,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         var (chat, clients) = await RawMembersOfNewChatAsync("run");
         try
         {
-            await Runs(First).SendGroupRunAsync(Channels.Chat(chat), NewMessage, Messages(chat, 1, 3)).WaitAsync(TestTimeouts.Network);
+            await SendRunAsync(First, chat, Messages(chat, 1, 3));
 
             foreach (var client in clients)
             {
@@ -421,8 +421,8 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         try
         {
             await Hub(First).Clients.Group(Channels.Chat(chat)).NewMessage(Messages(chat, 1, 1)[0]).WaitAsync(TestTimeouts.Network);
-            await Runs(First).SendGroupRunAsync(Channels.Chat(chat), NewMessage, Messages(chat, 1, 3)).WaitAsync(TestTimeouts.Network);
-            await Runs(Last).SendGroupRunAsync(Channels.Chat(chat), NewMessage, Messages(chat, 5, 6)).WaitAsync(TestTimeouts.Network);
+            await SendRunAsync(First, chat, Messages(chat, 1, 3));
+            await SendRunAsync(Last, chat, Messages(chat, 5, 6));
             await Hub(Last).Clients.Group(Channels.Chat(chat)).NewMessage(Messages(chat, 4, 4)[0]).WaitAsync(TestTimeouts.Network);
 
             foreach (var client in clients)
@@ -443,11 +443,52 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     }
 
     [Fact]
+    public async Task AChatWithMoreConnectionsOnANodeThanOneWriteTurnGetsEveryMessageOnceAndInSeqOrder()
+    {
+        // Each node writes to its connections in turns of WritesPerTurn and lets other work run between turns; two
+        // senders on different nodes keep several runs of the chat in flight meanwhile.
+        var perNode = NetraHubLifetimeManager<NetraHub>.WritesPerTurn + 6;
+        var users = await CreateUsersAsync(12, "turns");
+        var chat = await fixture.Api.CreateChatAsync(users[0], users[1..].ToArray());
+        var clients = new List<RawHubClient>();
+        await using var first = await UserClient.ConnectAsync(First, users[0]);
+        await using var last = await UserClient.ConnectAsync(Last, users[1]);
+        try
+        {
+            for (var i = 0; i < perNode * Nodes.Count; i++)
+            {
+                clients.Add(await RawHubClient.ConnectAsync(Nodes[i % Nodes.Count], users[i % users.Count].Token));
+                var subscribed = await clients[^1].InvokeRawAsync("Subscribe", $"[\"{Channels.Chat(chat.Id)}\",null]");
+                subscribed.TryGetProperty("error", out var error).Should().BeFalse(error.ToString());
+            }
+
+            const int eachSends = 12;
+            await Task.WhenAll(new[] { first, last }.SelectMany(sender => Enumerable.Range(0, eachSends)
+                .Select(i => sender.Client.SendMessageAsync(chat.Id, $"turn {i}")))).WaitAsync(TestTimeouts.Network);
+
+            foreach (var client in clients)
+            {
+                var seqs = new List<long>();
+                while (seqs.Count < 2 * eachSends)
+                {
+                    seqs.AddRange((await client.NextInvocationsAsync(NewMessage)).Select(RawHubClient.SeqOf));
+                }
+
+                seqs.Should().Equal(Enumerable.Range(1, 2 * eachSends).Select(seq => (long)seq), "every member connection gets each message once, in seq order");
+            }
+        }
+        finally
+        {
+            await AsyncDisposables.DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
     public async Task ARunMustHaveConsecutiveSeqs()
     {
         var gap = Messages(1, 1, 3).Where(m => m.Seq != 2).ToArray();
 
-        var send = () => Runs(First).SendGroupRunAsync(Channels.Chat(1), NewMessage, gap);
+        var send = () => Runs(First).SendGroupRunAsync(Channels.Chat(1), NewMessage, gap).AsTask();
 
         await send.Should().ThrowAsync<ArgumentException>().WithMessage("*consecutive seqs*");
     }
@@ -629,6 +670,10 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         new("test", 0, type, JsonSerializer.SerializeToElement(new { type }), DateTimeOffset.UtcNow);
 
     private static IGroupRunSender Runs(NetraTestServer node) => node.Services.GetRequiredService<IGroupRunSender>();
+
+    /// <summary>Sends a run from <paramref name="node"/> and waits until it is issued and every local connection has taken it.</summary>
+    private static Task SendRunAsync(NetraTestServer node, long chat, IReadOnlyList<ISequencedEvent> run) =>
+        Runs(node).SendGroupRunAsync(Channels.Chat(chat), NewMessage, run).AsTask().Unwrap().WaitAsync(TestTimeouts.Network);
 
     private static ChatMessage[] Messages(long chatId, long firstSeq, long lastSeq) =>
         [.. Enumerable.Range((int)firstSeq, (int)(lastSeq - firstSeq + 1)).Select(seq =>

@@ -197,7 +197,7 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
             private readonly Lock gate = new();
             private Task last = Task.CompletedTask; // the held group's runs go out in the order they came, also after the release
 
-            public Task SendGroupRunAsync(string groupName, string methodName, IReadOnlyList<ISequencedEvent> events, CancellationToken cancellationToken = default)
+            public ValueTask<Task> SendGroupRunAsync(string groupName, string methodName, IReadOnlyList<ISequencedEvent> events, CancellationToken cancellationToken = default)
             {
                 if (groupName != owner.heldGroup)
                 {
@@ -206,10 +206,12 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
 
                 lock (gate)
                 {
+                    // Issued at once, as to a connection whose pipe is full: the writes complete once released.
                     var copy = events.ToArray(); // the appender's run is a segment of its batch
                     last = Task.WhenAll(last, owner.released.Task).ContinueWith(
-                        _ => inner.SendGroupRunAsync(groupName, methodName, copy, cancellationToken), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
-                    return last;
+                        _ => inner.SendGroupRunAsync(groupName, methodName, copy, cancellationToken).AsTask().Unwrap(),
+                        CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
+                    return new ValueTask<Task>(last);
                 }
             }
         }
