@@ -119,7 +119,8 @@ scenarios() {
 
 # Unmeasured fan-out load before the first fan-out window of every system (--prewarm): a .NET server on one core
 # recompiles its hot paths optimized for several seconds after they start being used (docs/benchmarks.md).
-PREWARM=3
+# BENCH_PREWARM (seconds) raises it for partial runs, whose fan-out is a fresh process's first load.
+PREWARM=${BENCH_PREWARM:-3}
 SCALEOUT_FIRST_PREWARM=15
 ((smoke == 1)) && PREWARM=0.2 SCALEOUT_FIRST_PREWARM=0.2
 
