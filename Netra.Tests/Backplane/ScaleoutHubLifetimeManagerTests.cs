@@ -457,9 +457,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         {
             for (var i = 0; i < perNode * Nodes.Count; i++)
             {
-                clients.Add(await RawHubClient.ConnectAsync(Nodes[i % Nodes.Count], users[i % users.Count].Token));
-                var subscribed = await clients[^1].InvokeRawAsync("Subscribe", $"[\"{Channels.Chat(chat.Id)}\",null]");
-                subscribed.TryGetProperty("error", out var error).Should().BeFalse(error.ToString());
+                clients.Add(await ConnectSubscribedAsync(Nodes[i % Nodes.Count], users[i % users.Count], chat.Id));
             }
 
             const int eachSends = 12;
@@ -687,12 +685,27 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         var clients = new List<RawHubClient>();
         foreach (var (member, node) in members.Zip(Nodes))
         {
-            clients.Add(await RawHubClient.ConnectAsync(node, member.Token));
-            var subscribed = await clients[^1].InvokeRawAsync("Subscribe", $"[\"{Channels.Chat(chat.Id)}\",null]");
-            subscribed.TryGetProperty("error", out var error).Should().BeFalse(error.ToString());
+            clients.Add(await ConnectSubscribedAsync(node, member, chat.Id));
         }
 
         return (chat.Id, clients);
+    }
+
+    /// <summary>A raw-wire connection of <paramref name="user"/> on <paramref name="node"/>, subscribed to the chat from now on.</summary>
+    private static async Task<RawHubClient> ConnectSubscribedAsync(NetraTestServer node, TestUser user, long chatId)
+    {
+        var client = await RawHubClient.ConnectAsync(node, user.Token);
+        try
+        {
+            var subscribed = await client.InvokeRawAsync("Subscribe", $"[\"{Channels.Chat(chatId)}\",null]");
+            subscribed.TryGetProperty("error", out var error).Should().BeFalse(error.ToString());
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
     }
 
     private static async Task ExpectAsync(UserClient client, string type) =>
