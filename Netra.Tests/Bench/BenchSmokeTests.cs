@@ -51,6 +51,43 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task FanOutOverTwoNodesThroughRedisSplitsLatencyBySubscribersNode()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["Netra:Origins:Allowed:0"] = Origin,
+            ["Netra:Limits:MessagesPerMinute"] = "1000000",
+        };
+        await using var first = await NetraTestServer.StartAsync(database, settings);
+        await using var second = await NetraTestServer.StartAsync(database, settings);
+        var target = new Target
+        {
+            System = Target.Netra,
+            Nodes = [first.BaseAddress, second.BaseAddress],
+            SigningKey = NetraTestServer.SigningKey,
+            Origin = Origin,
+            Postgres = database,
+        };
+
+        using var timeout = new CancellationTokenSource(Budget);
+        var runner = new BenchRunner(target, BenchOptions.Smoke());
+        await runner.RunAsync(["fanout"], timeout.Token);
+
+        var results = runner.Results;
+        foreach (var node in new[] { "sender_node", "other_nodes" })
+        {
+            results.Should().Contain(m => m.Metric == $"fanout.w1.p99.{node}" && m.Value > 0, "subscribers on both nodes got messages");
+        }
+
+        var backplane = results.Single(m => m.Metric == "fanout.w1.p99.backplane").Value;
+        backplane.Should().BeApproximately(
+            results.Single(m => m.Metric == "fanout.w1.p99.other_nodes").Value - results.Single(m => m.Metric == "fanout.w1.p99.sender_node").Value, 0.002);
+    }
+
+    [Fact]
     public async Task EveryScenarioRunsAgainstTheStockSignalRPeer()
     {
         await using var peer = StockPeer.Create(0);
@@ -139,6 +176,9 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             new(Report.TwoNodes, "fanout.w16.rate", "deliveries/s", 250, 3),
             new(Report.OneNode, "fanout.w1.p99", "ms", 40, 1),
             new(Report.TwoNodes, "fanout.w1.p99", "ms", 41, 1),
+            new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", 3, 1),
+            new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", 0.5, 2),
+            new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", -1, 3),
             new(Target.Netra, "fanout.w16.rate", "deliveries/s", 999, 1), // a fresh process each round: shown beside, not the reference
         };
         var folder = Directory.CreateTempSubdirectory("netra-bench-report");
@@ -151,6 +191,8 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             text.Should().Contain("| fan-out W=16: deliveries/s | deliveries/s | 280 | 250 | 0.89x | 200 / 300 / 280 | 100 / 270 / 250 | 999 |");
             text.Should().Contain("| scale-out W=16: 2 nodes / 1 node | 0.893 | >= 0.8 | yes |");
             text.Should().Contain("| scale-out: p99 the backplane adds at W=1 (ms, 2 nodes - 1 node) | 1.0 | <= 2.0 | yes |");
+            text.Should().Contain("| fan-out W=1: p99 through Redis - p99 on the sender's node, same window | ms | - | 0.5 | - | - | 3.0 / 0.5 / -1.0 | - |");
+            text.Should().Contain("| scale-out: p99 the backplane adds at W=1 (ms, other node - sender's node, same window) | 0.5 | <= 2.0 | yes |");
         }
         finally
         {

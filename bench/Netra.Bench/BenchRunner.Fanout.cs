@@ -24,10 +24,11 @@ public sealed partial class BenchRunner
         {
             var subscribeArgs = netra is null ? $"[\"{Room}\"]" : $"[\"chat:{netra.FanoutChat}\",null]";
             var subscribeMethod = target.System switch { Target.Netra => "Subscribe", Target.Stock => "Subscribe", _ => "join" };
-            await Parallel.ForEachAsync(subscribers, new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (c, ct) =>
+            await Parallel.ForEachAsync(Enumerable.Range(0, s), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, ct) =>
             {
-                c.EventReceived = frame => meter.Delivered(SentAt(frame));
-                await c.InvokeAsync(subscribeMethod, subscribeArgs, ct);
+                var node = i % target.Nodes.Count; // as OpenManyAsync spread them
+                subscribers[i].EventReceived = frame => meter.Delivered(SentAt(frame), node);
+                await subscribers[i].InvokeAsync(subscribeMethod, subscribeArgs, ct);
             });
             sender = await BenchConnection.OpenAsync(target, 0, netra?.FanoutSender ?? 0, options.ConnectTimeout, cancellationToken);
 
@@ -54,6 +55,16 @@ public sealed partial class BenchRunner
                     Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
                     Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                     Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
+                    if (target.Nodes.Count > 1)
+                    {
+                        Add($"fanout.w{window}.p50.sender_node", "ms", meter.SenderNodeLatency.PercentileMs(0.50), rep);
+                        Add($"fanout.w{window}.p50.other_nodes", "ms", meter.OtherNodesLatency.PercentileMs(0.50), rep);
+                        Add($"fanout.w{window}.p99.sender_node", "ms", meter.SenderNodeLatency.PercentileMs(0.99), rep);
+                        Add($"fanout.w{window}.p99.other_nodes", "ms", meter.OtherNodesLatency.PercentileMs(0.99), rep);
+                        Add($"fanout.w{window}.p99.backplane", "ms",
+                            meter.OtherNodesLatency.PercentileMs(0.99) - meter.SenderNodeLatency.PercentileMs(0.99), rep);
+                    }
+
                     AddCpu($"fanout.w{window}", measured, meter.Deliveries, "deliveries per CPU-s", rep);
                     if (meter.SocketMessages > 0)
                     {

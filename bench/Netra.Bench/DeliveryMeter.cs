@@ -14,6 +14,16 @@ public sealed class DeliveryMeter
     /// <summary>End-to-end latency of deliveries (send time carried in the payload to receipt).</summary>
     public LatencyHistogram Latency { get; private set; } = new();
 
+    /// <summary>
+    /// End-to-end latency of the deliveries to subscribers on the sender's node (node 0) and on the
+    /// other nodes, which the server reaches only through the backplane: in the same window, on the
+    /// same messages, so the difference is what the backplane adds and nothing else.
+    /// </summary>
+    public LatencyHistogram SenderNodeLatency { get; private set; } = new();
+
+    /// <inheritdoc cref="SenderNodeLatency"/>
+    public LatencyHistogram OtherNodesLatency { get; private set; } = new();
+
     /// <summary>Latency of calls, from the call to its completion or ack.</summary>
     public LatencyHistogram CallLatency { get; private set; } = new();
 
@@ -27,6 +37,8 @@ public sealed class DeliveryMeter
     public void Open()
     {
         Latency = new LatencyHistogram();
+        SenderNodeLatency = new LatencyHistogram();
+        OtherNodesLatency = new LatencyHistogram();
         CallLatency = new LatencyHistogram();
         Interlocked.Exchange(ref deliveries, 0);
         Interlocked.Exchange(ref calls, 0);
@@ -40,8 +52,11 @@ public sealed class DeliveryMeter
         messagesAtClose = BenchConnection.MessagesReceived;
     }
 
-    /// <summary>A delivery of a payload sent at <paramref name="sentAt"/> (Stopwatch ticks; -1 = not a bench payload).</summary>
-    public void Delivered(long sentAt)
+    /// <summary>
+    /// A delivery of a payload sent at <paramref name="sentAt"/> (Stopwatch ticks; -1 = not a bench payload) to a
+    /// subscriber on <paramref name="node"/> (0 = the sender's).
+    /// </summary>
+    public void Delivered(long sentAt, int node = 0)
     {
         if (!open || sentAt < 0)
         {
@@ -49,7 +64,9 @@ public sealed class DeliveryMeter
         }
 
         Interlocked.Increment(ref deliveries);
-        Latency.RecordTicks(Stopwatch.GetTimestamp() - sentAt);
+        var ticks = Stopwatch.GetTimestamp() - sentAt;
+        Latency.RecordTicks(ticks);
+        (node == 0 ? SenderNodeLatency : OtherNodesLatency).RecordTicks(ticks);
     }
 
     /// <summary>A completed call that started at <paramref name="startedAt"/>.</summary>

@@ -28,6 +28,11 @@ public static class Report
         ("fanout.w1.rate", "fan-out W=1: deliveries/s (1,000 subscribers)", true),
         ("fanout.w1.p50", "fan-out W=1 p50", false),
         ("fanout.w1.p99", "fan-out W=1 p99", false),
+        ("fanout.w1.p50.sender_node", "fan-out W=1 p50, subscribers on the sender's node", false),
+        ("fanout.w1.p50.other_nodes", "fan-out W=1 p50, subscribers on the other node (through Redis)", false),
+        ("fanout.w1.p99.sender_node", "fan-out W=1 p99, subscribers on the sender's node", false),
+        ("fanout.w1.p99.other_nodes", "fan-out W=1 p99, subscribers on the other node (through Redis)", false),
+        ("fanout.w1.p99.backplane", "fan-out W=1: p99 through Redis - p99 on the sender's node, same window", false),
         ("fanout.w1.cpu", "fan-out W=1 server CPU", false),
         ("fanout.w1.gen_cpu", "fan-out W=1 generator CPU", false),
         ("fanout.w1.pg_cpu", "fan-out W=1 PostgreSQL CPU", false),
@@ -36,6 +41,11 @@ public static class Report
         ("fanout.w16.rate", "fan-out W=16: deliveries/s", true),
         ("fanout.w16.p50", "fan-out W=16 p50", false),
         ("fanout.w16.p99", "fan-out W=16 p99", false),
+        ("fanout.w16.p50.sender_node", "fan-out W=16 p50, subscribers on the sender's node", false),
+        ("fanout.w16.p50.other_nodes", "fan-out W=16 p50, subscribers on the other node (through Redis)", false),
+        ("fanout.w16.p99.sender_node", "fan-out W=16 p99, subscribers on the sender's node", false),
+        ("fanout.w16.p99.other_nodes", "fan-out W=16 p99, subscribers on the other node (through Redis)", false),
+        ("fanout.w16.p99.backplane", "fan-out W=16: p99 through Redis - p99 on the sender's node, same window", false),
         ("fanout.w16.cpu", "fan-out W=16 server CPU", false),
         ("fanout.w16.gen_cpu", "fan-out W=16 generator CPU", false),
         ("fanout.w16.pg_cpu", "fan-out W=16 PostgreSQL CPU", false),
@@ -75,7 +85,9 @@ public static class Report
             .ToDictionary(g => g.Key, g => (Median: MedianOf(g.Select(m => m.Value)), g.First().Unit, Reps: g.Count()));
         double? Get(string system, string metric) => medians.TryGetValue((system, metric), out var v) ? v.Median : null;
         string ByRound(string system, string metric) =>
-            string.Join(" / ", measurements.Where(m => m.System == system && m.Metric == metric).OrderBy(m => m.Rep).Select(m => F(m.Value)));
+            string.Join(" / ", measurements.Where(m => m.System == system && m.Metric == metric).OrderBy(m => m.Rep).Select(m => F(m.Value))) is { Length: > 0 } rounds
+                ? rounds
+                : "-";
         string UnitOf(string metric) => medians.Where(kv => kv.Key.Metric == metric).Select(kv => kv.Value.Unit).FirstOrDefault() ?? "";
 
         var md = new StringBuilder();
@@ -177,6 +189,7 @@ public static class Report
         AtMost("chat: p99 at half load (ms)", get(Target.Netra, "chat.half.p99"), 50);
         AtLeast("scale-out W=16: 2 nodes / 1 node", Over(get(TwoNodes, "fanout.w16.rate"), get(OneNode, "fanout.w16.rate")), 0.8);
         AtMost("scale-out: p99 the backplane adds at W=1 (ms, 2 nodes - 1 node)", get(TwoNodes, "fanout.w1.p99") - get(OneNode, "fanout.w1.p99"), 2);
+        AtMost("scale-out: p99 the backplane adds at W=1 (ms, other node - sender's node, same window)", get(TwoNodes, "fanout.w1.p99.backplane"), 2);
         return checks;
     }
 
