@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.SignalR;
@@ -35,6 +36,13 @@ internal static class AuthExtensions
         }
 
         return new QueryCollection(rest);
+    }
+
+    /// <summary>A request target (path and query, as sent) with its query replaced by <paramref name="query"/>.</summary>
+    private static string WithQuery(string rawTarget, QueryString query)
+    {
+        var end = rawTarget.IndexOf('?', StringComparison.Ordinal);
+        return (end < 0 ? rawTarget : rawTarget[..end]) + query.ToUriComponent();
     }
 
     public static WebApplicationBuilder AddNetraAuth(this WebApplicationBuilder builder)
@@ -89,9 +97,15 @@ internal static class AuthExtensions
                         if (request.Path.StartsWithSegments(HubPath.Hub) && request.Query.TryGetValue(AccessTokenParameter, out var token))
                         {
                             context.Token = token.ToString();
-                            // A WebSocket's request lives as long as the connection, and with it the parsed query: drop the
-                            // token (about 0.5 KiB) from it once read. Other parameters (SignalR's `id`) stay.
+                            // A WebSocket's request lives as long as the connection, and with it the parsed query, the query
+                            // string and the request line as the client sent it: drop the token from all three once read, so a
+                            // credential does not outlive its use (and 1-2 KiB per connection go). Other parameters (SignalR's
+                            // `id`) stay. Setting Query rewrites the query string from what is left.
                             request.Query = WithoutAccessToken(request.Query);
+                            if (context.HttpContext.Features.Get<IHttpRequestFeature>() is { } line)
+                            {
+                                line.RawTarget = WithQuery(line.RawTarget, request.QueryString);
+                            }
                         }
 
                         return Task.CompletedTask;

@@ -42,13 +42,18 @@ public sealed class RawHubClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Connects and shakes hands. With <paramref name="receiveBufferSize"/>, the socket's kernel receive buffer is that
-    /// small, so that a client that stops reading soon leaves the server's writes waiting (a slow member).
+    /// Connects and shakes hands, with the token in the query string as browsers send it, after <paramref name="query"/>
+    /// (e.g. a negotiated <c>id=...</c>). With <paramref name="receiveBufferSize"/>, the socket's kernel receive buffer is
+    /// that small, so that a client that stops reading soon leaves the server's writes waiting (a slow member).
     /// </summary>
-    public static async Task<RawHubClient> ConnectAsync(NetraTestServer server, string token, int? receiveBufferSize = null)
+    public static async Task<RawHubClient> ConnectAsync(NetraTestServer server, string token, int? receiveBufferSize = null, string? query = null)
     {
         var client = new RawHubClient();
-        var url = new UriBuilder(server.HubUrl) { Scheme = "ws", Query = "access_token=" + Uri.EscapeDataString(token) };
+        var url = new UriBuilder(server.HubUrl)
+        {
+            Scheme = "ws",
+            Query = (query is null ? "" : query + "&") + "access_token=" + Uri.EscapeDataString(token),
+        };
         if (receiveBufferSize is { } size)
         {
             var handler = new SocketsHttpHandler
