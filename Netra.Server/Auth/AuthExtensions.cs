@@ -99,8 +99,8 @@ internal static class AuthExtensions
                             context.Token = token.ToString();
                             // A WebSocket's request lives as long as the connection, and with it the parsed query, the query
                             // string and the request line as the client sent it: drop the token from all three once read, so a
-                            // credential does not outlive its use (and 1-2 KiB per connection go). Other parameters (SignalR's
-                            // `id`) stay. Setting Query rewrites the query string from what is left.
+                            // credential does not outlive its use, nor reach whatever logs the request later. Other parameters
+                            // (SignalR's `id`) stay. Setting Query rewrites the query string from what is left.
                             request.Query = WithoutAccessToken(request.Query);
                             if (context.HttpContext.Features.Get<IHttpRequestFeature>() is { } line)
                             {
