@@ -98,9 +98,10 @@ internal static class AuthExtensions
                         {
                             context.Token = token.ToString();
                             // A WebSocket's request lives as long as the connection, and with it the parsed query, the query
-                            // string and the request line as the client sent it: drop the token from all three once read, so a
-                            // credential does not outlive its use, nor reach whatever logs the request later. Other parameters
-                            // (SignalR's `id`) stay. Setting Query rewrites the query string from what is left.
+                            // string and the request line as the client sent it: drop the token from all three once read, so
+                            // that nothing reading or logging the request later sees it. Other parameters (SignalR's `id`) stay;
+                            // setting Query rewrites the query string from what is left. (Kestrel's own parse cache keeps the
+                            // line it read, privately, so this saves no memory.)
                             request.Query = WithoutAccessToken(request.Query);
                             if (context.HttpContext.Features.Get<IHttpRequestFeature>() is { } line)
                             {
