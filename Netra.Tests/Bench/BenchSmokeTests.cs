@@ -80,6 +80,7 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
         foreach (var node in new[] { "sender_node", "other_nodes" })
         {
             results.Should().Contain(m => m.Metric == $"fanout.w1.p99.{node}" && m.Value > 0, "subscribers on both nodes got messages");
+            results.Should().Contain(m => m.Metric == $"fanout.w1.per_message.{node}" && m.Value > 0, "each node's WebSocket messages are counted apart");
         }
 
         var backplane = results.Single(m => m.Metric == "fanout.w1.p99.backplane").Value;

@@ -20,18 +20,21 @@ public sealed class BenchConnection : IAsyncDisposable
 
     private readonly ClientWebSocket socket;
     private readonly Target target;
+    private readonly bool onFirstNode;
     private readonly SemaphoreSlim sendLock = new(1, 1);
     private readonly Dictionary<long, TaskCompletionSource> pending = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private static long messagesReceived;
+    private static long messagesReceivedOnFirstNode;
     private long nextInvocationId;
     private bool handshakeDone;
     private Task receiveLoop = Task.CompletedTask;
 
-    private BenchConnection(ClientWebSocket socket, Target target)
+    private BenchConnection(ClientWebSocket socket, Target target, bool onFirstNode)
     {
         this.socket = socket;
         this.target = target;
+        this.onFirstNode = onFirstNode;
     }
 
     /// <summary>A server event (SignalR invocation record or Socket.IO "42" packet), on the receive loop; must not block.</summary>
@@ -41,6 +44,9 @@ public sealed class BenchConnection : IAsyncDisposable
 
     /// <summary>WebSocket messages received by every connection of this process (a server may put several records in one).</summary>
     public static long MessagesReceived => Interlocked.Read(ref messagesReceived);
+
+    /// <summary>The part of <see cref="MessagesReceived"/> that came from the target's first node (the fan-out sender's).</summary>
+    public static long MessagesReceivedOnFirstNode => Interlocked.Read(ref messagesReceivedOnFirstNode);
 
     /// <summary>Opens the socket and completes the protocol handshake; Netra connections also wait for ConnectionEstablished.</summary>
     public static async Task<BenchConnection> OpenAsync(Target target, int node, long userId, TimeSpan timeout, CancellationToken cancellationToken)
@@ -53,7 +59,7 @@ public sealed class BenchConnection : IAsyncDisposable
             socket.Options.SetRequestHeader("Origin", target.Origin);
         }
 
-        var connection = new BenchConnection(socket, target);
+        var connection = new BenchConnection(socket, target, node % target.Nodes.Count == 0);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         try
@@ -188,6 +194,10 @@ public sealed class BenchConnection : IAsyncDisposable
                 }
 
                 Interlocked.Increment(ref messagesReceived);
+                if (onFirstNode)
+                {
+                    Interlocked.Increment(ref messagesReceivedOnFirstNode);
+                }
 
                 if (target.Protocol == WireProtocol.SignalRJson)
                 {

@@ -70,6 +70,14 @@ public sealed partial class BenchRunner
                     {
                         // How many deliveries the server coalesced into one WebSocket message: sends, not records, cost the most.
                         Add($"fanout.w{window}.per_message", "deliveries per WebSocket message", (double)meter.Deliveries / meter.SocketMessages, rep);
+                        var otherNodesMessages = meter.SocketMessages - meter.SenderNodeSocketMessages;
+                        if (target.Nodes.Count > 1 && meter.SenderNodeSocketMessages > 0 && otherNodesMessages > 0)
+                        {
+                            Add($"fanout.w{window}.per_message.sender_node", "deliveries per WebSocket message",
+                                (double)meter.SenderNodeLatency.Count / meter.SenderNodeSocketMessages, rep);
+                            Add($"fanout.w{window}.per_message.other_nodes", "deliveries per WebSocket message",
+                                (double)meter.OtherNodesLatency.Count / otherNodesMessages, rep);
+                        }
                     }
                 }
             }

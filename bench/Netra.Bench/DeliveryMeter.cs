@@ -9,6 +9,8 @@ public sealed class DeliveryMeter
     private long calls;
     private long messagesAtOpen;
     private long messagesAtClose;
+    private long firstNodeMessagesAtOpen;
+    private long firstNodeMessagesAtClose;
     private volatile bool open;
 
     /// <summary>End-to-end latency of deliveries (send time carried in the payload to receipt).</summary>
@@ -34,6 +36,9 @@ public sealed class DeliveryMeter
     /// <summary>WebSocket messages the generator received while the window was open (<see cref="BenchConnection.MessagesReceived"/>).</summary>
     public long SocketMessages => messagesAtClose - messagesAtOpen;
 
+    /// <summary>The part of <see cref="SocketMessages"/> from the sender's node (<see cref="BenchConnection.MessagesReceivedOnFirstNode"/>).</summary>
+    public long SenderNodeSocketMessages => firstNodeMessagesAtClose - firstNodeMessagesAtOpen;
+
     public void Open()
     {
         Latency = new LatencyHistogram();
@@ -43,6 +48,7 @@ public sealed class DeliveryMeter
         Interlocked.Exchange(ref deliveries, 0);
         Interlocked.Exchange(ref calls, 0);
         messagesAtOpen = BenchConnection.MessagesReceived;
+        firstNodeMessagesAtOpen = BenchConnection.MessagesReceivedOnFirstNode;
         open = true;
     }
 
@@ -50,6 +56,7 @@ public sealed class DeliveryMeter
     {
         open = false;
         messagesAtClose = BenchConnection.MessagesReceived;
+        firstNodeMessagesAtClose = BenchConnection.MessagesReceivedOnFirstNode;
     }
 
     /// <summary>
