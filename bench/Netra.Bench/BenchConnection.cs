@@ -45,7 +45,7 @@ public sealed class BenchConnection : IAsyncDisposable
     /// <summary>WebSocket messages received by every connection of this process (a server may put several records in one).</summary>
     public static long MessagesReceived => Interlocked.Read(ref messagesReceived);
 
-    /// <summary>The part of <see cref="MessagesReceived"/> that came from the target's first node (the fan-out sender's).</summary>
+    /// <summary>The part of <see cref="MessagesReceived"/> that came from the first node (the fan-out sender's) of a target of several nodes.</summary>
     public static long MessagesReceivedOnFirstNode => Interlocked.Read(ref messagesReceivedOnFirstNode);
 
     /// <summary>Opens the socket and completes the protocol handshake; Netra connections also wait for ConnectionEstablished.</summary>
@@ -59,7 +59,7 @@ public sealed class BenchConnection : IAsyncDisposable
             socket.Options.SetRequestHeader("Origin", target.Origin);
         }
 
-        var connection = new BenchConnection(socket, target, node % target.Nodes.Count == 0);
+        var connection = new BenchConnection(socket, target, onFirstNode: target.Nodes.Count > 1 && node % target.Nodes.Count == 0);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         try

@@ -15,7 +15,7 @@ public sealed partial class BenchRunner
     {
         var s = options.Subscribers;
         NetraSeed? netra = target.IsNetra ? await SeedAsync(cancellationToken) : null;
-        var meter = new DeliveryMeter();
+        var meter = new DeliveryMeter(byNode: target.Nodes.Count > 1);
         var subscribers = await OpenManyAsync(s, 64, i => (i, netra?.FanoutSubscribers[i] ?? 0), null, cancellationToken);
         using var keepAliveStop = new CancellationTokenSource();
         var keepAlive = KeepAliveAsync(() => subscribers, keepAliveStop.Token); // subscribers only listen

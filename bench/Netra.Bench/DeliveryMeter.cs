@@ -2,8 +2,12 @@ using System.Diagnostics;
 
 namespace Netra.Bench;
 
-/// <summary>Counts deliveries and their end-to-end latency, only while a measurement window is open.</summary>
-public sealed class DeliveryMeter
+/// <summary>
+/// Counts deliveries and their end-to-end latency, only while a measurement window is open. With
+/// <paramref name="byNode"/> (a target of several nodes) it also keeps them apart by the subscriber's node; otherwise it
+/// does no more per delivery than that, since at W=1 the generator's own work per delivery can be the limit.
+/// </summary>
+public sealed class DeliveryMeter(bool byNode = false)
 {
     private long deliveries;
     private long calls;
@@ -73,7 +77,10 @@ public sealed class DeliveryMeter
         Interlocked.Increment(ref deliveries);
         var ticks = Stopwatch.GetTimestamp() - sentAt;
         Latency.RecordTicks(ticks);
-        (node == 0 ? SenderNodeLatency : OtherNodesLatency).RecordTicks(ticks);
+        if (byNode)
+        {
+            (node == 0 ? SenderNodeLatency : OtherNodesLatency).RecordTicks(ticks);
+        }
     }
 
     /// <summary>A completed call that started at <paramref name="startedAt"/>.</summary>
