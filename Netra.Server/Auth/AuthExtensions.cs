@@ -38,11 +38,21 @@ internal static class AuthExtensions
         return new QueryCollection(rest);
     }
 
-    /// <summary>A request target (path and query, as sent) with its query replaced by <paramref name="query"/>.</summary>
-    private static string WithQuery(string rawTarget, QueryString query)
+    /// <summary>
+    /// A WebSocket's request lives as long as the connection, and with it the parsed query, the query string and the
+    /// request target as the client sent it: drops the token from all three once read, so that nothing reading or
+    /// logging the request later sees it. Other parameters (SignalR's `id`) stay; setting Query rewrites the query
+    /// string from what is left. (Kestrel's own parse cache keeps the line it read, privately, so this saves no memory.)
+    /// </summary>
+    private static void ForgetAccessToken(HttpContext context)
     {
-        var end = rawTarget.IndexOf('?', StringComparison.Ordinal);
-        return (end < 0 ? rawTarget : rawTarget[..end]) + query.ToUriComponent();
+        var request = context.Request;
+        request.Query = WithoutAccessToken(request.Query);
+        if (context.Features.Get<IHttpRequestFeature>() is { } line)
+        {
+            var end = line.RawTarget.IndexOf('?', StringComparison.Ordinal);
+            line.RawTarget = (end < 0 ? line.RawTarget : line.RawTarget[..end]) + request.QueryString.ToUriComponent();
+        }
     }
 
     public static WebApplicationBuilder AddNetraAuth(this WebApplicationBuilder builder)
@@ -97,16 +107,7 @@ internal static class AuthExtensions
                         if (request.Path.StartsWithSegments(HubPath.Hub) && request.Query.TryGetValue(AccessTokenParameter, out var token))
                         {
                             context.Token = token.ToString();
-                            // A WebSocket's request lives as long as the connection, and with it the parsed query, the query
-                            // string and the request line as the client sent it: drop the token from all three once read, so
-                            // that nothing reading or logging the request later sees it. Other parameters (SignalR's `id`) stay;
-                            // setting Query rewrites the query string from what is left. (Kestrel's own parse cache keeps the
-                            // line it read, privately, so this saves no memory.)
-                            request.Query = WithoutAccessToken(request.Query);
-                            if (context.HttpContext.Features.Get<IHttpRequestFeature>() is { } line)
-                            {
-                                line.RawTarget = WithQuery(line.RawTarget, request.QueryString);
-                            }
+                            ForgetAccessToken(context.HttpContext);
                         }
 
                         return Task.CompletedTask;
