@@ -27,11 +27,11 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             bus = multiplexer.GetSubscriber();
             await SubscribeAsync(channels.All, data => IssueAsync(connections, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
             // Group commands change state in steps that await: each runs alone, in order.
-            await SubscribeAsync(channels.GroupManagement, data => Issued(OnGroupCommandAsync(data)), maxInFlight: 1);
+            await SubscribeAsync(channels.GroupManagement, data => IssuedSend.Of(OnGroupCommandAsync(data)), maxInFlight: 1);
             await SubscribeAsync(channels.Ack(Redis.ServerName), data =>
             {
                 acks.Acknowledge(BackplaneMessages.ReadAck(data));
-                return Issued(Task.CompletedTask);
+                return IssuedSend.Of(Task.CompletedTask);
             }, maxInFlight: 1);
             // Only now may other callers skip the gate: the node hears "all" and group commands.
             busReady = true;

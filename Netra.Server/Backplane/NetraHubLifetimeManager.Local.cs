@@ -23,12 +23,6 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     private static Task WriteAsync(HubConnectionContext connection, SerializedInvocation? invocation) =>
         invocation is null || invocation.Excludes(connection.ConnectionId) ? Task.CompletedTask : connection.WriteAsync(invocation.Message).AsTask();
 
-    /// <summary>A send that is issued at once (one connection, or no connection at all); <paramref name="writes"/> is its writes.</summary>
-    private static ValueTask<Task> Issued(Task writes) => new(writes);
-
-    /// <summary>The writes of an issued send, as one task: what SignalR's own send methods complete with.</summary>
-    private static Task WrittenAsync(ValueTask<Task> issue) => issue.IsCompletedSuccessfully ? issue.Result : issue.AsTask().Unwrap();
-
     /// <summary>
     /// Issues to every connection of <paramref name="store"/>, <see cref="WritesPerTurn"/> at a time. For a group
     /// (<paramref name="groupName"/>), a durable event goes through each connection's cursor

@@ -98,7 +98,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
             await EnsureBusAsync(CancellationToken.None);
         }
 
-        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => Issued(WriteAsync(connection, Received(data))), ChannelSubscription.MaxDeliveriesInFlight);
+        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => IssuedSend.Of(WriteAsync(connection, Received(data))), ChannelSubscription.MaxDeliveriesInFlight);
         if (connection.UserIdentifier is { } userId)
         {
             await users.AddAsync(userId, connection, SubscribeUserAsync);
@@ -126,7 +126,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
     {
         var invocation = SerializedInvocation.Of(methodName, args, excludedConnectionIds);
-        return WrittenAsync(PublishAsync(channels.All, invocation, () => IssueAsync(connections, invocation), cancellationToken));
+        return PublishAsync(channels.All, invocation, () => IssueAsync(connections, invocation), cancellationToken).WrittenAsync();
     }
 
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default)
@@ -135,7 +135,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         // A local connection is written directly: SignalR needs sticky sessions anyway, so it is here or nowhere else.
         return connections[connectionId] is { } connection
             ? connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
-            : WrittenAsync(PublishAsync(channels.Connection(connectionId), SerializedInvocation.Of(methodName, args, null), () => Issued(Task.CompletedTask), cancellationToken));
+            : PublishAsync(channels.Connection(connectionId), SerializedInvocation.Of(methodName, args, null), () => IssuedSend.Of(Task.CompletedTask), cancellationToken).WrittenAsync();
     }
 
     public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
@@ -147,7 +147,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(groupName);
-        return WrittenAsync(IssueGroupAsync(groupName, SerializedInvocation.Of(methodName, args, excludedConnectionIds), cancellationToken));
+        return IssueGroupAsync(groupName, SerializedInvocation.Of(methodName, args, excludedConnectionIds), cancellationToken).WrittenAsync();
     }
 
     /// <inheritdoc/>
@@ -164,7 +164,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     {
         ArgumentNullException.ThrowIfNull(userId);
         var invocation = SerializedInvocation.Of(methodName, args, null);
-        return WrittenAsync(PublishAsync(channels.User(userId), invocation, () => IssueAsync(users.Get(userId), invocation), cancellationToken));
+        return PublishAsync(channels.User(userId), invocation, () => IssueAsync(users.Get(userId), invocation), cancellationToken).WrittenAsync();
     }
 
     public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>

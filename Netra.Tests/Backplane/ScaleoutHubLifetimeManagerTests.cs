@@ -671,7 +671,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
 
     /// <summary>Sends a run from <paramref name="node"/> and waits until it is issued and every local connection has taken it.</summary>
     private static Task SendRunAsync(NetraTestServer node, long chat, IReadOnlyList<ISequencedEvent> run) =>
-        Runs(node).SendGroupRunAsync(Channels.Chat(chat), NewMessage, run).AsTask().Unwrap().WaitAsync(TestTimeouts.Network);
+        Runs(node).SendGroupRunAsync(Channels.Chat(chat), NewMessage, run).WrittenAsync().WaitAsync(TestTimeouts.Network);
 
     private static ChatMessage[] Messages(long chatId, long firstSeq, long lastSeq) =>
         [.. Enumerable.Range((int)firstSeq, (int)(lastSeq - firstSeq + 1)).Select(seq =>

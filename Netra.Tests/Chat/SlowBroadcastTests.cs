@@ -209,9 +209,9 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
                     // Issued at once, as to a connection whose pipe is full: the writes complete once released.
                     var copy = events.ToArray(); // the appender's run is a segment of its batch
                     last = Task.WhenAll(last, owner.released.Task).ContinueWith(
-                        _ => inner.SendGroupRunAsync(groupName, methodName, copy, cancellationToken).AsTask().Unwrap(),
+                        _ => inner.SendGroupRunAsync(groupName, methodName, copy, cancellationToken).WrittenAsync(),
                         CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
-                    return new ValueTask<Task>(last);
+                    return IssuedSend.Of(last);
                 }
             }
         }
