@@ -28,33 +28,21 @@ public static class Report
         ("fanout.w1.rate", "fan-out W=1: deliveries/s (1,000 subscribers)", true),
         ("fanout.w1.p50", "fan-out W=1 p50", false),
         ("fanout.w1.p99", "fan-out W=1 p99", false),
-        ("fanout.w1.p50.sender_node", "fan-out W=1 p50, subscribers on the sender's node", false),
-        ("fanout.w1.p50.other_nodes", "fan-out W=1 p50, subscribers on the other node (through Redis)", false),
-        ("fanout.w1.p99.sender_node", "fan-out W=1 p99, subscribers on the sender's node", false),
-        ("fanout.w1.p99.other_nodes", "fan-out W=1 p99, subscribers on the other node (through Redis)", false),
-        ("fanout.w1.p99.backplane", "fan-out W=1: p99 through Redis - p99 on the sender's node, same window", false),
         ("fanout.w1.cpu", "fan-out W=1 server CPU", false),
         ("fanout.w1.gen_cpu", "fan-out W=1 generator CPU", false),
         ("fanout.w1.pg_cpu", "fan-out W=1 PostgreSQL CPU", false),
         ("fanout.w1.per_cpu_s", "fan-out W=1: deliveries per server-side CPU-second", true),
         ("fanout.w1.per_message", "fan-out W=1: deliveries per WebSocket message received", true),
-        ("fanout.w1.per_message.sender_node", "fan-out W=1: deliveries per WebSocket message, subscribers on the sender's node", true),
-        ("fanout.w1.per_message.other_nodes", "fan-out W=1: deliveries per WebSocket message, subscribers on the other node", true),
+        .. ByNode(1),
         ("fanout.w16.rate", "fan-out W=16: deliveries/s", true),
         ("fanout.w16.p50", "fan-out W=16 p50", false),
         ("fanout.w16.p99", "fan-out W=16 p99", false),
-        ("fanout.w16.p50.sender_node", "fan-out W=16 p50, subscribers on the sender's node", false),
-        ("fanout.w16.p50.other_nodes", "fan-out W=16 p50, subscribers on the other node (through Redis)", false),
-        ("fanout.w16.p99.sender_node", "fan-out W=16 p99, subscribers on the sender's node", false),
-        ("fanout.w16.p99.other_nodes", "fan-out W=16 p99, subscribers on the other node (through Redis)", false),
-        ("fanout.w16.p99.backplane", "fan-out W=16: p99 through Redis - p99 on the sender's node, same window", false),
         ("fanout.w16.cpu", "fan-out W=16 server CPU", false),
         ("fanout.w16.gen_cpu", "fan-out W=16 generator CPU", false),
         ("fanout.w16.pg_cpu", "fan-out W=16 PostgreSQL CPU", false),
         ("fanout.w16.per_cpu_s", "fan-out W=16: deliveries per server-side CPU-second", true),
         ("fanout.w16.per_message", "fan-out W=16: deliveries per WebSocket message received", true),
-        ("fanout.w16.per_message.sender_node", "fan-out W=16: deliveries per WebSocket message, subscribers on the sender's node", true),
-        ("fanout.w16.per_message.other_nodes", "fan-out W=16: deliveries per WebSocket message, subscribers on the other node", true),
+        .. ByNode(16),
         ("fanout.w64.rate", "fan-out W=64: deliveries/s", true),
         ("fanout.w64.p50", "fan-out W=64 p50", false),
         ("fanout.w64.p99", "fan-out W=64 p99", false),
@@ -81,6 +69,22 @@ public static class Report
         ("chat.pg_half.p50", "PostgreSQL alone at the same half-load rate p50", false),
         ("chat.pg_half.p99", "PostgreSQL alone at the same half-load rate p99", false),
     ];
+
+    /// <summary>The rows a target of several nodes adds to fan-out at <paramref name="window"/>: each node's subscribers apart.</summary>
+    private static (string Metric, string Label, bool HigherIsBetter)[] ByNode(int window)
+    {
+        var (prefix, label) = ($"fanout.w{window}", $"fan-out W={window}");
+        return
+        [
+            ($"{prefix}.p50.sender_node", $"{label} p50, subscribers on the sender's node", false),
+            ($"{prefix}.p50.other_nodes", $"{label} p50, subscribers on the other node (through Redis)", false),
+            ($"{prefix}.p99.sender_node", $"{label} p99, subscribers on the sender's node", false),
+            ($"{prefix}.p99.other_nodes", $"{label} p99, subscribers on the other node (through Redis)", false),
+            ($"{prefix}.p99.backplane", $"{label}: p99 through Redis - p99 on the sender's node, same window", false),
+            ($"{prefix}.per_message.sender_node", $"{label}: deliveries per WebSocket message, subscribers on the sender's node", true),
+            ($"{prefix}.per_message.other_nodes", $"{label}: deliveries per WebSocket message, subscribers on the other node", true),
+        ];
+    }
 
     public static void Write(IReadOnlyList<Measurement> measurements, IReadOnlyList<KeyValuePair<string, string>> meta, string markdownPath, string jsonPath)
     {
