@@ -1,0 +1,51 @@
+using FluentAssertions;
+using Netra.Bench;
+using Netra.Tests.Backplane;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Bench;
+
+/// <summary>The bench's fan-out over two Netra nodes through a real Redis, as its scale-out scenario runs it, in smoke sizes.</summary>
+public sealed class ScaleOutBenchSmokeTests(ScaleOutBenchSmokeTests.BenchNodes nodes) : IClassFixture<ScaleOutBenchSmokeTests.BenchNodes>
+{
+    [Fact]
+    public async Task FanOutOverTwoNodesThroughRedisSplitsLatencyBySubscribersNode()
+    {
+        var target = new Target
+        {
+            System = Target.Netra,
+            Nodes = [.. nodes.Nodes.Select(node => node.BaseAddress)],
+            SigningKey = NetraTestServer.SigningKey,
+            Origin = BenchSmokeTests.Origin,
+            Postgres = nodes.Nodes[0].PostgresConnectionString,
+        };
+
+        using var timeout = new CancellationTokenSource(BenchSmokeTests.Budget);
+        var runner = new BenchRunner(target, BenchOptions.Smoke());
+        await runner.RunAsync(["fanout"], timeout.Token);
+
+        var results = runner.Results;
+        foreach (var node in new[] { "sender_node", "other_nodes" })
+        {
+            results.Should().Contain(m => m.Metric == $"fanout.w1.p99.{node}" && m.Value > 0, "subscribers on both nodes got messages");
+            results.Should().Contain(m => m.Metric == $"fanout.w1.per_message.{node}" && m.Value > 0, "each node's WebSocket messages are counted apart");
+        }
+
+        var backplane = results.Single(m => m.Metric == "fanout.w1.p99.backplane").Value;
+        backplane.Should().BeApproximately(
+            results.Single(m => m.Metric == "fanout.w1.p99.other_nodes").Value - results.Single(m => m.Metric == "fanout.w1.p99.sender_node").Value, 0.002);
+    }
+
+    /// <summary>Two nodes that allow the generator's Origin and let its one sender send far more than 60 messages a minute.</summary>
+    public sealed class BenchNodes : ScaleoutFixture
+    {
+        public override int NodeCount => 2;
+
+        protected override void Configure(IDictionary<string, string?> settings)
+        {
+            settings["Netra:Origins:Allowed:0"] = BenchSmokeTests.Origin;
+            settings["Netra:Limits:MessagesPerMinute"] = "1000000";
+        }
+    }
+}
