@@ -17,20 +17,8 @@ internal static class RealtimeExtensions
     {
         builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
-        // Filters run in this order: call order outermost (it must see calls as they arrive), metrics (every call counted),
-        // errors next (so a refusal by a later filter gets its code too), then limits, the revocation watch on service
-        // connections (connect and disconnect only), and innermost the wait for the call's turn (so that pipelined calls
-        // are checked against the limits at once, not one after the other).
-        builder.Services.AddSignalR(options =>
-        {
-            options.AddFilter<CallOrderFilter>();
-            options.AddFilter<HubMetricsFilter>();
-            options.AddFilter<HubErrorFilter>();
-            options.AddFilter<ConnectionLimitFilter>();
-            options.AddFilter<HubRateLimitFilter>();
-            options.AddFilter<ServiceTokenWatchFilter>();
-            options.AddFilter<CallTurnFilter>();
-        });
+        builder.Services.AddSignalR();
+        builder.Services.AddSingleton<IConfigureOptions<HubOptions>, HubFilters>();
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>
         {
             options.KeepAliveInterval = TimeSpan.FromSeconds(realtime.Value.KeepAliveSeconds);
