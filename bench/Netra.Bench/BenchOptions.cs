@@ -23,6 +23,9 @@ public sealed class BenchOptions
 
     public int ConnectConcurrency { get; set; } = 32;
 
+    /// <summary>Windows of <see cref="ConnectCount"/> connections per connect repetition; the one of median rate is reported.</summary>
+    public int ConnectWindows { get; set; } = 3;
+
     public IReadOnlyList<int> IdleSizes { get; set; } = [5000, 10000];
 
     public int Subscribers { get; set; } = 1000;
