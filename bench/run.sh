@@ -247,7 +247,7 @@ meta=$work/meta.txt
   printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
-  printf 'connect: three windows of 1,000 connections in each round, the one of median rate reported\n'
+  ((smoke == 1)) || printf 'connect: three windows of 1,000 connections in each round, the one of median rate reported\n'
   printf 'fan-out warm-up: %s s of unmeasured load at the largest window before the first window (on top of each window'"'"'s own); scale-out processes: started once and kept for all rounds, %s s of it in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
     "$PREWARM" "$SCALEOUT_FIRST_PREWARM"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
