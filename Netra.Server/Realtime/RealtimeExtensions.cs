@@ -4,8 +4,6 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Netra.Contracts.Realtime;
-using Netra.Server.Auth;
-using Netra.Server.Metrics;
 using Netra.Server.Protection;
 using Netra.Server.Configuration;
 

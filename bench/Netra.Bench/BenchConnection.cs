@@ -59,7 +59,7 @@ public sealed class BenchConnection : IAsyncDisposable
             socket.Options.SetRequestHeader("Origin", target.Origin);
         }
 
-        var connection = new BenchConnection(socket, target, onFirstNode: target.Nodes.Count > 1 && node % target.Nodes.Count == 0);
+        var connection = new BenchConnection(socket, target, onFirstNode: target.HasSeveralNodes && node % target.Nodes.Count == 0);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         try

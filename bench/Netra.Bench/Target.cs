@@ -34,6 +34,9 @@ public sealed class Target
 
     public bool IsNetra => System == Netra;
 
+    /// <summary>Several nodes (scale-out): the generator then also measures each node's subscribers apart.</summary>
+    public bool HasSeveralNodes => Nodes.Count > 1;
+
     public Uri SocketUrl(int node, long userId)
     {
         var http = Nodes[node % Nodes.Count];
