@@ -167,7 +167,8 @@ run_netra() {
 # needs tens of seconds of load before its hot paths are compiled optimized, docs/benchmarks.md), the windows' own
 # warm-up afterwards. The report lists their figures round by round, so that a cold first round shows. Three nodes
 # kept beside the main one must stay within PostgreSQL's max_connections: their pools are smaller (a single sender
-# with 16 calls in flight needs few) and close connections idle for 15 s.
+# with 16 calls in flight needs few) and close connections idle for 15 s. Each node also holds up to 5 connections for its
+# write loops (docs/configuration.md), idle ones closed alike.
 scaleout_env=(ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=40};Connection Idle Lifetime=15")
 scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=()
 scaleout_one_node() {

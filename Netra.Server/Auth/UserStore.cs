@@ -4,7 +4,7 @@ using Netra.Server.Storage;
 
 namespace Netra.Server.Auth;
 
-internal sealed class UserStore(NpgsqlDataSource dataSource)
+internal sealed class UserStore(NpgsqlDataSource dataSource, [FromKeyedServices(StorageExtensions.Writers)] NpgsqlDataSource writers)
 {
     private const string Columns = "id, user_name, display_name, password_hash, roles";
 
@@ -99,7 +99,8 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// Records when users were last connected, in one statement; returns what presence shows of each of them (a user
-    /// that does not exist is not in the result).
+    /// that does not exist is not in the result). Written through the writers' pool (<see cref="StorageExtensions.Writers"/>):
+    /// <see cref="Presence.LastSeenWriter"/>'s loop is its only caller.
     /// </summary>
     public async Task<IReadOnlyList<PresenceInfo>> SetLastSeenAsync(IReadOnlyDictionary<long, DateTimeOffset> lastSeen, CancellationToken cancellationToken)
     {
@@ -109,7 +110,7 @@ internal sealed class UserStore(NpgsqlDataSource dataSource)
         // they are locked, and the UPDATE reaches a row only after the SELECT has yielded (and locked) it.
         var ids = lastSeen.Keys.Order().ToArray();
         var at = Array.ConvertAll(ids, id => lastSeen[id]);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await writers.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Id, string DisplayName, DateTime? LastSeenAt)>(new CommandDefinition(
             """
             WITH locked AS MATERIALIZED (

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Netra.Contracts.Chat;
 using Netra.Server.Auth;
+using Microsoft.Extensions.Options;
 using Netra.Server.Configuration;
+using Netra.Server.Storage;
 
 namespace Netra.Server.Chat;
 
@@ -12,6 +14,8 @@ internal static class ChatExtensions
     public static WebApplicationBuilder AddNetraChat(this WebApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<ChatOptions>(ChatOptions.SectionName);
+        builder.Services.AddOptions<StorageOptions>()
+            .PostConfigure<IOptions<ChatOptions>>((storage, chat) => storage.WriterLoops += chat.Value.WritePartitions); // MessageAppender's partitions
         builder.Services.AddSingleton<ChatStore>();
         builder.Services.AddSingleton<ChatService>();
         builder.Services.AddSingleton<MessageAppender>();

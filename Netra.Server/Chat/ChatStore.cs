@@ -6,7 +6,7 @@ using Netra.Server.Storage;
 namespace Netra.Server.Chat;
 
 /// <summary>SQL for chats, members and messages.</summary>
-internal sealed class ChatStore(NpgsqlDataSource dataSource)
+internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(StorageExtensions.Writers)] NpgsqlDataSource writers)
 {
     private const string MessageColumns =
         "m.id, m.chat_id, m.seq, m.sender_id, u.display_name AS sender_name, m.content, m.attachment, m.client_message_id, m.created_at, m.edited_at, m.deleted_at";
@@ -64,10 +64,12 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource)
     /// member, or whose (sender, clientMessageId) is stored already, is left out of the result; a
     /// (sender, clientMessageId) stored by a concurrent writer meanwhile fails the batch with a unique
     /// violation (<see cref="IsDuplicate"/>). Returns the stored messages in chat id, then seq order.
+    /// Written through the writers' pool (<see cref="StorageExtensions.Writers"/>): <see cref="MessageAppender"/>'s
+    /// partitions are its only callers.
     /// </summary>
     public async Task<IReadOnlyList<ChatMessage>> AppendAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await writers.OpenConnectionAsync(cancellationToken);
         await using var batch = connection.CreateBatch();
         foreach (var chat in messages.GroupBy(m => m.ChatId).OrderBy(g => g.Key))
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Netra.Contracts.Realtime;
 using Netra.Server.Configuration;
 using Netra.Server.Errors;
+using Netra.Server.Storage;
 
 namespace Netra.Server.Presence;
 
@@ -16,6 +17,7 @@ internal static class PresenceExtensions
                 $"{PresenceOptions.SectionName}:NodeTimeoutSeconds must be at least twice {PresenceOptions.SectionName}:HeartbeatSeconds, or a live node could be taken for dead.");
         builder.Services.AddSingleton<PresenceService>();
         builder.Services.AddSingleton<LastSeenWriter>();
+        builder.Services.PostConfigure<StorageOptions>(storage => storage.WriterLoops++); // LastSeenWriter's loop
         builder.Services.AddHostedService(services => services.GetRequiredService<LastSeenWriter>());
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {

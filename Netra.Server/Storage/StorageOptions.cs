@@ -22,4 +22,11 @@ internal sealed class StorageOptions
     /// </summary>
     [Range(0, 1000)]
     public int MaxAutoPrepare { get; set; } = 64;
+
+    /// <summary>
+    /// Loops that write with group commit (<see cref="GroupCommitQueue{T}"/>), one connection each in the writers' pool
+    /// (<see cref="StorageExtensions.Writers"/>). Not configuration (configuration cannot set it): the features that run
+    /// such loops add theirs.
+    /// </summary>
+    public int WriterLoops { get; internal set; }
 }

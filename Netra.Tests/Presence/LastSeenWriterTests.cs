@@ -66,7 +66,7 @@ public sealed class LastSeenWriterTests(ServerFixture fixture) : IClassFixture<S
     {
         var unreachable = new NpgsqlConnectionStringBuilder(fixture.Server.PostgresConnectionString) { Database = "no_such_database_here", Timeout = 5 };
         await using var dataSource = NpgsqlDataSource.Create(unreachable.ConnectionString);
-        var writer = new LastSeenWriter(new UserStore(dataSource), NullLogger<LastSeenWriter>.Instance);
+        var writer = new LastSeenWriter(new UserStore(dataSource, dataSource), NullLogger<LastSeenWriter>.Instance);
         await writer.StartAsync(CancellationToken.None);
         try
         {

@@ -57,6 +57,37 @@ public sealed class DataSourceTests
             .Should().NotBe("marked");
     }
 
+    [Fact]
+    public async Task TheWritersPoolHasOneConnectionPerLoopAndNamesItsSessions()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var options = new StorageOptions { ConnectionString = $"{connectionString};Minimum Pool Size=10;Timeout=7" };
+        options.WriterLoops = 3;
+
+        await using var writers = StorageExtensions.BuildWritersDataSource(options, NullLoggerFactory.Instance);
+        var settings = new NpgsqlConnectionStringBuilder(writers.ConnectionString);
+        settings.MaxPoolSize.Should().Be(3, "one connection per loop");
+        settings.MinPoolSize.Should().Be(3, "the connection string's minimum, but no more than the maximum");
+        settings.Timeout.Should().Be(7, "the connection string's other settings hold");
+        settings.MaxAutoPrepare.Should().Be(new StorageOptions().MaxAutoPrepare, "the writers' statements are prepared like everyone else's");
+        settings.NoResetOnClose.Should().BeTrue();
+
+        await using var connection = await writers.OpenConnectionAsync();
+        (await connection.ExecuteScalarAsync<string>("SHOW application_name")).Should().Be("netra (writers)");
+    }
+
+    [Fact]
+    public async Task TheWritersSessionsKeepTheApplicationNameTheConnectionStringGives()
+    {
+        var connectionString = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var options = new StorageOptions { ConnectionString = $"{connectionString};Application Name=chat-eu" };
+
+        await using var writers = StorageExtensions.BuildWritersDataSource(options, NullLoggerFactory.Instance);
+        new NpgsqlConnectionStringBuilder(writers.ConnectionString).MaxPoolSize.Should().Be(1, "no loop registered still leaves one connection");
+        await using var connection = await writers.OpenConnectionAsync();
+        (await connection.ExecuteScalarAsync<string>("SHOW application_name")).Should().Be("chat-eu (writers)");
+    }
+
     /// <summary>A session setting made on one use of the pool's only connection, read on the next use.</summary>
     private static async Task<string?> SettingAfterReturningToThePoolAsync(StorageOptions options)
     {
