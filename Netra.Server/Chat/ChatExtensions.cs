@@ -1,9 +1,9 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 using Netra.Contracts.Chat;
 using Netra.Server.Auth;
-using Microsoft.Extensions.Options;
 using Netra.Server.Configuration;
 using Netra.Server.Storage;
 
