@@ -11,9 +11,9 @@ using Xunit;
 namespace Netra.Tests.Storage;
 
 /// <summary>
-/// The group-commit loops (chat write partitions, last-seen writer) write over sessions of their own, a server and a
-/// real PostgreSQL: however large the pool that requests use has grown, messages and last-seen times go through the
-/// writers' few sessions, which PostgreSQL shows by their application name.
+/// The group-commit loops (chat write partitions, last-seen writer) write over sessions of their own, checked on a server
+/// with a real PostgreSQL: however large the pool that requests use has grown, messages and last-seen times go through
+/// the writers' few sessions, which PostgreSQL shows by their application name.
 /// </summary>
 public sealed class WriterSessionsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
