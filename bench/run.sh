@@ -118,16 +118,20 @@ scenarios() {
 }
 
 # Unmeasured fan-out load before the first fan-out window of every system (--prewarm): a .NET server on one core
-# recompiles its hot paths optimized for several seconds after they start being used (docs/benchmarks.md).
-# BENCH_PREWARM (seconds) raises it for partial runs, whose fan-out is a fresh process's first load.
+# recompiles its hot paths optimized for several seconds after they start being used (docs/benchmarks.md). It lasts at
+# least this long and, like every window's own warm-up, until the server's tier-1 compiler has settled (the generator
+# reads its threads' CPU in /proc). BENCH_PREWARM (seconds) raises the least for partial runs.
 PREWARM=${BENCH_PREWARM:-3}
 SCALEOUT_FIRST_PREWARM=15
-((smoke == 1)) && PREWARM=0.2 SCALEOUT_FIRST_PREWARM=0.2
+# A warm-up goes on while the server's compiler threads use SETTLED_JIT_CPU % of a core or more, for at most WARMUP_MAX s.
+SETTLED_JIT_CPU=3 WARMUP_MAX=60
+((smoke == 1)) && PREWARM=0.2 SCALEOUT_FIRST_PREWARM=0.2 WARMUP_MAX=1
 
 generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
   local mode=(--reps 1 --first-rep "$round")
   ((smoke == 1)) && mode=(--smoke)
-  taskset -c "$CLIENT_CPU" dotnet "$generator" run "${mode[@]}" --origin "$ORIGIN" --out "$results" "$@"
+  taskset -c "$CLIENT_CPU" dotnet "$generator" run "${mode[@]}" --origin "$ORIGIN" --out "$results" \
+    --settled-jit-cpu "$SETTLED_JIT_CPU" --warmup-max "$WARMUP_MAX" "$@"
 }
 
 # Each system runs on a fresh server process per round: idle first (it measures RSS growth from a
@@ -249,8 +253,8 @@ meta=$work/meta.txt
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
   ((smoke == 1)) || printf 'connect: three windows of 1,000 connections in each round, the one of median rate reported\n'
-  printf 'fan-out warm-up: %s s of unmeasured load at the largest window before the first window (on top of each window'"'"'s own); scale-out processes: started once and kept for all rounds, %s s of it in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
-    "$PREWARM" "$SCALEOUT_FIRST_PREWARM"
+  printf 'warm-up: every window of fan-out, rpc and chat at saturation after 1 s of its own load and once the server'"'"'s tier-1 compiler threads used under %s %% of a core in the last second (at most %s s; "JIT CPU" rows); fan-out also %s s of unmeasured load at the largest window before its first window; scale-out processes: started once and kept for all rounds, %s s of it in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
+    "$SETTLED_JIT_CPU" "$WARMUP_MAX" "$PREWARM" "$SCALEOUT_FIRST_PREWARM"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"

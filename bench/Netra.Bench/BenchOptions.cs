@@ -13,11 +13,21 @@ public sealed class BenchOptions
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
-    /// Unmeasured fan-out load at the largest window before the first one (<c>--prewarm</c>). A .NET server on one core
-    /// recompiles its hot paths optimized (tier 1, after an instrumented tier) for several seconds after they start being
-    /// used, and a window measured meanwhile measures the compiler; <see cref="Warmup"/> alone is too short for that.
+    /// Unmeasured fan-out load at the largest window before the first one (<c>--prewarm</c>), at least this long and, like
+    /// every warm-up, until the server's JIT settles. A .NET server on one core recompiles its hot paths optimized (tier 1,
+    /// after an instrumented tier) for several seconds after they start being used, and a window measured meanwhile
+    /// measures the compiler.
     /// </summary>
     public TimeSpan Prewarm { get; set; } = TimeSpan.Zero;
+
+    /// <summary>
+    /// A warm-up goes on past its length while the server's tier-1 compiler threads use this much of a core or more
+    /// (% of one core, over the last second; <c>--settled-jit-cpu</c>).
+    /// </summary>
+    public double SettledJitCpu { get; set; } = 3;
+
+    /// <summary>The longest a warm-up goes on waiting for the JIT to settle (<c>--warmup-max</c>, seconds).</summary>
+    public TimeSpan WarmupMax { get; set; } = TimeSpan.FromSeconds(60);
 
     public int ConnectCount { get; set; } = 1000;
 
@@ -48,6 +58,7 @@ public sealed class BenchOptions
         Warmup = TimeSpan.FromMilliseconds(200),
         Duration = TimeSpan.FromMilliseconds(500),
         Prewarm = TimeSpan.FromMilliseconds(200),
+        WarmupMax = TimeSpan.FromSeconds(1),
         ConnectCount = 20,
         ConnectConcurrency = 4,
         IdleSizes = [10, 20],

@@ -44,7 +44,8 @@ public sealed partial class BenchRunner
 
             if (options.Prewarm > TimeSpan.Zero)
             {
-                await DriveAsync(options.Windows.Max(), Send, meter, cancellationToken, loadOnly: options.Prewarm);
+                var prewarm = await DriveAsync(options.Windows.Max(), Send, meter, cancellationToken, loadOnly: options.Prewarm);
+                Add("fanout.prewarm_s", "s", prewarm.WarmupSeconds, 1);
             }
 
             foreach (var window in options.Windows)
@@ -97,10 +98,10 @@ public sealed partial class BenchRunner
 
     /// <summary>
     /// Runs <paramref name="window"/> workers that each call <paramref name="send"/> (with the worker's index) one at a time:
-    /// warm-up, then a measured window. Returns its length in seconds and the server CPU in it (% of
+    /// warm-up (<see cref="WarmUpAsync"/>), then a measured window. Returns its length in seconds and the server CPU in it (% of
     /// one core; -1 where unknown), PostgreSQL's and the generator's own (to show when the generator,
     /// not the server, is the limit). Waits for the calls in flight before returning. With <paramref name="loadOnly"/> it
-    /// only loads the server for that long and measures nothing (its result has no CPU figures).
+    /// only warms the server up, for at least that long, and measures nothing (its result has no CPU figures).
     /// </summary>
     private async Task<WindowResult> DriveAsync(
         int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken, TimeSpan? loadOnly = null)
@@ -121,16 +122,16 @@ public sealed partial class BenchRunner
         {
             if (loadOnly is { } length)
             {
-                await Task.Delay(length, cancellationToken);
-                return new WindowResult(length.TotalSeconds, -1, -1, -1);
+                var warmed = await WarmUpAsync(length, cancellationToken);
+                return new WindowResult(warmed, -1, -1, -1, -1, warmed);
             }
 
-            await Task.Delay(options.Warmup, cancellationToken);
+            var warmup = await WarmUpAsync(options.Warmup, cancellationToken);
             var cpu = CpuWindow.Start(target);
             meter.Open();
             await Task.Delay(options.Duration, cancellationToken);
             meter.Close();
-            result = WindowResult.From(cpu.Stop());
+            result = WindowResult.From(cpu.Stop(), warmup);
         }
         finally
         {
@@ -140,6 +141,39 @@ public sealed partial class BenchRunner
 
         await Task.Delay(300, cancellationToken); // deliveries of the last calls drain outside the window
         return result;
+    }
+
+    /// <summary>
+    /// Lets the load that is running warm the server up: for <paramref name="least"/>, then on, a second at a time, until the
+    /// server's tier-1 compiler threads used under <see cref="BenchOptions.SettledJitCpu"/> % of a core in the last stretch,
+    /// or until <see cref="BenchOptions.WarmupMax"/> in all. A .NET server recompiles each path optimized only after it has
+    /// been busy for a while, twice with dynamic PGO, on one thread; a window measured meanwhile measures the compiler too
+    /// (docs/benchmarks.md). Without server pids (in-process) and for servers that are not .NET, just
+    /// <paramref name="least"/>. Returns how long it took, in seconds.
+    /// </summary>
+    private async Task<double> WarmUpAsync(TimeSpan least, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var stretch = least;
+        while (true)
+        {
+            var before = ProcessStats.CompilerCpuSeconds(target.ServerPids);
+            var stretchStarted = Stopwatch.GetTimestamp();
+            await Task.Delay(stretch, cancellationToken);
+            var jit = 100 * ProcessStats.Growth(before, ProcessStats.CompilerCpuSeconds(target.ServerPids)) / Stopwatch.GetElapsedTime(stretchStarted).TotalSeconds;
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (jit < options.SettledJitCpu || elapsed >= options.WarmupMax)
+            {
+                if (elapsed > least + TimeSpan.FromSeconds(0.5))
+                {
+                    Log(string.Create(CultureInfo.InvariantCulture, $"  {System} warm-up took {elapsed.TotalSeconds:F1} s; JIT at {jit:F0} % of a core in its last {stretch.TotalSeconds:F1} s"));
+                }
+
+                return elapsed.TotalSeconds;
+            }
+
+            stretch = TimeSpan.FromSeconds(1);
+        }
     }
 
     /// <summary>CPU figures of a window, and <paramref name="count"/> per CPU-second of the server side (server plus PostgreSQL).</summary>
@@ -156,6 +190,12 @@ public sealed partial class BenchRunner
         }
 
         Add($"{prefix}.gen_cpu", "% of a core", window.GeneratorCpu, rep);
+        if (window.CompilerCpu >= 0)
+        {
+            Add($"{prefix}.jit_cpu", "% of a core", window.CompilerCpu, rep);
+        }
+
+        Add($"{prefix}.warmup_s", "s", window.WarmupSeconds, rep);
         var serverSide = (Math.Max(0, window.ServerCpu) + Math.Max(0, window.PostgresCpu)) / 100 * window.Seconds;
         if (window.ServerCpu > 0 && serverSide > 0)
         {

@@ -4,7 +4,8 @@ namespace Netra.Bench;
 
 /// <summary>
 /// CPU used during a measurement window, in % of one core: the server processes, PostgreSQL (the
-/// postmaster and its backends, when its pid is known) and this generator.
+/// postmaster and its backends, when its pid is known), this generator, and the servers' tier-1 compiler threads (part of
+/// the servers' figure; not zero means the window measured the compiler too).
 /// </summary>
 public sealed class CpuWindow
 {
@@ -12,6 +13,7 @@ public sealed class CpuWindow
     private readonly double serverBefore;
     private readonly Dictionary<int, double> postgresBefore;
     private readonly TimeSpan generatorBefore;
+    private readonly Dictionary<int, double> compilerBefore;
     private readonly long startedAt = Stopwatch.GetTimestamp();
 
     private CpuWindow(Target target)
@@ -20,23 +22,19 @@ public sealed class CpuWindow
         serverBefore = target.ServerPids.Count > 0 ? ProcessStats.CpuSeconds(target.ServerPids) : 0;
         postgresBefore = target.PostgresPid is { } pg ? ProcessStats.TreeCpuSeconds(pg) : [];
         generatorBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        compilerBefore = ProcessStats.CompilerCpuSeconds(target.ServerPids);
     }
 
     public static CpuWindow Start(Target target) => new(target);
 
-    /// <summary>Server CPU (-1 when no server pid is known), PostgreSQL CPU (-1 when unknown) and generator CPU over the window.</summary>
-    public (double Server, double Postgres, double Generator, double Seconds) Stop()
+    /// <summary>Server CPU (-1 when no server pid is known), PostgreSQL CPU (-1 when unknown), generator CPU and the servers' compiler CPU (-1 when no server pid is known) over the window.</summary>
+    public (double Server, double Postgres, double Generator, double Compiler, double Seconds) Stop()
     {
         var seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         var server = target.ServerPids.Count > 0 ? 100 * (ProcessStats.CpuSeconds(target.ServerPids) - serverBefore) / seconds : -1;
-        var postgres = -1.0;
-        if (target.PostgresPid is { } pg)
-        {
-            var after = ProcessStats.TreeCpuSeconds(pg);
-            postgres = 100 * after.Sum(kv => kv.Value - postgresBefore.GetValueOrDefault(kv.Key)) / seconds;
-        }
-
+        var postgres = target.PostgresPid is { } pg ? 100 * ProcessStats.Growth(postgresBefore, ProcessStats.TreeCpuSeconds(pg)) / seconds : -1;
         var generator = 100 * (Process.GetCurrentProcess().TotalProcessorTime - generatorBefore).TotalSeconds / seconds;
-        return (server, postgres, generator, seconds);
+        var compiler = target.ServerPids.Count > 0 ? 100 * ProcessStats.Growth(compilerBefore, ProcessStats.CompilerCpuSeconds(target.ServerPids)) / seconds : -1;
+        return (server, postgres, generator, compiler, seconds);
     }
 }

@@ -4,7 +4,7 @@ using Netra.Bench;
 // The benchmark's load generator (bench/README.md).
 //   Netra.Bench run --system netra|stock|socketio --url http://127.0.0.1:PORT [--url ...] [--label NAME]
 //                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
-//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--smoke]
+//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--smoke]
 //                   --out results.jsonl
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
 if (args.Length == 0)
@@ -64,6 +64,16 @@ switch (args[0])
         if (One("--prewarm") is { } prewarm)
         {
             options.Prewarm = TimeSpan.FromSeconds(double.Parse(prewarm, CultureInfo.InvariantCulture));
+        }
+
+        if (One("--warmup-max") is { } warmupMax)
+        {
+            options.WarmupMax = TimeSpan.FromSeconds(double.Parse(warmupMax, CultureInfo.InvariantCulture));
+        }
+
+        if (One("--settled-jit-cpu") is { } settledJitCpu)
+        {
+            options.SettledJitCpu = double.Parse(settledJitCpu, CultureInfo.InvariantCulture);
         }
 
         var target = new Target

@@ -1,8 +1,11 @@
 namespace Netra.Bench;
 
-/// <summary>A measured window: its length and the CPU used in it (% of one core; -1 where not measured).</summary>
-public sealed record WindowResult(double Seconds, double ServerCpu, double PostgresCpu, double GeneratorCpu)
+/// <summary>
+/// A measured window: its length, the CPU used in it (% of one core; -1 where not measured), and how long the load ran
+/// before it (its warm-up, which lasts until the server's compiler has settled).
+/// </summary>
+public sealed record WindowResult(double Seconds, double ServerCpu, double PostgresCpu, double GeneratorCpu, double CompilerCpu, double WarmupSeconds)
 {
-    public static WindowResult From((double Server, double Postgres, double Generator, double Seconds) cpu) =>
-        new(cpu.Seconds, cpu.Server, cpu.Postgres, cpu.Generator);
+    public static WindowResult From((double Server, double Postgres, double Generator, double Compiler, double Seconds) cpu, double warmupSeconds) =>
+        new(cpu.Seconds, cpu.Server, cpu.Postgres, cpu.Generator, cpu.Compiler, warmupSeconds);
 }
