@@ -122,10 +122,10 @@ scenarios() {
 # least this long and, like every window's own warm-up, until the server's tier-1 compiler has settled (the generator
 # reads its threads' CPU in /proc). BENCH_PREWARM (seconds) raises the least for partial runs.
 PREWARM=${BENCH_PREWARM:-3}
-SCALEOUT_FIRST_PREWARM=15
-# A warm-up goes on while the server's compiler threads use SETTLED_JIT_CPU % of a core or more, for at most WARMUP_MAX s.
+# A warm-up goes on while the server's compiler threads use SETTLED_JIT_CPU % of a core or more (over the last half
+# second), for at most WARMUP_MAX s.
 SETTLED_JIT_CPU=3 WARMUP_MAX=60
-((smoke == 1)) && PREWARM=0.2 SCALEOUT_FIRST_PREWARM=0.2 WARMUP_MAX=1
+((smoke == 1)) && PREWARM=0.2 WARMUP_MAX=1
 
 generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
   local mode=(--reps 1 --first-rep "$round")
@@ -167,9 +167,9 @@ run_netra() {
 
 # Scale-out: 1 node without Redis, and 2 nodes through Redis, every server process on the server core. Unlike the
 # systems above, these processes are started in the first round and kept for all rounds, and both get the same
-# warm-up: SCALEOUT_FIRST_PREWARM seconds of unmeasured fan-out load in the first round (a fresh .NET process on one core
-# needs tens of seconds of load before its hot paths are compiled optimized, docs/benchmarks.md), the windows' own
-# warm-up afterwards. The report lists their figures round by round, so that a cold first round shows. Three nodes
+# warm-up: PREWARM seconds of unmeasured fan-out load and on until their compilers settle in the first round (two fresh
+# .NET processes on one core need about 30 s of load before their hot paths are compiled optimized, docs/benchmarks.md),
+# the windows' own warm-up afterwards. The report lists their figures round by round, so that a cold first round shows. Three nodes
 # kept beside the main one must stay within PostgreSQL's max_connections: their pools are smaller (a single sender
 # with 16 calls in flight needs few) and close connections idle for 15 s. Each node also holds up to 5 connections for its
 # write loops (docs/configuration.md), idle ones closed alike.
@@ -178,7 +178,7 @@ scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=
 scaleout_one_node() {
   local prewarm=0 port
   if [[ -z $scaleout_1node ]]; then
-    prewarm=$SCALEOUT_FIRST_PREWARM
+    prewarm=$PREWARM
     port=$(free_port)
     start_netra netra-1node "$port" "" "${scaleout_env[@]}"
     scaleout_1node=$SERVER_PID scaleout_1node_url=http://127.0.0.1:$port
@@ -189,7 +189,7 @@ scaleout_one_node() {
 scaleout_two_nodes() {
   local prewarm=0 port name
   if ((${#scaleout_2nodes[@]} == 0)); then
-    prewarm=$SCALEOUT_FIRST_PREWARM
+    prewarm=$PREWARM
     for name in netra-a netra-b; do
       port=$(free_port)
       start_netra "$name" "$port" "$redis_conn" "${scaleout_env[@]}"
@@ -253,8 +253,8 @@ meta=$work/meta.txt
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
   ((smoke == 1)) || printf 'connect: three windows of 1,000 connections in each round, the one of median rate reported\n'
-  printf 'warm-up: every window of fan-out, rpc and chat at saturation after 1 s of its own load and once the server'"'"'s tier-1 compiler threads used under %s %% of a core in the last second (at most %s s; "JIT CPU" rows); fan-out also %s s of unmeasured load at the largest window before its first window; scale-out processes: started once and kept for all rounds, %s s of it in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
-    "$SETTLED_JIT_CPU" "$WARMUP_MAX" "$PREWARM" "$SCALEOUT_FIRST_PREWARM"
+  printf 'warm-up: every window of fan-out, rpc and chat at saturation after 1 s of its own load and once the server'"'"'s tier-1 compiler threads used under %s %% of a core in the last half second (at most %s s; "JIT CPU" rows); fan-out also %s s of unmeasured load at the largest window before its first window; scale-out processes: started once and kept for all rounds, the same in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
+    "$SETTLED_JIT_CPU" "$WARMUP_MAX" "$PREWARM"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"

@@ -22,7 +22,7 @@ public sealed class BenchOptions
 
     /// <summary>
     /// A warm-up goes on past its length while the server's tier-1 compiler threads use this much of a core or more
-    /// (% of one core, over the last second; <c>--settled-jit-cpu</c>).
+    /// (% of one core, over the last half second or the warm-up's own length; <c>--settled-jit-cpu</c>).
     /// </summary>
     public double SettledJitCpu { get; set; } = 3;
 

@@ -144,8 +144,8 @@ public sealed partial class BenchRunner
     }
 
     /// <summary>
-    /// Lets the load that is running warm the server up: for <paramref name="least"/>, then on, a second at a time, until the
-    /// server's tier-1 compiler threads used under <see cref="BenchOptions.SettledJitCpu"/> % of a core in the last stretch,
+    /// Lets the load that is running warm the server up: for <paramref name="least"/>, then on, half a second at a time, until
+    /// the server's tier-1 compiler threads used under <see cref="BenchOptions.SettledJitCpu"/> % of a core in the last stretch,
     /// or until <see cref="BenchOptions.WarmupMax"/> in all. A .NET server recompiles each path optimized only after it has
     /// been busy for a while, twice with dynamic PGO, on one thread; a window measured meanwhile measures the compiler too
     /// (docs/benchmarks.md). Without server pids (in-process) and for servers that are not .NET, just
@@ -172,7 +172,7 @@ public sealed partial class BenchRunner
                 return elapsed.TotalSeconds;
             }
 
-            stretch = TimeSpan.FromSeconds(1);
+            stretch = TimeSpan.FromSeconds(0.5);
         }
     }
 
