@@ -253,7 +253,7 @@ meta=$work/meta.txt
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
   ((smoke == 1)) || printf 'connect: three windows of 1,000 connections in each round, the one of median rate reported\n'
-  printf 'warm-up: every window of fan-out, rpc and chat at saturation after 1 s of its own load and once the server'"'"'s tier-1 compiler threads used under %s %% of a core in the last half second (at most %s s; "JIT CPU" rows); fan-out also %s s of unmeasured load at the largest window before its first window; scale-out processes: started once and kept for all rounds, the same in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
+  printf 'warm-up: every window of fan-out, rpc and chat at saturation after 0.5 s of its own load and once the server'"'"'s tier-1 compiler threads used under %s %% of a core in the last half second (at most %s s; "JIT CPU" rows), chat at half load after 1 s of its offered rate; fan-out also %s s of unmeasured load at the largest window before its first window; scale-out processes: started once and kept for all rounds, the same in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
     "$SETTLED_JIT_CPU" "$WARMUP_MAX" "$PREWARM"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"

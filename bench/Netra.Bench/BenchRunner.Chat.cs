@@ -82,7 +82,7 @@ public sealed partial class BenchRunner
     {
         var interval = TimeSpan.FromSeconds(senderCount / Math.Max(rate, 1));
         var start = Stopwatch.GetTimestamp();
-        var end = start + (long)((options.Warmup + options.Duration).TotalSeconds * Stopwatch.Frequency);
+        var end = start + (long)((options.RateWarmup + options.Duration).TotalSeconds * Stopwatch.Frequency);
         var senders = Enumerable.Range(0, senderCount).Select(i => Task.Run(async () =>
         {
             var inFlight = 0;
@@ -126,7 +126,7 @@ public sealed partial class BenchRunner
             await Task.WhenAll(pending);
         }, CancellationToken.None)).ToArray();
 
-        await Task.Delay(options.Warmup, cancellationToken);
+        await Task.Delay(options.RateWarmup, cancellationToken);
         var watch = Stopwatch.StartNew();
         meter.Open();
         await Task.Delay(options.Duration, cancellationToken);
