@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using FluentAssertions;
 using Netra.Client;
 using Netra.Contracts;
@@ -51,9 +52,10 @@ public sealed class NetraClientReconnectTests
 
             // The node goes down; while the client cannot reach it, bob writes through another node.
             await node.DisposeAsync();
-            (await events.WaitForStateAsync(NetraConnectionState.Reconnecting)).Reason.Should().NotBeNull();
-            await using (var otherNode = await StartNodeAsync(database, port: 0))
+            await using (await HoldPortAsync(port))
             {
+                (await events.WaitForStateAsync(NetraConnectionState.Reconnecting)).Reason.Should().NotBeNull();
+                await using var otherNode = await StartNodeAsync(database, port: 0);
                 await using var bobElsewhere = await UserClient.ConnectAsync(otherNode, bob);
                 foreach (var content in new[] { "3", "4", "5" })
                 {
@@ -111,18 +113,22 @@ public sealed class NetraClientReconnectTests
             // retried after the restart with the same clientMessageId. Either way it is stored once, first.
             var inFlight = client.SendMessageAsync(chat.Id, "q0");
             await node.DisposeAsync();
-            await events.WaitForStateAsync(NetraConnectionState.Reconnecting);
-            using (var cancel = new CancellationTokenSource())
+            List<Task<ChatMessage>> queued;
+            await using (await HoldPortAsync(port))
             {
-                var cancelled = client.SendMessageAsync(chat.Id, "never sent", cancellationToken: cancel.Token);
-                await cancel.CancelAsync();
-                await cancelled.Invoking(t => t.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<OperationCanceledException>("a cancelled send leaves the queue");
-            }
+                await events.WaitForStateAsync(NetraConnectionState.Reconnecting);
+                using (var cancel = new CancellationTokenSource())
+                {
+                    var cancelled = client.SendMessageAsync(chat.Id, "never sent", cancellationToken: cancel.Token);
+                    await cancel.CancelAsync();
+                    await cancelled.Invoking(t => t.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<OperationCanceledException>("a cancelled send leaves the queue");
+                }
 
-            var queued = Enumerable.Range(1, 3).Select(i => client.SendMessageAsync(chat.Id, $"q{i}")).ToList();
-            var overflow = await client.Invoking(c => c.SendMessageAsync(chat.Id, "q4")).Should().ThrowAsync<NetraException>();
-            overflow.Which.Code.Should().Be(NetraClientErrorCodes.QueueFull);
-            queued.Should().OnlyContain(t => !t.IsCompleted, "queued sends wait for the server");
+                queued = Enumerable.Range(1, 3).Select(i => client.SendMessageAsync(chat.Id, $"q{i}")).ToList();
+                var overflow = await client.Invoking(c => c.SendMessageAsync(chat.Id, "q4")).Should().ThrowAsync<NetraException>();
+                overflow.Which.Code.Should().Be(NetraClientErrorCodes.QueueFull);
+                queued.Should().OnlyContain(t => !t.IsCompleted, "queued sends wait for the server");
+            }
 
             node = await StartNodeAsync(database, port);
             var stored = await Task.WhenAll(queued.Prepend(inFlight)).WaitAsync(TestTimeouts.Network);
@@ -174,6 +180,27 @@ public sealed class NetraClientReconnectTests
         BaseDelay = TimeSpan.FromMilliseconds(100),
         MaxDelay = TimeSpan.FromMilliseconds(500),
     };
+
+    /// <summary>
+    /// Keeps a stopped node's port taken until the node starts again, every connection closed at once: other tests
+    /// start servers on free ports meanwhile, and one that got this port would take the client's reconnect (with the
+    /// same signing key, it would even be accepted).
+    /// </summary>
+    private static async Task<TcpLoadBalancer> HoldPortAsync(int port)
+    {
+        // Binding the port just released can fail while the old sockets close; try a few times.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return new TcpLoadBalancer([], port);
+            }
+            catch (SocketException) when (attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
+            }
+        }
+    }
 
     private static async Task<NetraTestServer> StartNodeAsync(string database, int port)
     {

@@ -7,7 +7,8 @@ namespace Netra.Tests.Infrastructure;
 /// A layer-4 load balancer on a loopback port, as in front of a Netra cluster: round robin without sticky
 /// sessions (each new TCP connection goes to the next backend that accepts it), bytes copied both ways until
 /// either side closes. WebSockets pass through untouched; when a backend dies, its clients' reconnects land on
-/// the others. <see cref="DropOne"/> cuts a random live connection, as a flaky network would.
+/// the others. <see cref="DropOne"/> cuts a random live connection, as a flaky network would. Without backends,
+/// on a stopped node's port, it holds that port while the node is down: every connection is closed at once.
 /// </summary>
 public sealed class TcpLoadBalancer : INetraNode, IAsyncDisposable
 {
@@ -18,10 +19,12 @@ public sealed class TcpLoadBalancer : INetraNode, IAsyncDisposable
     private readonly List<TcpClient> open = [];
     private int next;
 
-    public TcpLoadBalancer(IReadOnlyList<Uri> backends)
+    /// <param name="backends">Where connections go, in turn.</param>
+    /// <param name="port">The loopback port to listen on; 0 for a free one.</param>
+    public TcpLoadBalancer(IReadOnlyList<Uri> backends, int port = 0)
     {
         this.backends = backends;
-        listener = new TcpListener(IPAddress.Loopback, 0);
+        listener = new TcpListener(IPAddress.Loopback, port);
         listener.Start();
         BaseAddress = new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}");
         accepting = Task.Run(AcceptAsync);
