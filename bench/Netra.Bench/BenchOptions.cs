@@ -48,6 +48,9 @@ public sealed class BenchOptions
 
     public IReadOnlyList<int> IdleSizes { get; set; } = [5000, 10000];
 
+    /// <summary>How long idle waits after the last connection of a size has opened before it reads the server's RSS.</summary>
+    public TimeSpan IdleSettle { get; set; } = TimeSpan.FromSeconds(1);
+
     public int Subscribers { get; set; } = 1000;
 
     public IReadOnlyList<int> Windows { get; set; } = [1, 16, 64];
@@ -73,6 +76,7 @@ public sealed class BenchOptions
         ConnectCount = 20,
         ConnectConcurrency = 4,
         IdleSizes = [10, 20],
+        IdleSettle = TimeSpan.FromMilliseconds(200),
         Subscribers = 10,
         Windows = [1, 4],
         RpcConnections = 4,

@@ -34,7 +34,7 @@ public sealed partial class BenchRunner
                     open.AddRange(more);
                 }
 
-                await Task.Delay(options.Duration, cancellationToken); // settle
+                await Task.Delay(options.IdleSettle, cancellationToken);
                 var alive = open.Count(c => c.IsOpen);
                 if (alive != size)
                 {
