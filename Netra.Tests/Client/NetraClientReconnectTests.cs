@@ -186,32 +186,21 @@ public sealed class NetraClientReconnectTests
     /// start servers on free ports meanwhile, and one that got this port would take the client's reconnect (with the
     /// same signing key, it would even be accepted).
     /// </summary>
-    private static async Task<TcpLoadBalancer> HoldPortAsync(int port)
-    {
-        // Binding the port just released can fail while the old sockets close; try a few times.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return new TcpLoadBalancer([], port);
-            }
-            catch (SocketException) when (attempt < 5)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
-            }
-        }
-    }
+    private static Task<TcpLoadBalancer> HoldPortAsync(int port) => BindRetriedAsync(() => Task.FromResult(new TcpLoadBalancer([], port)));
 
-    private static async Task<NetraTestServer> StartNodeAsync(string database, int port)
+    private static Task<NetraTestServer> StartNodeAsync(string database, int port) =>
+        port == 0 ? NetraTestServer.StartAsync(database, port: 0) : BindRetriedAsync(() => NetraTestServer.StartAsync(database, port: port));
+
+    /// <summary>Binding a port just released can fail while its old sockets close: tries a few times.</summary>
+    private static async Task<T> BindRetriedAsync<T>(Func<Task<T>> bind)
     {
-        // Rebinding the port just released can fail while the old sockets close; try a few times.
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await NetraTestServer.StartAsync(database, port: port);
+                return await bind();
             }
-            catch (IOException) when (attempt < 5 && port != 0)
+            catch (Exception exception) when ((exception is IOException or SocketException) && attempt < 5)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt));
             }
