@@ -9,10 +9,10 @@ namespace Netra.Server.Backplane;
 /// </summary>
 internal sealed class LocalSubscriptions : IDisposable
 {
-    private readonly ConcurrentDictionary<string, HubConnectionStore> stores = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, LocalMembers> stores = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim gate = new(1, 1);
 
-    public HubConnectionStore? Get(string key) => stores.TryGetValue(key, out var store) ? store : null;
+    public LocalMembers? Get(string key) => stores.TryGetValue(key, out var store) ? store : null;
 
     public int Count => stores.Count;
 
@@ -22,7 +22,7 @@ internal sealed class LocalSubscriptions : IDisposable
         await gate.WaitAsync(CancellationToken.None);
         try
         {
-            var store = stores.GetOrAdd(key, _ => new HubConnectionStore());
+            var store = stores.GetOrAdd(key, _ => new LocalMembers());
             store.Add(connection);
             if (store.Count == 1)
             {

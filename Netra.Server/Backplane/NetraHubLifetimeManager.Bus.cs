@@ -25,7 +25,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
             var multiplexer = await Redis.GetAsync(cancellationToken);
             bus = multiplexer.GetSubscriber();
-            await SubscribeAsync(channels.All, data => IssueAsync(connections, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
+            await SubscribeAsync(channels.All, data => IssueAsync(everyone, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
             // Group commands change state in steps that await: each runs alone, in order.
             await SubscribeAsync(channels.GroupManagement, data => IssuedSend.Of(OnGroupCommandAsync(data)), maxInFlight: 1);
             await SubscribeAsync(channels.Ack(Redis.ServerName), data =>

@@ -28,7 +28,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     /// (<paramref name="groupName"/>), a durable event goes through each connection's cursor
     /// (<see cref="ConnectionGroupsFeature"/>): once, in seq order. Returns the writes that did not complete at once.
     /// </summary>
-    private static async ValueTask<Task> IssueAsync(HubConnectionStore? store, SerializedInvocation? invocation, string? groupName = null)
+    private static async ValueTask<Task> IssueAsync(LocalMembers? store, SerializedInvocation? invocation, string? groupName = null)
     {
         if (store is null || store.Count == 0 || invocation is null)
         {

@@ -13,7 +13,8 @@ namespace Netra.Server.Backplane;
 /// Netra's <see cref="HubLifetimeManager{THub}"/>, on every node. Scaled out (with a
 /// <see cref="RedisConnection"/>) it works over Redis pub/sub, shaped like the official
 /// <c>Microsoft.AspNetCore.SignalR.StackExchangeRedis</c> manager (which cannot be restored here):
-/// local connections live in a <see cref="HubConnectionStore"/> as in SignalR's default manager;
+/// local connections live in a <see cref="HubConnectionStore"/> as in SignalR's default manager (and those of each
+/// group and user in <see cref="LocalMembers"/>);
 /// every send to all, a group or a user is written to this node's connections at once, then
 /// serialized once per hub protocol and published; every other node delivers it to its own
 /// connections from its subscription (the sender's node skips its own, which it delivered already).
@@ -30,6 +31,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     where THub : Hub
 {
     private readonly HubConnectionStore connections = new();
+    private readonly LocalMembers everyone;
     private readonly LocalSubscriptions groups = new();
     private readonly LocalSubscriptions users = new();
     private readonly ConcurrentDictionary<string, ChannelSubscription> subscriptions = new(StringComparer.Ordinal);
@@ -55,6 +57,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         TimeProvider time,
         RedisConnection? redis = null)
     {
+        everyone = new LocalMembers(connections);
         this.time = time;
         orderingWindow = TimeSpan.FromMilliseconds(realtime.Value.OrderingWindowMs);
         this.metrics = metrics;
@@ -126,7 +129,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default)
     {
         var invocation = SerializedInvocation.Of(methodName, args, excludedConnectionIds);
-        return PublishAsync(channels.All, invocation, () => IssueAsync(connections, invocation), cancellationToken).WrittenAsync();
+        return PublishAsync(channels.All, invocation, () => IssueAsync(everyone, invocation), cancellationToken).WrittenAsync();
     }
 
     public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default)
