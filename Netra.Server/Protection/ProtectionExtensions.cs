@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Netra.Server.Configuration;
 
@@ -43,9 +44,23 @@ internal static class ProtectionExtensions
         return builder;
     }
 
-    /// <summary>Checks before a request reaches an endpoint: CORS, the hub's origin check, connection attempts per IP.</summary>
+    /// <summary>
+    /// Checks before a request reaches an endpoint: CORS, the hub's origin check, connection attempts per IP. A
+    /// WebSocket handshake skips CORS: browsers do not apply it there (the origin check is what guards the hub), and
+    /// what it adds to a response (headers, a callback) would stay with the WebSocket's request for its whole life.
+    /// </summary>
     public static IApplicationBuilder UseNetraProtection(this IApplicationBuilder app) =>
-        app.UseCors()
+        app.UseWhen(context => !IsWebSocketHandshake(context), cors => cors.UseCors())
             .UseMiddleware<OriginCheckMiddleware>()
             .UseMiddleware<ConnectAttemptLimitMiddleware>();
+
+    /// <remarks>
+    /// <c>HttpContext.WebSockets</c> cannot tell yet: SignalR adds the WebSocket middleware inside its endpoint. An
+    /// HTTP/1.1 handshake asks for the upgrade in its headers; an HTTP/2 one is an extended CONNECT.
+    /// </remarks>
+    private static bool IsWebSocketHandshake(HttpContext context) =>
+        context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
+            ? string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase)
+            : HttpMethods.IsGet(context.Request.Method)
+              && context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
 }

@@ -33,8 +33,8 @@ public sealed class OriginTests : IAsyncLifetime
     [InlineData("http://localhost:5173")]
     public async Task AllowedOriginsMayNegotiateAndOpenTheWebSocket(string origin)
     {
-        (await NegotiateAsync(origin)).Should().Be(HttpStatusCode.OK);
-        (await HandshakeAsync(origin)).Should().Be(HttpStatusCode.SwitchingProtocols);
+        (await NegotiateAsync(origin)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await HandshakeAsync(origin)).Status.Should().Be(HttpStatusCode.SwitchingProtocols);
     }
 
     [Theory]
@@ -52,15 +52,28 @@ public sealed class OriginTests : IAsyncLifetime
     [InlineData("not an origin")]
     public async Task OtherOriginsAreRefusedWith403OnNegotiateAndHandshake(string origin)
     {
-        (await NegotiateAsync(origin)).Should().Be(HttpStatusCode.Forbidden, origin);
-        (await HandshakeAsync(origin)).Should().Be(HttpStatusCode.Forbidden, origin);
+        (await NegotiateAsync(origin)).StatusCode.Should().Be(HttpStatusCode.Forbidden, origin);
+        (await HandshakeAsync(origin)).Status.Should().Be(HttpStatusCode.Forbidden, origin);
     }
 
     [Fact]
     public async Task RequestsWithoutAnOriginAndTheServersOwnPagesAreAllowed()
     {
-        (await NegotiateAsync(null)).Should().Be(HttpStatusCode.OK);
-        (await HandshakeAsync(server.BaseAddress.GetLeftPart(UriPartial.Authority))).Should().Be(HttpStatusCode.SwitchingProtocols);
+        (await NegotiateAsync(null)).StatusCode.Should().Be(HttpStatusCode.OK);
+        (await HandshakeAsync(server.BaseAddress.GetLeftPart(UriPartial.Authority))).Status.Should().Be(HttpStatusCode.SwitchingProtocols);
+    }
+
+    [Fact]
+    public async Task CorsAnswersNegotiateButNotTheWebSocketHandshake()
+    {
+        // Browsers do not apply CORS to a WebSocket (the origin check guards it), so its 101 carries no CORS headers.
+        using var negotiate = await NegotiateAsync("https://app.example.com");
+        negotiate.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("https://app.example.com");
+
+        var (status, headers) = await HandshakeAsync("https://app.example.com");
+        status.Should().Be(HttpStatusCode.SwitchingProtocols);
+        headers.Should().NotBeNull().And.ContainKey("Upgrade");
+        headers!.Keys.Should().NotContain(key => key.StartsWith("Access-Control-", StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]
@@ -99,7 +112,7 @@ public sealed class OriginTests : IAsyncLifetime
         (await start.Should().ThrowAsync<OptionsValidationException>()).WithMessage("*Netra:Origins:Allowed*");
     }
 
-    private async Task<HttpStatusCode> NegotiateAsync(string? origin)
+    private async Task<HttpResponseMessage> NegotiateAsync(string? origin)
     {
         using var http = server.CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, "/ws/negotiate?negotiateVersion=1&access_token=" + Uri.EscapeDataString(user.Token));
@@ -108,10 +121,10 @@ public sealed class OriginTests : IAsyncLifetime
             request.Headers.TryAddWithoutValidation("Origin", origin);
         }
 
-        return (await http.SendAsync(request)).StatusCode;
+        return await http.SendAsync(request);
     }
 
-    private async Task<HttpStatusCode> HandshakeAsync(string origin)
+    private async Task<(HttpStatusCode Status, IReadOnlyDictionary<string, IEnumerable<string>>? Headers)> HandshakeAsync(string origin)
     {
         using var socket = new ClientWebSocket();
         socket.Options.CollectHttpResponseDetails = true;
@@ -127,6 +140,6 @@ public sealed class OriginTests : IAsyncLifetime
             // Refused handshake: the status code is the answer.
         }
 
-        return socket.HttpStatusCode;
+        return (socket.HttpStatusCode, socket.HttpResponseHeaders);
     }
 }
