@@ -127,11 +127,14 @@ PREWARM=${BENCH_PREWARM:-3}
 SETTLED_JIT_CPU=3 WARMUP_MAX=60
 ((smoke == 1)) && PREWARM=0.2 WARMUP_MAX=1
 
+# The generator's sizes and durations, for every run and for the report's description of them.
+options=(--settled-jit-cpu "$SETTLED_JIT_CPU" --warmup-max "$WARMUP_MAX" --prewarm "$PREWARM")
+((smoke == 1)) && options+=(--smoke)
+
 generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
   local mode=(--reps 1 --first-rep "$round")
-  ((smoke == 1)) && mode=(--smoke)
-  taskset -c "$CLIENT_CPU" dotnet "$generator" run "${mode[@]}" --origin "$ORIGIN" --out "$results" \
-    --settled-jit-cpu "$SETTLED_JIT_CPU" --warmup-max "$WARMUP_MAX" "$@"
+  ((smoke == 1)) && mode=()
+  taskset -c "$CLIENT_CPU" dotnet "$generator" run "${options[@]}" "${mode[@]}" --origin "$ORIGIN" --out "$results" "$@"
 }
 
 # Each system runs on a fresh server process per round: idle first (it measures RSS growth from a
@@ -146,7 +149,7 @@ run_peer() {
   [[ -z $wanted ]] && return 0
   port=$(free_port)
   start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
-  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted" --prewarm "$PREWARM"
+  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
   stop_server "$SERVER_PID"
 }
 # In its own folder, as Netra is: ASP.NET Core takes the working directory as its content root and watches it, subfolders
@@ -161,7 +164,7 @@ run_netra() {
   [[ -z $wanted ]] && return 0
   port=$(free_port)
   start_netra netra "$port"
-  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted" --prewarm "$PREWARM"
+  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
   stop_server "$SERVER_PID"
 }
 
@@ -252,9 +255,8 @@ meta=$work/meta.txt
   printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
-  ((smoke == 1)) || printf 'connect: three windows of 1,000 connections in each round, the one of median rate reported\n'
-  printf 'warm-up: every window of fan-out, rpc and chat at saturation after 0.5 s of its own load and once the server'"'"'s tier-1 compiler threads used under %s %% of a core in the last half second (at most %s s; "JIT CPU" rows), chat at half load after 1 s of its offered rate; fan-out also %s s of unmeasured load at the largest window before its first window; scale-out processes: started once and kept for all rounds, the same in their first round and none after; 1 node measured first in odd rounds, 2 nodes first in even ones\n' \
-    "$SETTLED_JIT_CPU" "$WARMUP_MAX" "$PREWARM"
+  dotnet "$generator" options "${options[@]}" # connect, idle, windows, warm-up: from the generator's own options
+  printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; 1 node measured first in odd rounds, 2 nodes first in even ones\n'
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"

@@ -1,3 +1,6 @@
+using System.Globalization;
+using static System.FormattableString;
+
 namespace Netra.Bench;
 
 /// <summary>Sizes and durations of one generator run. <see cref="Smoke"/> gives the tiny run the test suite uses.</summary>
@@ -64,6 +67,20 @@ public sealed class BenchOptions
     public int ChatMembers { get; set; } = 10;
 
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The report's lines on the sizes and durations this run measured with (`Netra.Bench options`; bench/run.sh adds them
+    /// to the report), so that no figure of them is written down twice.
+    /// </summary>
+    public IEnumerable<string> Describe()
+    {
+        yield return Invariant($"connect: {ConnectWindows} windows of {ConnectCount:N0} connections, {ConnectConcurrency} at a time, in each round, the one of median rate reported");
+        yield return Invariant($"idle: the server's RSS read {Seconds(IdleSettle)} after the last of {string.Join(" and ", IdleSizes.Select(size => Invariant($"{size:N0}")))} connections opened");
+        yield return Invariant($"windows: {Seconds(Duration)} each; fan-out with {Subscribers:N0} subscribers and {PayloadBytes}-byte messages at W = {string.Join(", ", Windows)}; rpc {RpcConnections} connections; chat {Chats} chats of {ChatMembers} members");
+        yield return Invariant($"warm-up: every window of fan-out, rpc and chat at saturation after {Seconds(Warmup)} of its own load and once the server's tier-1 compiler threads used under {SettledJitCpu} % of a core in the last half second (at most {Seconds(WarmupMax)}; \"JIT CPU\" rows), chat at half load after {Seconds(RateWarmup)} of its offered rate; fan-out also {Seconds(Prewarm)} of unmeasured load at the largest window before its first window");
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";
 
     public static BenchOptions Smoke() => new()
     {

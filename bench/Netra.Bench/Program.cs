@@ -6,10 +6,11 @@ using Netra.Bench;
 //                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
 //                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--smoke]
 //                   --out results.jsonl
+//   Netra.Bench options [the sizes and durations of run]: the report's lines on them (bench/run.sh adds them to the meta)
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Netra.Bench run ... | report ... (see the top of bench/Netra.Bench/Program.cs)");
+    Console.Error.WriteLine("usage: Netra.Bench run ... | options ... | report ... (see the top of bench/Netra.Bench/Program.cs)");
     return 2;
 }
 
@@ -36,46 +37,53 @@ string? One(string key) => values.TryGetValue(key, out var list) ? list[^1] : nu
 IReadOnlyList<string> All(string key) => values.TryGetValue(key, out var list) ? list : [];
 IReadOnlyList<int> Ints(string? text) => text is null ? [] : text.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToList();
 
+// The sizes and durations the flags of `run` (and `options`) ask for.
+BenchOptions Options()
+{
+    var options = flags.Contains("--smoke") ? BenchOptions.Smoke() : new BenchOptions();
+    if (One("--reps") is { } reps)
+    {
+        options.Reps = int.Parse(reps, CultureInfo.InvariantCulture);
+    }
+
+    if (One("--first-rep") is { } firstRep)
+    {
+        options.FirstRep = int.Parse(firstRep, CultureInfo.InvariantCulture);
+    }
+
+    if (One("--windows") is { } windows)
+    {
+        options.Windows = Ints(windows);
+    }
+
+    if (One("--duration") is { } duration)
+    {
+        options.Duration = TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture));
+    }
+
+    if (One("--prewarm") is { } prewarm)
+    {
+        options.Prewarm = TimeSpan.FromSeconds(double.Parse(prewarm, CultureInfo.InvariantCulture));
+    }
+
+    if (One("--warmup-max") is { } warmupMax)
+    {
+        options.WarmupMax = TimeSpan.FromSeconds(double.Parse(warmupMax, CultureInfo.InvariantCulture));
+    }
+
+    if (One("--settled-jit-cpu") is { } settledJitCpu)
+    {
+        options.SettledJitCpu = double.Parse(settledJitCpu, CultureInfo.InvariantCulture);
+    }
+
+    return options;
+}
+
 switch (args[0])
 {
     case "run":
     {
-        var options = flags.Contains("--smoke") ? BenchOptions.Smoke() : new BenchOptions();
-        if (One("--reps") is { } reps)
-        {
-            options.Reps = int.Parse(reps, CultureInfo.InvariantCulture);
-        }
-
-        if (One("--first-rep") is { } firstRep)
-        {
-            options.FirstRep = int.Parse(firstRep, CultureInfo.InvariantCulture);
-        }
-
-        if (One("--windows") is { } windows)
-        {
-            options.Windows = Ints(windows);
-        }
-
-        if (One("--duration") is { } duration)
-        {
-            options.Duration = TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture));
-        }
-
-        if (One("--prewarm") is { } prewarm)
-        {
-            options.Prewarm = TimeSpan.FromSeconds(double.Parse(prewarm, CultureInfo.InvariantCulture));
-        }
-
-        if (One("--warmup-max") is { } warmupMax)
-        {
-            options.WarmupMax = TimeSpan.FromSeconds(double.Parse(warmupMax, CultureInfo.InvariantCulture));
-        }
-
-        if (One("--settled-jit-cpu") is { } settledJitCpu)
-        {
-            options.SettledJitCpu = double.Parse(settledJitCpu, CultureInfo.InvariantCulture);
-        }
-
+        var options = Options();
         var target = new Target
         {
             System = One("--system") ?? throw new ArgumentException("--system is required"),
@@ -103,6 +111,14 @@ switch (args[0])
 
         return 0;
     }
+
+    case "options":
+        foreach (var line in Options().Describe())
+        {
+            Console.WriteLine(line);
+        }
+
+        return 0;
 
     case "report":
     {
