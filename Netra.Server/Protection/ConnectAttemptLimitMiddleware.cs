@@ -18,7 +18,7 @@ internal sealed class ConnectAttemptLimitMiddleware(RequestDelegate next, RateLi
     {
         var request = context.Request;
         var isAttempt = request.Path.StartsWithSegments(HubPath.Hub + "/negotiate")
-            || (request.Path == HubPath.Hub && context.WebSockets.IsWebSocketRequest && !request.Query.ContainsKey("id"));
+            || (request.Path == HubPath.Hub && WebSocketHandshake.Is(context) && !request.Query.ContainsKey("id"));
         if (!isAttempt)
         {
             return next(context);

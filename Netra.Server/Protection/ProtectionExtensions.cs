@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Cors.Infrastructure;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Netra.Server.Configuration;
 
@@ -50,17 +49,7 @@ internal static class ProtectionExtensions
     /// what it adds to a response (headers, a callback) would stay with the WebSocket's request for its whole life.
     /// </summary>
     public static IApplicationBuilder UseNetraProtection(this IApplicationBuilder app) =>
-        app.UseWhen(context => !IsWebSocketHandshake(context), cors => cors.UseCors())
+        app.UseWhen(context => !WebSocketHandshake.Is(context), cors => cors.UseCors())
             .UseMiddleware<OriginCheckMiddleware>()
             .UseMiddleware<ConnectAttemptLimitMiddleware>();
-
-    /// <remarks>
-    /// <c>HttpContext.WebSockets</c> cannot tell yet: SignalR adds the WebSocket middleware inside its endpoint. An
-    /// HTTP/1.1 handshake asks for the upgrade in its headers; an HTTP/2 one is an extended CONNECT.
-    /// </remarks>
-    private static bool IsWebSocketHandshake(HttpContext context) =>
-        context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect
-            ? string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase)
-            : HttpMethods.IsGet(context.Request.Method)
-              && context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
 }
