@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.WebSockets;
 using FluentAssertions;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -103,26 +102,5 @@ public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixtur
     }
 
     /// <summary>A bare WebSocket handshake to /ws (no negotiate), returning the HTTP status the server answered.</summary>
-    private async Task<HttpStatusCode> HandshakeAsync(string token)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        var url = new UriBuilder(Server.HubUrl) { Scheme = "ws" };
-        if (token.Length > 0)
-        {
-            url.Query = "access_token=" + Uri.EscapeDataString(token);
-        }
-
-        try
-        {
-            await socket.ConnectAsync(url.Uri, CancellationToken.None).WaitAsync(TestTimeouts.Network);
-            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TestTimeouts.Network);
-        }
-        catch (WebSocketException)
-        {
-            // The handshake was refused; the status code is what this helper reports.
-        }
-
-        return socket.HttpStatusCode;
-    }
+    private async Task<HttpStatusCode> HandshakeAsync(string token) => (await BareHandshake.OpenAsync(Server, token)).Status;
 }

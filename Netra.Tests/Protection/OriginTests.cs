@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.Extensions.Options;
 using Netra.Tests.Infrastructure;
@@ -124,22 +123,6 @@ public sealed class OriginTests : IAsyncLifetime
         return await http.SendAsync(request);
     }
 
-    private async Task<(HttpStatusCode Status, IReadOnlyDictionary<string, IEnumerable<string>>? Headers)> HandshakeAsync(string origin)
-    {
-        using var socket = new ClientWebSocket();
-        socket.Options.CollectHttpResponseDetails = true;
-        socket.Options.SetRequestHeader("Origin", origin);
-        var url = new UriBuilder(server.HubUrl) { Scheme = "ws", Query = "access_token=" + Uri.EscapeDataString(user.Token) };
-        try
-        {
-            await socket.ConnectAsync(url.Uri, CancellationToken.None).WaitAsync(TestTimeouts.Network);
-            await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TestTimeouts.Network);
-        }
-        catch (WebSocketException)
-        {
-            // Refused handshake: the status code is the answer.
-        }
-
-        return (socket.HttpStatusCode, socket.HttpResponseHeaders);
-    }
+    private Task<(HttpStatusCode Status, IReadOnlyDictionary<string, IEnumerable<string>>? Headers)> HandshakeAsync(string origin) =>
+        BareHandshake.OpenAsync(server, user.Token, origin);
 }

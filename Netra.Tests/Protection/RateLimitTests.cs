@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.WebSockets;
 using FluentAssertions;
 using Netra.Client;
 using Netra.Contracts;
@@ -111,24 +110,10 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:ConnectAttemptsPerMinutePerIp"] = "2" });
         var user = await new NetraApi(server).CreateUserAsync("bare");
-        var url = new UriBuilder(server.HubUrl) { Scheme = "ws", Query = "access_token=" + Uri.EscapeDataString(user.Token) }.Uri;
-
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
         {
-            using var socket = new ClientWebSocket();
-            socket.Options.CollectHttpResponseDetails = true;
-            try
-            {
-                await socket.ConnectAsync(url, CancellationToken.None).WaitAsync(TestTimeouts.Network);
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None).WaitAsync(TestTimeouts.Network);
-            }
-            catch (WebSocketException)
-            {
-                // Refused handshake: the status code is the answer.
-            }
-
-            statuses.Add(socket.HttpStatusCode);
+            statuses.Add((await BareHandshake.OpenAsync(server, user.Token)).Status);
         }
 
         statuses.Should().Equal(HttpStatusCode.SwitchingProtocols, HttpStatusCode.SwitchingProtocols, HttpStatusCode.TooManyRequests);
