@@ -3,6 +3,7 @@
 #
 #   bench/profile.sh [SCENARIO] [WINDOW]     e.g. bench/profile.sh fanout 64   (default: fanout 64)
 #   PROFILE_SYSTEM=stock bench/profile.sh fanout 16   the stock peer under the same load, to compare
+#   PROFILE_REPS=30 PROFILE_DELAY=6 bench/profile.sh connect   connect repeated (a round of it lasts about 3 s)
 #
 # Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) or the stock peer pinned to
 # core 0, drives SCENARIO from core 1 for about 20 s, samples the server's CPU for 8 s in the middle with
@@ -64,7 +65,7 @@ for ((i = 0; i < 600; i++)); do
 done
 
 taskset -c 1 dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run "${generator_args[@]}" --origin "$ORIGIN" \
-  --url "http://127.0.0.1:$port" --server-pid "$server" --scenarios "$scenario" --windows "$window" --reps 1 --duration 20 \
+  --url "http://127.0.0.1:$port" --server-pid "$server" --scenarios "$scenario" --windows "$window" --reps "${PROFILE_REPS:-1}" --duration 20 \
   --out "$work/results.jsonl" >"$work/generator.log" 2>&1 &
 generator=$!
 pids+=("$generator")
