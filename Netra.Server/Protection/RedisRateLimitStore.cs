@@ -15,10 +15,11 @@ internal sealed class RedisRateLimitStore(
     LocalRateLimitStore fallback,
     ILogger<RedisRateLimitStore> logger) : IRateLimitStore
 {
-    // KEYS[1] = the key's hash: field, a slice's number; value, the calls counted in it. (Named apart from the sorted
-    // sets earlier versions kept under {prefix}:ratelimit:{key}, so that nodes of both kinds side by side during an
-    // upgrade do not fail on each other's keys.) ARGV = slice ms, slices per window, limit. Returns 0 when admitted,
-    // else ms until enough of the oldest slices have left the window for one more call.
+    // KEYS[1] = the key's hash: a field per slice (its number; value, the calls counted in it), "total" (their sum)
+    // and "oldest" (no slice before it is held), so that a call reads and deletes only the slices that left the window
+    // since the last one. (Named apart from the sorted sets earlier versions kept under {prefix}:ratelimit:{key}, so that
+    // nodes of both kinds side by side during an upgrade do not fail on each other's keys.) ARGV = slice ms, slices per
+    // window, limit. Returns 0 when admitted, else ms until enough of the oldest slices have left for one more call.
     private const string SlicedWindowScript = """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -26,32 +27,44 @@ internal sealed class RedisRateLimitStore(
         local slices = tonumber(ARGV[2])
         local limit = tonumber(ARGV[3])
         local current = math.floor(now / width)
-        local live = {}
-        local total = 0
-        local stored = redis.call('HGETALL', KEYS[1])
-        for i = 1, #stored, 2 do
-          local slice = tonumber(stored[i])
-          if slice < current - slices then
-            redis.call('HDEL', KEYS[1], stored[i])
-          else
-            local count = tonumber(stored[i + 1])
-            total = total + count
-            live[#live + 1] = { slice, count }
+        local horizon = current - slices
+        local state = redis.call('HMGET', KEYS[1], 'total', 'oldest')
+        local total = tonumber(state[1]) or 0
+        local oldest = tonumber(state[2]) or current
+        local function fields(from, to)
+          local names = {}
+          for slice = from, to do names[#names + 1] = string.format('%d', slice) end
+          return names
+        end
+        if oldest < horizon then
+          local gone = fields(oldest, horizon - 1)
+          for _, count in ipairs(redis.call('HMGET', KEYS[1], unpack(gone))) do
+            if count then total = total - tonumber(count) end
           end
+          redis.call('HDEL', KEYS[1], unpack(gone))
+          oldest = horizon
+          redis.call('HSET', KEYS[1], 'total', total, 'oldest', oldest)
         end
         if total < limit then
           redis.call('HINCRBY', KEYS[1], string.format('%d', current), 1)
+          redis.call('HSET', KEYS[1], 'total', total + 1, 'oldest', oldest)
           redis.call('PEXPIRE', KEYS[1], (slices + 1) * width)
           return 0
         end
-        table.sort(live, function(a, b) return a[1] < b[1] end)
-        local leaving = 0
-        for _, entry in ipairs(live) do
-          leaving = leaving + entry[2]
-          if total - leaving < limit then
-            return math.max(1, (entry[1] + slices + 1) * width - now)
+        if oldest <= current then
+          local live = fields(oldest, current)
+          local leaving = 0
+          for i, count in ipairs(redis.call('HMGET', KEYS[1], unpack(live))) do
+            if count then
+              leaving = leaving + tonumber(count)
+              if total - leaving < limit then
+                return math.max(1, (oldest + i - 1 + slices + 1) * width - now)
+              end
+            end
           end
         end
+        -- Only if the counts disagree (Redis's clock went back): a whole window from now.
+        return (current + slices + 1) * width - now
         """;
 
     public async ValueTask<RateLimitDecision> TryAcquireAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken)
