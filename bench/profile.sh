@@ -4,6 +4,8 @@
 #   bench/profile.sh [SCENARIO] [WINDOW]     e.g. bench/profile.sh fanout 64   (default: fanout 64)
 #   PROFILE_SYSTEM=stock bench/profile.sh fanout 16   the stock peer under the same load, to compare
 #   PROFILE_REPS=30 PROFILE_DELAY=6 bench/profile.sh connect   connect repeated (a round of it lasts about 3 s)
+#   PROFILE_NODES=2 bench/profile.sh fanout 16   two Netra nodes through a Redis, subscribers spread over both, like the
+#                                                bench's scale-out; the profile covers both nodes
 #
 # Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) or the stock peer pinned to
 # core 0, drives SCENARIO from core 1 for about 20 s, samples the server's CPU for 8 s in the middle with
@@ -22,6 +24,8 @@ scenario=${1:-fanout}
 window=${2:-64}
 system=${PROFILE_SYSTEM:-netra}
 [[ $system == netra || $system == stock ]] || fail "PROFILE_SYSTEM is netra or stock, not '$system'"
+nodes=${PROFILE_NODES:-1}
+[[ $nodes == 1 || ($nodes == 2 && $system == netra) ]] || fail "PROFILE_NODES is 1, or 2 for Netra, not '$nodes'"
 # shellcheck source=netra-env.sh
 source "$bench/netra-env.sh" # ORIGIN, SIGNING_KEY, netra_env: Netra as the bench runs it
 
@@ -33,6 +37,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_postgres "$work/pg" || true
+  stop_redis "$work/redis" || true
 }
 trap cleanup EXIT
 
@@ -47,39 +52,53 @@ taskset -a -p -c 0 "$(head -n 1 "$work/pg/postmaster.pid")" >/dev/null
 ensure_database "$PG_PORT" netra
 pg_conn="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres;Maximum Pool Size=100"
 
-port=$(free_port)
 profiling=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
-if [[ $system == netra ]]; then
-  netra_env "$port" "$pg_conn" "$work/netra-data"
-  taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" "${NETRA_ENV[@]}" "${profiling[@]}" dotnet Netra.Server.dll >"$work/server.log" 2>&1 &
-  health=/health/ready generator_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
-else
+servers=() targets=()
+if [[ $system == stock ]]; then
+  port=$(free_port)
   taskset -c 0 env -C "$bench/peers/StockSignalR/bin/Release/net10.0" "${profiling[@]}" dotnet StockSignalR.dll "$port" >"$work/server.log" 2>&1 &
+  servers+=($!) targets+=(--url "http://127.0.0.1:$port" --server-pid $!)
   health=/health generator_args=(--system stock)
+else
+  node_env=()
+  if ((nodes == 2)); then
+    start_redis "$work/redis" "$(free_port)"
+    taskset -a -p -c 0 "$(redis_pid "$work/redis")" >/dev/null
+    # Two pools must fit in PostgreSQL's max_connections, as in the bench's scale-out.
+    node_env=(ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=40}")
+  fi
+  for ((node = 1; node <= nodes; node++)); do
+    port=$(free_port)
+    netra_env "$port" "$pg_conn" "$work/netra-data"
+    taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" "${NETRA_ENV[@]}" "${node_env[@]}" "${profiling[@]}" dotnet Netra.Server.dll >"$work/server-$node.log" 2>&1 &
+    servers+=($!) targets+=(--url "http://127.0.0.1:$port" --server-pid $!)
+  done
+  health=/health/ready generator_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
 fi
-server=$!
-pids+=("$server")
-for ((i = 0; i < 600; i++)); do
-  curl -fsS -o /dev/null "http://127.0.0.1:$port$health" 2>/dev/null && break
-  sleep 0.1
+pids+=("${servers[@]}")
+for ((t = 0; t < ${#targets[@]}; t += 4)); do
+  for ((i = 0; i < 600; i++)); do
+    curl -fsS -o /dev/null "${targets[t + 1]}$health" 2>/dev/null && break
+    sleep 0.1
+  done
 done
 
 taskset -c 1 dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run "${generator_args[@]}" --origin "$ORIGIN" \
-  --url "http://127.0.0.1:$port" --server-pid "$server" --scenarios "$scenario" --windows "$window" --reps "${PROFILE_REPS:-1}" --duration 20 \
+  "${targets[@]}" --scenarios "$scenario" --windows "$window" --reps "${PROFILE_REPS:-1}" --duration 20 \
   --out "$work/results.jsonl" >"$work/generator.log" 2>&1 &
 generator=$!
 pids+=("$generator")
 sleep "${PROFILE_DELAY:-12}" # connect and subscribe first: the profile should see the steady state
 if command -v perf >/dev/null; then
-  perf record -F 499 -g -p "$server" -o "$work/perf.data" -- sleep 8 >/dev/null 2>&1
+  perf record -F 499 -g -p "$(IFS=,; echo "${servers[*]}")" -o "$work/perf.data" -- sleep 8 >/dev/null 2>&1
   wait "$generator"
   log "self: where the samples were taken"
   perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n "1,${PROFILE_TOP:-45}p" # reads it all: head would end grep with SIGPIPE, and pipefail the script
   log "children included: what the time was spent under"
   perf report -i "$work/perf.data" --children --sort symbol --stdio -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n "1,${PROFILE_TOP:-45}p" # reads it all: head would end grep with SIGPIPE, and pipefail the script
-  log "profile: $work/perf.data (perf report -i ...; JIT names in /tmp/perf-$server.map)"
+  log "profile: $work/perf.data (perf report -i ...; JIT names in /tmp/perf-PID.map for the servers: ${servers[*]})"
 else
-  "$work/tools/dotnet-trace" collect -p "$server" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/$system.nettrace" >/dev/null
+  "$work/tools/dotnet-trace" collect -p "${servers[0]}" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/$system.nettrace" >/dev/null
   wait "$generator"
   "$work/tools/dotnet-trace" report "$work/$system.nettrace" topN -n "${PROFILE_TOP:-40}" --inclusive
   log "trace: $work/$system.nettrace"
