@@ -155,8 +155,9 @@ internal static class AuthExtensions
     {
         var group = endpoints.MapGroup("/api/auth").WithTags("Auth").AllowAnonymous();
 
-        group.MapPost("/register", async Task<Created<UserInfo>> (RegisterRequest request, AuthService auth, CancellationToken cancellationToken) =>
+        group.MapPost("/register", async Task<Created<UserInfo>> (RegisterRequest request, AuthService auth, RateLimitGuard limits, HttpContext http, CancellationToken cancellationToken) =>
         {
+            await limits.EnsureRegistrationAsync(http.Connection.RemoteIpAddress?.ToString(), cancellationToken);
             var user = await auth.RegisterAsync(request, cancellationToken);
             return TypedResults.Created($"/api/users/{user.Id}", user);
         });

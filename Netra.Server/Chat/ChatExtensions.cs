@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Netra.Contracts.Chat;
 using Netra.Server.Auth;
 using Netra.Server.Configuration;
+using Netra.Server.Protection;
 using Netra.Server.Storage;
 
 namespace Netra.Server.Chat;
@@ -30,7 +31,7 @@ internal static class ChatExtensions
 
     public static RouteGroupBuilder MapChats(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/chats").WithTags("Chat").RequireAuthorization();
+        var group = endpoints.MapGroup("/api/chats").WithTags("Chat").RequireAuthorization().LimitUserCalls();
 
         group.MapPost("/", async Task<Created<ChatSummary>> (CreateChatRequest request, ClaimsPrincipal user, ChatService chats, CancellationToken cancellationToken) =>
         {

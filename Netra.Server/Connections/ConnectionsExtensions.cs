@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Netra.Contracts.Notifications;
 using Netra.Server.Auth;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Connections;
 
@@ -18,7 +19,7 @@ internal static class ConnectionsExtensions
     /// <summary>Connection requests: ask, accept, decline, list pending (<c>?direction=incoming|outgoing</c>) and accepted.</summary>
     public static RouteGroupBuilder MapConnections(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/connections").WithTags("Connections").RequireAuthorization();
+        var group = endpoints.MapGroup("/api/connections").WithTags("Connections").RequireAuthorization().LimitUserCalls();
 
         group.MapPost("/requests", async Task<Created<ConnectionRequestInfo>> (
             CreateConnectionRequest? request, ClaimsPrincipal user, ConnectionService connections, CancellationToken cancellationToken) =>

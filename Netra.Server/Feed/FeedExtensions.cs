@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Netra.Contracts.Feed;
 using Netra.Server.Auth;
 using Netra.Server.Configuration;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Feed;
 
@@ -20,7 +21,7 @@ internal static class FeedExtensions
     /// <summary>Posts and comments for any signed-in user: create (pushed on <c>feed</c>), page, read.</summary>
     public static RouteGroupBuilder MapFeed(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/posts").WithTags("Feed").RequireAuthorization();
+        var group = endpoints.MapGroup("/api/posts").WithTags("Feed").RequireAuthorization().LimitUserCalls();
 
         group.MapPost("/", async Task<Created<Post>> (CreatePostRequest? request, ClaimsPrincipal user, FeedService feed, CancellationToken cancellationToken) =>
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Netra.Contracts.Notifications;
 using Netra.Server.Auth;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Notifications;
 
@@ -18,7 +19,7 @@ internal static class NotificationsExtensions
     /// <summary><c>GET /api/notifications?unread=true</c>, <c>POST /api/notifications/{id}/read</c>, <c>POST /api/notifications/read-all</c>: the caller's own only.</summary>
     public static RouteGroupBuilder MapNotifications(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/notifications").WithTags("Notifications").RequireAuthorization();
+        var group = endpoints.MapGroup("/api/notifications").WithTags("Notifications").RequireAuthorization().LimitUserCalls();
 
         group.MapGet("/", async Task<Ok<IReadOnlyList<NotificationEvent>>> (
             [FromQuery] bool? unread, [FromQuery] long? beforeId, [FromQuery] int? limit, ClaimsPrincipal user, NotificationService notifications, CancellationToken cancellationToken) =>

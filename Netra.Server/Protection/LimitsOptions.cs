@@ -11,7 +11,7 @@ internal sealed class LimitsOptions
     [Range(1, 1_000_000)]
     public int MessagesPerMinute { get; set; } = 60;
 
-    /// <summary>Other hub calls per user per minute.</summary>
+    /// <summary>Other hub calls, and REST writes (POST, PUT, PATCH, DELETE) of the user API, per user per minute.</summary>
     [Range(1, 1_000_000)]
     public int CallsPerMinute { get; set; } = 600;
 
@@ -30,4 +30,8 @@ internal sealed class LimitsOptions
 
     [Range(1, 1_000_000)]
     public int LoginAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>Accounts registered per client IP per minute.</summary>
+    [Range(1, 1_000_000)]
+    public int RegistrationsPerMinutePerIp { get; set; } = 10;
 }

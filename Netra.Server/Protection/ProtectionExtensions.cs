@@ -52,4 +52,9 @@ internal static class ProtectionExtensions
         app.UseWhen(context => !WebSocketHandshake.Is(context), cors => cors.UseCors())
             .UseMiddleware<OriginCheckMiddleware>()
             .UseMiddleware<ConnectAttemptLimitMiddleware>();
+
+    /// <summary>The signed-in user's writes through these endpoints count against their call limit (<see cref="ApiCallLimitFilter"/>).</summary>
+    public static TBuilder LimitUserCalls<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter<TBuilder, ApiCallLimitFilter>();
 }

@@ -23,6 +23,9 @@ internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptio
     public Task EnsureLoginAsync(string? remoteIp, string userName, CancellationToken cancellationToken) =>
         EnsureAsync($"login:{remoteIp}:{userName.ToLowerInvariant()}", options.Value.LoginAttemptsPerMinute, "login attempts", cancellationToken);
 
+    public Task EnsureRegistrationAsync(string? remoteIp, CancellationToken cancellationToken) =>
+        EnsureAsync("register:" + remoteIp, options.Value.RegistrationsPerMinutePerIp, "registrations", cancellationToken);
+
     public Task EnsureConnectAttemptAsync(string? remoteIp, CancellationToken cancellationToken) =>
         EnsureAsync("connect:" + remoteIp, options.Value.ConnectAttemptsPerMinutePerIp, "connection attempts", cancellationToken);
 

@@ -55,6 +55,7 @@ internal static class DiscoveryDocument
                 MaxMessageBytes = limits.MaxMessageBytes,
                 ConnectAttemptsPerMinutePerIp = limits.ConnectAttemptsPerMinutePerIp,
                 LoginAttemptsPerMinute = limits.LoginAttemptsPerMinute,
+                RegistrationsPerMinutePerIp = limits.RegistrationsPerMinutePerIp,
                 HeartbeatInterval = realtime.KeepAliveSeconds * 1000,
                 ClientTimeout = realtime.ClientTimeoutSeconds * 1000,
                 OrderingWindow = realtime.OrderingWindowMs,

@@ -6,6 +6,7 @@ using Netra.Contracts.Uploads;
 using Netra.Server.Auth;
 using Netra.Server.Configuration;
 using Netra.Server.Errors;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Uploads;
 
@@ -43,7 +44,7 @@ internal static class UploadsExtensions
             var form = await http.Request.ReadFormAsync(cancellationToken);
             var result = await uploads.StoreAsync(user.GetUserId(), form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null), form.Files.Count, cancellationToken);
             return TypedResults.Created(result.Path, result);
-        }).WithTags("Uploads").RequireAuthorization();
+        }).WithTags("Uploads").RequireAuthorization().LimitUserCalls();
 
         endpoints.MapGet("/uploads/{name}", async Task<Results<PhysicalFileHttpResult, NotFound>> (string name, HttpContext http, UploadService uploads, CancellationToken cancellationToken) =>
         {

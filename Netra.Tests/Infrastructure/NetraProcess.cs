@@ -45,6 +45,7 @@ internal sealed class NetraProcess : INetraNode, IAsyncDisposable
             ["ASPNETCORE_URLS"] = baseAddress.ToString().TrimEnd('/'),
             ["ConnectionStrings__Postgres"] = postgresConnectionString,
             ["Netra__Auth__SigningKey"] = NetraTestServer.SigningKey,
+            ["Netra__Limits__RegistrationsPerMinutePerIp"] = "1000000", // as NetraTestServer
             ["Logging__Console__FormatterName"] = "simple",
             ["DOTNET_gcServer"] = "0",
         };

@@ -51,6 +51,8 @@ public sealed class NetraTestServer : INetraNode, IAsyncDisposable
         {
             ["ConnectionStrings:Postgres"] = postgresConnectionString,
             ["Netra:Auth:SigningKey"] = SigningKey,
+            // Tests register their users from 127.0.0.1, many a minute on one server; RateLimitTests checks the limit.
+            ["Netra:Limits:RegistrationsPerMinutePerIp"] = "1000000",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -4,6 +4,7 @@ using FluentAssertions;
 using Netra.Client;
 using Netra.Contracts;
 using Netra.Contracts.Auth;
+using Netra.Contracts.Chat;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -70,7 +71,8 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
 
         eleventh.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
         (await NetraApi.ReadCodeAsync(eleventh)).Should().Be("RATE_LIMITED");
-        eleventh.Headers.RetryAfter!.Delta!.Value.Should().BePositive().And.BeLessThanOrEqualTo(TimeSpan.FromMinutes(1));
+        // Counted per second: the first attempt's second counts until a minute after it ends.
+        eleventh.Headers.RetryAfter!.Delta!.Value.Should().BePositive().And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(61));
         var otherUser = await Api.CreateUserAsync("login");
         (await Api.LoginAsync(otherUser.UserName, otherUser.Password)).User.Id.Should().Be(otherUser.Id, "the limit is per IP and user name");
     }
@@ -117,5 +119,56 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
         }
 
         statuses.Should().Equal(HttpStatusCode.SwitchingProtocols, HttpStatusCode.SwitchingProtocols, HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task RegistrationsPerIpAreLimitedAndARefusedOneCreatesNoAccount()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:RegistrationsPerMinutePerIp"] = "3" });
+        var api = new NetraApi(server);
+        for (var i = 0; i < 3; i++)
+        {
+            await api.CreateUserAsync("reg");
+        }
+
+        using var http = server.CreateHttpClient();
+        var fourth = await http.PostAsJsonAsync("/api/auth/register", new RegisterRequest("reg-fourth", "pw-0123456789", "Fourth"));
+
+        fourth.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await NetraApi.ReadCodeAsync(fourth)).Should().Be("RATE_LIMITED");
+        fourth.Headers.RetryAfter!.Delta!.Value.Should().BePositive().And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(61));
+        (await http.PostAsJsonAsync("/api/auth/login", new LoginRequest("reg-fourth", "pw-0123456789"))).StatusCode
+            .Should().Be(HttpStatusCode.Unauthorized, "the refused registration created no account");
+    }
+
+    [Fact]
+    public async Task RestWritesDrawOnTheUsersCallBudgetAndReadsDoNot()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:CallsPerMinute"] = "5" });
+        var api = new NetraApi(server);
+        var (alice, bob) = (await api.CreateUserAsync("writer"), await api.CreateUserAsync("other"));
+        using var asAlice = api.CreateClient(alice);
+        for (var i = 0; i < 5; i++)
+        {
+            (await asAlice.PostAsJsonAsync("/api/chats", new CreateChatRequest($"c{i}", [], false))).StatusCode.Should().Be(HttpStatusCode.Created);
+        }
+
+        var sixth = await asAlice.PostAsJsonAsync("/api/chats", new CreateChatRequest("one too many", [], false));
+        sixth.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await NetraApi.ReadCodeAsync(sixth)).Should().Be("RATE_LIMITED");
+        sixth.Headers.RetryAfter.Should().NotBeNull();
+        using (var upload = new MultipartFormDataContent { { new ByteArrayContent("hello"u8.ToArray()), "file", "a.txt" } })
+        {
+            (await asAlice.PostAsync("/api/uploads", upload)).StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        }
+
+        var chats = await asAlice.GetFromJsonAsync<List<ChatSummary>>("/api/chats", NetraApi.Json);
+        chats!.Select(chat => chat.Title).Should().BeEquivalentTo(["c0", "c1", "c2", "c3", "c4"], "reads are not counted and the refused write stored nothing");
+        await using var hub = await UserClient.ConnectAsync(server, alice);
+        (await Expect.RefusedAsync(() => hub.Client.SubscribeAsync("presence"), ErrorCodes.RateLimited))
+            .Message.Should().MatchRegex(@"^RATE_LIMITED: 5 calls per minute; retry in \d+ s$", "hub calls share the budget");
+        (await api.CreateChatAsync(bob)).Title.Should().NotBeNullOrEmpty("each user has a budget of their own");
     }
 }

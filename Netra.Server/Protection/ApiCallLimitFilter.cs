@@ -1,0 +1,25 @@
+using Netra.Server.Auth;
+
+namespace Netra.Server.Protection;
+
+/// <summary>
+/// Counts a signed-in user's REST writes (POST, PUT, PATCH, DELETE) against <see cref="LimitsOptions.CallsPerMinute"/>,
+/// the budget their hub calls other than <c>SendMessage</c> draw on, so that the API is no way around the hub's limit.
+/// Refused, the request gets 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> before its handler runs (an upload's body
+/// is not read). Reads are not counted.
+/// </summary>
+internal sealed class ApiCallLimitFilter(RateLimitGuard guard) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var method = http.Request.Method;
+        if ((HttpMethods.IsPost(method) || HttpMethods.IsPut(method) || HttpMethods.IsPatch(method) || HttpMethods.IsDelete(method))
+            && http.User.TryGetUserId(out var userId))
+        {
+            await guard.EnsureCallAsync(userId, http.RequestAborted);
+        }
+
+        return await next(context);
+    }
+}
