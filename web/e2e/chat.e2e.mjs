@@ -7,7 +7,9 @@
 // in the app chat, post, comment and watch an agent while the server restarts under them.
 // Screenshots go to e2e/screenshots/ (git-ignored).
 //
-//   NETRA_URL=http://127.0.0.1:5080 npm run e2e          (a server you run, e.g. ./run.sh)
+//   NETRA_URL=http://127.0.0.1:5080 npm run e2e          (a server you run, e.g. ./run.sh; start it with
+//                                                         Netra__Limits__RegistrationsPerMinutePerIp=1000 set:
+//                                                         the tests register more than 10 users a minute)
 //   NETRA_SERVER_DLL=... NETRA_URL=... npm run e2e       (the tests start and restart it: test.sh)
 //
 // Needs the demo users (Netra__Demo__Enabled=true) and /usr/bin/chromium. Every wait is bounded.

@@ -47,6 +47,9 @@ export async function startServer(timeoutMs = 60_000) {
       ASPNETCORE_URLS: BASE,
       Netra__Demo__Enabled: 'true',
       Netra__Auth__SigningKey: SIGNING_KEY,
+      // The tests register a fresh user for most scenarios, all from 127.0.0.1, faster than the
+      // default 10 a minute per IP allows.
+      Netra__Limits__RegistrationsPerMinutePerIp: '1000',
       // Development loads a static-web-assets manifest pointing into obj/, which a concurrent
       // build may be rewriting; a manifest path that does not exist turns that off, and
       // wwwroot (with app/) is served from disk as in production.
