@@ -22,11 +22,15 @@ internal sealed class LocalRateLimitStore(TimeProvider time) : IRateLimitStore
         var sliceTicks = Math.Max(1, (long)(window.TotalSeconds * time.TimestampFrequency) / IRateLimitStore.SlicesPerWindow);
         while (true)
         {
-            // A log the sweep retired after this found it counts nothing: take the key's new one.
-            if (logs.GetOrAdd(key, static _ => new SlicedLog()).TryAcquire(now, limit, sliceTicks, time) is { } decision)
+            var log = logs.GetOrAdd(key, static _ => new SlicedLog());
+            if (log.TryAcquire(now, limit, sliceTicks, time) is { } decision)
             {
                 return ValueTask.FromResult(decision);
             }
+
+            // The sweep retired this log after this call found it: it counts nothing more. Remove it (if the sweep has
+            // not yet) and take the key's new one.
+            logs.TryRemove(KeyValuePair.Create(key, log));
         }
     }
 
