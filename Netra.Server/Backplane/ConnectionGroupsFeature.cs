@@ -38,6 +38,15 @@ internal sealed class ConnectionGroupsFeature(HubConnectionContext connection, T
         }
     }
 
+    /// <summary>True when the connection is in <paramref name="max"/> groups or more and not in <paramref name="groupName"/>.</summary>
+    public bool IsFullFor(string groupName, int max)
+    {
+        lock (groups)
+        {
+            return groups.Count >= max && !groups.Contains(groupName);
+        }
+    }
+
     public bool TryRemoveGroup(string groupName)
     {
         lock (groups)

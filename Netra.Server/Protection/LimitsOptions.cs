@@ -18,6 +18,10 @@ internal sealed class LimitsOptions
     [Range(1, 10_000)]
     public int MaxConnectionsPerUser { get; set; } = 5;
 
+    /// <summary>Channels one connection may follow at once; each is a group on the node (and a Redis channel when scaled out).</summary>
+    [Range(1, 100_000)]
+    public int MaxSubscriptionsPerConnection { get; set; } = 1000;
+
     [Range(1, 1_000_000)]
     public int MaxConnectionsPerNode { get; set; } = 10_000;
 

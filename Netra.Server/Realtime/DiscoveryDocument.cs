@@ -50,6 +50,7 @@ internal static class DiscoveryDocument
             {
                 MaxConnectionsPerUser = limits.MaxConnectionsPerUser,
                 MaxConnectionsPerNode = limits.MaxConnectionsPerNode,
+                MaxSubscriptionsPerConnection = limits.MaxSubscriptionsPerConnection,
                 MaxMessageRate = limits.MessagesPerMinute,
                 MaxCallRate = limits.CallsPerMinute,
                 MaxMessageBytes = limits.MaxMessageBytes,

@@ -1,11 +1,13 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Options;
 using Netra.Contracts;
 using Netra.Contracts.Realtime;
 using Netra.Server.Backplane;
 using Netra.Server.Chat;
 using Netra.Server.Errors;
 using Netra.Server.Events;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Realtime;
 
@@ -25,7 +27,8 @@ internal sealed class SubscriptionService(
     ChannelAccess access,
     ChatService chats,
     ChannelEventService events,
-    IHubContext<NetraHub, INetraClient> hub)
+    IHubContext<NetraHub, INetraClient> hub,
+    IOptions<LimitsOptions> limits)
 {
     public async Task<SubscribeResult> SubscribeAsync(
         long userId, string connectionId, ConnectionGroupsFeature? cursor, string? channel, long? sinceSeq, CancellationToken cancellationToken)
@@ -36,6 +39,14 @@ internal sealed class SubscriptionService(
         }
 
         var name = await access.AuthorizeReadAsync(userId, channel, cancellationToken);
+        // Each channel followed is a group on this node and, scaled out, a Redis subscription: a connection may not
+        // follow without end (issue:{id} takes any id). Calls of one connection that run at once may pass this together.
+        var max = limits.Value.MaxSubscriptionsPerConnection;
+        if (cursor is not null && cursor.IsFullFor(name.Name, max))
+        {
+            throw new ProblemException(ErrorCodes.RateLimited, $"{max} subscriptions per connection at most; unsubscribe from one first.");
+        }
+
         cursor?.BeginCatchUp(name.Name);
         try
         {

@@ -1,0 +1,54 @@
+using System.Net.Http.Json;
+using FluentAssertions;
+using Netra.Client;
+using Netra.Contracts;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Protection;
+
+/// <summary>
+/// A connection follows at most <c>Netra__Limits__MaxSubscriptionsPerConnection</c> channels: one more is refused
+/// with RATE_LIMITED and changes nothing, a channel it follows already may be subscribed again, leaving one makes room,
+/// and every connection has a budget of its own.
+/// </summary>
+public sealed class SubscriptionLimitTests
+{
+    [Fact]
+    public async Task OneChannelTooManyIsRefusedAndLeavingOneMakesRoom()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:MaxSubscriptionsPerConnection"] = "3" });
+        var user = await new NetraApi(server).CreateUserAsync("subs");
+        await using var tab = await UserClient.ConnectAsync(server, user);
+        foreach (var channel in new[] { "presence", "issue:1", "issue:2" })
+        {
+            await tab.SubscribeAsync(channel);
+        }
+
+        var refused = await Expect.RefusedAsync(() => tab.Client.SubscribeAsync("issue:3"), ErrorCodes.RateLimited);
+        refused.Message.Should().Be("RATE_LIMITED: 3 subscriptions per connection at most; unsubscribe from one first.");
+        await tab.SubscribeAsync("issue:2"); // followed already: no new group
+        tab.Client.State.Should().Be(NetraConnectionState.Connected);
+
+        await using var otherTab = await UserClient.ConnectAsync(server, user);
+        foreach (var channel in new[] { "issue:3", "issue:4", "issue:5" })
+        {
+            await otherTab.SubscribeAsync(channel);
+        }
+
+        // The refused subscribe joined nothing: of issue 3's update and then issue 2's, the first tab gets only the second.
+        using var service = new NetraApi(server).CreateServiceClient();
+        foreach (var issue in new[] { 3, 2 })
+        {
+            (await service.PostAsJsonAsync($"/api/issues/{issue}/events", new { updateType = "opened", data = new { } })).EnsureSuccessStatusCode();
+        }
+
+        (await tab.IssueUpdates.NextAsync()).Channel.Should().Be("issue:2");
+        (await otherTab.IssueUpdates.NextAsync()).Channel.Should().Be("issue:3");
+
+        await tab.Client.UnsubscribeAsync("issue:1").WaitAsync(TestTimeouts.Network);
+        await tab.SubscribeAsync("issue:3");
+        await Expect.RefusedAsync(() => tab.Client.SubscribeAsync("issue:1"), ErrorCodes.RateLimited);
+    }
+}
