@@ -28,7 +28,6 @@ public sealed class SubscriptionLimitTests
 
         var refused = await Expect.RefusedAsync(() => tab.Client.SubscribeAsync("issue:3"), ErrorCodes.RateLimited);
         refused.Message.Should().Be("RATE_LIMITED: 3 subscriptions per connection at most; unsubscribe from one first.");
-        await tab.SubscribeAsync("issue:2"); // followed already: no new group
         tab.Client.State.Should().Be(NetraConnectionState.Connected);
 
         await using var otherTab = await UserClient.ConnectAsync(server, user);
@@ -50,5 +49,14 @@ public sealed class SubscriptionLimitTests
         await tab.Client.UnsubscribeAsync("issue:1").WaitAsync(TestTimeouts.Network);
         await tab.SubscribeAsync("issue:3");
         await Expect.RefusedAsync(() => tab.Client.SubscribeAsync("issue:1"), ErrorCodes.RateLimited);
+
+        // A channel the connection follows already may be subscribed again when full (the library would not send it).
+        await using var raw = await RawHubClient.ConnectAsync(server, user.Token);
+        foreach (var channel in new[] { "issue:7", "issue:8", "issue:9", "issue:9" })
+        {
+            (await raw.InvokeRawAsync("Subscribe", $"[\"{channel}\",null]")).TryGetProperty("error", out _).Should().BeFalse(channel);
+        }
+
+        (await raw.InvokeRawAsync("Subscribe", "[\"issue:10\",null]")).GetProperty("error").GetString().Should().StartWith("RATE_LIMITED: 3 subscriptions");
     }
 }
