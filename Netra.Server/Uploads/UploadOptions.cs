@@ -24,6 +24,14 @@ internal sealed class UploadOptions
     [Range(1, 24 * 366)]
     public int UnattachedHours { get; set; } = 24;
 
+    /// <summary>
+    /// Bytes one user's uploads that no message carries may hold (default 100 MiB): once they hold this much, the next
+    /// upload is refused until a message carries one of them or the sweep deletes them (<see cref="UnattachedHours"/>).
+    /// The upload that crosses the line is still taken, so a user holds at most this plus <see cref="MaxBytes"/>.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxUnattachedBytesPerUser { get; set; } = 100 * 1024 * 1024;
+
     /// <summary>How often each node looks for uploads to delete (<see cref="UnattachedHours"/>).</summary>
     [Range(1, 24 * 3600)]
     public int SweepSeconds { get; set; } = 600;

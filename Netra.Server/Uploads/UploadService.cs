@@ -39,6 +39,23 @@ internal sealed partial class UploadService(
     public string Directory { get; } = Path.GetFullPath(
         string.IsNullOrWhiteSpace(options.Value.Directory) ? Path.Combine(dataDirectory.Value.Path, "uploads") : options.Value.Directory);
 
+    /// <summary>
+    /// Refuses the user's next upload (429 <c>RATE_LIMITED</c>) while their uploads that no message carries hold
+    /// <see cref="UploadOptions.MaxUnattachedBytesPerUser"/> bytes or more: uploads are not a way to fill the disk.
+    /// Checked before the body is read.
+    /// </summary>
+    public async Task EnsureRoomAsync(long userId, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxUnattachedBytesPerUser;
+        var held = await store.UnattachedBytesAsync(userId, cancellationToken);
+        if (held >= max)
+        {
+            throw Refuse(userId, ErrorCodes.RateLimited,
+                $"Your uploads that no message carries hold {held} bytes, the most allowed is {max} (Netra:Uploads:MaxUnattachedBytesPerUser): " +
+                $"send a message with one of them, or wait until unused ones are deleted ({options.Value.UnattachedHours} h after upload).");
+        }
+    }
+
     public async Task<UploadResult> StoreAsync(long userId, IFormFile? file, int fileCount, CancellationToken cancellationToken)
     {
         if (file is null || fileCount != 1)

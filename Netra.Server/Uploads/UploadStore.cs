@@ -14,6 +14,19 @@ internal sealed class UploadStore(NpgsqlDataSource dataSource)
             new { name, ownerId, contentType, sizeBytes, originalName }, cancellationToken: cancellationToken));
     }
 
+    /// <summary>Bytes of <paramref name="ownerId"/>'s uploads that no live message carries.</summary>
+    public async Task<long> UnattachedBytesAsync(long ownerId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            """
+            SELECT COALESCE(SUM(x.size_bytes), 0)::bigint FROM uploads x
+            WHERE x.owner_id = @ownerId
+              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment = @prefix || x.name AND m.deleted_at IS NULL)
+            """,
+            new { ownerId, prefix = UploadService.RoutePrefix }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>The stored file's content type; null when there is no such upload.</summary>
     public async Task<string?> FindContentTypeAsync(string name, CancellationToken cancellationToken)
     {

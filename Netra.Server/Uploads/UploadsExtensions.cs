@@ -41,6 +41,8 @@ internal static class UploadsExtensions
                 throw ProblemException.Validation("Send the file as multipart/form-data (field 'file').");
             }
 
+            await uploads.EnsureRoomAsync(user.GetUserId(), cancellationToken);
+
             var form = await http.Request.ReadFormAsync(cancellationToken);
             var result = await uploads.StoreAsync(user.GetUserId(), form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null), form.Files.Count, cancellationToken);
             return TypedResults.Created(result.Path, result);

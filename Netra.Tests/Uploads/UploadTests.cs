@@ -127,6 +127,28 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
     }
 
     [Fact]
+    public async Task UploadsNoMessageCarriesHaveAQuotaPerUserThatSendingOneFrees()
+    {
+        var alice = await fixture.Api.CreateUserAsync("hoard");
+        var bob = await fixture.Api.CreateUserAsync("other");
+        var chat = await fixture.Api.CreateChatAsync(alice);
+        var full = Encoding.ASCII.GetBytes(new string('a', UploadsFixture.MaxBytes));
+        var first = await UploadOkAsync(alice, full, "a.txt", "text/plain");
+        await UploadOkAsync(alice, full, "b.txt", "text/plain"); // now 128 KiB: the quota, reached
+        var filesBefore = StoredFiles();
+
+        var refused = await UploadAsync(alice, Png, "c.png", "image/png");
+        refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await NetraApi.ReadCodeAsync(refused)).Should().Be("RATE_LIMITED");
+        StoredFiles().Should().BeEquivalentTo(filesBefore, "a refused upload stores nothing");
+        await UploadOkAsync(bob, Png, "c.png", "image/png"); // each user has a quota of their own
+
+        await using var hub = await UserClient.ConnectAsync(fixture.Server, alice);
+        await hub.Client.SendMessageAsync(chat.Id, "here it is", attachment: first.Path).WaitAsync(TestTimeouts.Network);
+        await UploadOkAsync(alice, Png, "c.png", "image/png");
+    }
+
+    [Fact]
     public async Task AMessageMayCarryOnlyItsSendersOwnUpload()
     {
         var alice = await fixture.Api.CreateUserAsync("alice");

@@ -3,10 +3,12 @@ using Xunit;
 
 namespace Netra.Tests.Uploads;
 
-/// <summary>One node whose uploads go to a temp folder of their own, with a 64 KiB file limit.</summary>
+/// <summary>One node whose uploads go to a temp folder of their own, with a 64 KiB file limit and 128 KiB unattached per user.</summary>
 public sealed class UploadsFixture : IAsyncLifetime
 {
     public const int MaxBytes = 64 * 1024;
+
+    public const int MaxUnattachedBytesPerUser = 2 * MaxBytes;
 
     private NetraTestServer? server;
 
@@ -24,6 +26,7 @@ public sealed class UploadsFixture : IAsyncLifetime
         {
             ["Netra:Uploads:Directory"] = Directory,
             ["Netra:Uploads:MaxBytes"] = MaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Netra:Uploads:MaxUnattachedBytesPerUser"] = MaxUnattachedBytesPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
     }
 
