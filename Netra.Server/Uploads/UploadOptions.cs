@@ -32,6 +32,13 @@ internal sealed class UploadOptions
     [Range(1, long.MaxValue)]
     public long MaxUnattachedBytesPerUser { get; set; } = 100 * 1024 * 1024;
 
+    /// <summary>
+    /// Bytes one user may upload within any 24 hours, carried by messages or not (default 1 GiB): once their uploads
+    /// of the last 24 hours hold this much, the next upload is refused. As above, the one that crosses it is taken.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long MaxBytesPerUserPerDay { get; set; } = 1024L * 1024 * 1024;
+
     /// <summary>How often each node looks for uploads to delete (<see cref="UnattachedHours"/>).</summary>
     [Range(1, 24 * 3600)]
     public int SweepSeconds { get; set; } = 600;

@@ -41,18 +41,26 @@ internal sealed partial class UploadService(
 
     /// <summary>
     /// Refuses the user's next upload (429 <c>RATE_LIMITED</c>) while their uploads that no message carries hold
-    /// <see cref="UploadOptions.MaxUnattachedBytesPerUser"/> bytes or more: uploads are not a way to fill the disk.
-    /// Checked before the body is read.
+    /// <see cref="UploadOptions.MaxUnattachedBytesPerUser"/> bytes or more, or those of the last 24 hours
+    /// <see cref="UploadOptions.MaxBytesPerUserPerDay"/>: uploads are not a way to fill the disk. Checked before the
+    /// body is read.
     /// </summary>
     public async Task EnsureRoomAsync(long userId, CancellationToken cancellationToken)
     {
-        var max = options.Value.MaxUnattachedBytesPerUser;
-        var held = await store.UnattachedBytesAsync(userId, cancellationToken);
-        if (held >= max)
+        var settings = options.Value;
+        var (unattached, lastDay) = await store.BytesHeldAsync(userId, TimeSpan.FromDays(1), cancellationToken);
+        if (unattached >= settings.MaxUnattachedBytesPerUser)
         {
             throw Refuse(userId, ErrorCodes.RateLimited,
-                $"Your uploads that no message carries hold {held} bytes, the most allowed is {max} (Netra:Uploads:MaxUnattachedBytesPerUser): " +
-                $"send a message with one of them, or wait until unused ones are deleted ({options.Value.UnattachedHours} h after upload).");
+                $"Your uploads that no message carries hold {unattached} bytes, the most allowed is {settings.MaxUnattachedBytesPerUser} (Netra:Uploads:MaxUnattachedBytesPerUser): " +
+                $"send a message with one of them, or wait until unused ones are deleted ({settings.UnattachedHours} h after upload).");
+        }
+
+        if (lastDay >= settings.MaxBytesPerUserPerDay)
+        {
+            throw Refuse(userId, ErrorCodes.RateLimited,
+                $"Your uploads of the last 24 hours hold {lastDay} bytes, the most allowed is {settings.MaxBytesPerUserPerDay} (Netra:Uploads:MaxBytesPerUserPerDay): " +
+                "upload again once older ones have left that window.");
         }
     }
 

@@ -14,17 +14,22 @@ internal sealed class UploadStore(NpgsqlDataSource dataSource)
             new { name, ownerId, contentType, sizeBytes, originalName }, cancellationToken: cancellationToken));
     }
 
-    /// <summary>Bytes of <paramref name="ownerId"/>'s uploads that no live message carries.</summary>
-    public async Task<long> UnattachedBytesAsync(long ownerId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Bytes of <paramref name="ownerId"/>'s uploads that no live message carries, and of those uploaded within
+    /// <paramref name="recent"/>.
+    /// </summary>
+    public async Task<(long Unattached, long Recent)> BytesHeldAsync(long ownerId, TimeSpan recent, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+        return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
             """
-            SELECT COALESCE(SUM(x.size_bytes), 0)::bigint FROM uploads x
+            SELECT COALESCE(SUM(x.size_bytes) FILTER (
+                       WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment = @prefix || x.name AND m.deleted_at IS NULL)), 0)::bigint,
+                   COALESCE(SUM(x.size_bytes) FILTER (WHERE x.created_at > now() - @recent), 0)::bigint
+            FROM uploads x
             WHERE x.owner_id = @ownerId
-              AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment = @prefix || x.name AND m.deleted_at IS NULL)
             """,
-            new { ownerId, prefix = UploadService.RoutePrefix }, cancellationToken: cancellationToken));
+            new { ownerId, recent, prefix = UploadService.RoutePrefix }, cancellationToken: cancellationToken));
     }
 
     /// <summary>The stored file's content type; null when there is no such upload.</summary>

@@ -149,6 +149,34 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
     }
 
     [Fact]
+    public async Task UploadsOfTheLastDayHaveAQuotaPerUserEvenWhenMessagesCarryThem()
+    {
+        var alice = await fixture.Api.CreateUserAsync("daily");
+        var chat = await fixture.Api.CreateChatAsync(alice);
+        var full = Encoding.ASCII.GetBytes(new string('d', UploadsFixture.MaxBytes));
+        await using var hub = await UserClient.ConnectAsync(fixture.Server, alice);
+        for (var i = 0; i < 3; i++)
+        {
+            // Each is sent at once, so the quota on unattached uploads never comes into it: 192 KiB today, the most.
+            var upload = await UploadOkAsync(alice, full, $"{i}.txt", "text/plain");
+            await hub.Client.SendMessageAsync(chat.Id, $"file {i}", attachment: upload.Path).WaitAsync(TestTimeouts.Network);
+        }
+
+        var refused = await UploadAsync(alice, Png, "more.png", "image/png");
+        refused.StatusCode.Should().Be(HttpStatusCode.TooManyRequests);
+        (await NetraApi.ReadCodeAsync(refused)).Should().Be("RATE_LIMITED");
+        (await refused.Content.ReadAsStringAsync()).Should().Contain("MaxBytesPerUserPerDay");
+
+        // The day is counted from created_at: moved back past it, the same uploads no longer count.
+        await using (var db = new NpgsqlConnection(fixture.Server.PostgresConnectionString))
+        {
+            await db.ExecuteAsync("UPDATE uploads SET created_at = now() - interval '25 hours' WHERE owner_id = @id", new { id = alice.Id });
+        }
+
+        await UploadOkAsync(alice, Png, "more.png", "image/png");
+    }
+
+    [Fact]
     public async Task AMessageMayCarryOnlyItsSendersOwnUpload()
     {
         var alice = await fixture.Api.CreateUserAsync("alice");

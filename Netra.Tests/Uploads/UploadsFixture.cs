@@ -3,12 +3,17 @@ using Xunit;
 
 namespace Netra.Tests.Uploads;
 
-/// <summary>One node whose uploads go to a temp folder of their own, with a 64 KiB file limit and 128 KiB unattached per user.</summary>
+/// <summary>
+/// One node whose uploads go to a temp folder of their own, with a 64 KiB file limit, 128 KiB unattached per user and
+/// 192 KiB per user a day.
+/// </summary>
 public sealed class UploadsFixture : IAsyncLifetime
 {
     public const int MaxBytes = 64 * 1024;
 
     public const int MaxUnattachedBytesPerUser = 2 * MaxBytes;
+
+    public const int MaxBytesPerUserPerDay = 3 * MaxBytes;
 
     private NetraTestServer? server;
 
@@ -27,6 +32,7 @@ public sealed class UploadsFixture : IAsyncLifetime
             ["Netra:Uploads:Directory"] = Directory,
             ["Netra:Uploads:MaxBytes"] = MaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Netra:Uploads:MaxUnattachedBytesPerUser"] = MaxUnattachedBytesPerUser.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Netra:Uploads:MaxBytesPerUserPerDay"] = MaxBytesPerUserPerDay.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
     }
 
