@@ -31,12 +31,8 @@ public sealed class HostileInputSoakTests(ITestOutputHelper output)
             ["Netra:Limits:CallsPerMinute"] = "100000",
             ["Netra:Limits:MaxConnectionsPerUser"] = "50",
         });
-        var api = new NetraApi(server);
-        var (alice, bob, mallory) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("mallory"));
-        var chat = await api.CreateChatAsync(alice, bob);
-        await using var a = await UserClient.ConnectAsync(server, alice);
-        await using var b = await UserClient.ConnectAsync(server, bob);
-        await b.SubscribeAsync(Channels.Chat(chat.Id));
+        await using var scene = await HonestChat.StartAsync(server);
+        var (a, b, chatId) = (scene.Alice, scene.Bob, scene.ChatId);
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
@@ -46,11 +42,11 @@ public sealed class HostileInputSoakTests(ITestOutputHelper output)
         {
             for (var i = 1; i <= HonestMessages; i++)
             {
-                await a.SendAsync(chat.Id, $"honest {i}");
+                await a.SendAsync(chatId, $"honest {i}");
                 await Task.Delay(25, deadline.Token);
             }
         });
-        var (sent, reconnects) = await AttackAsync(server, mallory.Token, chat.Id, deadline.Token);
+        var (sent, reconnects) = await AttackAsync(server, scene.Mallory.Token, chatId, deadline.Token);
         await honest.WaitAsync(TestTimeouts.Network);
 
         var received = await b.Messages.TakeAsync(HonestMessages);
@@ -63,7 +59,7 @@ public sealed class HostileInputSoakTests(ITestOutputHelper output)
         sent.Should().BeGreaterThanOrEqualTo(1000);
         received.Select(m => m.Content).Should().Equal(Enumerable.Range(1, HonestMessages).Select(i => $"honest {i}"));
         received.Select(m => m.Seq).Should().BeInAscendingOrder();
-        (await server.ReadLastSeqAsync(chat.Id)).Should().Be(HonestMessages, "no hostile frame stored anything");
+        (await server.ReadLastSeqAsync(chatId)).Should().Be(HonestMessages, "no hostile frame stored anything");
         growth.Should().BeLessThan(64L * 1024 * 1024);
         server.Logs.Lines.Where(l => l.Category.StartsWith("Netra", StringComparison.Ordinal) && l.Level >= LogLevel.Error)
             .Should().BeEmpty("hostile input is expected input, not an unhandled failure");

@@ -66,13 +66,8 @@ public sealed class SubscriptionLimitTests
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         // The call limit is raised so that the cap, at its default, is what stops the flood.
         await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:CallsPerMinute"] = "100000" });
-        var api = new NetraApi(server);
-        var (alice, bob, mallory) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("mallory"));
-        var chat = await api.CreateChatAsync(alice, bob);
-        await using var a = await UserClient.ConnectAsync(server, alice);
-        await using var b = await UserClient.ConnectAsync(server, bob);
-        await b.SubscribeAsync(Channels.Chat(chat.Id));
-        await using var flood = await RawHubClient.ConnectAsync(server, mallory.Token);
+        await using var scene = await HonestChat.StartAsync(server);
+        await using var flood = await RawHubClient.ConnectAsync(server, scene.Mallory.Token);
 
         var refused = new List<string>();
         for (var issue = 1; issue <= 1_200; issue++)
@@ -85,12 +80,12 @@ public sealed class SubscriptionLimitTests
 
             if (issue % 300 == 0)
             {
-                await a.SendAsync(chat.Id, $"honest {issue / 300}");
+                await scene.Alice.SendAsync(scene.ChatId, $"honest {issue / 300}");
             }
         }
 
         refused.Should().HaveCount(200).And.AllSatisfy(e => e.Should().Be("RATE_LIMITED: 1000 subscriptions per connection at most; unsubscribe from one first."));
-        (await b.Messages.TakeAsync(4)).Select(m => m.Content).Should().Equal("honest 1", "honest 2", "honest 3", "honest 4");
+        (await scene.Bob.Messages.TakeAsync(4)).Select(m => m.Content).Should().Equal("honest 1", "honest 2", "honest 3", "honest 4");
         server.Logs.Lines.Where(l => l.Category.StartsWith("Netra", StringComparison.Ordinal) && l.Level >= Microsoft.Extensions.Logging.LogLevel.Error)
             .Should().BeEmpty("a refused subscribe is expected input");
     }
