@@ -29,24 +29,17 @@ public sealed class HonestChat : IAsyncDisposable
         var api = new NetraApi(server);
         var (alice, bob, mallory) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("mallory"));
         var chat = await api.CreateChatAsync(alice, bob);
-        var a = await UserClient.ConnectAsync(server, alice);
+        var connected = new List<UserClient>();
         try
         {
-            var b = await UserClient.ConnectAsync(server, bob);
-            try
-            {
-                await b.SubscribeAsync(Channels.Chat(chat.Id));
-                return new HonestChat(a, b, mallory, chat.Id);
-            }
-            catch
-            {
-                await b.DisposeAsync();
-                throw;
-            }
+            connected.Add(await UserClient.ConnectAsync(server, alice));
+            connected.Add(await UserClient.ConnectAsync(server, bob));
+            await connected[1].SubscribeAsync(Channels.Chat(chat.Id));
+            return new HonestChat(connected[0], connected[1], mallory, chat.Id);
         }
         catch
         {
-            await a.DisposeAsync();
+            await AsyncDisposables.DisposeAllAsync(connected);
             throw;
         }
     }

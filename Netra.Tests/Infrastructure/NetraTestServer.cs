@@ -38,6 +38,12 @@ public sealed class NetraTestServer : INetraNode, IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>A node on a database of its own with one of <c>Netra:Limits</c> set, for the tests of that limit.</summary>
+    public static async Task<NetraTestServer> StartWithLimitAsync(string limit, int value) =>
+        await StartAsync(
+            await (await PostgresServer.SharedAsync()).CreateDatabaseAsync(),
+            new Dictionary<string, string?> { [$"Netra:Limits:{limit}"] = value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
     public static async Task<NetraTestServer> StartAsync(
         string postgresConnectionString,
         IDictionary<string, string?>? settings = null,

@@ -80,8 +80,7 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
     [Fact]
     public async Task ConnectionAttemptsPerIpAreLimitedAtTheHandshake()
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:ConnectAttemptsPerMinutePerIp"] = "3" });
+        await using var server = await NetraTestServer.StartWithLimitAsync("ConnectAttemptsPerMinutePerIp", 3);
         var user = await new NetraApi(server).CreateUserAsync("conn");
 
         var open = new List<UserClient>();
@@ -109,8 +108,7 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
     [Fact]
     public async Task AWebSocketThatSkipsNegotiationCountsAsAnAttemptToo()
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:ConnectAttemptsPerMinutePerIp"] = "2" });
+        await using var server = await NetraTestServer.StartWithLimitAsync("ConnectAttemptsPerMinutePerIp", 2);
         var user = await new NetraApi(server).CreateUserAsync("bare");
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3; i++)
@@ -124,8 +122,7 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
     [Fact]
     public async Task RegistrationsPerIpAreLimitedAndARefusedOneCreatesNoAccount()
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:RegistrationsPerMinutePerIp"] = "3" });
+        await using var server = await NetraTestServer.StartWithLimitAsync("RegistrationsPerMinutePerIp", 3);
         var api = new NetraApi(server);
         for (var i = 0; i < 3; i++)
         {
@@ -145,8 +142,7 @@ public sealed class RateLimitTests(ServerFixture fixture) : IClassFixture<Server
     [Fact]
     public async Task RestWritesDrawOnTheUsersCallBudgetAndReadsDoNot()
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:CallsPerMinute"] = "5" });
+        await using var server = await NetraTestServer.StartWithLimitAsync("CallsPerMinute", 5);
         var api = new NetraApi(server);
         var (alice, bob) = (await api.CreateUserAsync("writer"), await api.CreateUserAsync("other"));
         using var asAlice = api.CreateClient(alice);

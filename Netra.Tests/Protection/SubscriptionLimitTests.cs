@@ -17,8 +17,7 @@ public sealed class SubscriptionLimitTests
     [Fact]
     public async Task OneChannelTooManyIsRefusedAndLeavingOneMakesRoom()
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:MaxSubscriptionsPerConnection"] = "3" });
+        await using var server = await NetraTestServer.StartWithLimitAsync("MaxSubscriptionsPerConnection", 3);
         var user = await new NetraApi(server).CreateUserAsync("subs");
         await using var tab = await UserClient.ConnectAsync(server, user);
         foreach (var channel in new[] { "presence", "issue:1", "issue:2" })
@@ -63,9 +62,8 @@ public sealed class SubscriptionLimitTests
     [Fact]
     public async Task AConnectionThatSubscribesWithoutEndStopsAtTheDefaultCapWhileOthersChat()
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         // The call limit is raised so that the cap, at its default, is what stops the flood.
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:CallsPerMinute"] = "100000" });
+        await using var server = await NetraTestServer.StartWithLimitAsync("CallsPerMinute", 100000);
         await using var scene = await HonestChat.StartAsync(server);
         await using var flood = await RawHubClient.ConnectAsync(server, scene.Mallory.Token);
 
