@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Netra.Contracts.Agents;
 using Netra.Server.Configuration;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Agents;
 
@@ -27,7 +28,8 @@ internal static class AgentExtensions
     public static RouteGroupBuilder MapAgentRuns(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/agent-runs").WithTags("Agents")
-            .RequireAuthorization(policy => policy.RequireRole(ServiceRole));
+            .RequireAuthorization(policy => policy.RequireRole(ServiceRole))
+            .LimitPublishes();
 
         group.MapPost("/{runId}/events", async Task<Accepted<AgentEvent>> (
             string runId, PushAgentEventRequest? request, AgentPushService agents, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Netra.Contracts.Auth;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Auth;
 
@@ -11,7 +12,8 @@ internal static class ServiceTokenExtensions
     /// </summary>
     public static RouteGroupBuilder MapServiceTokens(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/api/admin/service-tokens").WithTags("Admin").RequireAuthorization(policy => policy.RequireRole(NetraRoles.Admin));
+        var group = endpoints.MapGroup("/api/admin/service-tokens").WithTags("Admin").RequireAuthorization(policy => policy.RequireRole(NetraRoles.Admin))
+            .LimitUserCalls();
         group.MapPost("", async Task<Created<LoginResponse>> (CreateServiceTokenRequest? request, ServiceTokens tokens, CancellationToken cancellationToken) =>
         {
             var issued = await tokens.IssueAsync(request?.Name, request?.Days, cancellationToken);

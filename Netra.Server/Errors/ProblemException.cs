@@ -17,4 +17,20 @@ internal sealed class ProblemException(string code, string message) : Exception(
     public static ProblemException Forbidden(string message) => new(Netra.Contracts.ErrorCodes.Forbidden, message);
 
     public static ProblemException NotFound(string message) => new(Netra.Contracts.ErrorCodes.NotFound, message);
+
+    /// <summary>
+    /// Runs <paramref name="check"/> on one part of a larger request; its refusal keeps its code and names the part
+    /// (<c>events[3]: type must ...</c>).
+    /// </summary>
+    public static T Within<T>(string part, Func<T> check)
+    {
+        try
+        {
+            return check();
+        }
+        catch (ProblemException refused)
+        {
+            throw new ProblemException(refused.Code, $"{part}: {refused.Message}") { RetryAfterSeconds = refused.RetryAfterSeconds };
+        }
+    }
 }

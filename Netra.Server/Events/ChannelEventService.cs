@@ -30,6 +30,50 @@ internal sealed class ChannelEventService(
     /// <summary>Stores and broadcasts a <see cref="ChannelEventMessage"/>, sent as <paramref name="eventName"/> (ChannelEvent, IssueUpdated or AlertTriggered).</summary>
     public async Task<ChannelEventMessage> PublishAsync(ChannelName channel, string eventName, string? type, JsonElement? payload, CancellationToken cancellationToken)
     {
+        var (draft, json) = Draft(channel, type, payload);
+        var (seq, _) = await store.AppendAsync(channel, eventName, json, cancellationToken);
+        var stored = draft with { Seq = seq };
+        EventsLog.EventStored(logger, channel.Name, seq, eventName, draft.Type);
+        await BroadcastAsync(stored, eventName);
+        return stored;
+    }
+
+    /// <summary>
+    /// Stores <paramref name="events"/> as <c>ChannelEvent</c>s, all or none, then broadcasts them in the order given. Every
+    /// event is checked (its channel by <paramref name="channelOf"/>) before anything is stored; a refusal names the first
+    /// bad one (<c>events[i]</c>) with the code a single publish of it would get.
+    /// </summary>
+    public async Task<IReadOnlyList<ChannelEventMessage>> PublishBatchAsync(
+        IReadOnlyList<PublishRequest?>? events, Func<string?, ChannelName> channelOf, CancellationToken cancellationToken)
+    {
+        var max = options.Value.MaxBatchEvents;
+        if (events is not { Count: > 0 } || events.Count > max)
+        {
+            throw ProblemException.Validation($"events must hold 1 to {max} events (Netra:Events:MaxBatchEvents).");
+        }
+
+        var drafts = events.Select((e, i) => ProblemException.Within($"events[{i}]", () =>
+        {
+            var request = e ?? throw ProblemException.Validation("must be an event {channel, type, payload}.");
+            var channel = channelOf(request.Channel);
+            var (message, json) = Draft(channel, request.Type, request.Payload);
+            return (Channel: channel, Message: message, Json: json);
+        })).ToList();
+        const string eventName = nameof(INetraClient.ChannelEvent);
+        var seqs = await store.AppendBatchAsync(drafts.Select(d => (d.Channel, eventName, d.Json)).ToList(), cancellationToken);
+        var stored = drafts.Select((d, i) => d.Message with { Seq = seqs[i] }).ToList();
+        EventsLog.BatchStored(logger, stored.Count);
+        foreach (var message in stored)
+        {
+            await BroadcastAsync(message, eventName);
+        }
+
+        return stored;
+    }
+
+    /// <summary>The event as it will be stored and sent (seq 0 until stored) and its JSON, checked against the limits.</summary>
+    private (ChannelEventMessage Message, string Json) Draft(ChannelName channel, string? type, JsonElement? payload)
+    {
         var eventType = InputRules.RequireText(type, "type", MaxTypeLength);
         var body = payload ?? JsonSerializer.SerializeToElement(new { }, WireJson);
         InputRules.RequireStorableJson(body, "payload");
@@ -40,11 +84,7 @@ internal sealed class ChannelEventService(
             throw new ProblemException(ErrorCodes.MessageTooLarge, $"The event is larger than {options.Value.MaxPayloadBytes} bytes (Netra:Events:MaxPayloadBytes).");
         }
 
-        var (seq, _) = await store.AppendAsync(channel, eventName, json, cancellationToken);
-        var stored = draft with { Seq = seq };
-        EventsLog.EventStored(logger, channel.Name, seq, eventName, eventType);
-        await BroadcastAsync(stored, eventName);
-        return stored;
+        return (draft, json);
     }
 
     /// <summary>For a subscribe: the channel head, whether everything after <paramref name="sinceSeq"/> is still kept, and those events.</summary>

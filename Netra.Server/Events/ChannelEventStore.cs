@@ -38,6 +38,47 @@ internal sealed class ChannelEventStore(NpgsqlDataSource dataSource)
         return await AppendAsync(connection, null, channel, eventName, payloadJson, cancellationToken);
     }
 
+    /// <summary>
+    /// Stores <paramref name="events"/> in one statement, all or none: each channel's head moves once by the number of
+    /// its events, which take the seqs below the new head in the order given. Heads are taken in the order of their
+    /// names, so that batches over the same channels in other orders wait for each other instead of deadlocking.
+    /// Returns the seq of each event, in the order given.
+    /// </summary>
+    public async Task<long[]> AppendBatchAsync(IReadOnlyList<(ChannelName Channel, string EventName, string PayloadJson)> events, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(long Ord, long Seq)>(new CommandDefinition(
+            """
+            WITH input AS (
+                SELECT i.channel, i.kind, i.event_name, i.payload, i.ord,
+                       count(*) OVER (PARTITION BY i.channel) AS taken,
+                       row_number() OVER (PARTITION BY i.channel ORDER BY i.ord) AS n
+                FROM unnest(@channels::text[], @kinds::text[], @eventNames::text[], @payloads::text[]) WITH ORDINALITY AS i(channel, kind, event_name, payload, ord)
+            ), heads AS (
+                INSERT INTO channel_heads AS h (channel, kind, last_seq)
+                SELECT DISTINCT channel, kind, taken FROM input ORDER BY channel
+                ON CONFLICT (channel) DO UPDATE SET last_seq = h.last_seq + EXCLUDED.last_seq
+                RETURNING h.channel, h.last_seq
+            ), numbered AS (
+                SELECT i.ord, i.channel, i.event_name, i.payload, heads.last_seq - i.taken + i.n AS seq
+                FROM input i JOIN heads ON heads.channel = i.channel
+            ), stored AS (
+                INSERT INTO channel_events (channel, seq, type, payload)
+                SELECT channel, seq, event_name, jsonb_set(payload::jsonb, '{seq}', to_jsonb(seq)) FROM numbered
+            )
+            SELECT ord, seq FROM numbered ORDER BY ord
+            """,
+            new
+            {
+                channels = events.Select(e => e.Channel.Name).ToArray(),
+                kinds = events.Select(e => RetentionPolicy.KindKey(e.Channel.Kind)).ToArray(),
+                eventNames = events.Select(e => e.EventName).ToArray(),
+                payloads = events.Select(e => e.PayloadJson).ToArray(),
+            },
+            cancellationToken: cancellationToken));
+        return rows.Select(row => row.Seq).ToArray();
+    }
+
     public async Task<long> GetHeadAsync(string channel, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

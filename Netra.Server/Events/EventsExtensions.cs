@@ -43,7 +43,15 @@ internal static class EventsExtensions
             var channel = access.AuthorizePublish(request.Channel, CallerName(caller));
             var stored = await events.PublishAsync(channel, nameof(INetraClient.ChannelEvent), request.Type, request.Payload, cancellationToken);
             return TypedResults.Accepted((string?)null, new PublishResult(stored.Channel, stored.Seq));
-        });
+        }).LimitPublishes();
+
+        // A bulk operation with a budget of its own: up to Netra:Events:MaxBatchEvents events, stored all or none.
+        services.MapPost("/publish/batch", async Task<Accepted<PublishResult[]>> (PublishBatchRequest request, ClaimsPrincipal caller, ChannelAccess access, ChannelEventService events, CancellationToken cancellationToken) =>
+        {
+            var name = CallerName(caller);
+            var stored = await events.PublishBatchAsync(request.Events, channel => access.AuthorizePublish(channel, name), cancellationToken);
+            return TypedResults.Accepted((string?)null, stored.Select(e => new PublishResult(e.Channel, e.Seq)).ToArray());
+        }).LimitBatchPublishes();
 
         services.MapPost("/issues/{issueId}/events", async Task<Accepted<PublishResult[]>> (string issueId, IssueEventRequest request, ChannelEventService events, CancellationToken cancellationToken) =>
         {
@@ -59,7 +67,7 @@ internal static class EventsExtensions
             }
 
             return TypedResults.Accepted((string?)null, results.ToArray());
-        });
+        }).LimitPublishes();
 
         services.MapPost("/alerts", async Task<Accepted<PublishResult>> (AlertRequest request, ChannelEventService events, CancellationToken cancellationToken) =>
         {
@@ -71,7 +79,7 @@ internal static class EventsExtensions
             var payload = JsonSerializer.SerializeToElement(new { alertId, severity, message, data = request.Data }, ChannelEventService.WireJson);
             var stored = await events.PublishAsync(Channels.Parse(Channels.Alerts), nameof(INetraClient.AlertTriggered), severity, payload, cancellationToken);
             return TypedResults.Accepted((string?)null, new PublishResult(stored.Channel, stored.Seq));
-        });
+        }).LimitPublishes();
 
         // History of any channel the caller may read, in ascending seq order (chats: their messages).
         endpoints.MapGet("/api/channels/{channel}/events", async Task<Ok<IReadOnlyList<JsonElement>>> (

@@ -5,6 +5,9 @@ internal static partial class EventsLog
     [LoggerMessage(EventId = 9000, Level = LogLevel.Debug, Message = "Stored {EventName} '{Type}' as {Channel} seq {Seq}")]
     public static partial void EventStored(ILogger logger, string channel, long seq, string eventName, string type);
 
+    [LoggerMessage(EventId = 9010, Level = LogLevel.Debug, Message = "Stored a batch of {Count} events")]
+    public static partial void BatchStored(ILogger logger, int count);
+
     [LoggerMessage(EventId = 9001, Level = LogLevel.Warning, Message = "Broadcast of {Channel} seq {Seq} failed; the event is stored and will be replayed on resume")]
     public static partial void BroadcastFailed(ILogger logger, string channel, long seq, Exception exception);
 

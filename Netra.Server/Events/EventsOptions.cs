@@ -36,6 +36,10 @@ internal sealed class EventsOptions
     [Range(1, 1_000_000)]
     public int MaxPayloadBytes { get; set; } = 8192;
 
+    /// <summary>Most events one <c>POST /api/publish/batch</c> may carry.</summary>
+    [Range(1, 1000)]
+    public int MaxBatchEvents { get; set; } = 100;
+
     public RetentionPolicy RetentionOf(ChannelKind kind) =>
         Retention.TryGetValue(RetentionPolicy.KindKey(kind), out var policy) ? policy : new RetentionPolicy();
 }

@@ -38,4 +38,15 @@ internal sealed class LimitsOptions
     /// <summary>Accounts registered per client IP per minute.</summary>
     [Range(1, 1_000_000)]
     public int RegistrationsPerMinutePerIp { get; set; } = 10;
+
+    /// <summary>
+    /// Publish calls per service (token subject) per minute: <c>/api/publish</c>, <c>/api/issues/{id}/events</c>,
+    /// <c>/api/alerts</c> and <c>/api/agent-runs/{id}/events</c>. Each can reach every subscriber of a channel.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int PublishesPerMinutePerService { get; set; } = 6000;
+
+    /// <summary>Calls of <c>POST /api/publish/batch</c> per service per minute, a budget apart from single publishes.</summary>
+    [Range(1, 1_000_000)]
+    public int BatchPublishesPerMinutePerService { get; set; } = 60;
 }

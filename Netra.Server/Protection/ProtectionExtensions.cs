@@ -56,5 +56,15 @@ internal static class ProtectionExtensions
     /// <summary>The signed-in user's writes through these endpoints count against their call limit (<see cref="ApiCallLimitFilter"/>).</summary>
     public static TBuilder LimitUserCalls<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter<TBuilder, ApiCallLimitFilter>();
+        builder.AddEndpointFilter(new ApiCallLimitFilter(static (guard, userId, cancellationToken) => guard.EnsureCallAsync(userId, cancellationToken)));
+
+    /// <summary>A service's calls of these publish endpoints count against <see cref="LimitsOptions.PublishesPerMinutePerService"/>.</summary>
+    public static TBuilder LimitPublishes<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(new ApiCallLimitFilter(static (guard, serviceId, cancellationToken) => guard.EnsurePublishAsync(serviceId, cancellationToken)));
+
+    /// <summary>A service's batch publishes count against <see cref="LimitsOptions.BatchPublishesPerMinutePerService"/>.</summary>
+    public static TBuilder LimitBatchPublishes<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(new ApiCallLimitFilter(static (guard, serviceId, cancellationToken) => guard.EnsureBatchPublishAsync(serviceId, cancellationToken)));
 }

@@ -20,6 +20,12 @@ internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptio
     public Task EnsureCallAsync(long userId, CancellationToken cancellationToken) =>
         EnsureAsync("call:" + userId.ToString(CultureInfo.InvariantCulture), options.Value.CallsPerMinute, "calls", cancellationToken);
 
+    public Task EnsurePublishAsync(long serviceId, CancellationToken cancellationToken) =>
+        EnsureAsync("publish:" + serviceId.ToString(CultureInfo.InvariantCulture), options.Value.PublishesPerMinutePerService, "publishes", cancellationToken);
+
+    public Task EnsureBatchPublishAsync(long serviceId, CancellationToken cancellationToken) =>
+        EnsureAsync("batch:" + serviceId.ToString(CultureInfo.InvariantCulture), options.Value.BatchPublishesPerMinutePerService, "batch publishes", cancellationToken);
+
     public Task EnsureLoginAsync(string? remoteIp, string userName, CancellationToken cancellationToken) =>
         EnsureAsync($"login:{remoteIp}:{userName.ToLowerInvariant()}", options.Value.LoginAttemptsPerMinute, "login attempts", cancellationToken);
 

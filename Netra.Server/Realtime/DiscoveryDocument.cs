@@ -57,6 +57,8 @@ internal static class DiscoveryDocument
                 ConnectAttemptsPerMinutePerIp = limits.ConnectAttemptsPerMinutePerIp,
                 LoginAttemptsPerMinute = limits.LoginAttemptsPerMinute,
                 RegistrationsPerMinutePerIp = limits.RegistrationsPerMinutePerIp,
+                PublishesPerMinutePerService = limits.PublishesPerMinutePerService,
+                BatchPublishesPerMinutePerService = limits.BatchPublishesPerMinutePerService,
                 HeartbeatInterval = realtime.KeepAliveSeconds * 1000,
                 ClientTimeout = realtime.ClientTimeoutSeconds * 1000,
                 OrderingWindow = realtime.OrderingWindowMs,

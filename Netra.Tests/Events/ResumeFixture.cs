@@ -13,6 +13,7 @@ public sealed class ResumeFixture : ScaleoutFixture
     {
         settings["Netra:Limits:MessagesPerMinute"] = "100000";
         settings["Netra:Limits:CallsPerMinute"] = "100000";
+        settings["Netra:Limits:PublishesPerMinutePerService"] = "100000";
         settings["Netra:Events:Retention:alerts:MaxEvents"] = AlertsKept.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["Netra:Events:RetentionSweepSeconds"] = "1";
     }

@@ -32,6 +32,8 @@ public sealed class DiscoveryAndHealthTests(ServerFixture fixture) : IClassFixtu
         limits.GetProperty("edit_window_hours").GetInt32().Should().Be(24);
         limits.GetProperty("max_upload_bytes").GetInt32().Should().Be(5 * 1024 * 1024);
         limits.GetProperty("upload_unattached_hours").GetInt32().Should().Be(24);
+        limits.GetProperty("publishes_per_minute_per_service").GetInt32().Should().Be(6000);
+        limits.GetProperty("batch_publishes_per_minute_per_service").GetInt32().Should().Be(60);
         config.GetProperty("features").GetProperty("message_edits").GetBoolean().Should().BeTrue();
     }
 
