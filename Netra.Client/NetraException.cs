@@ -32,4 +32,7 @@ public sealed class NetraException : Exception
 
     /// <summary>The error code: one of <see cref="ErrorCodes"/> or <see cref="NetraClientErrorCodes"/>.</summary>
     public string Code { get; }
+
+    /// <summary>For <c>RATE_LIMITED</c> from the HTTP API: when the server said a retry may succeed.</summary>
+    public TimeSpan? RetryAfter { get; init; }
 }

@@ -49,4 +49,7 @@ internal static partial class NetraClientLog
 
     [LoggerMessage(3214, LogLevel.Information, "Removed from {Channel} by its creator; the channel is no longer followed.")]
     public static partial void RemovedFromChat(ILogger logger, string channel);
+
+    [LoggerMessage(3215, LogLevel.Information, "{Path} was rate limited; sending again in {RetryAfter}.")]
+    public static partial void PublishRateLimited(ILogger logger, string path, TimeSpan retryAfter);
 }
