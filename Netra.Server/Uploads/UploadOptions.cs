@@ -27,14 +27,16 @@ internal sealed class UploadOptions
     /// <summary>
     /// Bytes one user's uploads that no message carries may hold (default 100 MiB): once they hold this much, the next
     /// upload is refused until a message carries one of them or the sweep deletes them (<see cref="UnattachedHours"/>).
-    /// The upload that crosses the line is still taken, so a user holds at most this plus <see cref="MaxBytes"/>.
+    /// Uploads in progress count by their declared length. The upload that crosses the line is still taken, so a user
+    /// holds at most this plus <see cref="MaxBytes"/>.
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxUnattachedBytesPerUser { get; set; } = 100 * 1024 * 1024;
 
     /// <summary>
     /// Bytes one user may upload within any 24 hours, carried by messages or not (default 1 GiB): once their uploads
-    /// of the last 24 hours hold this much, the next upload is refused. As above, the one that crosses it is taken.
+    /// of the last 24 hours (with those in progress) hold this much, the next upload is refused. As above, the one that
+    /// crosses it is taken.
     /// </summary>
     [Range(1, long.MaxValue)]
     public long MaxBytesPerUserPerDay { get; set; } = 1024L * 1024 * 1024;

@@ -6,6 +6,7 @@ using Netra.Contracts;
 using Netra.Contracts.Uploads;
 using Netra.Server.Errors;
 using Netra.Server.Storage;
+using Npgsql;
 
 namespace Netra.Server.Uploads;
 
@@ -39,28 +40,59 @@ internal sealed partial class UploadService(
     public string Directory { get; } = Path.GetFullPath(
         string.IsNullOrWhiteSpace(options.Value.Directory) ? Path.Combine(dataDirectory.Value.Path, "uploads") : options.Value.Directory);
 
+    /// <summary>How long a reservation counts; an upload still running then is no longer counted until it is recorded.</summary>
+    public static readonly TimeSpan ReservationHold = TimeSpan.FromHours(1);
+
     /// <summary>
-    /// Refuses the user's next upload (429 <c>RATE_LIMITED</c>) while their uploads that no message carries hold
-    /// <see cref="UploadOptions.MaxUnattachedBytesPerUser"/> bytes or more, or those of the last 24 hours
-    /// <see cref="UploadOptions.MaxBytesPerUserPerDay"/>: uploads are not a way to fill the disk. Checked before the
-    /// body is read.
+    /// Refuses the user's next upload (429 <c>RATE_LIMITED</c>) while their uploads that no message carries, with those
+    /// in progress, hold <see cref="UploadOptions.MaxUnattachedBytesPerUser"/> bytes or more, or those of the last 24 hours
+    /// with those in progress <see cref="UploadOptions.MaxBytesPerUserPerDay"/>: uploads are not a way to fill the disk.
+    /// Checked before the body is read. Otherwise reserves the request's declared length (<paramref name="declaredBytes"/>;
+    /// the most an upload may send when it declares none) until <see cref="ReleaseAsync"/>, so that uploads sent at the
+    /// same moment count against each other. Returns the reservation.
     /// </summary>
-    public async Task EnsureRoomAsync(long userId, CancellationToken cancellationToken)
+    public async Task<long> ReserveAsync(long userId, long? declaredBytes, CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        var (unattached, lastDay) = await store.BytesHeldAsync(userId, TimeSpan.FromDays(1), cancellationToken);
-        if (unattached >= settings.MaxUnattachedBytesPerUser)
+        var most = settings.MaxBytes + MultipartOverheadBytes;
+        var bytes = declaredBytes is >= 0 && declaredBytes < most ? declaredBytes.Value : most;
+        var (held, reservation) = await store.TryReserveAsync(
+            userId,
+            bytes,
+            ReservationHold,
+            held => held.Unattached + held.InProgress < settings.MaxUnattachedBytesPerUser && held.LastDay + held.InProgress < settings.MaxBytesPerUserPerDay,
+            cancellationToken);
+        if (reservation is { } id)
+        {
+            return id;
+        }
+
+        var inProgress = held.InProgress > 0 ? $", with {held.InProgress} bytes of uploads in progress," : "";
+        if (held.Unattached + held.InProgress >= settings.MaxUnattachedBytesPerUser)
         {
             throw Refuse(userId, ErrorCodes.RateLimited,
-                $"Your uploads that no message carries hold {unattached} bytes, the most allowed is {settings.MaxUnattachedBytesPerUser} (Netra:Uploads:MaxUnattachedBytesPerUser): " +
+                $"Your uploads that no message carries hold {held.Unattached} bytes{inProgress} the most allowed is {settings.MaxUnattachedBytesPerUser} (Netra:Uploads:MaxUnattachedBytesPerUser): " +
                 $"send a message with one of them, or wait until unused ones are deleted ({settings.UnattachedHours} h after upload).");
         }
 
-        if (lastDay >= settings.MaxBytesPerUserPerDay)
+        throw Refuse(userId, ErrorCodes.RateLimited,
+            $"Your uploads of the last 24 hours hold {held.LastDay} bytes{inProgress} the most allowed is {settings.MaxBytesPerUserPerDay} (Netra:Uploads:MaxBytesPerUserPerDay): " +
+            "upload again once older ones have left that window.");
+    }
+
+    /// <summary>
+    /// Ends a reservation of <see cref="ReserveAsync"/>, once the upload is recorded or refused. If the database cannot be
+    /// reached, the reservation is left to expire (<see cref="ReservationHold"/>) and the upload's answer stands.
+    /// </summary>
+    public async Task ReleaseAsync(long reservationId)
+    {
+        try
         {
-            throw Refuse(userId, ErrorCodes.RateLimited,
-                $"Your uploads of the last 24 hours hold {lastDay} bytes, the most allowed is {settings.MaxBytesPerUserPerDay} (Netra:Uploads:MaxBytesPerUserPerDay): " +
-                "upload again once older ones have left that window.");
+            await store.ReleaseAsync(reservationId, CancellationToken.None);
+        }
+        catch (Exception exception) when (exception is NpgsqlException or TimeoutException)
+        {
+            UploadsLog.ReservationNotReleased(logger, reservationId, ReservationHold.TotalMinutes, exception);
         }
     }
 
@@ -190,6 +222,7 @@ internal sealed partial class UploadService(
             UploadsLog.Swept(logger, deleted, options.Value.UnattachedHours);
         }
 
+        await store.DeleteExpiredReservationsAsync(cancellationToken);
         return deleted + await SweepOrphanFilesAsync(unattachedFor, cancellationToken);
     }
 

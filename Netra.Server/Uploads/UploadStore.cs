@@ -15,21 +15,54 @@ internal sealed class UploadStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Bytes of <paramref name="ownerId"/>'s uploads that no live message carries, and of those uploaded within
-    /// <paramref name="recent"/>.
+    /// Reserves <paramref name="bytes"/> for an upload of <paramref name="ownerId"/> until <paramref name="holdFor"/> has
+    /// passed, if <paramref name="fits"/> says so of what they hold and have reserved. One owner's reservations are made
+    /// one at a time on every node (their user row is locked for it), so each sees the ones made before it.
     /// </summary>
-    public async Task<(long Unattached, long Recent)> BytesHeldAsync(long ownerId, TimeSpan recent, CancellationToken cancellationToken)
+    public async Task<(UploadsHeld Held, long? ReservationId)> TryReserveAsync(
+        long ownerId, long bytes, TimeSpan holdFor, Func<UploadsHeld, bool> fits, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleAsync<(long, long)>(new CommandDefinition(
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A statement of its own: the next one then reads what reservations committed while this one waited.
+        await connection.ExecuteAsync(new CommandDefinition(
+            "SELECT 1 FROM users WHERE id = @ownerId FOR NO KEY UPDATE", new { ownerId }, transaction, cancellationToken: cancellationToken));
+        var (unattached, lastDay, inProgress) = await connection.QuerySingleAsync<(long, long, long)>(new CommandDefinition(
             """
             SELECT COALESCE(SUM(x.size_bytes) FILTER (
-                       WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment = @prefix || x.name AND m.deleted_at IS NULL)), 0)::bigint,
-                   COALESCE(SUM(x.size_bytes) FILTER (WHERE x.created_at > now() - @recent), 0)::bigint
+                       WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.attachment = @prefix || x.name AND m.deleted_at IS NULL)), 0)::bigint AS unattached,
+                   COALESCE(SUM(x.size_bytes) FILTER (WHERE x.created_at > now() - interval '1 day'), 0)::bigint AS last_day,
+                   (SELECT COALESCE(SUM(r.bytes), 0)::bigint FROM upload_reservations r WHERE r.owner_id = @ownerId AND r.expires_at > now()) AS in_progress
             FROM uploads x
             WHERE x.owner_id = @ownerId
             """,
-            new { ownerId, recent, prefix = UploadService.RoutePrefix }, cancellationToken: cancellationToken));
+            new { ownerId, prefix = UploadService.RoutePrefix }, transaction, cancellationToken: cancellationToken));
+        var held = new UploadsHeld(unattached, lastDay, inProgress);
+        if (!fits(held))
+        {
+            return (held, null);
+        }
+
+        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "INSERT INTO upload_reservations (owner_id, bytes, expires_at) VALUES (@ownerId, @bytes, now() + @holdFor) RETURNING id",
+            new { ownerId, bytes, holdFor }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return (held, id);
+    }
+
+    public async Task ReleaseAsync(long reservationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM upload_reservations WHERE id = @reservationId", new { reservationId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Deletes the reservations that no longer count (left by a node that stopped mid-upload); returns how many.</summary>
+    public async Task<int> DeleteExpiredReservationsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM upload_reservations WHERE expires_at <= now()", cancellationToken: cancellationToken));
     }
 
     /// <summary>The stored file's content type; null when there is no such upload.</summary>
@@ -88,3 +121,9 @@ internal sealed class UploadStore(NpgsqlDataSource dataSource)
         static string Stale(string upload) => $"COALESCE({upload}.last_used_at, {upload}.created_at) < now() - @unattachedFor";
     }
 }
+
+/// <summary>
+/// Bytes of an owner's uploads that no live message carries, of those uploaded in the last 24 hours, and reserved by
+/// their uploads in progress.
+/// </summary>
+internal readonly record struct UploadsHeld(long Unattached, long LastDay, long InProgress);

@@ -41,11 +41,18 @@ internal static class UploadsExtensions
                 throw ProblemException.Validation("Send the file as multipart/form-data (field 'file').");
             }
 
-            await uploads.EnsureRoomAsync(user.GetUserId(), cancellationToken);
-
-            var form = await http.Request.ReadFormAsync(cancellationToken);
-            var result = await uploads.StoreAsync(user.GetUserId(), form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null), form.Files.Count, cancellationToken);
-            return TypedResults.Created(result.Path, result);
+            var reservation = await uploads.ReserveAsync(user.GetUserId(), http.Request.ContentLength, cancellationToken);
+            try
+            {
+                var form = await http.Request.ReadFormAsync(cancellationToken);
+                var result = await uploads.StoreAsync(user.GetUserId(), form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null), form.Files.Count, cancellationToken);
+                return TypedResults.Created(result.Path, result);
+            }
+            finally
+            {
+                // Recorded (it counts as held now) or refused: either way no longer in progress.
+                await uploads.ReleaseAsync(reservation);
+            }
         }).WithTags("Uploads").RequireAuthorization().LimitUserCalls();
 
         endpoints.MapGet("/uploads/{name}", async Task<Results<PhysicalFileHttpResult, NotFound>> (string name, HttpContext http, UploadService uploads, CancellationToken cancellationToken) =>

@@ -22,4 +22,7 @@ internal static partial class UploadsLog
 
     [LoggerMessage(EventId = 11105, Level = LogLevel.Error, Message = "The upload sweep failed; it runs again in {Seconds} s")]
     public static partial void SweepFailed(ILogger logger, int seconds, Exception exception);
+
+    [LoggerMessage(EventId = 11107, Level = LogLevel.Warning, Message = "Upload reservation {ReservationId} could not be ended; it stops counting against the user's quota after {Minutes} min")]
+    public static partial void ReservationNotReleased(ILogger logger, long reservationId, double minutes, Exception exception);
 }

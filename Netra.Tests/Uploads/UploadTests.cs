@@ -274,6 +274,66 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
         }
     }
 
+    [Fact]
+    public async Task UploadsSentAtTheSameMomentCountAgainstEachOthersQuotaBeforeTheirBodiesArrive()
+    {
+        // Six uploads of 40 KiB at once, each holding its body back until released. The quota on unattached uploads is
+        // 128 KiB, and an upload is let in while what is held and in progress is under it: four get in (the fourth takes
+        // it past the quota, as a last upload may), and the other two are refused before any body is sent. Checked
+        // without counting uploads in progress, all six passed the check together.
+        var alice = await fixture.Api.CreateUserAsync("burst");
+        var file = Encoding.ASCII.GetBytes(new string('b', 40 * 1024));
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var filesBefore = StoredFiles();
+        using var http = fixture.Api.CreateClient(alice);
+        var uploads = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < 6; i++)
+        {
+            uploads.Add(SendHeldAsync(http, await HeldBody.CreateAsync(file, $"{i}.txt", release.Task)));
+        }
+
+        await Eventually.UntilAsync(() => uploads.Count(u => u.IsCompleted) == 2);
+        var refused = uploads.Where(u => u.IsCompleted).Select(u => u.Result).ToList();
+        refused.Should().OnlyContain(r => r.StatusCode == HttpStatusCode.TooManyRequests);
+        (await refused[0].Content.ReadAsStringAsync()).Should().Contain("uploads in progress").And.Contain("MaxUnattachedBytesPerUser");
+        release.SetResult();
+        var accepted = await Task.WhenAll(uploads.Where(u => refused.All(r => r != u.Result)));
+
+        accepted.Should().HaveCount(4).And.OnlyContain(r => r.StatusCode == HttpStatusCode.Created);
+        StoredFiles().Except(filesBefore).Should().HaveCount(4);
+        await using var db = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
+        (await db.ExecuteScalarAsync<long>("SELECT count(*) FROM upload_reservations WHERE owner_id = @id", new { id = alice.Id }))
+            .Should().Be(0, "every reservation ended with its upload");
+        (await UploadAsync(alice, Png, "more.png", "image/png")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "the four hold the quota now");
+
+        static async Task<HttpResponseMessage> SendHeldAsync(HttpClient http, HeldBody body)
+        {
+            // Expect: 100-continue: a refused upload is answered before its body is sent, an accepted one is asked for it.
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/uploads") { Content = body };
+            request.Headers.ExpectContinue = true;
+            var response = await http.SendAsync(request);
+            await response.Content.LoadIntoBufferAsync();
+            return response;
+        }
+    }
+
+    [Fact]
+    public async Task AReservationLeftByANodeThatStoppedCountsUntilItExpiresAndTheSweepDeletesIt()
+    {
+        var alice = await fixture.Api.CreateUserAsync("stranded");
+        await using var db = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
+        var stranded = await db.ExecuteScalarAsync<long>(
+            "INSERT INTO upload_reservations (owner_id, bytes, expires_at) VALUES (@id, @bytes, now() + interval '1 hour') RETURNING id",
+            new { id = alice.Id, bytes = (long)UploadsFixture.MaxUnattachedBytesPerUser });
+
+        (await UploadAsync(alice, Png, "a.png", "image/png")).StatusCode.Should().Be(HttpStatusCode.TooManyRequests, "an upload in progress on another node counts");
+
+        await db.ExecuteAsync("UPDATE upload_reservations SET expires_at = now() - interval '1 second' WHERE id = @stranded", new { stranded });
+        await UploadOkAsync(alice, Png, "a.png", "image/png");
+        await fixture.Server.Services.GetRequiredService<UploadService>().SweepAsync(CancellationToken.None);
+        (await db.ExecuteScalarAsync<long>("SELECT count(*) FROM upload_reservations WHERE id = @stranded", new { stranded })).Should().Be(0);
+    }
+
     private static string Name(UploadResult upload) => upload.Path[UploadService.RoutePrefix.Length..];
 
     private string[] StoredFiles() =>
@@ -308,5 +368,39 @@ public sealed class UploadTests(UploadsFixture fixture) : IClassFixture<UploadsF
         var response = await UploadAsync(user, bytes, fileName, contentType);
         response.StatusCode.Should().Be(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<UploadResult>(NetraApi.Json))!;
+    }
+
+    /// <summary>A multipart upload of one text file whose body, after its first bytes, waits for <c>release</c>.</summary>
+    private sealed class HeldBody : HttpContent
+    {
+        private readonly byte[] body;
+        private readonly Task release;
+
+        private HeldBody(byte[] body, MediaTypeHeaderValue contentType, Task release)
+        {
+            this.body = body;
+            this.release = release;
+            Headers.ContentType = contentType;
+        }
+
+        public static async Task<HeldBody> CreateAsync(byte[] file, string fileName, Task release)
+        {
+            using var form = new MultipartFormDataContent { { File(file, "text/plain"), "file", fileName } };
+            return new HeldBody(await form.ReadAsByteArrayAsync(), form.Headers.ContentType!, release);
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(body.AsMemory(0, 256));
+            await stream.FlushAsync();
+            await release;
+            await stream.WriteAsync(body.AsMemory(256));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = body.Length;
+            return true;
+        }
     }
 }
