@@ -12,13 +12,17 @@ using Netra.Contracts.Events;
 namespace Netra.Client;
 
 /// <summary>
-/// For backends (issue trackers, alerting, agent runners): the service publish APIs, typed. A refusal throws
-/// <see cref="NetraException"/> with the server's code; a <c>RATE_LIMITED</c> one, which stored nothing, is sent again
-/// after the server's <c>Retry-After</c> while <see cref="NetraPublisherOptions.MaxRateLimitWait"/> allows. Nothing else
-/// is retried: a publish whose answer was lost may have been stored. Safe for concurrent use.
+/// For backends (issue trackers, alerting, agent runners): the service publish APIs, typed. Every call carries an
+/// <c>Idempotency-Key</c> (a new one, or the caller's), so it is sent again, and stored once, when the connection fails
+/// or the server errs (<see cref="NetraPublisherOptions.MaxAttempts"/>). A refusal throws <see cref="NetraException"/>
+/// with the server's code; a <c>RATE_LIMITED</c> one, which stored nothing, is sent again after the server's
+/// <c>Retry-After</c> while <see cref="NetraPublisherOptions.MaxRateLimitWait"/> allows. Safe for concurrent use.
 /// </summary>
 public sealed class NetraPublisher : IDisposable
 {
+    /// <summary>The header that makes a repeated publish a no-op on the server (kept there 24 hours, per service).</summary>
+    public const string IdempotencyHeader = "Idempotency-Key";
+
     private static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web);
 
     private readonly HttpClient http;
@@ -44,6 +48,8 @@ public sealed class NetraPublisher : IDisposable
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRateLimitWait, TimeSpan.Zero, nameof(options.MaxRateLimitWait));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxAttempts, 1, nameof(options.MaxAttempts));
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.RetryDelay, TimeSpan.Zero, nameof(options.RetryDelay));
         var address = options.Url ?? http.BaseAddress
             ?? throw new ArgumentException("Set NetraPublisherOptions.Url, or give an HttpClient with a BaseAddress.", nameof(options));
         // Paths are resolved against the base, so it must end with '/' for a server under a path prefix.
@@ -57,28 +63,37 @@ public sealed class NetraPublisher : IDisposable
     /// <summary>An event for <see cref="PublishBatchAsync"/>: <paramref name="payload"/> serialized as the wire does (camelCase).</summary>
     public static PublishRequest Event<T>(string channel, string type, T payload) => new(channel, type, ToJson(payload));
 
-    /// <summary><c>POST /api/publish</c>: pushed as <c>ChannelEvent</c> to the application channel's subscribers.</summary>
-    public Task<PublishResult> PublishAsync<T>(string channel, string type, T payload, CancellationToken cancellationToken = default) =>
-        PostAsync<PublishResult>("api/publish", Event(channel, type, payload), cancellationToken);
+    /// <summary>
+    /// <c>POST /api/publish</c>: pushed as <c>ChannelEvent</c> to the application channel's subscribers. Pass an
+    /// <paramref name="idempotencyKey"/> (an outbox row's id, say) to make a repeat after a restart of this backend a no-op
+    /// too; the server keeps keys for 24 hours, per service.
+    /// </summary>
+    public Task<PublishResult> PublishAsync<T>(string channel, string type, T payload, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        PostAsync<PublishResult>("api/publish", Event(channel, type, payload), idempotencyKey, cancellationToken);
 
     /// <summary><c>POST /api/publish/batch</c>: all stored or none, each channel's events in the order given; a result per event.</summary>
-    public async Task<IReadOnlyList<PublishResult>> PublishBatchAsync(IEnumerable<PublishRequest> events, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<PublishResult>> PublishBatchAsync(IEnumerable<PublishRequest> events, string? idempotencyKey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
-        return await PostAsync<PublishResult[]>("api/publish/batch", new PublishBatchRequest([.. events]), cancellationToken);
+        return await PostAsync<PublishResult[]>("api/publish/batch", new PublishBatchRequest([.. events]), idempotencyKey, cancellationToken);
     }
 
     /// <summary><c>POST /api/issues/{id}/events</c>: pushed as <c>IssueUpdated</c> on <c>issues</c> and <c>issue:{id}</c>, a result for each.</summary>
-    public async Task<IReadOnlyList<PublishResult>> PublishIssueEventAsync<T>(string issueId, string updateType, T data, CancellationToken cancellationToken = default) =>
-        await PostAsync<PublishResult[]>($"api/issues/{Uri.EscapeDataString(issueId)}/events", new IssueEventRequest(updateType, ToJson(data)), cancellationToken);
+    public async Task<IReadOnlyList<PublishResult>> PublishIssueEventAsync<T>(
+        string issueId, string updateType, T data, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        await PostAsync<PublishResult[]>($"api/issues/{Uri.EscapeDataString(issueId)}/events", new IssueEventRequest(updateType, ToJson(data)), idempotencyKey, cancellationToken);
 
     /// <summary><c>POST /api/alerts</c>: pushed as <c>AlertTriggered</c> on <c>alerts</c>. <paramref name="severity"/>: info, warning or critical.</summary>
-    public Task<PublishResult> PublishAlertAsync<T>(string alertId, string severity, string message, T data, CancellationToken cancellationToken = default) =>
-        PostAsync<PublishResult>("api/alerts", new AlertRequest(alertId, severity, message, ToJson(data)), cancellationToken);
+    public Task<PublishResult> PublishAlertAsync<T>(
+        string alertId, string severity, string message, T data, string? idempotencyKey = null, CancellationToken cancellationToken = default) =>
+        PostAsync<PublishResult>("api/alerts", new AlertRequest(alertId, severity, message, ToJson(data)), idempotencyKey, cancellationToken);
 
-    /// <summary><c>POST /api/agent-runs/{runId}/events</c>: a step of a run that executes in this backend.</summary>
+    /// <summary>
+    /// <c>POST /api/agent-runs/{runId}/events</c>: a step of a run that executes in this backend. The server knows a
+    /// run's steps by their number, so a repeated step is not delivered twice and the answer is stored once.
+    /// </summary>
     public Task<AgentEvent> PushAgentEventAsync(string runId, PushAgentEventRequest step, CancellationToken cancellationToken = default) =>
-        PostAsync<AgentEvent>($"api/agent-runs/{Uri.EscapeDataString(runId)}/events", step, cancellationToken);
+        PostAsync<AgentEvent>($"api/agent-runs/{Uri.EscapeDataString(runId)}/events", step, idempotencyKey: null, cancellationToken);
 
     public void Dispose()
     {
@@ -90,38 +105,68 @@ public sealed class NetraPublisher : IDisposable
 
     private static JsonElement ToJson<T>(T value) => JsonSerializer.SerializeToElement(value, WireJson);
 
-    private async Task<TResult> PostAsync<TResult>(string path, object body, CancellationToken cancellationToken)
+    private async Task<TResult> PostAsync<TResult>(string path, object body, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var waited = TimeSpan.Zero;
+        // One key for every attempt of this call: the server stores it once however many reach it.
+        var key = idempotencyKey ?? Guid.NewGuid().ToString("N");
+        var (attempt, waited, delay) = (1, TimeSpan.Zero, options.RetryDelay);
         while (true)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(baseAddress, path))
             {
                 Content = JsonContent.Create(body, body.GetType(), options: WireJson),
             };
+            request.Headers.Add(IdempotencyHeader, key);
             if (options.AccessTokenProvider is { } provider && await provider(cancellationToken) is { Length: > 0 } token)
             {
                 request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             }
 
-            using var response = await http.SendAsync(request, cancellationToken);
-            if (response.IsSuccessStatusCode)
+            HttpResponseMessage response;
+            try
             {
-                return await response.Content.ReadFromJsonAsync<TResult>(WireJson, cancellationToken)
-                    ?? throw new NetraException(ErrorCodes.Internal, $"{path} answered {(int)response.StatusCode} without a body.");
+                response = await http.SendAsync(request, cancellationToken);
+            }
+            catch (Exception failure) when (IsTransient(failure, cancellationToken) && attempt < options.MaxAttempts)
+            {
+                NetraClientLog.PublishRetried(logger, path, attempt, delay, failure.Message);
+                await Task.Delay(delay, cancellationToken);
+                (attempt, delay) = (attempt + 1, delay * 2);
+                continue;
             }
 
-            var refused = await ReadRefusalAsync(response, path, cancellationToken);
-            if (refused.Code != ErrorCodes.RateLimited || refused.RetryAfter is not { } retryAfter || waited + retryAfter > options.MaxRateLimitWait)
+            using (response)
             {
-                throw refused;
-            }
+                if (response.IsSuccessStatusCode)
+                {
+                    return await response.Content.ReadFromJsonAsync<TResult>(WireJson, cancellationToken)
+                        ?? throw new NetraException(ErrorCodes.Internal, $"{path} answered {(int)response.StatusCode} without a body.");
+                }
 
-            NetraClientLog.PublishRateLimited(logger, path, retryAfter);
-            await Task.Delay(retryAfter, cancellationToken);
-            waited += retryAfter;
+                var refused = await ReadRefusalAsync(response, path, cancellationToken);
+                if ((int)response.StatusCode is 500 or 502 or 503 or 504 && attempt < options.MaxAttempts)
+                {
+                    NetraClientLog.PublishRetried(logger, path, attempt, delay, refused.Message);
+                    await Task.Delay(delay, cancellationToken);
+                    (attempt, delay) = (attempt + 1, delay * 2);
+                    continue;
+                }
+
+                if (refused.Code != ErrorCodes.RateLimited || refused.RetryAfter is not { } retryAfter || waited + retryAfter > options.MaxRateLimitWait)
+                {
+                    throw refused;
+                }
+
+                NetraClientLog.PublishRateLimited(logger, path, retryAfter);
+                await Task.Delay(retryAfter, cancellationToken);
+                waited += retryAfter;
+            }
         }
     }
+
+    /// <summary>A failed connection or an <see cref="HttpClient.Timeout"/>; not the caller's own cancellation.</summary>
+    private static bool IsTransient(Exception failure, CancellationToken cancellationToken) =>
+        failure is HttpRequestException || (failure is TaskCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>The server's problem details as a <see cref="NetraException"/>; a body that is not one (a proxy's page) by its status.</summary>
     private static async Task<NetraException> ReadRefusalAsync(HttpResponseMessage response, string path, CancellationToken cancellationToken)

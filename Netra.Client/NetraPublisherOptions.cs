@@ -18,4 +18,14 @@ public sealed class NetraPublisherOptions
     /// while that fits in this time. <see cref="TimeSpan.Zero"/>: never wait, throw at once. Default 60 s.
     /// </summary>
     public TimeSpan MaxRateLimitWait { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Attempts of one publish when the connection fails or the server answers 500, 502, 503 or 504 (default 3; 1: no
+    /// retry). Every attempt carries the call's <c>Idempotency-Key</c>, so the server stores the call once however many
+    /// attempts reach it.
+    /// </summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Wait before the second attempt, doubled before each next one (default 500 ms).</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 }

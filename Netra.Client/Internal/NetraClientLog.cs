@@ -52,4 +52,7 @@ internal static partial class NetraClientLog
 
     [LoggerMessage(3215, LogLevel.Information, "{Path} was rate limited; sending again in {RetryAfter}.")]
     public static partial void PublishRateLimited(ILogger logger, string path, TimeSpan retryAfter);
+
+    [LoggerMessage(3216, LogLevel.Warning, "{Path} failed on attempt {Attempt} ({Reason}); sending it again with the same idempotency key in {Delay}.")]
+    public static partial void PublishRetried(ILogger logger, string path, int attempt, TimeSpan delay, string reason);
 }

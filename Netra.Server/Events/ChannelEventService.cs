@@ -27,52 +27,16 @@ internal sealed class ChannelEventService(
 
     internal static readonly JsonSerializerOptions WireJson = new(JsonSerializerDefaults.Web);
 
-    /// <summary>Stores and broadcasts a <see cref="ChannelEventMessage"/>, sent as <paramref name="eventName"/> (ChannelEvent, IssueUpdated or AlertTriggered).</summary>
-    public async Task<ChannelEventMessage> PublishAsync(ChannelName channel, string eventName, string? type, JsonElement? payload, CancellationToken cancellationToken)
-    {
-        var (draft, json) = Draft(channel, type, payload);
-        var (seq, _) = await store.AppendAsync(channel, eventName, json, cancellationToken);
-        var stored = draft with { Seq = seq };
-        EventsLog.EventStored(logger, channel.Name, seq, eventName, draft.Type);
-        await BroadcastAsync(stored, eventName);
-        return stored;
-    }
+    /// <summary>The request header that makes a publish call safe to retry (<see cref="PublishAsync"/>).</summary>
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public const int MaxIdempotencyKeyLength = 200;
 
     /// <summary>
-    /// Stores <paramref name="events"/> as <c>ChannelEvent</c>s, all or none, then broadcasts them in the order given. Every
-    /// event is checked (its channel by <paramref name="channelOf"/>) before anything is stored; a refusal names the first
-    /// bad one (<c>events[i]</c>) with the code a single publish of it would get.
+    /// Checks an event to be sent as <paramref name="eventName"/> (ChannelEvent, IssueUpdated or AlertTriggered) against
+    /// the limits and makes it ready to store.
     /// </summary>
-    public async Task<IReadOnlyList<ChannelEventMessage>> PublishBatchAsync(
-        IReadOnlyList<PublishRequest?>? events, Func<string?, ChannelName> channelOf, CancellationToken cancellationToken)
-    {
-        var max = options.Value.MaxBatchEvents;
-        if (events is not { Count: > 0 } || events.Count > max)
-        {
-            throw ProblemException.Validation($"events must hold 1 to {max} events (Netra:Events:MaxBatchEvents).");
-        }
-
-        var drafts = events.Select((e, i) => ProblemException.Within($"events[{i}]", () =>
-        {
-            var request = e ?? throw ProblemException.Validation("must be an event {channel, type, payload}.");
-            var channel = channelOf(request.Channel);
-            var (message, json) = Draft(channel, request.Type, request.Payload);
-            return (Channel: channel, Message: message, Json: json);
-        })).ToList();
-        const string eventName = nameof(INetraClient.ChannelEvent);
-        var seqs = await store.AppendBatchAsync(drafts.Select(d => (d.Channel, eventName, d.Json)).ToList(), cancellationToken);
-        var stored = drafts.Select((d, i) => d.Message with { Seq = seqs[i] }).ToList();
-        EventsLog.BatchStored(logger, stored.Count);
-        foreach (var message in stored)
-        {
-            await BroadcastAsync(message, eventName);
-        }
-
-        return stored;
-    }
-
-    /// <summary>The event as it will be stored and sent (seq 0 until stored) and its JSON, checked against the limits.</summary>
-    private (ChannelEventMessage Message, string Json) Draft(ChannelName channel, string? type, JsonElement? payload)
+    public PreparedEvent Prepare(ChannelName channel, string eventName, string? type, JsonElement? payload)
     {
         var eventType = InputRules.RequireText(type, "type", MaxTypeLength);
         var body = payload ?? JsonSerializer.SerializeToElement(new { }, WireJson);
@@ -84,7 +48,59 @@ internal sealed class ChannelEventService(
             throw new ProblemException(ErrorCodes.MessageTooLarge, $"The event is larger than {options.Value.MaxPayloadBytes} bytes (Netra:Events:MaxPayloadBytes).");
         }
 
-        return (draft, json);
+        return new PreparedEvent(channel, eventName, draft, json);
+    }
+
+    /// <summary>
+    /// For <c>POST /api/publish/batch</c>: every event checked (its channel by <paramref name="channelOf"/>) as
+    /// <c>ChannelEvent</c>s; a refusal names the first bad one (<c>events[i]</c>) with the code a single publish of it would get.
+    /// </summary>
+    public IReadOnlyList<PreparedEvent> PrepareBatch(IReadOnlyList<PublishRequest?>? events, Func<string?, ChannelName> channelOf)
+    {
+        var max = options.Value.MaxBatchEvents;
+        if (events is not { Count: > 0 } || events.Count > max)
+        {
+            throw ProblemException.Validation($"events must hold 1 to {max} events (Netra:Events:MaxBatchEvents).");
+        }
+
+        return events.Select((e, i) => ProblemException.Within($"events[{i}]", () =>
+        {
+            var request = e ?? throw ProblemException.Validation("must be an event {channel, type, payload}.");
+            return Prepare(channelOf(request.Channel), nameof(INetraClient.ChannelEvent), request.Type, request.Payload);
+        })).ToList();
+    }
+
+    /// <summary>
+    /// Stores the events of one publish call, all or none (each channel's events take its next seqs in the order given),
+    /// then broadcasts them in that order. With an <paramref name="idempotencyKey"/> (per service, kept 24 hours), a call
+    /// that repeats one already stored stores and sends nothing and answers what the first stored; one that reuses the
+    /// key for a different request (another <paramref name="operation"/> or other events) is a <c>CONFLICT</c>.
+    /// </summary>
+    public async Task<PublishOutcome> PublishAsync(
+        string operation, IReadOnlyList<PreparedEvent> events, long serviceId, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        var key = idempotencyKey is null ? null : new PublishKey(serviceId, RequireKey(idempotencyKey), Fingerprint(operation, events));
+        var (seqs, replayOf) = await store.AppendAsync(events.Select(e => (e.Channel, e.EventName, e.Json)).ToList(), key, cancellationToken);
+        if (replayOf is not null)
+        {
+            if (replayOf != key!.Fingerprint || seqs.Length != events.Count)
+            {
+                throw new ProblemException(ErrorCodes.Conflict,
+                    $"{IdempotencyHeader} '{key.Key}' was used for a different request within {ChannelEventStore.PublishKeyHours} hours; use a new key for a new request.");
+            }
+
+            EventsLog.PublishReplayed(logger, serviceId, key.Key, events.Count);
+            return new PublishOutcome(events.Select((e, i) => new PublishResult(e.Channel.Name, seqs[i])).ToList(), Replayed: true);
+        }
+
+        var stored = events.Select((e, i) => (e.EventName, Message: e.Message with { Seq = seqs[i] })).ToList();
+        foreach (var (eventName, message) in stored)
+        {
+            EventsLog.EventStored(logger, message.Channel, message.Seq, eventName, message.Type);
+            await BroadcastAsync(message, eventName);
+        }
+
+        return new PublishOutcome(stored.Select(e => new PublishResult(e.Message.Channel, e.Message.Seq)).ToList(), Replayed: false);
     }
 
     /// <summary>For a subscribe: the channel head, whether everything after <paramref name="sinceSeq"/> is still kept, and those events.</summary>
@@ -151,4 +167,28 @@ internal sealed class ChannelEventService(
             EventsLog.BroadcastFailed(logger, message.Channel, message.Seq, exception);
         }
     }
+
+    /// <summary>1 to <see cref="MaxIdempotencyKeyLength"/> visible ASCII characters (a UUID, say).</summary>
+    private static string RequireKey(string key) =>
+        key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(static c => c is > ' ' and <= '~')
+            ? key
+            : throw ProblemException.Validation($"{IdempotencyHeader} must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
+
+    /// <summary>What makes two calls the same request: the operation and each event's channel, name, type and payload as sent.</summary>
+    private static string Fingerprint(string operation, IReadOnlyList<PreparedEvent> events)
+    {
+        var text = new System.Text.StringBuilder(operation);
+        foreach (var e in events)
+        {
+            text.Append('\n').Append(e.Channel.Name).Append('\n').Append(e.EventName).Append('\n').Append(e.Message.Type).Append('\n').Append(e.Message.Payload.GetRawText());
+        }
+
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())));
+    }
 }
+
+/// <summary>An event checked and ready to store: sent as <paramref name="EventName"/>; <paramref name="Message"/> has seq 0 until stored; <paramref name="Json"/> is what is stored.</summary>
+internal sealed record PreparedEvent(ChannelName Channel, string EventName, ChannelEventMessage Message, string Json);
+
+/// <summary>What a publish call stored, in the order of its events; <paramref name="Replayed"/>: what an earlier call with the same idempotency key stored.</summary>
+internal sealed record PublishOutcome(IReadOnlyList<PublishResult> Results, bool Replayed);

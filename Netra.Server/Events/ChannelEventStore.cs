@@ -32,21 +32,60 @@ internal sealed class ChannelEventStore(NpgsqlDataSource dataSource)
         return (row.Seq, new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)));
     }
 
-    public async Task<(long Seq, DateTimeOffset StoredAt)> AppendAsync(ChannelName channel, string eventName, string payloadJson, CancellationToken cancellationToken)
+    /// <summary>How long a publish's idempotency key is kept (<see cref="AppendAsync(IReadOnlyList{ValueTuple{ChannelName, string, string}}, PublishKey?, CancellationToken)"/>).</summary>
+    public const int PublishKeyHours = 24;
+
+    /// <summary>
+    /// Stores the events of one publish call, all or none, and returns the seq of each, in the order given. With a
+    /// <paramref name="key"/>, in the transaction that records the key: if the service used that key before, nothing is
+    /// stored, and the seqs and fingerprint recorded then are returned (<c>ReplayOf</c>). A call with the same key still
+    /// running on any node is waited for.
+    /// </summary>
+    public async Task<(long[] Seqs, string? ReplayOf)> AppendAsync(
+        IReadOnlyList<(ChannelName Channel, string EventName, string PayloadJson)> events, PublishKey? key, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await AppendAsync(connection, null, channel, eventName, payloadJson, cancellationToken);
+        if (key is null)
+        {
+            return (await AppendManyAsync(connection, null, events, cancellationToken), null);
+        }
+
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var parameters = new { serviceId = key.ServiceId, key = key.Key, fingerprint = key.Fingerprint };
+        var taken = await connection.ExecuteAsync(new CommandDefinition(
+            "INSERT INTO publish_keys (service_id, key, fingerprint) VALUES (@serviceId, @key, @fingerprint) ON CONFLICT DO NOTHING",
+            parameters, transaction, cancellationToken: cancellationToken));
+        if (taken == 0)
+        {
+            var earlier = await connection.QuerySingleAsync<(string Fingerprint, long[] Seqs)>(new CommandDefinition(
+                "SELECT fingerprint, seqs FROM publish_keys WHERE service_id = @serviceId AND key = @key", parameters, transaction, cancellationToken: cancellationToken));
+            return (earlier.Seqs, earlier.Fingerprint);
+        }
+
+        var seqs = await AppendManyAsync(connection, transaction, events, cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE publish_keys SET seqs = @seqs WHERE service_id = @serviceId AND key = @key",
+            new { parameters.serviceId, parameters.key, seqs }, transaction, cancellationToken: cancellationToken));
+        await transaction.CommitAsync(cancellationToken);
+        return (seqs, null);
+    }
+
+    /// <summary>Deletes the idempotency keys older than <see cref="PublishKeyHours"/>; returns how many.</summary>
+    public async Task<int> TrimPublishKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM publish_keys WHERE created_at < now() - make_interval(hours => @hours)", new { hours = PublishKeyHours }, cancellationToken: cancellationToken));
     }
 
     /// <summary>
-    /// Stores <paramref name="events"/> in one statement, all or none: each channel's head moves once by the number of
-    /// its events, which take the seqs below the new head in the order given. Heads are taken in the order of their
-    /// names, so that batches over the same channels in other orders wait for each other instead of deadlocking.
-    /// Returns the seq of each event, in the order given.
+    /// Stores <paramref name="events"/> in one statement: each channel's head moves once by the number of its events,
+    /// which take the seqs below the new head in the order given. Heads are taken in the order of their names, so that
+    /// calls over the same channels in other orders wait for each other instead of deadlocking.
     /// </summary>
-    public async Task<long[]> AppendBatchAsync(IReadOnlyList<(ChannelName Channel, string EventName, string PayloadJson)> events, CancellationToken cancellationToken)
+    private static async Task<long[]> AppendManyAsync(
+        NpgsqlConnection connection, NpgsqlTransaction? transaction, IReadOnlyList<(ChannelName Channel, string EventName, string PayloadJson)> events, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<(long Ord, long Seq)>(new CommandDefinition(
             """
             WITH input AS (
@@ -75,6 +114,7 @@ internal sealed class ChannelEventStore(NpgsqlDataSource dataSource)
                 eventNames = events.Select(e => e.EventName).ToArray(),
                 payloads = events.Select(e => e.PayloadJson).ToArray(),
             },
+            transaction,
             cancellationToken: cancellationToken));
         return rows.Select(row => row.Seq).ToArray();
     }
@@ -131,3 +171,6 @@ internal sealed class ChannelEventStore(NpgsqlDataSource dataSource)
         return document.RootElement.Clone();
     }
 }
+
+/// <summary>A publish call's idempotency key, per service, with the fingerprint of the request that used it.</summary>
+internal sealed record PublishKey(long ServiceId, string Key, string Fingerprint);

@@ -38,38 +38,44 @@ internal static class EventsExtensions
     {
         var services = endpoints.MapGroup("/api").WithTags("Publish").RequireAuthorization(policy => policy.RequireRole(NetraRoles.Service));
 
-        services.MapPost("/publish", async Task<Accepted<PublishResult>> (PublishRequest request, ClaimsPrincipal caller, ChannelAccess access, ChannelEventService events, CancellationToken cancellationToken) =>
+        services.MapPost("/publish", async Task<Accepted<PublishResult>> (
+            PublishRequest request, [FromHeader(Name = ChannelEventService.IdempotencyHeader)] string? idempotencyKey, ClaimsPrincipal caller, HttpContext http,
+            ChannelAccess access, ChannelEventService events, CancellationToken cancellationToken) =>
         {
             var channel = access.AuthorizePublish(request.Channel, CallerName(caller));
-            var stored = await events.PublishAsync(channel, nameof(INetraClient.ChannelEvent), request.Type, request.Payload, cancellationToken);
-            return TypedResults.Accepted((string?)null, new PublishResult(stored.Channel, stored.Seq));
+            var outcome = await events.PublishAsync(
+                "publish", [events.Prepare(channel, nameof(INetraClient.ChannelEvent), request.Type, request.Payload)], caller.GetUserId(), idempotencyKey, cancellationToken);
+            return Accepted(http, outcome, outcome.Results[0]);
         }).LimitPublishes();
 
         // A bulk operation with a budget of its own: up to Netra:Events:MaxBatchEvents events, stored all or none.
-        services.MapPost("/publish/batch", async Task<Accepted<PublishResult[]>> (PublishBatchRequest request, ClaimsPrincipal caller, ChannelAccess access, ChannelEventService events, CancellationToken cancellationToken) =>
+        services.MapPost("/publish/batch", async Task<Accepted<PublishResult[]>> (
+            PublishBatchRequest request, [FromHeader(Name = ChannelEventService.IdempotencyHeader)] string? idempotencyKey, ClaimsPrincipal caller, HttpContext http,
+            ChannelAccess access, ChannelEventService events, CancellationToken cancellationToken) =>
         {
             var name = CallerName(caller);
-            var stored = await events.PublishBatchAsync(request.Events, channel => access.AuthorizePublish(channel, name), cancellationToken);
-            return TypedResults.Accepted((string?)null, stored.Select(e => new PublishResult(e.Channel, e.Seq)).ToArray());
+            var prepared = events.PrepareBatch(request.Events, channel => access.AuthorizePublish(channel, name));
+            var outcome = await events.PublishAsync("publish/batch", prepared, caller.GetUserId(), idempotencyKey, cancellationToken);
+            return Accepted(http, outcome, outcome.Results.ToArray());
         }).LimitBatchPublishes();
 
-        services.MapPost("/issues/{issueId}/events", async Task<Accepted<PublishResult[]>> (string issueId, IssueEventRequest request, ChannelEventService events, CancellationToken cancellationToken) =>
+        services.MapPost("/issues/{issueId}/events", async Task<Accepted<PublishResult[]>> (
+            string issueId, IssueEventRequest request, [FromHeader(Name = ChannelEventService.IdempotencyHeader)] string? idempotencyKey, ClaimsPrincipal caller,
+            HttpContext http, ChannelEventService events, CancellationToken cancellationToken) =>
         {
             var issue = RequireId(issueId, "issue id");
             var payload = JsonSerializer.SerializeToElement(new { issueId = issue, data = request.Data }, ChannelEventService.WireJson);
-            // One change, two channels: every issue's watchers (issues) and this issue's (issue:{id}), each with its own seq.
-            var results = new List<PublishResult>();
-            foreach (var name in new[] { Channels.Issues, Channels.Issue(issue) })
-            {
-                var channel = Channels.Parse(name);
-                var stored = await events.PublishAsync(channel, nameof(INetraClient.IssueUpdated), request.UpdateType, payload, cancellationToken);
-                results.Add(new PublishResult(stored.Channel, stored.Seq));
-            }
-
-            return TypedResults.Accepted((string?)null, results.ToArray());
+            // One change, two channels, stored together: every issue's watchers (issues) and this issue's (issue:{id}), each with its own seq.
+            var prepared = new[] { Channels.Issues, Channels.Issue(issue) }
+                .Select(name => events.Prepare(Channels.Parse(name), nameof(INetraClient.IssueUpdated), request.UpdateType, payload))
+                .ToList();
+            var outcome = await events.PublishAsync("issues/events", prepared, caller.GetUserId(), idempotencyKey, cancellationToken);
+            return Accepted(http, outcome, outcome.Results.ToArray());
         }).LimitPublishes();
 
-        services.MapPost("/alerts", async Task<Accepted<PublishResult>> (AlertRequest request, ChannelEventService events, CancellationToken cancellationToken) =>
+        services.MapPost("/alerts", async Task<Accepted<PublishResult>> (
+            AlertRequest request, [FromHeader(Name = ChannelEventService.IdempotencyHeader)] string? idempotencyKey, ClaimsPrincipal caller, HttpContext http,
+            ChannelEventService events, CancellationToken cancellationToken) =>
         {
             var alertId = RequireId(request.AlertId, "alertId");
             var severity = request.Severity?.ToLowerInvariant() is "info" or "warning" or "critical"
@@ -77,8 +83,9 @@ internal static class EventsExtensions
                 : throw ProblemException.Validation("severity must be info, warning or critical.");
             var message = InputRules.RequireText(request.Message, "message", 1000, multiLine: true);
             var payload = JsonSerializer.SerializeToElement(new { alertId, severity, message, data = request.Data }, ChannelEventService.WireJson);
-            var stored = await events.PublishAsync(Channels.Parse(Channels.Alerts), nameof(INetraClient.AlertTriggered), severity, payload, cancellationToken);
-            return TypedResults.Accepted((string?)null, new PublishResult(stored.Channel, stored.Seq));
+            var outcome = await events.PublishAsync(
+                "alerts", [events.Prepare(Channels.Parse(Channels.Alerts), nameof(INetraClient.AlertTriggered), severity, payload)], caller.GetUserId(), idempotencyKey, cancellationToken);
+            return Accepted(http, outcome, outcome.Results[0]);
         }).LimitPublishes();
 
         // History of any channel the caller may read, in ascending seq order (chats: their messages).
@@ -105,6 +112,17 @@ internal static class EventsExtensions
         }).WithTags("History").RequireAuthorization();
 
         return endpoints;
+    }
+
+    /// <summary>202 with <paramref name="body"/>; a repeated call (same idempotency key) says so in <c>Idempotent-Replayed: true</c>.</summary>
+    private static Accepted<T> Accepted<T>(HttpContext http, PublishOutcome outcome, T body)
+    {
+        if (outcome.Replayed)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return TypedResults.Accepted((string?)null, body);
     }
 
     private static string CallerName(ClaimsPrincipal caller) =>

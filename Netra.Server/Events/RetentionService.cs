@@ -5,7 +5,7 @@ using Netra.Server.Storage;
 namespace Netra.Server.Events;
 
 /// <summary>
-/// Deletes channel events that their kind's retention no longer keeps, every
+/// Deletes channel events that their kind's retention no longer keeps, and publish idempotency keys older than a day, every
 /// <see cref="EventsOptions.RetentionSweepSeconds"/>. Reads apply the same rules, so this only frees space.
 /// Several nodes may sweep at once: the DELETEs are idempotent.
 /// </summary>
@@ -24,6 +24,8 @@ internal sealed class RetentionService(ChannelEventStore store, IOptions<EventsO
                 EventsLog.Trimmed(logger, removed, kind);
             }
         }
+
+        await store.TrimPublishKeysAsync(cancellationToken);
     }
 
     protected override void SweepFailed(Exception exception) => EventsLog.TrimFailed(logger, options.Value.RetentionSweepSeconds, exception);

@@ -93,6 +93,33 @@ public sealed class NetraPublisherTests(ServerFixture fixture) : IClassFixture<S
         (await Expect.RefusedAsync(() => hurried.PublishAsync(channel, "never", new { }), ErrorCodes.RateLimited)).RetryAfter.Should().Be(TimeSpan.FromSeconds(1));
     }
 
+    [Fact]
+    public async Task APublishWhoseAnswerWasLostIsSentAgainWithItsKeyAndStoredOnce()
+    {
+        var user = await fixture.Api.CreateUserAsync("once");
+        var channel = "app:lost-" + Guid.NewGuid().ToString("N")[..8];
+        await using var client = await UserClient.ConnectAsync(fixture.Server, user);
+        await client.SubscribeAsync(channel);
+        // The first attempt reaches the server and is stored; its answer is then lost, as when a connection drops.
+        using var losesFirstAnswer = new LoseFirstAnswer { InnerHandler = new HttpClientHandler() };
+        using var http = new HttpClient(losesFirstAnswer) { BaseAddress = fixture.Server.BaseAddress };
+        var options = ServiceOptions(900_405, TimeSpan.Zero);
+        options.RetryDelay = TimeSpan.FromMilliseconds(50);
+        var publisher = new NetraPublisher(http, options);
+
+        var result = await publisher.PublishAsync(channel, "deployed", new { Build = 8 });
+
+        result.Should().Be(new PublishResult(channel, 1));
+        losesFirstAnswer.Keys.Should().HaveCount(2).And.OnlyContain(key => key == losesFirstAnswer.Keys[0], "both attempts carry the call's key");
+        (await client.ChannelEvents.NextAsync()).Seq.Should().Be(1);
+        (await client.ChannelEvents.StaysQuietAsync()).Should().BeTrue("stored and pushed once");
+
+        // A caller's own key makes a later repeat, from another publisher (a restarted backend), a no-op too.
+        using var restarted = Publisher(fixture.Server, 900_405);
+        (await restarted.PublishAsync(channel, "deployed", new { Build = 8 }, idempotencyKey: losesFirstAnswer.Keys[0])).Should().Be(result);
+        (await restarted.PublishAsync(channel, "deployed", new { Build = 9 })).Seq.Should().Be(2, "another call gets a key of its own");
+    }
+
     private static NetraPublisher Publisher(NetraTestServer node, long serviceId, TimeSpan? maxWait = null)
     {
         var options = ServiceOptions(serviceId, maxWait ?? TimeSpan.FromSeconds(60));
@@ -129,6 +156,29 @@ public sealed class NetraPublisherTests(ServerFixture fixture) : IClassFixture<S
             };
             refused.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(1));
             return refused;
+        }
+    }
+
+    /// <summary>Passes every request on; throws away the first answer, as a dropped connection would.</summary>
+    private sealed class LoseFirstAnswer : DelegatingHandler
+    {
+        public List<string> Keys { get; } = [];
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            lock (Keys)
+            {
+                Keys.Add(request.Headers.GetValues(NetraPublisher.IdempotencyHeader).Single());
+            }
+
+            var response = await base.SendAsync(request, cancellationToken);
+            if (Keys.Count == 1)
+            {
+                response.Dispose();
+                throw new HttpRequestException("The connection was reset while reading the answer.");
+            }
+
+            return response;
         }
     }
 }
