@@ -215,6 +215,11 @@ export interface PublishRequest {
   payload: Json;
 }
 
+/** `POST /api/publish/batch` (role `service`): up to 100 events, stored all or none; answered with a result per event. */
+export interface PublishBatchRequest {
+  events: PublishRequest[];
+}
+
 /** What a publish stored: the channel and the seq the event took there. */
 export interface PublishResult {
   channel: string;
@@ -361,6 +366,7 @@ export interface Records {
   ConnectionAcceptedEvent: ConnectionAcceptedEvent;
   ChannelEventMessage: ChannelEventMessage;
   PublishRequest: PublishRequest;
+  PublishBatchRequest: PublishBatchRequest;
   PublishResult: PublishResult;
   IssueEventRequest: IssueEventRequest;
   AlertRequest: AlertRequest;
@@ -420,6 +426,7 @@ export const RecordFields = {
   ConnectionAcceptedEvent: fields<ConnectionAcceptedEvent>()(['requestId', 'userId', 'userName', 'timestamp']),
   ChannelEventMessage: fields<ChannelEventMessage>()(['channel', 'seq', 'type', 'payload', 'timestamp']),
   PublishRequest: fields<PublishRequest>()(['channel', 'type', 'payload']),
+  PublishBatchRequest: fields<PublishBatchRequest>()(['events']),
   PublishResult: fields<PublishResult>()(['channel', 'seq']),
   IssueEventRequest: fields<IssueEventRequest>()(['updateType', 'data']),
   AlertRequest: fields<AlertRequest>()(['alertId', 'severity', 'message', 'data']),
