@@ -94,6 +94,9 @@ if ! step "dotnet build (Debug)" dotnet build Netra.sln -c Debug -nologo; then
   exit 1
 fi
 
+# dotnet-counters (.config/dotnet-tools.json), which a test drives against a running node.
+step "dotnet tool restore" dotnet tool restore || status=1
+
 run_dotnet_tests() {
   dotnet test Netra.sln --no-build -c Debug --logger "console;verbosity=normal" "$@" 2>&1 |
     tee "$outdir/dotnet-test.log"

@@ -10,7 +10,7 @@ internal sealed class AgentMetrics
     public const string Cancelled = "cancelled";
     public const string Failed = "failed";
 
-    private readonly UpDownCounter<long> active;
+    private long active;
     private readonly Counter<long> started;
     private readonly Counter<long> finished;
     private readonly Counter<long> events;
@@ -18,7 +18,8 @@ internal sealed class AgentMetrics
     public AgentMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(NetraMetrics.MeterName);
-        active = meter.CreateUpDownCounter<long>("netra.agent.runs.active", "{run}", "Agent runs in progress on this node.");
+        // Observed, so that a listener attaching later reads the current value (see NetraMetrics).
+        meter.CreateObservableUpDownCounter("netra.agent.runs.active", () => Interlocked.Read(ref active), "{run}", "Agent runs in progress on this node.");
         started = meter.CreateCounter<long>("netra.agent.runs.started", "{run}", "Agent runs started on this node, by agent.");
         finished = meter.CreateCounter<long>("netra.agent.runs.finished", "{run}", "Agent runs ended on this node, by outcome (completed, cancelled, failed).");
         events = meter.CreateCounter<long>("netra.agent.events", "{event}", "Agent events, by type, of hub runs and service pushes.");
@@ -26,13 +27,13 @@ internal sealed class AgentMetrics
 
     public void RunStarted(string agent)
     {
-        active.Add(1);
+        Interlocked.Increment(ref active);
         started.Add(1, new KeyValuePair<string, object?>("agent", agent));
     }
 
     public void RunFinished(string outcome)
     {
-        active.Add(-1);
+        Interlocked.Decrement(ref active);
         finished.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
     }
 

@@ -13,13 +13,11 @@ internal sealed class NetraMetrics
 {
     public const string MeterName = "Netra.Server";
 
-    private readonly UpDownCounter<long> activeConnections;
     private readonly Counter<long> connectionsOpened;
     private readonly Counter<long> connectionsClosed;
     private readonly Counter<long> invocations;
     private readonly Counter<long> messagesStored;
     private readonly Counter<long> messagesBroadcast;
-    private readonly UpDownCounter<long> broadcastsWaiting;
     private readonly Counter<long> broadcastsWaited;
     private readonly Counter<long> errors;
     private readonly Counter<long> rateLimited;
@@ -30,17 +28,20 @@ internal sealed class NetraMetrics
     private readonly ConcurrentDictionary<string, StrongBox<long>> totals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Prefix, string Name), string> keys = new();
     private long active;
+    private long waiting;
 
     public NetraMetrics(IMeterFactory meterFactory)
     {
         var meter = meterFactory.Create(MeterName);
-        activeConnections = meter.CreateUpDownCounter<long>("netra.connections.active", "{connection}", "Hub connections open on this node.");
+        // Observed, not counted: a listener that attaches to a running node (dotnet-counters) reads the current value,
+        // where an UpDownCounter would show it only the changes made since it attached.
+        meter.CreateObservableUpDownCounter("netra.connections.active", () => Interlocked.Read(ref active), "{connection}", "Hub connections open on this node.");
         connectionsOpened = meter.CreateCounter<long>("netra.connections.opened", "{connection}", "Hub connections accepted.");
         connectionsClosed = meter.CreateCounter<long>("netra.connections.closed", "{connection}", "Hub connections closed, by reason (normal or error).");
         invocations = meter.CreateCounter<long>("netra.hub.invocations", "{call}", "Hub method calls received, by method.");
         messagesStored = meter.CreateCounter<long>("netra.messages.stored", "{message}", "Chat messages stored (messages in).");
         messagesBroadcast = meter.CreateCounter<long>("netra.messages.broadcast", "{message}", "Chat messages broadcast to their channel (messages out).");
-        broadcastsWaiting = meter.CreateUpDownCounter<long>("netra.chat.broadcasts.waiting", "{broadcast}", "Chat broadcasts whose writes wait on connections that read slowly.");
+        meter.CreateObservableUpDownCounter("netra.chat.broadcasts.waiting", () => Interlocked.Read(ref waiting), "{broadcast}", "Chat broadcasts whose writes wait on connections that read slowly.");
         broadcastsWaited = meter.CreateCounter<long>("netra.chat.broadcasts.waited", "{broadcast}", "Chat broadcasts that had to wait on connections that read slowly.");
         errors = meter.CreateCounter<long>("netra.errors", "{error}", "Failed calls and requests, by error code.");
         rateLimited = meter.CreateCounter<long>("netra.rate_limited", "{call}", "Calls refused by a rate limit, by kind.");
@@ -56,7 +57,6 @@ internal sealed class NetraMetrics
     public void ConnectionOpened()
     {
         Interlocked.Increment(ref active);
-        activeConnections.Add(1);
         connectionsOpened.Add(1);
         Count("connections.opened");
     }
@@ -65,7 +65,6 @@ internal sealed class NetraMetrics
     {
         var reason = withError ? "error" : "normal";
         Interlocked.Decrement(ref active);
-        activeConnections.Add(-1);
         connectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", reason));
         Count(withError ? "connections.closed.error" : "connections.closed.normal");
     }
@@ -90,12 +89,12 @@ internal sealed class NetraMetrics
 
     public void BroadcastStartedWaiting()
     {
-        broadcastsWaiting.Add(1);
+        Interlocked.Increment(ref waiting);
         broadcastsWaited.Add(1);
         Count("chat.broadcasts.waited");
     }
 
-    public void BroadcastStoppedWaiting() => broadcastsWaiting.Add(-1);
+    public void BroadcastStoppedWaiting() => Interlocked.Decrement(ref waiting);
 
     public void Error(string code)
     {

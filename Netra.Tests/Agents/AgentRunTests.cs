@@ -298,7 +298,7 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
             }
         };
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
-            measurements.AddOrUpdate(instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Key}={t.Value}")), value, (_, v) => v + value));
+            measurements.AddOrUpdate(instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Key}={t.Value}")), value, (_, v) => instrument.IsObservable ? value : v + value));
         listener.Start();
         var alice = await Api.CreateUserAsync("metrics");
         await using var caller = await UserClient.ConnectAsync(Server, alice);
@@ -311,6 +311,7 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
             && measurements.GetValueOrDefault("netra.agent.runs.finished|outcome=completed") == 1);
         measurements.GetValueOrDefault("netra.agent.runs.started|agent=demo").Should().Be(1);
         measurements.GetValueOrDefault("netra.agent.runs.started|agent=failing").Should().Be(1);
+        listener.RecordObservableInstruments();
         measurements.GetValueOrDefault("netra.agent.runs.active").Should().Be(0);
         measurements.GetValueOrDefault("netra.agent.events|type=partial_result").Should().Be(completed.Count(e => e.Type == AgentEventTypes.PartialResult));
         measurements.GetValueOrDefault("netra.agent.events|type=error").Should().Be(1);

@@ -66,7 +66,7 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
     [Fact]
     public async Task EveryScenarioRunsAgainstTheSocketIoPeer()
     {
-        var folder = Path.Combine(RepositoryRoot(), "bench", "peers", "socketio");
+        var folder = Path.Combine(Repository.Root, "bench", "peers", "socketio");
         if (!Directory.Exists(Path.Combine(folder, "node_modules", "socket.io")))
         {
             (await RunToEndAsync("npm", ["ci", "--no-audit", "--no-fund"], folder, TimeSpan.FromMinutes(3))).Should().Be(0, "npm ci should install the pinned socket.io");
@@ -218,19 +218,6 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
         }
 
         return process.ExitCode;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Netra.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Netra.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]

@@ -25,6 +25,8 @@ internal sealed class NetraProcess : INetraNode, IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public int ProcessId => process.Id;
+
     /// <summary>The last lines the node wrote (its console log).</summary>
     public OutputTail Output { get; }
 

@@ -127,7 +127,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     {
         EnsureOwnedAndUnshared();
         var (fileName, arguments) = StopCommand("fast");
-        var stop = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+        var stop = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!stop.Succeeded)
         {
             throw new InvalidOperationException($"pg_ctl stop failed for {DataDirectory}:\n{stop.Output}");
@@ -224,7 +224,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     {
         var (fileName, arguments) = ServerTools.PostgresTool(
             "initdb", "-D", DataDirectory!, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync", "--no-instructions");
-        var result = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+        var result = await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw new InvalidOperationException($"initdb failed (exit {result.ExitCode}) for {DataDirectory}:\n{result.Output}");
@@ -320,7 +320,7 @@ public sealed partial class PostgresServer : IAsyncDisposable
     {
         var (fileName, arguments) = ServerTools.PostgresTool(
             "pg_ctl", "start", "-D", DataDirectory!, "-l", LogFile!, "-w", "-t", "60", "-o", $"-p {port.ToString(CultureInfo.InvariantCulture)}");
-        return await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken).ConfigureAwait(false);
+        return await ProcessRunner.RunAsync(fileName, arguments, ToolTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
     private (string FileName, IReadOnlyList<string> Arguments) StopCommand(string mode = "immediate") =>

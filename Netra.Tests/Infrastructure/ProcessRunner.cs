@@ -56,10 +56,10 @@ internal static class ProcessRunner
 
     /// <summary>Runs a tool to completion; kills it and throws <see cref="TimeoutException"/> after <paramref name="timeout"/>.</summary>
     public static async Task<ProcessResult> RunAsync(
-        string fileName, IEnumerable<string> arguments, TimeSpan timeout, CancellationToken cancellationToken = default)
+        string fileName, IEnumerable<string> arguments, TimeSpan timeout, string workingDirectory = "/", CancellationToken cancellationToken = default)
     {
         var output = new OutputTail();
-        using var process = Start(fileName, arguments, output);
+        using var process = Start(fileName, arguments, output, workingDirectory: workingDirectory);
         using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeoutSource.CancelAfter(timeout);
         try

@@ -64,7 +64,7 @@ internal static class ServerTools
             return;
         }
 
-        var result = await ProcessRunner.RunAsync("chown", [$"{PostgresUser}:{PostgresUser}", directory], TimeSpan.FromSeconds(30), cancellationToken)
+        var result = await ProcessRunner.RunAsync("chown", [$"{PostgresUser}:{PostgresUser}", directory], TimeSpan.FromSeconds(30), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         if (!result.Succeeded)
         {

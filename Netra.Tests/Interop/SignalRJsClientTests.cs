@@ -30,7 +30,7 @@ public sealed class SignalRJsClientTests(ServerFixture fixture, ITestOutputHelpe
             + "install Node.js 20 or later with npm (e.g. `apt-get install nodejs npm`) and run it again",
             Environment.GetEnvironmentVariable("PATH"));
 
-        var folder = Path.Combine(FindRepositoryRoot(), InteropFolder);
+        var folder = Path.Combine(Repository.Root, InteropFolder);
         var version = await RunAsync(node!, ["--version"], folder, environment: null, VersionTimeout);
         version.ExitCode.Should().Be(0, "`node --version` should work:\n{0}", version.Output);
 
@@ -74,19 +74,6 @@ public sealed class SignalRJsClientTests(ServerFixture fixture, ITestOutputHelpe
 
         // npm ci recreates the folder, but make "newer than the lock file" hold even on coarse clocks.
         Directory.SetLastWriteTimeUtc(modules, DateTime.UtcNow);
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Netra.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No Netra.sln in {AppContext.BaseDirectory} or any folder above it.");
     }
 
     private static string? FindOnPath(string program) =>

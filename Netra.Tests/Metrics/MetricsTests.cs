@@ -32,7 +32,8 @@ public sealed class MetricsTests(ServerFixture fixture) : IClassFixture<ServerFi
         listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             var key = instrument.Name + string.Concat(tags.ToArray().Select(t => $"|{t.Key}={t.Value}"));
-            measurements.AddOrUpdate(key, value, (_, v) => v + value);
+            // An observable instrument reports its current value; a counter what was added.
+            measurements.AddOrUpdate(key, value, (_, v) => instrument.IsObservable ? value : v + value);
         });
         listener.Start();
 
@@ -44,10 +45,15 @@ public sealed class MetricsTests(ServerFixture fixture) : IClassFixture<ServerFi
             await client.SubscribeAsync(Channels.Chat(chat.Id));
             await client.SendAsync(chat.Id, "counted");
             await Expect.RefusedAsync(() => intruder.Client.SendMessageAsync(chat.Id, "refused"), ErrorCodes.Forbidden);
+            listener.RecordObservableInstruments();
             measurements.GetValueOrDefault("netra.connections.active").Should().Be(2);
         }
 
-        await Eventually.UntilAsync(() => measurements.GetValueOrDefault("netra.connections.active") == 0);
+        await Eventually.UntilAsync(() =>
+        {
+            listener.RecordObservableInstruments();
+            return measurements.GetValueOrDefault("netra.connections.active") == 0;
+        });
         measurements.GetValueOrDefault("netra.connections.opened").Should().Be(2);
         measurements.GetValueOrDefault("netra.connections.closed|reason=normal").Should().Be(2);
         measurements.GetValueOrDefault("netra.messages.stored").Should().Be(1);
