@@ -25,4 +25,7 @@ internal static partial class AgentLog
 
     [LoggerMessage(EventId = 13007, Level = LogLevel.Debug, Message = "Answer of agent run {RunId} is chat {ChatId} seq {Seq}")]
     public static partial void AnswerStored(ILogger logger, string runId, long chatId, long seq);
+
+    [LoggerMessage(EventId = 13008, Level = LogLevel.Warning, Message = "Redis could not count the agent runs of user {UserId}; this node counts them alone meanwhile")]
+    public static partial void RunCountUnavailable(ILogger logger, long userId, Exception exception);
 }

@@ -65,14 +65,15 @@ internal sealed class AgentRunService(
             throw new ProblemException(ErrorCodes.Internal, "This node is shutting down; start the run again after reconnecting.");
         }
 
-        if (!limiter.TryAcquire(userId, settings.MaxConcurrentRunsPerUser))
+        var runId = Guid.NewGuid().ToString("N");
+        if (!await limiter.TryAcquireAsync(userId, runId, settings.MaxConcurrentRunsPerUser, streamCancelled))
         {
             throw new ProblemException(
                 ErrorCodes.RateLimited,
                 $"{settings.MaxConcurrentRunsPerUser} agent runs per user may run at once; wait until one completes or cancel one.");
         }
 
-        var context = new AgentRunContext(Guid.NewGuid().ToString("N"), userId, userName, request.ChatId, prompt);
+        var context = new AgentRunContext(runId, userId, userName, request.ChatId, prompt);
         var run = new AgentRun(agent, context, connectionId, TimeSpan.FromSeconds(settings.MaxRunSeconds), time, stopping.Token);
         running[run.Id] = run;
         AgentLog.RunStarted(logger, run.Id, agent.Name, userId, request.ChatId);
@@ -161,7 +162,7 @@ internal sealed class AgentRunService(
         finally
         {
             metrics.RunFinished(outcome);
-            limiter.Release(run.Context.UserId);
+            await limiter.ReleaseAsync(run.Context.UserId, run.Id);
             running.TryRemove(run.Id, out _);
             run.Dispose();
         }

@@ -19,9 +19,9 @@ internal static class ProtectionExtensions
         {
             // Scaled out: every node counts in Redis (RedisConnection comes with AddNetraBackplane).
             builder.Services.AddSingleton<IRateLimitStore, RedisRateLimitStore>();
-            builder.Services.AddSingleton<RedisConnectionCounter>();
-            builder.Services.AddSingleton<IConnectionCounter>(services => services.GetRequiredService<RedisConnectionCounter>());
-            builder.Services.AddHostedService(services => services.GetRequiredService<RedisConnectionCounter>());
+            builder.Services.AddSingleton<RedisLeases>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<RedisLeases>());
+            builder.Services.AddSingleton<IConnectionCounter, RedisConnectionCounter>();
         }
 
         builder.Services.AddSingleton<RateLimitGuard>();

@@ -17,6 +17,9 @@ internal static partial class ProtectionLog
     [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Redis could not count the connections of user {UserId}; this node counts them alone meanwhile")]
     public static partial void ConnectionCountUnavailable(ILogger logger, string userId, Exception exception);
 
-    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Renewing this node's connection leases in Redis failed; retrying on the next tick")]
-    public static partial void ConnectionLeaseRenewalFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 8005, Level = LogLevel.Warning, Message = "Renewing this node's leases in Redis (connections, agent runs) failed; retrying on the next tick")]
+    public static partial void LeaseRenewalFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 8006, Level = LogLevel.Warning, Message = "Redis could not stop counting one of the {Kind} of user {UserId}; it stops counting when its lease runs out, within {Seconds} s")]
+    public static partial void LeaseNotReleased(ILogger logger, string kind, string userId, double seconds, Exception exception);
 }

@@ -1,3 +1,4 @@
+using Netra.Client;
 using FluentAssertions;
 using Netra.Contracts;
 using Netra.Contracts.Agents;
@@ -60,5 +61,58 @@ public sealed class AgentScaleoutTests(AgentFixture fixture) : IClassFixture<Age
         var watched = await WatchToEndAsync(watcherOnB);
         watched[^1].Code.Should().Be(ErrorCodes.Cancelled);
         (await fixture.Nodes[1].ReadLastSeqAsync(chat.Id)).Should().Be(0);
+    }
+
+    [Fact]
+    public async Task AUsersRunsAreCountedAcrossNodes()
+    {
+        var alice = await Api.CreateUserAsync("busy");
+        await using var onA = await UserClient.ConnectAsync(fixture.Nodes[0], alice);
+        await using var onB = await UserClient.ConnectAsync(fixture.Nodes[1], alice);
+        var prompts = Enumerable.Range(0, AgentFixture.MaxRunsPerUser).Select(i => $"across {i} {Guid.NewGuid()}").ToList();
+        var streams = new List<IAsyncEnumerator<AgentEvent>>();
+        try
+        {
+            foreach (var prompt in prompts)
+            {
+                var stream = onA.Client.StartAgentRunAsync(new StartAgentRunRequest(null, prompt, GatedAgent.AgentName)).GetAsyncEnumerator();
+                streams.Add(stream);
+                (await NextAsync(stream)).Type.Should().Be(AgentEventTypes.AgentStarted);
+            }
+
+            // Node B runs none of them, and still refuses: the limit is the user's, on every node.
+            var refused = await Expect.RefusedAsync(() => RunToEndAsync(onB, new StartAgentRunRequest(null, "one more elsewhere", null)), ErrorCodes.RateLimited);
+            refused.Message.Should().Contain($"{AgentFixture.MaxRunsPerUser} agent runs");
+
+            fixture.Probe.Gate(prompts[0]).TrySetResult();
+            while ((await NextAsync(streams[0])).Type != AgentEventTypes.AgentCompleted)
+            {
+            }
+
+            // The finished run's place is free again on every node (released just after its last event).
+            await Eventually.UntilAsync(async () =>
+            {
+                try
+                {
+                    return (await RunToEndAsync(onB, new StartAgentRunRequest(null, "now it fits", null)))[^1].Type == AgentEventTypes.AgentCompleted;
+                }
+                catch (NetraException refusal) when (refusal.Code == ErrorCodes.RateLimited)
+                {
+                    return false;
+                }
+            });
+        }
+        finally
+        {
+            foreach (var prompt in prompts)
+            {
+                fixture.Probe.Gate(prompt).TrySetResult();
+            }
+
+            foreach (var stream in streams)
+            {
+                await stream.DisposeAsync();
+            }
+        }
     }
 }
