@@ -55,6 +55,7 @@ public sealed class PublishBatchTests(ServerFixture fixture) : IClassFixture<Ser
         { "no type", Batch([Good, """{"channel":"app:batch-refused","payload":{}}"""]), ErrorCodes.ValidationFailed, "events[1]: type" },
         { "a NUL in a payload", Batch([Good, """{"channel":"app:batch-refused","type":"x","payload":{"t":"a\u0000b"}}"""]), ErrorCodes.ValidationFailed, "events[1]: payload" },
         { "a payload over the size limit", Batch([Good, """{"channel":"app:batch-refused","type":"x","payload":{"t":"BIG"}}""".Replace("BIG", new string('x', 9000), StringComparison.Ordinal)]), ErrorCodes.MessageTooLarge, "events[1]: The event is larger than 8192 bytes" },
+        { "a body over the API's 1 MiB", Batch(Enumerable.Repeat("""{"channel":"app:batch-refused","type":"x","payload":{"t":"BIG"}}""".Replace("BIG", new string('x', 9000), StringComparison.Ordinal), 120)), ErrorCodes.MessageTooLarge, "The request body is larger than this endpoint takes: 1024 KiB" },
         { "events that are not a list", """{"events":{"channel":"app:batch-refused"}}""", ErrorCodes.ValidationFailed, "" },
         { "malformed JSON", """{"events":[{"channel":"app:batch-refused",""", ErrorCodes.ValidationFailed, "" },
     };
