@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.DependencyInjection;
 using Netra.Client;
 using Netra.Contracts;
+using Netra.Contracts.Agents;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
 using Netra.Contracts.Realtime;
 using Netra.Server.Realtime;
+using Netra.Tests.Agents;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -124,6 +126,41 @@ public sealed class RedisOutageTests : IAsyncLifetime
         return response.IsSuccessStatusCode
             ? (await System.Net.Http.Json.HttpContentJsonExtensions.ReadFromJsonAsync<List<PresenceChangedEvent>>(response.Content, NetraApi.Json))!.Select(p => p.UserId).ToList()
             : [];
+    }
+
+    [Fact]
+    public async Task WhileRedisIsDownEachNodeCountsAUsersConnectionsAndAgentRunsAlone()
+    {
+        await StartNodesAsync();
+        var user = await new NetraApi(a).CreateUserAsync("offline");
+        await redis.StopAsync();
+        var open = new List<HubTestClient>();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                open.Add(await HubTestClient.ConnectAsync(a, user));
+                await open[^1].NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
+            }
+
+            // Node A still holds the user to the limit with its own count...
+            await using var sixthOnA = await HubTestClient.ConnectAsync(a, user);
+            (await sixthOnA.NextAsync<ErrorEvent>(nameof(INetraClient.Error))).Code.Should().Be(ErrorCodes.ConnectionLimit);
+            a.Logs.Lines.Should().Contain(line => line.EventId.Id == 8004, "the fallback is logged");
+
+            // ... and node B, which cannot see A's count, lets the user in and runs their agents, counting them alone.
+            await using var onB = await UserClient.ConnectAsync(b, user);
+            await using var run = onB.Client.StartAgentRunAsync(new StartAgentRunRequest(null, "what is 2 + 2", null)).GetAsyncEnumerator();
+            (await AgentStreams.NextAsync(run)).Type.Should().Be(AgentEventTypes.AgentStarted);
+            b.Logs.Lines.Should().Contain(line => line.EventId.Id == 13008, "the fallback is logged");
+        }
+        finally
+        {
+            foreach (var client in open)
+            {
+                await client.DisposeAsync();
+            }
+        }
     }
 
     private async Task StartNodesAsync()
