@@ -16,7 +16,9 @@ namespace Netra.Client;
 /// <c>Idempotency-Key</c> (a new one, or the caller's), so it is sent again, and stored once, when the connection fails
 /// or the server errs (<see cref="NetraPublisherOptions.MaxAttempts"/>). A refusal throws <see cref="NetraException"/>
 /// with the server's code; a <c>RATE_LIMITED</c> one, which stored nothing, is sent again after the server's
-/// <c>Retry-After</c> while <see cref="NetraPublisherOptions.MaxRateLimitWait"/> allows. Safe for concurrent use.
+/// <c>Retry-After</c> while <see cref="NetraPublisherOptions.MaxRateLimitWait"/> allows. A connection that still fails
+/// after the last attempt throws as <see cref="HttpClient"/> does (<see cref="HttpRequestException"/>, or
+/// <see cref="TaskCanceledException"/> for its timeout). Safe for concurrent use.
 /// </summary>
 public sealed class NetraPublisher : IDisposable
 {
@@ -129,9 +131,7 @@ public sealed class NetraPublisher : IDisposable
             }
             catch (Exception failure) when (IsTransient(failure, cancellationToken) && attempt < options.MaxAttempts)
             {
-                NetraClientLog.PublishRetried(logger, path, attempt, delay, failure.Message);
-                await Task.Delay(delay, cancellationToken);
-                (attempt, delay) = (attempt + 1, delay * 2);
+                await RetryLaterAsync(failure.Message);
                 continue;
             }
 
@@ -146,9 +146,7 @@ public sealed class NetraPublisher : IDisposable
                 var refused = await ReadRefusalAsync(response, path, cancellationToken);
                 if ((int)response.StatusCode is 500 or 502 or 503 or 504 && attempt < options.MaxAttempts)
                 {
-                    NetraClientLog.PublishRetried(logger, path, attempt, delay, refused.Message);
-                    await Task.Delay(delay, cancellationToken);
-                    (attempt, delay) = (attempt + 1, delay * 2);
+                    await RetryLaterAsync(refused.Message);
                     continue;
                 }
 
@@ -161,6 +159,13 @@ public sealed class NetraPublisher : IDisposable
                 await Task.Delay(retryAfter, cancellationToken);
                 waited += retryAfter;
             }
+        }
+
+        async Task RetryLaterAsync(string reason)
+        {
+            NetraClientLog.PublishRetried(logger, path, attempt, delay, reason);
+            await Task.Delay(delay, cancellationToken);
+            (attempt, delay) = (attempt + 1, delay * 2);
         }
     }
 
