@@ -179,41 +179,16 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     {
         var alice = await Api.CreateUserAsync("limit");
         await using var caller = await UserClient.ConnectAsync(Server, alice);
-        var prompts = Enumerable.Range(0, AgentFixture.MaxRunsPerUser).Select(i => $"limit {i} {Guid.NewGuid()}").ToList();
-        var streams = new List<IAsyncEnumerator<AgentEvent>>();
-        try
-        {
-            foreach (var prompt in prompts)
-            {
-                var stream = caller.Client.StartAgentRunAsync(new StartAgentRunRequest(null, prompt, GatedAgent.AgentName)).GetAsyncEnumerator();
-                streams.Add(stream);
-                (await NextAsync(stream)).Type.Should().Be(AgentEventTypes.AgentStarted);
-            }
+        await using var runs = await GatedRuns.StartAsync(caller, fixture.Probe, AgentFixture.MaxRunsPerUser);
 
-            var refused = await Expect.RefusedAsync(() => RunToEndAsync(caller, new StartAgentRunRequest(null, "one more", null)), ErrorCodes.RateLimited);
-            refused.Message.Should().Contain($"{AgentFixture.MaxRunsPerUser} agent runs");
+        var refused = await Expect.RefusedAsync(() => RunToEndAsync(caller, new StartAgentRunRequest(null, "one more", null)), ErrorCodes.RateLimited);
+        refused.Message.Should().Contain($"{AgentFixture.MaxRunsPerUser} agent runs");
 
-            fixture.Probe.Gate(prompts[0]).TrySetResult();
-            while ((await NextAsync(streams[0])).Type != AgentEventTypes.AgentCompleted)
-            {
-            }
+        await runs.CompleteFirstAsync();
 
-            // The finished run's place is free again (released just after its last event).
-            await Eventually.UntilAsync(() => Server.Services.GetRequiredService<AgentRunLimiter>().CountOf(alice.Id) < AgentFixture.MaxRunsPerUser);
-            (await RunToEndAsync(caller, new StartAgentRunRequest(null, "now it fits", null)))[^1].Type.Should().Be(AgentEventTypes.AgentCompleted);
-        }
-        finally
-        {
-            foreach (var prompt in prompts)
-            {
-                fixture.Probe.Gate(prompt).TrySetResult();
-            }
-
-            foreach (var stream in streams)
-            {
-                await stream.DisposeAsync();
-            }
-        }
+        // The finished run's place is free again (released just after its last event).
+        await Eventually.UntilAsync(() => Server.Services.GetRequiredService<AgentRunLimiter>().CountOf(alice.Id) < AgentFixture.MaxRunsPerUser);
+        (await RunToEndAsync(caller, new StartAgentRunRequest(null, "now it fits", null)))[^1].Type.Should().Be(AgentEventTypes.AgentCompleted);
     }
 
     public static TheoryData<string, long?, string?, string?, string> BadRequests() => new()

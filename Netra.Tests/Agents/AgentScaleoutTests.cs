@@ -69,50 +69,25 @@ public sealed class AgentScaleoutTests(AgentFixture fixture) : IClassFixture<Age
         var alice = await Api.CreateUserAsync("busy");
         await using var onA = await UserClient.ConnectAsync(fixture.Nodes[0], alice);
         await using var onB = await UserClient.ConnectAsync(fixture.Nodes[1], alice);
-        var prompts = Enumerable.Range(0, AgentFixture.MaxRunsPerUser).Select(i => $"across {i} {Guid.NewGuid()}").ToList();
-        var streams = new List<IAsyncEnumerator<AgentEvent>>();
-        try
+        await using var runs = await GatedRuns.StartAsync(onA, fixture.Probe, AgentFixture.MaxRunsPerUser);
+
+        // Node B runs none of them, and still refuses: the limit is the user's, on every node.
+        var refused = await Expect.RefusedAsync(() => RunToEndAsync(onB, new StartAgentRunRequest(null, "one more elsewhere", null)), ErrorCodes.RateLimited);
+        refused.Message.Should().Contain($"{AgentFixture.MaxRunsPerUser} agent runs");
+
+        await runs.CompleteFirstAsync();
+
+        // The finished run's place is free again on every node (released just after its last event).
+        await Eventually.UntilAsync(async () =>
         {
-            foreach (var prompt in prompts)
+            try
             {
-                var stream = onA.Client.StartAgentRunAsync(new StartAgentRunRequest(null, prompt, GatedAgent.AgentName)).GetAsyncEnumerator();
-                streams.Add(stream);
-                (await NextAsync(stream)).Type.Should().Be(AgentEventTypes.AgentStarted);
+                return (await RunToEndAsync(onB, new StartAgentRunRequest(null, "now it fits", null)))[^1].Type == AgentEventTypes.AgentCompleted;
             }
-
-            // Node B runs none of them, and still refuses: the limit is the user's, on every node.
-            var refused = await Expect.RefusedAsync(() => RunToEndAsync(onB, new StartAgentRunRequest(null, "one more elsewhere", null)), ErrorCodes.RateLimited);
-            refused.Message.Should().Contain($"{AgentFixture.MaxRunsPerUser} agent runs");
-
-            fixture.Probe.Gate(prompts[0]).TrySetResult();
-            while ((await NextAsync(streams[0])).Type != AgentEventTypes.AgentCompleted)
+            catch (NetraException refusal) when (refusal.Code == ErrorCodes.RateLimited)
             {
+                return false;
             }
-
-            // The finished run's place is free again on every node (released just after its last event).
-            await Eventually.UntilAsync(async () =>
-            {
-                try
-                {
-                    return (await RunToEndAsync(onB, new StartAgentRunRequest(null, "now it fits", null)))[^1].Type == AgentEventTypes.AgentCompleted;
-                }
-                catch (NetraException refusal) when (refusal.Code == ErrorCodes.RateLimited)
-                {
-                    return false;
-                }
-            });
-        }
-        finally
-        {
-            foreach (var prompt in prompts)
-            {
-                fixture.Probe.Gate(prompt).TrySetResult();
-            }
-
-            foreach (var stream in streams)
-            {
-                await stream.DisposeAsync();
-            }
-        }
+        });
     }
 }
