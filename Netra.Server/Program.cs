@@ -75,6 +75,7 @@ public partial class Program
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseNetraProtection();
+        app.UseHubWebSocketCompression(); // when Netra:Realtime:WebSocketCompression is on
         app.UseWebAppAtRoot();         // "/" opens the chat app once web/ is built into wwwroot/app
         app.UseDefaultFiles();
         app.UseStaticFiles();

@@ -21,6 +21,10 @@ public sealed class RawHubClient : IAsyncDisposable
 
     public WebSocketCloseStatus? CloseStatus => socket.CloseStatus;
 
+    /// <summary>The extensions the server accepted (<c>Sec-WebSocket-Extensions</c>), when connected with <c>offerCompression</c>.</summary>
+    public string? AcceptedExtensions =>
+        socket.HttpResponseHeaders?.TryGetValue("Sec-WebSocket-Extensions", out var values) == true ? string.Join(", ", values) : null;
+
     /// <summary>Reads until the server closes or resets the connection; false if it is still open after <see cref="TestTimeouts.Network"/>.</summary>
     public async Task<bool> ClosedByServerAsync()
     {
@@ -46,9 +50,17 @@ public sealed class RawHubClient : IAsyncDisposable
     /// (e.g. a negotiated <c>id=...</c>). With <paramref name="receiveBufferSize"/>, the socket's kernel receive buffer is
     /// that small, so that a client that stops reading soon leaves the server's writes waiting (a slow member).
     /// </summary>
-    public static async Task<RawHubClient> ConnectAsync(NetraTestServer server, string token, int? receiveBufferSize = null, string? query = null)
+    public static async Task<RawHubClient> ConnectAsync(
+        NetraTestServer server, string token, int? receiveBufferSize = null, string? query = null, bool offerCompression = false)
     {
         var client = new RawHubClient();
+        if (offerCompression)
+        {
+            // permessage-deflate with the client's defaults, as a browser offers it.
+            client.socket.Options.DangerousDeflateOptions = new WebSocketDeflateOptions();
+            client.socket.Options.CollectHttpResponseDetails = true;
+        }
+
         var url = new UriBuilder(server.HubUrl)
         {
             Scheme = "ws",
