@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Dapper;
 using FluentAssertions;
@@ -189,16 +188,7 @@ public sealed class ServiceTokenTests(ServerFixture fixture) : IClassFixture<Ser
         return (await response.Content.ReadFromJsonAsync<LoginResponse>(NetraApi.Json))!.AccessToken;
     }
 
-    private HttpClient Client(string? token)
-    {
-        var http = fixture.Server.CreateHttpClient();
-        if (token is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-
-        return http;
-    }
+    private HttpClient Client(string? token) => token is null ? fixture.Server.CreateHttpClient() : fixture.Api.CreateBearerClient(token);
 
     private async Task<HttpResponseMessage> PublishAsync(string token)
     {

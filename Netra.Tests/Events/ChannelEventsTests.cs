@@ -181,11 +181,5 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
         return (await response.Content.ReadFromJsonAsync<PublishResult>(NetraApi.Json))!;
     }
 
-    private async Task<List<JsonElement>> HistoryAsync(TestUser user, string channel, string query)
-    {
-        using var http = fixture.Api.CreateClient(user);
-        var response = await http.GetAsync($"/api/channels/{channel}/events{query}");
-        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
-        return (await response.Content.ReadFromJsonAsync<List<JsonElement>>(NetraApi.Json))!;
-    }
+    private Task<List<JsonElement>> HistoryAsync(TestUser user, string channel, string query) => fixture.Api.GetChannelEventsAsync(user, channel, query);
 }

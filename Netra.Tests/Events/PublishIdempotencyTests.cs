@@ -147,12 +147,7 @@ public sealed class PublishIdempotencyTests(ServerFixture fixture) : IClassFixtu
             _ => body,
         });
 
-    private HttpClient ServiceClient(long serviceId)
-    {
-        var http = fixture.Server.CreateHttpClient();
-        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestTokens.Create(serviceId, roles: "service"));
-        return http;
-    }
+    private HttpClient ServiceClient(long serviceId) => fixture.Api.CreateServiceClient(serviceId);
 
     private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string path, object body, string? key)
     {

@@ -32,22 +32,19 @@ public sealed class NetraApi(INetraNode server)
         return (await response.Content.ReadFromJsonAsync<LoginResponse>(Json))!;
     }
 
-    public HttpClient CreateClient(TestUser? user)
+    public HttpClient CreateClient(TestUser? user) => user is null ? server.CreateHttpClient() : CreateBearerClient(user.Token);
+
+    /// <summary>
+    /// A client with a token of role <c>service</c>, as a backend that publishes events holds. Limits and
+    /// idempotency keys are per service (the token's subject), so a test that counts them names its own.
+    /// </summary>
+    public HttpClient CreateServiceClient(long serviceId = 900_000) => CreateBearerClient(TestTokens.Create(serviceId, roles: "service"));
+
+    /// <summary>A client that sends <paramref name="token"/> as its bearer token.</summary>
+    public HttpClient CreateBearerClient(string token)
     {
         var http = server.CreateHttpClient();
-        if (user is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
-        }
-
-        return http;
-    }
-
-    /// <summary>A client with a token of role <c>service</c>, as a backend that publishes events holds.</summary>
-    public HttpClient CreateServiceClient()
-    {
-        var http = server.CreateHttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.Create(900_000, roles: "service"));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return http;
     }
 
@@ -67,6 +64,15 @@ public sealed class NetraApi(INetraNode server)
         var response = await http.GetAsync($"/api/chats/{chatId}/messages{query}");
         response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
         return (await response.Content.ReadFromJsonAsync<List<ChatMessage>>(Json))!;
+    }
+
+    /// <summary>Reads a channel's stored events (<c>GET /api/channels/{channel}/events</c>) as <paramref name="user"/>.</summary>
+    public async Task<List<JsonElement>> GetChannelEventsAsync(TestUser user, string channel, string query = "")
+    {
+        using var http = CreateClient(user);
+        var response = await http.GetAsync($"/api/channels/{channel}/events{query}");
+        response.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<List<JsonElement>>(Json))!;
     }
 
     /// <summary>Reads a problem-details response and returns its <c>code</c>.</summary>

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
@@ -87,14 +86,9 @@ public sealed class ServicePublishLimitTests
         (await otherAdmin.DeleteAsync("/api/admin/service-tokens/svc-1")).StatusCode.Should().Be(HttpStatusCode.NoContent);
     }
 
-    private static HttpClient ServiceClient(NetraTestServer server, long serviceId) => Client(server, TestTokens.Create(serviceId, roles: "service"));
+    private static HttpClient ServiceClient(NetraTestServer server, long serviceId) => new NetraApi(server).CreateServiceClient(serviceId);
 
-    private static HttpClient Client(NetraTestServer server, string token)
-    {
-        var http = server.CreateHttpClient();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return http;
-    }
+    private static HttpClient Client(NetraTestServer server, string token) => new NetraApi(server).CreateBearerClient(token);
 
     /// <summary>A refusal's RATE_LIMITED code and its detail.</summary>
     private static async Task<string?> ProblemAsync(HttpResponseMessage response)
