@@ -56,6 +56,17 @@ BenchOptions Options()
         options.Windows = Ints(windows);
     }
 
+    // For holding idle connections open while a heap dump is taken (docs/benchmarks.md): --idle-sizes 5000 --idle-settle 60.
+    if (One("--idle-sizes") is { } idleSizes)
+    {
+        options.IdleSizes = Ints(idleSizes);
+    }
+
+    if (One("--idle-settle") is { } idleSettle)
+    {
+        options.IdleSettle = TimeSpan.FromSeconds(double.Parse(idleSettle, CultureInfo.InvariantCulture));
+    }
+
     if (One("--duration") is { } duration)
     {
         options.Duration = TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture));
