@@ -1,0 +1,144 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.AspNetCore.SignalR.Protocol;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Netra.Server.Backplane;
+using Xunit;
+
+namespace Netra.Tests.Backplane;
+
+/// <summary>
+/// One connection's cursor on a channel (<see cref="ConnectionGroupsFeature"/>), on its own: what it writes to the
+/// connection for live events that come in order, twice, out of order, late, and while a catch-up reads. The
+/// scale-out and resume tests show the same through real nodes; these reach the ordering window's give-up, which
+/// they rarely do, and run on a clock that moves only when told.
+/// </summary>
+public sealed class ConnectionCursorTests
+{
+    private const string Channel = "chat:1";
+    private static readonly TimeSpan Window = TimeSpan.FromMilliseconds(250);
+
+    private readonly FakeTimeProvider clock = new();
+    private readonly Pipe toClient = new();
+    private readonly ConnectionGroupsFeature cursor;
+
+    public ConnectionCursorTests()
+    {
+        var fromClient = new Pipe();
+        var transport = new DuplexPipe(fromClient.Reader, toClient.Writer);
+        var application = new DuplexPipe(toClient.Reader, fromClient.Writer);
+        var connection = new HubConnectionContext(
+            new DefaultConnectionContext("c1", transport, application), new HubConnectionContextOptions(), NullLoggerFactory.Instance)
+        {
+            Protocol = new JsonHubProtocol(),
+        };
+        cursor = new ConnectionGroupsFeature(connection, clock, Window);
+    }
+
+    [Fact]
+    public async Task EventsInOrderGoOutAtOnceAndACopyOfOneSentIsDropped()
+    {
+        StartAt(0);
+
+        await SendAsync(1, 2, 2, 1, 3);
+
+        (await ReceivedAsync()).Should().Equal(1, 2, 3);
+    }
+
+    [Fact]
+    public async Task AnEventThatSkipsASeqWaitsForTheMissingOneAndBothGoOutInOrder()
+    {
+        StartAt(0);
+
+        await SendAsync(1, 3, 4);
+        (await ReceivedAsync()).Should().Equal(1);
+
+        await SendAsync(2);
+        (await ReceivedAsync()).Should().Equal(2, 3, 4);
+    }
+
+    [Fact]
+    public async Task WhenTheWindowRunsOutTheWaitingEventsGoOutAndTheSkippedSeqIsStillSentOnceIfItComesLate()
+    {
+        StartAt(0);
+        await SendAsync(1, 3, 5);
+        (await ReceivedAsync()).Should().Equal(1);
+
+        clock.Advance(Window - TimeSpan.FromMilliseconds(1));
+        (await ReceivedAsync()).Should().BeEmpty("the window has not run out yet");
+        clock.Advance(TimeSpan.FromMilliseconds(1));
+        (await ReceivedAsync()).Should().Equal(3, 5);
+
+        await SendAsync(4, 2, 4, 2, 3, 6);
+        (await ReceivedAsync()).Should().Equal([4, 2, 6], "given up on, 2 and 4 still go out when they come, once each; 3 went out already");
+
+        await SendAsync(8);
+        clock.Advance(Window);
+        await SendAsync(7);
+        (await ReceivedAsync()).Should().Equal([8, 7], "a second give-up works as the first did");
+    }
+
+    [Fact]
+    public async Task LiveEventsWhileACatchUpReadsAreHeldBackAndTheReplayIsExtendedToThem()
+    {
+        cursor.BeginCatchUp(Channel);
+        await SendAsync(5, 6);
+        (await ReceivedAsync()).Should().BeEmpty("the replay sends them");
+
+        cursor.EndCatchUp(Channel, replayedHead: 4).Should().Be(6, "the replay must reach the highest seq held back");
+        await SendAsync(5, 6, 7);
+        (await ReceivedAsync()).Should().Equal(7);
+    }
+
+    [Fact]
+    public async Task EventsOfAChannelWithoutACursorGoOutAsTheyCome()
+    {
+        await SendAsync(3, 1, 3);
+
+        (await ReceivedAsync()).Should().Equal(3, 1, 3);
+    }
+
+    /// <summary>The cursor as a subscribe leaves it when its replay reached <paramref name="seq"/>.</summary>
+    private void StartAt(long seq)
+    {
+        cursor.BeginCatchUp(Channel);
+        cursor.EndCatchUp(Channel, seq);
+    }
+
+    private async Task SendAsync(params long[] seqs)
+    {
+        foreach (var seq in seqs)
+        {
+            await cursor.SendAsync(Channel, seq, new SerializedHubMessage(new InvocationMessage("Event", [seq])));
+        }
+    }
+
+    /// <summary>The seqs written to the connection since the last call, in the order written.</summary>
+    private async Task<long[]> ReceivedAsync()
+    {
+        await toClient.Writer.FlushAsync();
+        if (!toClient.Reader.TryRead(out var result))
+        {
+            return [];
+        }
+
+        var text = Encoding.UTF8.GetString(result.Buffer.ToArray());
+        toClient.Reader.AdvanceTo(result.Buffer.End);
+        return text.Split('\u001e', StringSplitOptions.RemoveEmptyEntries)
+            .Select(record => JsonDocument.Parse(record).RootElement.GetProperty("arguments")[0].GetInt64())
+            .ToArray();
+    }
+
+    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+    }
+}
