@@ -7,6 +7,13 @@ namespace Netra.Bench;
 public sealed partial class BenchRunner
 {
     /// <summary>The statement Netra's ChatStore.AppendAsync runs for every message (Netra.Server/Chat/ChatStore.cs).</summary>
+    /// <summary>
+    /// Connections that insert in the PostgreSQL-alone baseline. Its best here: with PostgreSQL on one core, 8
+    /// connections gave 3,613 rows/s, 16 gave 3,457, 32 gave 2,714 and 100 (the chats' count, used before) 1,646; more
+    /// backends only share the core and its commits among more processes (docs/benchmarks.md).
+    /// </summary>
+    internal const int PostgresWorkers = 8;
+
     private const string AppendSql = """
         WITH next AS (
             UPDATE chats SET last_seq = last_seq + 1
@@ -138,15 +145,17 @@ public sealed partial class BenchRunner
     }
 
     /// <summary>
-    /// PostgreSQL's own rate for Netra's insert, one worker per chat (at most 100), closed loop, from
-    /// this process; then the same inserts offered at <paramref name="half"/> per second (Netra's half
-    /// load), for the latency PostgreSQL alone gives at that rate.
+    /// PostgreSQL's own rate for Netra's insert, one row per transaction: <see cref="PostgresWorkers"/> workers
+    /// (one chat each), closed loop, from this process; then the same inserts offered at <paramref name="half"/> per
+    /// second (Netra's half load), for the latency PostgreSQL alone gives at that rate.
     /// </summary>
     private async Task PostgresInsertRateAsync(NetraSeed netra, double half, CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder(target.Postgres) { MaxPoolSize = 100 };
+        // Prepared, as Netra's own statements are (Netra:Storage:MaxAutoPrepare): unprepared, PostgreSQL parses and
+        // plans the statement for every row, which is not its limit (docs/benchmarks.md).
+        var builder = new NpgsqlConnectionStringBuilder(target.Postgres) { MaxPoolSize = PostgresWorkers, MaxAutoPrepare = 8 };
         await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
-        var workers = Math.Min(100, netra.Chats.Length);
+        var workers = Math.Min(PostgresWorkers, netra.Chats.Length);
         long sequence = 0;
         var meter = new DeliveryMeter();
         for (var rep = 1; rep <= options.Reps; rep++)
