@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Netra.Contracts.Realtime;
@@ -17,6 +18,10 @@ namespace Netra.Server.Backplane;
 /// </remarks>
 internal sealed record SerializedInvocation(SerializedHubMessage Message, IReadOnlyList<string> ExcludedConnectionIds, long Seq, IReadOnlyList<SerializedHubMessage>? Parts = null)
 {
+    /// <summary>Where a run's records are written before they are copied once into an array of their exact size; one per thread, reused.</summary>
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? runBuffer;
+
     /// <summary>The seq of the run's last event (<see cref="Seq"/> for a single invocation).</summary>
     public long LastSeq => Parts is null ? Seq : Seq + Parts.Count - 1;
 
@@ -44,33 +49,39 @@ internal sealed record SerializedInvocation(SerializedHubMessage Message, IReadO
             return Of(methodName, [events[0]], null);
         }
 
-        var parts = new SerializedHubMessage[events.Count];
-        for (var i = 0; i < parts.Length; i++)
+        // Each protocol writes the records once, back to back: the run's message is one array of them and each part a
+        // slice of it, rather than a record array per part and a copy of them all for the run.
+        var invocations = new InvocationMessage[events.Count];
+        var partBytes = new List<SerializedMessage>[events.Count];
+        for (var i = 0; i < invocations.Length; i++)
         {
-            parts[i] = new SerializedHubMessage(new InvocationMessage(methodName, [events[i]]));
+            invocations[i] = new InvocationMessage(methodName, [events[i]]);
+            partBytes[i] = new List<SerializedMessage>(protocols.Count);
         }
 
         var joined = new List<SerializedMessage>(protocols.Count);
+        var ends = new int[invocations.Length];
         foreach (var protocol in protocols)
         {
-            var length = 0;
-            foreach (var part in parts)
+            var buffer = runBuffer ??= new ArrayBufferWriter<byte>();
+            buffer.ResetWrittenCount();
+            for (var i = 0; i < invocations.Length; i++)
             {
-                length += part.GetSerializedMessage(protocol).Length;
+                protocol.WriteMessage(invocations[i], buffer);
+                ends[i] = buffer.WrittenCount;
             }
 
-            var bytes = new byte[length];
-            var offset = 0;
-            foreach (var part in parts)
+            ReadOnlyMemory<byte> bytes = buffer.WrittenSpan.ToArray();
+            for (var i = 0; i < invocations.Length; i++)
             {
-                var record = part.GetSerializedMessage(protocol).Span;
-                record.CopyTo(bytes.AsSpan(offset));
-                offset += record.Length;
+                var start = i == 0 ? 0 : ends[i - 1];
+                partBytes[i].Add(new SerializedMessage(protocol.Name, bytes[start..ends[i]]));
             }
 
             joined.Add(new SerializedMessage(protocol.Name, bytes));
         }
 
+        var parts = Array.ConvertAll(partBytes, part => new SerializedHubMessage(part));
         return new SerializedInvocation(new SerializedHubMessage(joined), [], events[0].Seq, parts);
     }
 

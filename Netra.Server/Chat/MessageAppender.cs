@@ -102,7 +102,7 @@ internal sealed partial class MessageAppender : BackgroundService
         // the batch is committed it resolves as not stored, and its caller finds the original.
         var written = new List<PendingMessage>(batch.Count);
         List<PendingMessage>? retries = null;
-        var keys = new HashSet<(long, string)>();
+        var keys = new HashSet<(long, string)>(batch.Count);
         foreach (var pending in batch)
         {
             if (keys.Add((pending.Message.SenderId, pending.Message.ClientMessageId)))
