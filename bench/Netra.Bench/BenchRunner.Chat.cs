@@ -6,7 +6,6 @@ namespace Netra.Bench;
 
 public sealed partial class BenchRunner
 {
-    /// <summary>The statement Netra's ChatStore.AppendAsync runs for every message (Netra.Server/Chat/ChatStore.cs).</summary>
     /// <summary>
     /// Connections that insert in the PostgreSQL-alone baseline. Its best here: with PostgreSQL on one core, 8
     /// connections gave 3,613 rows/s, 16 gave 3,457, 32 gave 2,714 and 100 (the chats' count, used before) 1,646; more
@@ -14,6 +13,11 @@ public sealed partial class BenchRunner
     /// </summary>
     internal const int PostgresWorkers = 8;
 
+    /// <summary>
+    /// One message stored as Netra stores it (its seq taken from its chat, the sender's membership checked, the row read
+    /// back with the sender's name); Netra's ChatStore.AppendAsync does the same for a whole batch in one statement
+    /// (Netra.Server/Chat/ChatStore.cs).
+    /// </summary>
     private const string AppendSql = """
         WITH next AS (
             UPDATE chats SET last_seq = last_seq + 1
