@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Options;
@@ -21,7 +20,7 @@ internal sealed class ClientTimeoutGuard(IOptions<RealtimeOptions> options, Time
     public ConnectionDelegate Wrap(ConnectionDelegate next) => connection =>
     {
         var input = new ActivityPipeReader(connection.Transport.Input, time);
-        connection.Transport = new Pipe(input, connection.Transport.Output);
+        connection.Transport = new DuplexPipe(input, connection.Transport.Output);
         var timeout = TimeSpan.FromSeconds(options.Value.ClientTimeoutSeconds);
         var closed = 0;
         connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(_ =>
@@ -34,11 +33,4 @@ internal sealed class ClientTimeoutGuard(IOptions<RealtimeOptions> options, Time
         }, connection);
         return next(connection);
     };
-
-    private sealed class Pipe(PipeReader input, PipeWriter output) : IDuplexPipe
-    {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
-    }
 }

@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Netra.Server.Backplane;
+using Netra.Server.Realtime;
 using Xunit;
 
 namespace Netra.Tests.Backplane;
@@ -48,7 +49,7 @@ public sealed class ConnectionCursorTests
 
         await SendAsync(1, 2, 2, 1, 3);
 
-        (await ReceivedAsync()).Should().Equal(1, 2, 3);
+        Received().Should().Equal(1, 2, 3);
     }
 
     [Fact]
@@ -57,10 +58,10 @@ public sealed class ConnectionCursorTests
         StartAt(0);
 
         await SendAsync(1, 3, 4);
-        (await ReceivedAsync()).Should().Equal(1);
+        Received().Should().Equal(1);
 
         await SendAsync(2);
-        (await ReceivedAsync()).Should().Equal(2, 3, 4);
+        Received().Should().Equal(2, 3, 4);
     }
 
     [Fact]
@@ -68,20 +69,20 @@ public sealed class ConnectionCursorTests
     {
         StartAt(0);
         await SendAsync(1, 3, 5);
-        (await ReceivedAsync()).Should().Equal(1);
+        Received().Should().Equal(1);
 
         clock.Advance(Window - TimeSpan.FromMilliseconds(1));
-        (await ReceivedAsync()).Should().BeEmpty("the window has not run out yet");
+        Received().Should().BeEmpty("the window has not run out yet");
         clock.Advance(TimeSpan.FromMilliseconds(1));
-        (await ReceivedAsync()).Should().Equal(3, 5);
+        Received().Should().Equal(3, 5);
 
         await SendAsync(4, 2, 4, 2, 3, 6);
-        (await ReceivedAsync()).Should().Equal([4, 2, 6], "given up on, 2 and 4 still go out when they come, once each; 3 went out already");
+        Received().Should().Equal([4, 2, 6], "given up on, 2 and 4 still go out when they come, once each; 3 went out already");
 
         await SendAsync(8);
         clock.Advance(Window);
         await SendAsync(7);
-        (await ReceivedAsync()).Should().Equal([8, 7], "a second give-up works as the first did");
+        Received().Should().Equal([8, 7], "a second give-up works as the first did");
     }
 
     [Fact]
@@ -89,11 +90,11 @@ public sealed class ConnectionCursorTests
     {
         cursor.BeginCatchUp(Channel);
         await SendAsync(5, 6);
-        (await ReceivedAsync()).Should().BeEmpty("the replay sends them");
+        Received().Should().BeEmpty("the replay sends them");
 
         cursor.EndCatchUp(Channel, replayedHead: 4).Should().Be(6, "the replay must reach the highest seq held back");
         await SendAsync(5, 6, 7);
-        (await ReceivedAsync()).Should().Equal(7);
+        Received().Should().Equal(7);
     }
 
     [Fact]
@@ -101,7 +102,7 @@ public sealed class ConnectionCursorTests
     {
         await SendAsync(3, 1, 3);
 
-        (await ReceivedAsync()).Should().Equal(3, 1, 3);
+        Received().Should().Equal(3, 1, 3);
     }
 
     /// <summary>The cursor as a subscribe leaves it when its replay reached <paramref name="seq"/>.</summary>
@@ -120,9 +121,8 @@ public sealed class ConnectionCursorTests
     }
 
     /// <summary>The seqs written to the connection since the last call, in the order written.</summary>
-    private async Task<long[]> ReceivedAsync()
+    private long[] Received()
     {
-        await toClient.Writer.FlushAsync();
         if (!toClient.Reader.TryRead(out var result))
         {
             return [];
@@ -130,15 +130,12 @@ public sealed class ConnectionCursorTests
 
         var text = Encoding.UTF8.GetString(result.Buffer.ToArray());
         toClient.Reader.AdvanceTo(result.Buffer.End);
-        return text.Split('\u001e', StringSplitOptions.RemoveEmptyEntries)
-            .Select(record => JsonDocument.Parse(record).RootElement.GetProperty("arguments")[0].GetInt64())
-            .ToArray();
+        return text.Split('\u001e', StringSplitOptions.RemoveEmptyEntries).Select(SeqOf).ToArray();
     }
 
-    private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+    private static long SeqOf(string record)
     {
-        public PipeReader Input { get; } = input;
-
-        public PipeWriter Output { get; } = output;
+        using var json = JsonDocument.Parse(record);
+        return json.RootElement.GetProperty("arguments")[0].GetInt64();
     }
 }
