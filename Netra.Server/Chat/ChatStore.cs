@@ -71,26 +71,33 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
     {
         await using var connection = await writers.OpenConnectionAsync(cancellationToken);
         await using var batch = connection.CreateBatch();
-        foreach (var chat in messages.GroupBy(m => m.ChatId).OrderBy(g => g.Key))
+        var chats = messages.GroupBy(m => m.ChatId).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
+        foreach (var chat in chats)
         {
             var command = batch.CreateBatchCommand();
             command.CommandText = AppendSql;
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chat.Key });
-            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = chat.Select(m => m.SenderId).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chat.Select(m => m.Content).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = chat.Select(m => m.Attachment).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = chat.Select(m => m.ClientMessageId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chat[0].ChatId });
+            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = Array.ConvertAll(chat, m => m.SenderId) });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(chat, m => m.Content) });
+            command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = Array.ConvertAll(chat, m => m.Attachment) });
+            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(chat, m => m.ClientMessageId) });
             batch.BatchCommands.Add(command);
         }
 
+        // The rows carry what the database made (id, seq, time) and the sender's name; the rest is the message as sent,
+        // which is what was stored, so it is not read back.
         var stored = new List<ChatMessage>(messages.Count);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var index = 0;
         do
         {
-            var parse = reader.GetRowParser<MessageRow>();
+            var chat = chats[index++];
             while (await reader.ReadAsync(cancellationToken))
             {
-                stored.Add(parse(reader).ToMessage());
+                var sent = chat[reader.GetInt64(2) - 1];
+                stored.Add(new ChatMessage(
+                    reader.GetInt64(0), sent.ChatId, reader.GetInt64(1), sent.SenderId, reader.GetString(3), sent.Content, sent.Attachment,
+                    sent.ClientMessageId, MessageRow.Utc(reader.GetDateTime(4))));
             }
         }
         while (await reader.NextResultAsync(cancellationToken));
@@ -101,11 +108,12 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
     /// <summary>A batch failed because a (sender, clientMessageId) in it was stored meanwhile by another writer.</summary>
     public static bool IsDuplicate(PostgresException exception) => exception.IsUniqueViolation("messages_sender_client_message_id_key");
 
-    // $1 the chat; $2..$5 the messages' senders, contents, attachments and clientMessageIds, in send order.
+    // $1 the chat; $2..$5 the messages' senders, contents, attachments and clientMessageIds, in send order. Returns, per
+    // stored message in seq order, its id, seq, place in the arrays (1-based), sender's name and time.
     private const string AppendSql =
-        $"""
+        """
         WITH accepted AS (
-            SELECT i.sender_id, i.content, i.attachment, i.client_message_id, row_number() OVER (ORDER BY i.ord) AS n
+            SELECT i.sender_id, i.content, i.attachment, i.client_message_id, i.ord, row_number() OVER (ORDER BY i.ord) AS n
             FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS i(sender_id, content, attachment, client_message_id, ord)
             WHERE EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = i.sender_id)
               AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.sender_id = i.sender_id AND x.client_message_id = i.client_message_id)
@@ -117,9 +125,11 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
             INSERT INTO messages (chat_id, seq, sender_id, content, attachment, client_message_id)
             SELECT $1, head.base + a.n, a.sender_id, a.content, a.attachment, a.client_message_id
             FROM accepted a CROSS JOIN head
-            RETURNING *
+            RETURNING id, seq, sender_id, created_at
         )
-        SELECT {MessageColumns} FROM m JOIN users u ON u.id = m.sender_id ORDER BY m.seq
+        SELECT m.id, m.seq, a.ord, u.display_name, m.created_at
+        FROM m CROSS JOIN head JOIN accepted a ON a.n = m.seq - head.base JOIN users u ON u.id = m.sender_id
+        ORDER BY m.seq
         """;
 
     /// <summary>Messages with <paramref name="afterSeq"/> &lt; seq &lt; <paramref name="beforeSeq"/>, ascending; the newest <paramref name="limit"/> of them when <paramref name="fromEnd"/>.</summary>
