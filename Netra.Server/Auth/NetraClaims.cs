@@ -14,10 +14,19 @@ internal static class NetraClaims
     public static long GetUserId(this ClaimsPrincipal principal) =>
         principal.TryGetUserId(out var id) ? id : throw new InvalidOperationException("The principal has no numeric 'sub' claim.");
 
-    public static bool TryGetUserId(this ClaimsPrincipal principal, out long userId) =>
-        long.TryParse(principal.FindFirst(Subject)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out userId);
+    public static bool TryGetUserId(this ClaimsPrincipal principal, out long userId)
+    {
+        if (principal is SlimPrincipal slim)
+        {
+            userId = slim.UserId;
+            return slim.HasUserId;
+        }
 
-    public static string GetUserName(this ClaimsPrincipal principal) => principal.FindFirst(Name)?.Value ?? "";
+        return TryParseUserId(principal.FindFirst(Subject)?.Value, out userId);
+    }
+
+    public static string GetUserName(this ClaimsPrincipal principal) =>
+        principal is SlimPrincipal slim ? slim.UserName : principal.FindFirst(Name)?.Value ?? "";
 
     /// <summary>When the token was issued (<c>iat</c>); kept by <see cref="Slim"/> for service tokens only, which can be revoked.</summary>
     public static bool TryGetIssuedAt(this ClaimsPrincipal principal, out DateTimeOffset issuedAt)
@@ -44,6 +53,33 @@ internal static class NetraClaims
             }
         }
 
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, authenticationType, Name, Role));
+        return new SlimPrincipal(new ClaimsIdentity(claims, authenticationType, Name, Role));
+    }
+
+    private static bool TryParseUserId(string? subject, out long userId) =>
+        long.TryParse(subject, NumberStyles.None, CultureInfo.InvariantCulture, out userId);
+
+    /// <summary>
+    /// What <see cref="Slim"/> makes: the claims, with the user id and name read once, because every hub call and request reads
+    /// them (a claim lookup walks the identities and claims through enumerators it allocates).
+    /// </summary>
+    private sealed class SlimPrincipal : ClaimsPrincipal
+    {
+        public SlimPrincipal(ClaimsIdentity identity)
+            : base(identity)
+        {
+            HasUserId = TryParseUserId(identity.FindFirst(Subject)?.Value, out var userId);
+            UserId = userId;
+            UserName = identity.FindFirst(Name)?.Value ?? "";
+        }
+
+        public bool HasUserId { get; }
+
+        public long UserId { get; }
+
+        public string UserName { get; }
+
+        // A copy (e.g. of a cached authentication result) is slim too, unless an identity was added since.
+        public override ClaimsPrincipal Clone() => Identities.Count() == 1 ? new SlimPrincipal(Identities.First().Clone()) : base.Clone();
     }
 }
