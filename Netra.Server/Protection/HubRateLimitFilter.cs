@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using Netra.Contracts.Realtime;
 using Netra.Server.Auth;
+using Netra.Server.Realtime;
 
 namespace Netra.Server.Protection;
 
@@ -12,19 +13,16 @@ namespace Netra.Server.Protection;
 /// </summary>
 internal sealed class HubRateLimitFilter(RateLimitGuard guard) : IHubFilter
 {
-    public async ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    public ValueTask<object?> InvokeMethodAsync(HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
     {
         var context = invocationContext.Context;
         var userId = context.User!.GetUserId();
-        if (invocationContext.HubMethodName == HubMethods.SendMessage)
-        {
-            await guard.EnsureMessageAsync(userId, context.ConnectionAborted);
-        }
-        else
-        {
-            await guard.EnsureCallAsync(userId, context.ConnectionAborted);
-        }
+        var check = invocationContext.HubMethodName == HubMethods.SendMessage
+            ? guard.EnsureMessageAsync(userId, context.ConnectionAborted)
+            : guard.EnsureCallAsync(userId, context.ConnectionAborted);
 
-        return await next(invocationContext);
+        // Counted in this node's memory, the check is done already and the call goes straight on, without a state
+        // machine kept for the call's length; counted in Redis, or refused, it is awaited (and throws).
+        return check.IsCompletedSuccessfully ? next(invocationContext) : HubFilters.InvokeAfterAsync(check, invocationContext, next);
     }
 }

@@ -29,4 +29,15 @@ internal sealed class HubFilters(IServiceProvider services) : IConfigureOptions<
         options.AddFilter(services.GetRequiredService<ServiceTokenWatchFilter>());
         options.AddFilter(services.GetRequiredService<CallTurnFilter>());
     }
+
+    /// <summary>
+    /// For a filter whose own step did not complete at once: the call goes on after <paramref name="step"/> (or throws its
+    /// failure). A filter whose step did complete returns <c>next(invocationContext)</c> itself, with no state machine.
+    /// </summary>
+    public static async ValueTask<object?> InvokeAfterAsync(
+        Task step, HubInvocationContext invocationContext, Func<HubInvocationContext, ValueTask<object?>> next)
+    {
+        await step;
+        return await next(invocationContext);
+    }
 }
