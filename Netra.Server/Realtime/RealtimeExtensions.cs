@@ -16,6 +16,7 @@ internal static class RealtimeExtensions
         builder.Services.AddValidatedOptions<RealtimeOptions>(RealtimeOptions.SectionName);
 
         builder.Services.AddSignalR();
+        builder.Services.AddSingleton<IHubActivator<NetraHub>, NetraHubActivator>();
         builder.Services.AddSingleton<IConfigureOptions<HubOptions>, HubFilters>();
         builder.Services.AddOptions<HubOptions>().Configure<IOptions<RealtimeOptions>, IOptions<LimitsOptions>>((options, realtime, limits) =>
         {
