@@ -172,7 +172,8 @@ public sealed partial class BenchRunner
 
         for (var rep = 1; rep <= options.Reps; rep++)
         {
-            await OpenLoopAsync(workers, half, InsertAsync, meter, cancellationToken);
+            var seconds = await OpenLoopAsync(workers, half, InsertAsync, meter, cancellationToken);
+            Add("chat.pg_half.rate", "rows/s", meter.Calls / seconds, rep); // under the offered rate when PostgreSQL cannot keep up
             Add("chat.pg_half.p50", "ms", meter.CallLatency.PercentileMs(0.50), rep);
             Add("chat.pg_half.p99", "ms", meter.CallLatency.PercentileMs(0.99), rep);
         }
