@@ -68,10 +68,26 @@ netra_dir=$repo/Netra.Server/bin/Release/net10.0
 generator=$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll
 stock_dll=$bench/peers/StockSignalR/bin/Release/net10.0/StockSignalR.dll
 
+# warm_wal PORT: gives the fresh cluster the WAL files a database that has run for a while has. A new cluster makes
+# (and fills with zeros, 16 MB) a new WAL file each time its WAL grows by one, holding up every writer meanwhile (a
+# 30-100 ms stall of all commits, every few seconds at chat's rates), until checkpoints start to recycle old files. Here
+# 64 files are made before the run and recycled by a checkpoint (kept: min_wal_size 1 GB), so that the run's WAL goes
+# into recycled files as on a server in service; max_wal_size 2 GB keeps the run's WAL from forcing a checkpoint.
+warm_wal() {
+  local port=$1 i sql="ALTER SYSTEM SET min_wal_size = '1GB'; ALTER SYSTEM SET max_wal_size = '2GB'; SELECT pg_reload_conf();
+CREATE TABLE wal_warm (n int);"
+  for ((i = 0; i < 64; i++)); do sql+=" INSERT INTO wal_warm VALUES ($i); SELECT pg_switch_wal();"; done
+  psql_admin "$port" -d postgres -tA >/dev/null <<<"$sql DROP TABLE wal_warm; CHECKPOINT;"
+  log "PostgreSQL WAL warmed: $(find "$work/pg/pg_wal" -maxdepth 1 -type f -name '0*' | wc -l) files ready"
+}
+
 # ------------------------------------------------- PostgreSQL and Redis --
 start_postgres "$work/pg" "$(free_port)"
 taskset -a -p -c "$SERVER_CPU" "$(head -n 1 "$work/pg/postmaster.pid")" >/dev/null
 ensure_database "$PG_PORT" netra
+if [[ ${BENCH_PG_WAL_WARM:-1} == 1 ]]; then
+  warm_wal "$PG_PORT"
+fi
 pg_conn="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres;Maximum Pool Size=100"
 start_redis "$work/redis" "$(free_port)"
 taskset -a -p -c "$SERVER_CPU" "$(redis_pid "$work/redis")" >/dev/null

@@ -70,10 +70,13 @@ public sealed partial class BenchRunner
             half = saturation.Order().ElementAt(saturation.Count / 2) / 2;
             for (var rep = 1; rep <= options.Reps; rep++)
             {
-                var seconds = await OpenLoopAsync(connections.Length, half, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
-                Add("chat.half.rate", "msg/s", meter.Deliveries / seconds / m, rep);
+                var window = await OpenLoopAsync(connections.Length, half, i => connections[i].InvokeAsync("SendMessage", Message(i), cancellationToken), meter, cancellationToken);
+                Add("chat.half.rate", "msg/s", meter.Deliveries / window.Seconds / m, rep);
                 Add("chat.half.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                 Add("chat.half.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
+                Add("chat.half.cpu", "% of a core", window.Server, rep);
+                Add("chat.half.pg_cpu", "% of a core", window.Postgres, rep);
+                Add("chat.half.gen_cpu", "% of a core", window.Generator, rep);
             }
         }
         finally
@@ -87,9 +90,9 @@ public sealed partial class BenchRunner
     /// <summary>
     /// Sends at <paramref name="rate"/> calls/s in all, spread evenly over <paramref name="senderCount"/>
     /// senders, each call on its own schedule whether or not earlier ones were answered (at most 8 in
-    /// flight per sender; a call over that is skipped). Returns the measured window in seconds.
+    /// flight per sender; a call over that is skipped). Returns the measured window's length and CPU.
     /// </summary>
-    private async Task<double> OpenLoopAsync(int senderCount, double rate, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
+    private async Task<(double Server, double Postgres, double Generator, double Compiler, double Seconds)> OpenLoopAsync(int senderCount, double rate, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
     {
         var interval = TimeSpan.FromSeconds(senderCount / Math.Max(rate, 1));
         var start = Stopwatch.GetTimestamp();
@@ -138,14 +141,14 @@ public sealed partial class BenchRunner
         }, CancellationToken.None)).ToArray();
 
         await Task.Delay(options.RateWarmup, cancellationToken);
-        var watch = Stopwatch.StartNew();
+        var cpu = CpuWindow.Start(target);
         meter.Open();
         await Task.Delay(options.Duration, cancellationToken);
         meter.Close();
-        var seconds = watch.Elapsed.TotalSeconds;
+        var window = cpu.Stop();
         await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         await Task.Delay(300, cancellationToken);
-        return seconds;
+        return window;
     }
 
     /// <summary>
@@ -172,8 +175,8 @@ public sealed partial class BenchRunner
 
         for (var rep = 1; rep <= options.Reps; rep++)
         {
-            var seconds = await OpenLoopAsync(workers, half, InsertAsync, meter, cancellationToken);
-            Add("chat.pg_half.rate", "rows/s", meter.Calls / seconds, rep); // under the offered rate when PostgreSQL cannot keep up
+            var window = await OpenLoopAsync(workers, half, InsertAsync, meter, cancellationToken);
+            Add("chat.pg_half.rate", "rows/s", meter.Calls / window.Seconds, rep); // under the offered rate when PostgreSQL cannot keep up
             Add("chat.pg_half.p50", "ms", meter.CallLatency.PercentileMs(0.50), rep);
             Add("chat.pg_half.p99", "ms", meter.CallLatency.PercentileMs(0.99), rep);
         }
