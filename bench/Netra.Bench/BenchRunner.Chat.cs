@@ -74,8 +74,16 @@ public sealed partial class BenchRunner
                 Add("chat.half.rate", "msg/s", meter.Deliveries / window.Seconds / m, rep);
                 Add("chat.half.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                 Add("chat.half.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
-                Add("chat.half.cpu", "% of a core", window.Server, rep);
-                Add("chat.half.pg_cpu", "% of a core", window.Postgres, rep);
+                if (window.Server >= 0)
+                {
+                    Add("chat.half.cpu", "% of a core", window.Server, rep);
+                }
+
+                if (window.Postgres >= 0)
+                {
+                    Add("chat.half.pg_cpu", "% of a core", window.Postgres, rep);
+                }
+
                 Add("chat.half.gen_cpu", "% of a core", window.Generator, rep);
             }
         }
