@@ -100,7 +100,7 @@ public sealed class LastSeenWriterTests(ServerFixture fixture) : IClassFixture<S
         var batch = users.SetLastSeenAsync(new Dictionary<long, DateTimeOffset> { [high] = Noon, [low] = Noon }, CancellationToken.None);
         await using var probe = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
         await probe.OpenAsync();
-        await WaitUntilBlockedAsync(probe, holder.ProcessID);
+        await DatabaseRows.WaitUntilBlockedAsync(probe, holder.ProcessID);
 
         await using (var probing = await probe.BeginTransactionAsync())
         {
@@ -114,27 +114,6 @@ public sealed class LastSeenWriterTests(ServerFixture fixture) : IClassFixture<S
         (await batch).Select(user => user.Id).Should().BeEquivalentTo([low, high]);
     }
 
-    private static async Task WaitUntilBlockedAsync(NpgsqlConnection probe, int blockerPid)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!await probe.ExecuteScalarAsync<bool>(
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE @blockerPid = ANY(pg_blocking_pids(pid)))", new { blockerPid }))
-        {
-            DateTime.UtcNow.Should().BeBefore(deadline, "the batch should have reached the held row");
-            await Task.Delay(20);
-        }
-    }
-
-    private async Task<IReadOnlyList<long>> CreateUsersAsync(string prefix, int count)
-    {
-        var tag = Guid.NewGuid().ToString("N")[..8];
-        await using var database = new NpgsqlConnection(fixture.Server.PostgresConnectionString);
-        return (await database.QueryAsync<long>(
-            """
-            INSERT INTO users (user_name, display_name, password_hash, roles)
-            SELECT @tag || '-' || i, @prefix || ' ' || i, 'x', '{}' FROM generate_series(0, @last) AS i ORDER BY i
-            RETURNING id
-            """,
-            new { tag = $"{prefix}-{tag}", prefix, last = count - 1 })).Order().ToList();
-    }
+    private Task<IReadOnlyList<long>> CreateUsersAsync(string prefix, int count) =>
+        DatabaseRows.CreateUsersAsync(fixture.Server.PostgresConnectionString, prefix, count);
 }
