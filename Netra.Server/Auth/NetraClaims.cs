@@ -18,8 +18,8 @@ internal static class NetraClaims
     {
         if (principal is SlimPrincipal slim)
         {
-            userId = slim.UserId;
-            return slim.HasUserId;
+            userId = slim.UserId ?? 0;
+            return slim.UserId.HasValue;
         }
 
         return TryParseUserId(principal.FindFirst(Subject)?.Value, out userId);
@@ -68,14 +68,11 @@ internal static class NetraClaims
         public SlimPrincipal(ClaimsIdentity identity)
             : base(identity)
         {
-            HasUserId = TryParseUserId(identity.FindFirst(Subject)?.Value, out var userId);
-            UserId = userId;
+            UserId = TryParseUserId(identity.FindFirst(Subject)?.Value, out var userId) ? userId : null;
             UserName = identity.FindFirst(Name)?.Value ?? "";
         }
 
-        public bool HasUserId { get; }
-
-        public long UserId { get; }
+        public long? UserId { get; }
 
         public string UserName { get; }
 
