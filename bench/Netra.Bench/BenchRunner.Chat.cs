@@ -74,17 +74,7 @@ public sealed partial class BenchRunner
                 Add("chat.half.rate", "msg/s", meter.Deliveries / window.Seconds / m, rep);
                 Add("chat.half.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
                 Add("chat.half.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
-                if (window.Server >= 0)
-                {
-                    Add("chat.half.cpu", "% of a core", window.Server, rep);
-                }
-
-                if (window.Postgres >= 0)
-                {
-                    Add("chat.half.pg_cpu", "% of a core", window.Postgres, rep);
-                }
-
-                Add("chat.half.gen_cpu", "% of a core", window.Generator, rep);
+                AddCpu("chat.half", window, meter.Deliveries / (double)m, "messages per CPU-s", rep);
             }
         }
         finally
@@ -100,7 +90,7 @@ public sealed partial class BenchRunner
     /// senders, each call on its own schedule whether or not earlier ones were answered (at most 8 in
     /// flight per sender; a call over that is skipped). Returns the measured window's length and CPU.
     /// </summary>
-    private async Task<(double Server, double Postgres, double Generator, double Compiler, double Seconds)> OpenLoopAsync(int senderCount, double rate, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
+    private async Task<WindowResult> OpenLoopAsync(int senderCount, double rate, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken)
     {
         var interval = TimeSpan.FromSeconds(senderCount / Math.Max(rate, 1));
         var start = Stopwatch.GetTimestamp();
@@ -153,7 +143,7 @@ public sealed partial class BenchRunner
         meter.Open();
         await Task.Delay(options.Duration, cancellationToken);
         meter.Close();
-        var window = cpu.Stop();
+        var window = WindowResult.From(cpu.Stop(), options.RateWarmup.TotalSeconds);
         await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         await Task.Delay(300, cancellationToken);
         return window;
