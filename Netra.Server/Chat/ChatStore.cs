@@ -57,50 +57,49 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
     }
 
     /// <summary>
-    /// Stores messages, possibly of several chats, in one round trip and one commit: one statement per
-    /// chat (in chat id order, so that two writers never lock two chats in opposite orders), each taking
-    /// the chat's next seqs in the order given. The row lock the UPDATE takes orders concurrent writers,
-    /// and the whole batch is one transaction, so seqs stay gapless. A message whose sender is not a
-    /// member, or whose (sender, clientMessageId) is stored already, is left out of the result; a
-    /// (sender, clientMessageId) stored by a concurrent writer meanwhile fails the batch with a unique
-    /// violation (<see cref="IsDuplicate"/>). Returns the stored messages in chat id, then seq order.
-    /// Written through the writers' pool (<see cref="StorageExtensions.Writers"/>): <see cref="MessageAppender"/>'s
+    /// Stores messages, possibly of several chats, in one statement and one commit. The chats' rows are locked in
+    /// chat id order first (so that two writers never lock two chats in opposite orders), then each chat takes its
+    /// next seqs in the order given. The row lock orders concurrent writers, and the whole batch is one transaction,
+    /// so seqs stay gapless. A message whose sender is not a member, or whose (sender, clientMessageId) is stored
+    /// already, is left out of the result; a (sender, clientMessageId) stored by a concurrent writer meanwhile fails
+    /// the batch with a unique violation (<see cref="IsDuplicate"/>). Returns the stored messages in chat id, then seq
+    /// order. Written through the writers' pool (<see cref="StorageExtensions.Writers"/>): <see cref="MessageAppender"/>'s
     /// partitions are its only callers.
     /// </summary>
     public async Task<IReadOnlyList<ChatMessage>> AppendAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
+        var sent = messages as NewMessage[] ?? [.. messages];
         await using var connection = await writers.OpenConnectionAsync(cancellationToken);
-        await using var batch = connection.CreateBatch();
-        var chats = messages.GroupBy(m => m.ChatId).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
-        foreach (var chat in chats)
+        await using var command = new NpgsqlCommand(AppendSql, connection)
         {
-            var command = batch.CreateBatchCommand();
-            command.CommandText = AppendSql;
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = chat[0].ChatId });
-            command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = Array.ConvertAll(chat, m => m.SenderId) });
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(chat, m => m.Content) });
-            command.Parameters.Add(new NpgsqlParameter<string?[]> { TypedValue = Array.ConvertAll(chat, m => m.Attachment) });
-            command.Parameters.Add(new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(chat, m => m.ClientMessageId) });
-            batch.BatchCommands.Add(command);
+            Parameters =
+            {
+                new NpgsqlParameter<long[]> { TypedValue = Array.ConvertAll(sent, m => m.ChatId) },
+                new NpgsqlParameter<long[]> { TypedValue = Array.ConvertAll(sent, m => m.SenderId) },
+                new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(sent, m => m.Content) },
+                new NpgsqlParameter<string?[]> { TypedValue = Array.ConvertAll(sent, m => m.Attachment) },
+                new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(sent, m => m.ClientMessageId) },
+            },
+        };
+
+        // The rows carry what the database made (id, seq, time), the sender's name, and the (sender, clientMessageId) that
+        // tells which message of the batch each is (one of a batch at most: MessageAppender leaves out repeats); the rest is
+        // the message as sent, which is what was stored, so it is not read back.
+        var byKey = new Dictionary<(long SenderId, string ClientMessageId), NewMessage>(sent.Length);
+        foreach (var message in sent)
+        {
+            byKey.TryAdd((message.SenderId, message.ClientMessageId), message);
         }
 
-        // The rows carry what the database made (id, seq, time) and the sender's name; the rest is the message as sent,
-        // which is what was stored, so it is not read back.
-        var stored = new List<ChatMessage>(messages.Count);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        var index = 0;
-        do
+        var stored = new List<ChatMessage>(sent.Length);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
         {
-            var chat = chats[index++];
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var sent = chat[reader.GetInt64(2) - 1];
-                stored.Add(new ChatMessage(
-                    reader.GetInt64(0), sent.ChatId, reader.GetInt64(1), sent.SenderId, reader.GetString(3), sent.Content, sent.Attachment,
-                    sent.ClientMessageId, MessageRow.Utc(reader.GetDateTime(4))));
-            }
+            var message = byKey[(reader.GetInt64(2), reader.GetString(3))];
+            stored.Add(new ChatMessage(
+                reader.GetInt64(0), message.ChatId, reader.GetInt64(1), message.SenderId, reader.GetString(4), message.Content, message.Attachment,
+                message.ClientMessageId, MessageRow.Utc(reader.GetDateTime(5))));
         }
-        while (await reader.NextResultAsync(cancellationToken));
 
         return stored;
     }
@@ -108,28 +107,37 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
     /// <summary>A batch failed because a (sender, clientMessageId) in it was stored meanwhile by another writer.</summary>
     public static bool IsDuplicate(PostgresException exception) => exception.IsUniqueViolation("messages_sender_client_message_id_key");
 
-    // $1 the chat; $2..$5 the messages' senders, contents, attachments and clientMessageIds, in send order. Returns, per
-    // stored message in seq order, its id, seq, place in the arrays (1-based), sender's name and time.
+    // $1..$5 the messages' chats, senders, contents, attachments and clientMessageIds, in send order. Returns, per stored
+    // message in chat id then seq order, its id, seq, sender, clientMessageId, sender's name and time. The locking
+    // SELECT is materialized and sorted before it locks, and the UPDATE reaches a chat only after it was locked there, so
+    // the locks are taken by ascending chat id whatever the order sent and the plan.
     private const string AppendSql =
         """
         WITH accepted AS (
-            SELECT i.sender_id, i.content, i.attachment, i.client_message_id, i.ord, row_number() OVER (ORDER BY i.ord) AS n
-            FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS i(sender_id, content, attachment, client_message_id, ord)
-            WHERE EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = $1 AND cm.user_id = i.sender_id)
+            SELECT i.chat_id, i.sender_id, i.content, i.attachment, i.client_message_id,
+                   row_number() OVER (PARTITION BY i.chat_id ORDER BY i.ord) AS n
+            FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])
+                 WITH ORDINALITY AS i(chat_id, sender_id, content, attachment, client_message_id, ord)
+            WHERE EXISTS (SELECT 1 FROM chat_members cm WHERE cm.chat_id = i.chat_id AND cm.user_id = i.sender_id)
               AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.sender_id = i.sender_id AND x.client_message_id = i.client_message_id)
+        ), counts AS (
+            SELECT chat_id, count(*) AS k FROM accepted GROUP BY chat_id
+        ), locked AS MATERIALIZED (
+            SELECT id FROM chats WHERE id IN (SELECT chat_id FROM counts) ORDER BY id FOR NO KEY UPDATE
         ), head AS (
-            UPDATE chats SET last_seq = last_seq + (SELECT count(*) FROM accepted)
-            WHERE id = $1 AND EXISTS (SELECT 1 FROM accepted)
-            RETURNING last_seq - (SELECT count(*) FROM accepted) AS base
+            UPDATE chats AS c SET last_seq = c.last_seq + counts.k
+            FROM locked JOIN counts ON counts.chat_id = locked.id
+            WHERE c.id = locked.id
+            RETURNING c.id, c.last_seq - counts.k AS base
         ), m AS (
             INSERT INTO messages (chat_id, seq, sender_id, content, attachment, client_message_id)
-            SELECT $1, head.base + a.n, a.sender_id, a.content, a.attachment, a.client_message_id
-            FROM accepted a CROSS JOIN head
-            RETURNING id, seq, sender_id, created_at
+            SELECT a.chat_id, head.base + a.n, a.sender_id, a.content, a.attachment, a.client_message_id
+            FROM accepted a JOIN head ON head.id = a.chat_id
+            RETURNING id, chat_id, seq, sender_id, client_message_id, created_at
         )
-        SELECT m.id, m.seq, a.ord, u.display_name, m.created_at
-        FROM m CROSS JOIN head JOIN accepted a ON a.n = m.seq - head.base JOIN users u ON u.id = m.sender_id
-        ORDER BY m.seq
+        SELECT m.id, m.seq, m.sender_id, m.client_message_id, u.display_name, m.created_at
+        FROM m JOIN users u ON u.id = m.sender_id
+        ORDER BY m.chat_id, m.seq
         """;
 
     /// <summary>Messages with <paramref name="afterSeq"/> &lt; seq &lt; <paramref name="beforeSeq"/>, ascending; the newest <paramref name="limit"/> of them when <paramref name="fromEnd"/>.</summary>

@@ -96,7 +96,7 @@ public sealed class CallOrderTests(TwoNodesFixture fixture) : IClassFixture<TwoN
         }
 
         var sends = new[] { Send("first", "one"), Send("again", "taken"), Send("last", "two") };
-        await Eventually.UntilAsync(async () => await CountBlockedInsertsAsync(fixture.Nodes[0].PostgresConnectionString) > 0);
+        await Eventually.UntilAsync(async () => await CountWritersWaitingOnLocksAsync(fixture.Nodes[0].PostgresConnectionString) > 0);
         await transaction.CommitAsync();
         var results = await Task.WhenAll(sends);
 
@@ -111,12 +111,12 @@ public sealed class CallOrderTests(TwoNodesFixture fixture) : IClassFixture<TwoN
         (await fixture.Nodes[0].ReadLastSeqAsync(chat.Id)).Should().Be(mine[1].Seq, "no seq was taken by the failed batch");
     }
 
-    private static async Task<long> CountBlockedInsertsAsync(string connectionString)
+    private static async Task<long> CountWritersWaitingOnLocksAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO messages%' AND datname = current_database()", connection);
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND application_name LIKE '% (writers)' AND datname = current_database()", connection);
         return (long)(await command.ExecuteScalarAsync())!;
     }
 }
