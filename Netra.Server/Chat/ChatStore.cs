@@ -110,8 +110,9 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
     // $1..$5 the messages' chats, senders, contents, attachments and clientMessageIds, in send order. Returns, per stored
     // message in chat id then seq order, its id, seq, sender, clientMessageId, sender's name and time. The locking
     // SELECT is materialized and sorted before it locks, and the UPDATE reaches a chat only after it was locked there, so
-    // the locks are taken by ascending chat id whatever the order sent and the plan.
-    private const string AppendSql =
+    // the locks are taken by ascending chat id whatever the order sent and the plan. (Internal for the tests that look for it
+    // in pg_stat_activity, which shows the first 1 kB of a statement.)
+    internal const string AppendSql =
         """
         WITH accepted AS (
             SELECT i.chat_id, i.sender_id, i.content, i.attachment, i.client_message_id,

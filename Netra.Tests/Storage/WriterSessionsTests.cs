@@ -48,10 +48,13 @@ public sealed class WriterSessionsTests(ServerFixture fixture) : IClassFixture<S
         var loops = fixture.Server.Services.GetRequiredService<IOptions<ChatOptions>>().Value.WritePartitions + 1;
         var writers = sessions.Where(session => session.ApplicationName == "netra (writers)").ToList();
         writers.Should().NotBeEmpty().And.HaveCountLessThanOrEqualTo(loops, "one session per write partition and one for last-seen times");
-        writers.Should().OnlyContain(session => session.Query.Contains("INSERT INTO messages") || session.Query.Contains("last_seen_at"),
+        writers.Should().OnlyContain(session => IsAppend(session.Query) || session.Query.Contains("last_seen_at"),
             "only the loops write over them");
-        sessions.Where(session => session.Query.Contains("INSERT INTO messages")).Should().NotBeEmpty()
+        sessions.Where(session => IsAppend(session.Query)).Should().NotBeEmpty()
             .And.OnlyContain(session => session.ApplicationName == "netra (writers)", "no message went over a request's session");
         sessions.Count.Should().BeGreaterThan(loops, "the requests' pool still holds its own sessions");
     }
+
+    /// <summary>The chat store's append statement, as far as PostgreSQL shows it (the first 1 kB).</summary>
+    private static bool IsAppend(string query) => query.Length > 0 && ChatStore.AppendSql.StartsWith(query, StringComparison.Ordinal);
 }
