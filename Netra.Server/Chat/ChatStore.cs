@@ -63,10 +63,10 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
     /// so seqs stay gapless. A message whose sender is not a member, or whose (sender, clientMessageId) is stored
     /// already, is left out of the result; a (sender, clientMessageId) stored by a concurrent writer meanwhile fails
     /// the batch with a unique violation (<see cref="IsDuplicate"/>). Returns the stored messages in chat id, then seq
-    /// order. Written through the writers' pool (<see cref="StorageExtensions.Writers"/>): <see cref="MessageAppender"/>'s
+    /// order, each with its place in <paramref name="messages"/>. Written through the writers' pool (<see cref="StorageExtensions.Writers"/>): <see cref="MessageAppender"/>'s
     /// partitions are its only callers.
     /// </summary>
-    public async Task<IReadOnlyList<ChatMessage>> AppendAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<(int Index, ChatMessage Message)>> AppendAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
         var sent = messages as NewMessage[] ?? [.. messages];
         await using var connection = await writers.OpenConnectionAsync(cancellationToken);
@@ -85,20 +85,21 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
         // The rows carry what the database made (id, seq, time), the sender's name, and the (sender, clientMessageId) that
         // tells which message of the batch each is (one of a batch at most: MessageAppender leaves out repeats); the rest is
         // the message as sent, which is what was stored, so it is not read back.
-        var byKey = new Dictionary<(long SenderId, string ClientMessageId), NewMessage>(sent.Length);
-        foreach (var message in sent)
+        var places = new Dictionary<(long SenderId, string ClientMessageId), int>(sent.Length);
+        for (var i = 0; i < sent.Length; i++)
         {
-            byKey.TryAdd((message.SenderId, message.ClientMessageId), message);
+            places.TryAdd((sent[i].SenderId, sent[i].ClientMessageId), i);
         }
 
-        var stored = new List<ChatMessage>(sent.Length);
+        var stored = new List<(int, ChatMessage)>(sent.Length);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            var message = byKey[(reader.GetInt64(2), reader.GetString(3))];
-            stored.Add(new ChatMessage(
+            var index = places[(reader.GetInt64(2), reader.GetString(3))];
+            var message = sent[index];
+            stored.Add((index, new ChatMessage(
                 reader.GetInt64(0), message.ChatId, reader.GetInt64(1), message.SenderId, reader.GetString(4), message.Content, message.Attachment,
-                message.ClientMessageId, MessageRow.Utc(reader.GetDateTime(5))));
+                message.ClientMessageId, MessageRow.Utc(reader.GetDateTime(5)))));
         }
 
         return stored;

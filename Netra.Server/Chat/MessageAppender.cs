@@ -115,7 +115,7 @@ internal sealed partial class MessageAppender : BackgroundService
             }
         }
 
-        IReadOnlyList<ChatMessage> stored;
+        IReadOnlyList<(int Index, ChatMessage Message)> stored;
         try
         {
             stored = await StoreAsync(written.ConvertAll(p => p.Message), stoppingToken);
@@ -137,30 +137,25 @@ internal sealed partial class MessageAppender : BackgroundService
             retry.TrySetResult(null);
         }
 
-        var byKey = new Dictionary<(long, string), PendingMessage>(written.Count);
-        foreach (var pending in written)
-        {
-            byKey[(pending.Message.SenderId, pending.Message.ClientMessageId)] = pending;
-        }
-
         var senders = new PendingMessage[stored.Count];
+        var messages = new ChatMessage[stored.Count];
         for (var i = 0; i < stored.Count; i++)
         {
-            var message = stored[i];
-            if (!byKey.Remove((message.SenderId, message.ClientMessageId), out var pending))
-            {
-                throw new InvalidOperationException($"Chat {message.ChatId} seq {message.Seq} was stored for no message of this batch.");
-            }
-
+            var (index, message) = stored[i];
+            var pending = written[index];
             pending.Stored = message;
             senders[i] = pending;
+            messages[i] = message;
             ChatLog.MessageStored(logger, message.ChatId, message.Seq, message.Id, message.SenderId);
             metrics.MessageStored();
         }
 
-        foreach (var notStored in byKey.Values)
+        foreach (var notStored in written)
         {
-            notStored.TrySetResult(null);
+            if (notStored.Stored is null)
+            {
+                notStored.TrySetResult(null);
+            }
         }
 
         // Each chat's messages (consecutive seqs) go out as one run: one write per member connection instead of one per
@@ -168,7 +163,6 @@ internal sealed partial class MessageAppender : BackgroundService
         // run is issued (its own connection, when subscribed, has the run before the answer unless that write had to
         // wait), or, while the partition has too many broadcasts waiting on slow connections, once its run is out.
         var answerOnceIssued = partition.HasRoomForBroadcasts(logger);
-        var messages = stored as ChatMessage[] ?? [.. stored];
         for (var start = 0; start < messages.Length;)
         {
             var end = start + 1;
@@ -205,8 +199,9 @@ internal sealed partial class MessageAppender : BackgroundService
     /// <summary>
     /// The messages in one commit. When another writer stored one of their clientMessageIds meanwhile (the
     /// whole batch then fails), each on its own: that one resolves as not stored, and its caller finds the other.
+    /// Each stored message comes with its place in <paramref name="messages"/>.
     /// </summary>
-    private async Task<IReadOnlyList<ChatMessage>> StoreAsync(List<NewMessage> messages, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<(int Index, ChatMessage Message)>> StoreAsync(List<NewMessage> messages, CancellationToken cancellationToken)
     {
         try
         {
@@ -222,10 +217,13 @@ internal sealed partial class MessageAppender : BackgroundService
             MessageAppenderLog.BatchSplit(logger, messages.Count);
         }
 
-        var stored = new List<ChatMessage>(messages.Count);
-        foreach (var message in messages)
+        var stored = new List<(int, ChatMessage)>(messages.Count);
+        for (var i = 0; i < messages.Count; i++)
         {
-            stored.AddRange(await StoreAsync([message], cancellationToken));
+            foreach (var (_, message) in await StoreAsync([messages[i]], cancellationToken))
+            {
+                stored.Add((i, message));
+            }
         }
 
         return stored;

@@ -21,7 +21,7 @@ public sealed class ChatStoreTests(ServerFixture fixture) : IClassFixture<Server
         var y = (await Store.CreateChatAsync(alice, "y", [carol], readReceipts: false, CancellationToken.None)).Id;
         (await Store.AppendAsync([new NewMessage(x, alice, "before", null, "m-before")], CancellationToken.None)).Should().ContainSingle();
 
-        var stored = await Store.AppendAsync(
+        var appended = await Store.AppendAsync(
             [
                 new NewMessage(y, carol, "y1", "/uploads/a.png", "m-y1"),
                 new NewMessage(x, alice, "x1", null, "m-x1"),
@@ -33,6 +33,9 @@ public sealed class ChatStoreTests(ServerFixture fixture) : IClassFixture<Server
             CancellationToken.None);
 
         // Chat id order, then seq; within a chat the order sent; the non-member's and the repeated clientMessageId left out.
+        // Each comes with its place in the batch.
+        appended.Select(s => s.Index).Should().Equal(1, 3, 0, 5);
+        var stored = appended.Select(s => s.Message).ToList();
         stored.Select(m => (m.ChatId, m.Seq, m.SenderId, m.Content, m.Attachment, m.ClientMessageId)).Should().Equal(
             (x, 2L, alice, "x1", null, "m-x1"),
             (x, 3L, bob, "x2", null, "m-x2"),
@@ -62,7 +65,7 @@ public sealed class ChatStoreTests(ServerFixture fixture) : IClassFixture<Server
         var stored = await DatabaseRows.ShouldLockInAscendingIdOrderAsync(fixture.Server.PostgresConnectionString, "chats", "title", low, high, () =>
             Store.AppendAsync([new NewMessage(high, alice, "h", null, "m-h"), new NewMessage(low, bob, "l", null, "m-l")], CancellationToken.None));
 
-        stored.Select(m => (m.ChatId, m.Seq, m.Content)).Should().Equal((low, 1L, "l"), (high, 1L, "h"));
+        stored.Select(s => (s.Message.ChatId, s.Message.Seq, s.Message.Content, s.Index)).Should().Equal((low, 1L, "l", 1), (high, 1L, "h", 0));
     }
 
     [Fact]
@@ -80,7 +83,7 @@ public sealed class ChatStoreTests(ServerFixture fixture) : IClassFixture<Server
             .Select(i => new NewMessage(chats[(b + (b % 2 == 0 ? i : 2 * i)) % 3], i % 2 == 0 ? alice : bob, $"{b}:{i}", null, $"m-{b}-{i}"))
             .ToList()).ToList();
 
-        var results = await Task.WhenAll(sent.Select(batch => Task.Run(() => Store.AppendAsync(batch, CancellationToken.None))));
+        var results = await Task.WhenAll(sent.Select(batch => Task.Run(async () => (await Store.AppendAsync(batch, CancellationToken.None)).Select(s => s.Message).ToList())));
 
         foreach (var chat in chats)
         {
