@@ -123,7 +123,7 @@ public sealed partial class BenchRunner
             if (loadOnly is { } length)
             {
                 var warmed = await WarmUpAsync(length, cancellationToken);
-                return new WindowResult(warmed, -1, -1, -1, -1, warmed);
+                return new WindowResult(warmed, -1, -1, -1, -1, -1, warmed);
             }
 
             var warmup = await WarmUpAsync(options.Warmup, cancellationToken);
@@ -193,6 +193,11 @@ public sealed partial class BenchRunner
         if (window.CompilerCpu >= 0)
         {
             Add($"{prefix}.jit_cpu", "% of a core", window.CompilerCpu, rep);
+        }
+
+        if (window.CoreProbe >= 0)
+        {
+            Add($"{prefix}.core_probe", "ns per pipe round trip", window.CoreProbe, rep);
         }
 
         Add($"{prefix}.warmup_s", "s", window.WarmupSeconds, rep);

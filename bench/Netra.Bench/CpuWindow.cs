@@ -5,7 +5,8 @@ namespace Netra.Bench;
 /// <summary>
 /// CPU used during a measurement window, in % of one core: the server processes, PostgreSQL (the
 /// postmaster and its backends, when its pid is known), this generator, and the servers' tier-1 compiler threads (part of
-/// the servers' figure; not zero means the window measured the compiler too).
+/// the servers' figure; not zero means the window measured the compiler too); and, where a <see cref="CoreProbe"/> runs, how
+/// fast the server core ran system calls meanwhile.
 /// </summary>
 public sealed class CpuWindow
 {
@@ -15,6 +16,7 @@ public sealed class CpuWindow
     private readonly TimeSpan generatorBefore;
     private readonly Dictionary<int, double> compilerBefore;
     private readonly long startedAt = Stopwatch.GetTimestamp();
+    private readonly long startedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
     private CpuWindow(Target target)
     {
@@ -27,14 +29,18 @@ public sealed class CpuWindow
 
     public static CpuWindow Start(Target target) => new(target);
 
-    /// <summary>Server CPU (-1 when no server pid is known), PostgreSQL CPU (-1 when unknown), generator CPU and the servers' compiler CPU (-1 when no server pid is known) over the window.</summary>
-    public (double Server, double Postgres, double Generator, double Compiler, double Seconds) Stop()
+    /// <summary>
+    /// Server CPU (-1 when no server pid is known), PostgreSQL CPU (-1 when unknown), generator CPU and the servers' compiler
+    /// CPU (-1 when no server pid is known) over the window, and the core probe's median in it (-1 when none runs).
+    /// </summary>
+    public (double Server, double Postgres, double Generator, double Compiler, double Probe, double Seconds) Stop()
     {
         var seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         var server = target.ServerPids.Count > 0 ? 100 * (ProcessStats.CpuSeconds(target.ServerPids) - serverBefore) / seconds : -1;
         var postgres = target.PostgresPid is { } pg ? 100 * ProcessStats.Growth(postgresBefore, ProcessStats.TreeCpuSeconds(pg)) / seconds : -1;
         var generator = 100 * (Process.GetCurrentProcess().TotalProcessorTime - generatorBefore).TotalSeconds / seconds;
         var compiler = target.ServerPids.Count > 0 ? 100 * ProcessStats.Growth(compilerBefore, ProcessStats.CompilerCpuSeconds(target.ServerPids)) / seconds : -1;
-        return (server, postgres, generator, compiler, seconds);
+        var probe = target.CoreProbe is { } samples ? CoreProbe.Median(samples, startedAtUnixMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) : -1;
+        return (server, postgres, generator, compiler, probe, seconds);
     }
 }

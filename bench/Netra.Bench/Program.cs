@@ -6,6 +6,8 @@ using Netra.Bench;
 //                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
 //                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--smoke]
 //                   --out results.jsonl
+//                   [--core-probe SAMPLES] (the file of a probe on the server core: each window reports its median)
+//   Netra.Bench probe --out SAMPLES [--seconds 1800]: samples how fast this core runs system calls (CoreProbe.cs), until SIGTERM
 //   Netra.Bench options [the sizes and durations of run]: the report's lines on them (bench/run.sh adds them to the meta)
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
 if (args.Length == 0)
@@ -104,6 +106,7 @@ switch (args[0])
             Postgres = One("--pg"),
             PostgresPid = One("--pg-pid") is { } pgPid ? int.Parse(pgPid, CultureInfo.InvariantCulture) : null,
             ServerPids = All("--server-pid").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
+            CoreProbe = One("--core-probe"),
         };
         var scenarios = One("--scenarios")?.Split(',') ?? [.. BenchRunner.AllScenarios];
         var runner = new BenchRunner(target, options, One("--label"), Console.Out);
@@ -120,6 +123,17 @@ switch (args[0])
             }
         }
 
+        return 0;
+    }
+
+    case "probe":
+    {
+        // Stopped by SIGTERM (bench/run.sh kills it at the end) or after --seconds.
+        using var stop = new CancellationTokenSource();
+        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
+            System.Runtime.InteropServices.PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+        var seconds = One("--seconds") is { } limit ? double.Parse(limit, CultureInfo.InvariantCulture) : 1800;
+        CoreProbe.Run(One("--out") ?? throw new ArgumentException("--out is required"), TimeSpan.FromSeconds(seconds), stop.Token);
         return 0;
     }
 

@@ -25,6 +25,7 @@ public static class Report
         ("connect.jit_cpu", "connect server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
         ("connect.warmup_s", "connect warm-up: connects and closes until the server's JIT settled", false),
         ("connect.per_cpu_s", "connect: connections per server CPU-second", true),
+        ("connect.core_probe", "connect: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
         ("idle.kb_per_conn.5000", "idle: RSS growth per connection at 5,000", false),
         ("idle.kb_per_conn.10000", "idle: RSS growth per connection at 10,000", false),
         ("idle.rss_mb.10000", "idle: server RSS at 10,000 connections", false),
@@ -38,6 +39,7 @@ public static class Report
         ("fanout.w1.jit_cpu", "fan-out W=1 server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
         ("fanout.w1.per_cpu_s", "fan-out W=1: deliveries per server-side CPU-second", true),
         ("fanout.w1.per_message", "fan-out W=1: deliveries per WebSocket message received", true),
+        ("fanout.w1.core_probe", "fan-out W=1: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
         .. ByNode(1),
         ("fanout.w16.rate", "fan-out W=16: deliveries/s", true),
         ("fanout.w16.p50", "fan-out W=16 p50", false),
@@ -48,6 +50,7 @@ public static class Report
         ("fanout.w16.jit_cpu", "fan-out W=16 server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
         ("fanout.w16.per_cpu_s", "fan-out W=16: deliveries per server-side CPU-second", true),
         ("fanout.w16.per_message", "fan-out W=16: deliveries per WebSocket message received", true),
+        ("fanout.w16.core_probe", "fan-out W=16: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
         .. ByNode(16),
         ("fanout.w64.rate", "fan-out W=64: deliveries/s", true),
         ("fanout.w64.p50", "fan-out W=64 p50", false),
@@ -58,6 +61,7 @@ public static class Report
         ("fanout.w64.jit_cpu", "fan-out W=64 server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
         ("fanout.w64.per_cpu_s", "fan-out W=64: deliveries per server-side CPU-second", true),
         ("fanout.w64.per_message", "fan-out W=64: deliveries per WebSocket message received", true),
+        ("fanout.w64.core_probe", "fan-out W=64: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
         ("rpc.rate", "rpc: 100 connections, Ping/echo one at a time", true),
         ("rpc.p50", "rpc p50", false),
         ("rpc.p99", "rpc p99", false),
@@ -65,6 +69,7 @@ public static class Report
         ("rpc.gen_cpu", "rpc generator CPU", false),
         ("rpc.jit_cpu", "rpc server JIT CPU", false),
         ("rpc.per_cpu_s", "rpc: calls per server CPU-second", true),
+        ("rpc.core_probe", "rpc: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
         ("chat.saturation", "chat with storage: stored-and-delivered at saturation", true),
         ("chat.saturation.p99", "chat at saturation p99", false),
         ("chat.saturation.cpu", "chat at saturation: Netra CPU", false),
@@ -75,6 +80,7 @@ public static class Report
         ("chat.half.cpu", "chat at half load: Netra CPU", false),
         ("chat.half.pg_cpu", "chat at half load: PostgreSQL CPU", false),
         ("chat.half.gen_cpu", "chat at half load: generator CPU", false),
+        ("chat.half.core_probe", "chat at half load: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
         ("chat.pg_insert_rate", $"PostgreSQL alone, same insert statement (prepared, a row per commit, {BenchRunner.PostgresWorkers} connections)", true),
         ("chat.pg_insert.p99", "PostgreSQL alone p99", false),
         ("chat.pg_half.rate", "PostgreSQL alone offered the same half-load rate: achieved", true),
@@ -221,7 +227,7 @@ public static class Report
 
     public static string ToJsonLine(Measurement measurement) => JsonSerializer.Serialize(measurement, JsonLine);
 
-    private static double MedianOf(IEnumerable<double> values)
+    public static double MedianOf(IEnumerable<double> values)
     {
         var sorted = values.Order().ToArray();
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;

@@ -32,6 +32,9 @@ public sealed class Target
     /// <summary>Server processes whose RSS and CPU are read from /proc (empty in-process, e.g. in the smoke test).</summary>
     public IReadOnlyList<int> ServerPids { get; init; } = [];
 
+    /// <summary>The samples file of a <see cref="CoreProbe"/> on the server core, if one runs: each window reports their median.</summary>
+    public string? CoreProbe { get; init; }
+
     public bool IsNetra => System == Netra;
 
     /// <summary>Several nodes (scale-out): the generator then also measures each node's subscribers apart.</summary>

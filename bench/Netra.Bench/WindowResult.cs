@@ -1,11 +1,12 @@
 namespace Netra.Bench;
 
 /// <summary>
-/// A measured window: its length, the CPU used in it (% of one core; -1 where not measured), and how long the load ran
-/// before it (its warm-up, which lasts until the server's compiler has settled).
+/// A measured window: its length, the CPU used in it (% of one core; -1 where not measured), the core probe's median in it
+/// (nanoseconds per round trip; -1 where none ran), and how long the load ran before it (its warm-up, which lasts until
+/// the server's compiler has settled).
 /// </summary>
-public sealed record WindowResult(double Seconds, double ServerCpu, double PostgresCpu, double GeneratorCpu, double CompilerCpu, double WarmupSeconds)
+public sealed record WindowResult(double Seconds, double ServerCpu, double PostgresCpu, double GeneratorCpu, double CompilerCpu, double CoreProbe, double WarmupSeconds)
 {
-    public static WindowResult From((double Server, double Postgres, double Generator, double Compiler, double Seconds) cpu, double warmupSeconds) =>
-        new(cpu.Seconds, cpu.Server, cpu.Postgres, cpu.Generator, cpu.Compiler, warmupSeconds);
+    public static WindowResult From((double Server, double Postgres, double Generator, double Compiler, double Probe, double Seconds) cpu, double warmupSeconds) =>
+        new(cpu.Seconds, cpu.Server, cpu.Postgres, cpu.Generator, cpu.Compiler, cpu.Probe, warmupSeconds);
 }
