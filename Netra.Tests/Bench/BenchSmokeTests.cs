@@ -133,7 +133,7 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
 
         var lines = options.Describe().ToList();
 
-        lines.Should().Contain("connect: 3 windows of 1,000 connections, 32 at a time, in each round, the one of median rate reported, after connects and closes of 100 at a time until the JIT settled (as in \"warm-up\")");
+        lines.Should().Contain("connect: 3 windows of 1,000 connections, 32 at a time, in each round, the one of median rate reported, after connects and closes of 100 at a time until the server's JIT settled (as in \"warm-up\")");
         lines.Should().Contain("idle: the server's RSS read 2.5 s after the last of 5,000 and 10,000 connections opened");
         lines.Should().ContainMatch("windows: 2 s each; fan-out with 1,000 subscribers and 100-byte messages at W = 1, 16;*");
         lines.Should().ContainMatch("warm-up: * after 0.5 s of its own load * under 5 % of a core * (at most 60 s;* after 1 s of its offered rate; fan-out also 3 s of unmeasured load*");

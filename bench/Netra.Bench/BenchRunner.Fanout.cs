@@ -144,26 +144,23 @@ public sealed partial class BenchRunner
     }
 
     /// <summary>
-    /// Lets the load that is running warm the server and this generator up: for <paramref name="least"/>, then on, half a
-    /// second at a time, until the tier-1 compiler threads of the server and of the generator used under
-    /// <see cref="BenchOptions.SettledJitCpu"/> % of a core in the last stretch, or until <see cref="BenchOptions.WarmupMax"/>
-    /// in all. A .NET process recompiles each path optimized only after it has been busy for a while, twice with dynamic
-    /// PGO, on one thread; a window measured meanwhile measures the compiler too (docs/benchmarks.md). The generator is a
-    /// fresh process for each scenario (bench/run.sh), and its own compiler shares the client core with the load it drives.
-    /// Without server pids (in-process, where the generator is the test process) and for servers that are not .NET, just
+    /// Lets the load that is running warm the server up: for <paramref name="least"/>, then on, half a second at a time, until
+    /// the server's tier-1 compiler threads used under <see cref="BenchOptions.SettledJitCpu"/> % of a core in the last stretch,
+    /// or until <see cref="BenchOptions.WarmupMax"/> in all. A .NET server recompiles each path optimized only after it has
+    /// been busy for a while, twice with dynamic PGO, on one thread; a window measured meanwhile measures the compiler too
+    /// (docs/benchmarks.md). Without server pids (in-process) and for servers that are not .NET, just
     /// <paramref name="least"/>. Returns how long it took, in seconds.
     /// </summary>
     private async Task<double> WarmUpAsync(TimeSpan least, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var stretch = least;
-        IReadOnlyList<int> compiling = target.ServerPids.Count > 0 ? [.. target.ServerPids, Environment.ProcessId] : [];
         while (true)
         {
-            var before = ProcessStats.CompilerCpuSeconds(compiling);
+            var before = ProcessStats.CompilerCpuSeconds(target.ServerPids);
             var stretchStarted = Stopwatch.GetTimestamp();
             await Task.Delay(stretch, cancellationToken);
-            var jit = 100 * ProcessStats.Growth(before, ProcessStats.CompilerCpuSeconds(compiling)) / Stopwatch.GetElapsedTime(stretchStarted).TotalSeconds;
+            var jit = 100 * ProcessStats.Growth(before, ProcessStats.CompilerCpuSeconds(target.ServerPids)) / Stopwatch.GetElapsedTime(stretchStarted).TotalSeconds;
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (jit < options.SettledJitCpu || elapsed >= options.WarmupMax)
             {
