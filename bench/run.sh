@@ -159,46 +159,39 @@ generate() { # generate ARGS...: the generator on the client core, one repetitio
   taskset -c "$CLIENT_CPU" dotnet "$generator" run "${options[@]}" "${mode[@]}" --origin "$ORIGIN" --core-probe "$probe_samples" --out "$results" "$@"
 }
 
-# Each round starts a fresh server process for each system, then runs the scenarios one after another, each for every
-# system in turn (in an order rotated by the round) before the next: idle first (it measures RSS growth from a clean
-# heap), then the others. The systems' figures for one scenario are measured within a minute of each other, so that a
-# spell when this shared machine's server core runs slow (docs/benchmarks.md: they last a minute or two) falls on all
-# of them alike rather than on every scenario of one system. The servers not measured meanwhile sit idle on the core.
-# begin_SYSTEM starts its server; turn_SYSTEM SCENARIO measures one scenario against it (nothing if it does not apply);
-# end_SYSTEM stops it.
-stock_pid='' stock_url='' socketio_pid='' socketio_url='' netra_pid='' netra_url=''
-peer_scenarios=" idle connect fanout rpc " # the peers have no chat
-# A peer is started only if the run measures one of its scenarios. The stock peer runs in its own folder, as Netra does:
-# ASP.NET Core takes the working directory as its content root and watches it, subfolders included (started from the
-# repository, that was the whole tree with web/node_modules).
-begin_stock() {
-  local port
-  [[ -z $(scenarios "${peer_scenarios// /,}") ]] && return 0
+# Each system runs on a fresh server process per round: idle first (it measures RSS growth from a
+# clean heap), then the other scenarios. Rounds interleave the systems (in a rotated order), so
+# that load from other work on this shared machine falls on all of them alike. A spell when the server core runs slow
+# lasts a minute or two (docs/benchmarks.md), about one system's turn, so it can fall on every scenario of one system in
+# a round: the core probe's rows show it. (Taking each scenario for every system in turn was tried: the generator, then a
+# fresh process per scenario, compiled its own paths in the windows, and waiting for that made the run 11.5 minutes.)
+# run_peer SYSTEM CMD...: a peer started as CMD PORT.
+run_peer() {
+  local system=$1 port
+  shift
+  local wanted
+  wanted=$(scenarios idle,connect,fanout,rpc)
+  [[ -z $wanted ]] && return 0
   port=$(free_port)
-  start_server stock "http://127.0.0.1:$port/health" env -C "${stock_dll%/*}" dotnet "$stock_dll" "$port"
-  stock_pid=$SERVER_PID stock_url=http://127.0.0.1:$port
+  start_server "$system" "http://127.0.0.1:$port/health" "$@" "$port"
+  generate --system "$system" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
+  stop_server "$SERVER_PID"
 }
-begin_socketio() {
-  local port
-  [[ -z $(scenarios "${peer_scenarios// /,}") ]] && return 0
-  port=$(free_port)
-  start_server socketio "http://127.0.0.1:$port/health" node "$bench/peers/socketio/server.js" "$port"
-  socketio_pid=$SERVER_PID socketio_url=http://127.0.0.1:$port
-}
-turn_stock() { [[ $peer_scenarios == *" $1 "* ]] && generate --system stock --url "$stock_url" --server-pid "$stock_pid" --scenarios "$1"; return 0; }
-turn_socketio() { [[ $peer_scenarios == *" $1 "* ]] && generate --system socketio --url "$socketio_url" --server-pid "$socketio_pid" --scenarios "$1"; return 0; }
-end_stock() { [[ -n $stock_pid ]] && stop_server "$stock_pid"; stock_pid=''; }
-end_socketio() { [[ -n $socketio_pid ]] && stop_server "$socketio_pid"; socketio_pid=''; }
+# In its own folder, as Netra is: ASP.NET Core takes the working directory as its content root and watches it, subfolders
+# included (started from the repository, that was the whole tree with web/node_modules).
+run_stock() { run_peer stock env -C "${stock_dll%/*}" dotnet "$stock_dll"; }
+run_socketio() { run_peer socketio node "$bench/peers/socketio/server.js"; }
 
 netra_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn" --pg-pid "$(head -n 1 "$work/pg/postmaster.pid")")
-begin_netra() {
-  local port
+run_netra() {
+  local port wanted
+  wanted=$(scenarios idle,connect,fanout,rpc,chat)
+  [[ -z $wanted ]] && return 0
   port=$(free_port)
   start_netra netra "$port"
-  netra_pid=$SERVER_PID netra_url=http://127.0.0.1:$port
+  generate "${netra_args[@]}" --url "http://127.0.0.1:$port" --server-pid "$SERVER_PID" --scenarios "$wanted"
+  stop_server "$SERVER_PID"
 }
-turn_netra() { generate "${netra_args[@]}" --url "$netra_url" --server-pid "$netra_pid" --scenarios "$1"; }
-end_netra() { stop_server "$netra_pid"; }
 
 # Scale-out: 1 node without Redis, and 2 nodes through Redis, every server process on the server core. Unlike the
 # systems above, these processes are started in the first round and kept for all rounds, and both get the same
@@ -236,11 +229,8 @@ scaleout_two_nodes() {
 }
 # Whatever the setup measured first leaves behind (its 1,000 subscribers closing, their last-seen writes) and any drift
 # within a round fall on the one measured second, so the two take turns: 1 node first in odd rounds, 2 nodes in even ones.
-# Its processes start at its first turn and are kept (above), so it has nothing to begin or end per round.
-begin_scaleout() { :; }
-end_scaleout() { :; }
-turn_scaleout() {
-  [[ $1 == fanout ]] || return 0
+run_scaleout() {
+  [[ -z $(scenarios fanout) ]] && return 0
   if ((round % 2 == 1)); then
     scaleout_one_node
     scaleout_two_nodes
@@ -250,19 +240,15 @@ turn_scaleout() {
   fi
 }
 
-systems=($SYSTEMS)
+systems=()
+for system in $SYSTEMS; do systems+=("run_$system"); done
 rounds=$REPS
 ((smoke == 1)) && rounds=1
 for ((round = 1; round <= rounds; round++)); do
   log "round $round of $rounds"
-  order=()
-  for ((i = 0; i < ${#systems[@]}; i++)); do order+=("${systems[(i + round - 1) % ${#systems[@]}]}"); done
-  for system in "${order[@]}"; do "begin_$system"; done
-  for scenario in idle connect fanout rpc chat; do
-    [[ -z $(scenarios "$scenario") ]] && continue
-    for system in "${order[@]}"; do "turn_$system" "$scenario"; done
+  for ((i = 0; i < ${#systems[@]}; i++)); do
+    "${systems[(i + round - 1) % ${#systems[@]}]}"
   done
-  for system in "${order[@]}"; do "end_$system"; done
 done
 for pid in $scaleout_1node "${scaleout_2nodes[@]}"; do stop_server "$pid"; done
 
@@ -281,7 +267,7 @@ call_counting_delay() {
 meta=$work/meta.txt
 {
   printf 'date: %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')"
-  printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full: $REPS rounds, each system on a fresh server process per round (scale-out: see below), each scenario measured for every system in turn before the next (order rotated by round); medians over the rounds")"
+  printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full: $REPS rounds, each system on a fresh server process per round (scale-out: see below), systems interleaved; medians over the rounds")"
   printf 'machine: %s cores, %s, %s GiB memory, %s\n' "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
     "$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)" "$(uname -sr)"
   printf 'pinning: servers, PostgreSQL and Redis on core %s; generator on core %s (taskset)\n' "$SERVER_CPU" "$CLIENT_CPU"
