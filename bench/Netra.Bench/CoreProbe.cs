@@ -50,11 +50,12 @@ public static class CoreProbe
     /// </summary>
     public static double Median(string path, long fromUnixMs, long toUnixMs)
     {
-        var samples = new List<double>();
         if (!File.Exists(path))
         {
             return -1; // the probe has not written its first sample yet
         }
+
+        var samples = new List<double>();
 
         using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
         using (var lines = new StreamReader(stream))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Netra.Bench;
 
 // The benchmark's load generator (bench/README.md).
@@ -130,8 +131,11 @@ switch (args[0])
     {
         // Stopped by SIGTERM (bench/run.sh kills it at the end) or after --seconds.
         using var stop = new CancellationTokenSource();
-        using var terminate = System.Runtime.InteropServices.PosixSignalRegistration.Create(
-            System.Runtime.InteropServices.PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         var seconds = One("--seconds") is { } limit ? double.Parse(limit, CultureInfo.InvariantCulture) : 1800;
         CoreProbe.Run(One("--out") ?? throw new ArgumentException("--out is required"), TimeSpan.FromSeconds(seconds), stop.Token);
         return 0;
