@@ -68,35 +68,40 @@ internal sealed class ChatStore(NpgsqlDataSource dataSource, [FromKeyedServices(
     /// </summary>
     public async Task<IReadOnlyList<(int Index, ChatMessage Message)>> AppendAsync(IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken)
     {
-        var sent = messages as NewMessage[] ?? [.. messages];
+        // The statement's columns, and each message's place by the (sender, clientMessageId) its row comes back with, in one pass.
+        var count = messages.Count;
+        var (chatIds, senderIds, contents, attachments, clientMessageIds) = (new long[count], new long[count], new string[count], new string?[count], new string[count]);
+        var places = new Dictionary<(long SenderId, string ClientMessageId), int>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var message = messages[i];
+            (chatIds[i], senderIds[i], contents[i], attachments[i], clientMessageIds[i]) =
+                (message.ChatId, message.SenderId, message.Content, message.Attachment, message.ClientMessageId);
+            places.TryAdd((message.SenderId, message.ClientMessageId), i);
+        }
+
         await using var connection = await writers.OpenConnectionAsync(cancellationToken);
         await using var command = new NpgsqlCommand(AppendSql, connection)
         {
             Parameters =
             {
-                new NpgsqlParameter<long[]> { TypedValue = Array.ConvertAll(sent, m => m.ChatId) },
-                new NpgsqlParameter<long[]> { TypedValue = Array.ConvertAll(sent, m => m.SenderId) },
-                new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(sent, m => m.Content) },
-                new NpgsqlParameter<string?[]> { TypedValue = Array.ConvertAll(sent, m => m.Attachment) },
-                new NpgsqlParameter<string[]> { TypedValue = Array.ConvertAll(sent, m => m.ClientMessageId) },
+                new NpgsqlParameter<long[]> { TypedValue = chatIds },
+                new NpgsqlParameter<long[]> { TypedValue = senderIds },
+                new NpgsqlParameter<string[]> { TypedValue = contents },
+                new NpgsqlParameter<string?[]> { TypedValue = attachments },
+                new NpgsqlParameter<string[]> { TypedValue = clientMessageIds },
             },
         };
 
         // The rows carry what the database made (id, seq, time), the sender's name, and the (sender, clientMessageId) that
         // tells which message of the batch each is (one of a batch at most: MessageAppender leaves out repeats); the rest is
         // the message as sent, which is what was stored, so it is not read back.
-        var places = new Dictionary<(long SenderId, string ClientMessageId), int>(sent.Length);
-        for (var i = 0; i < sent.Length; i++)
-        {
-            places.TryAdd((sent[i].SenderId, sent[i].ClientMessageId), i);
-        }
-
-        var stored = new List<(int, ChatMessage)>(sent.Length);
+        var stored = new List<(int, ChatMessage)>(count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var index = places[(reader.GetInt64(2), reader.GetString(3))];
-            var message = sent[index];
+            var message = messages[index];
             stored.Add((index, new ChatMessage(
                 reader.GetInt64(0), message.ChatId, reader.GetInt64(1), message.SenderId, reader.GetString(4), message.Content, message.Attachment,
                 message.ClientMessageId, MessageRow.Utc(reader.GetDateTime(5)))));
