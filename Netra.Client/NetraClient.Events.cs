@@ -90,6 +90,10 @@ public sealed partial class NetraClient
     {
         AdoptServerTimings(e);
         dispatcher.Post(() => ConnectionEstablished?.Invoke(e));
+        lock (gate)
+        {
+            established.TrySetResult(true);
+        }
     }
 
     internal void OnTyping(TypingEvent e) => dispatcher.Post(() => Typing?.Invoke(e));

@@ -44,6 +44,10 @@ public sealed partial class NetraClient : IAsyncDisposable
     private long generation;
     private bool disposed;
 
+    // Completed (true) by the server's ConnectionEstablished on the connection being opened, or (false) when that
+    // connection ends first. The server sends it once the connection is registered on every node.
+    private TaskCompletionSource<bool> established = NewEstablished();
+
     private long sendOrder;
     private long messagesSent;
     private long messagesReceived;
@@ -156,6 +160,7 @@ public sealed partial class NetraClient : IAsyncDisposable
 
             state = NetraConnectionState.Connecting;
             connecting = ++generation;
+            RearmEstablished();
             foreach (var channel in channels.Values)
             {
                 channel.BeginResume();
@@ -563,6 +568,7 @@ public sealed partial class NetraClient : IAsyncDisposable
         {
             generation++;
             state = NetraConnectionState.Reconnecting;
+            RearmEstablished();
             foreach (var channel in channels.Values)
             {
                 channel.BeginResume();
@@ -605,6 +611,7 @@ public sealed partial class NetraClient : IAsyncDisposable
         lock (gate)
         {
             generation++;
+            established.TrySetResult(false);
             failed = [.. queue];
             queue.Clear();
             if (state == NetraConnectionState.Disconnected)
@@ -623,12 +630,17 @@ public sealed partial class NetraClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// After a (re)connect: re-subscribes every channel from its last delivered seq, then sends the offline
-    /// queue in order, then reports Connected. Stops quietly if the connection drops again meanwhile (the
-    /// next Reconnected starts over) or the client is disconnected.
+    /// After a (re)connect: waits for the server's <c>ConnectionEstablished</c>, re-subscribes every channel from its
+    /// last delivered seq, then sends the offline queue in order, then reports Connected. Stops quietly if the
+    /// connection drops again meanwhile (the next Reconnected starts over) or the client is disconnected.
     /// </summary>
     private async Task ResumeAndDrainAsync(long connection)
     {
+        if (!await WaitForEstablishedAsync(connection).ConfigureAwait(false))
+        {
+            return;
+        }
+
         List<ChannelState> toResume;
         lock (gate)
         {
@@ -726,6 +738,49 @@ public sealed partial class NetraClient : IAsyncDisposable
                 return;
             }
         }
+    }
+
+    /// <summary>
+    /// The SignalR handshake completes before the server has registered the connection: until then, a push to this
+    /// user from another node (a connection request, a notification) can miss it. The server sends
+    /// <c>ConnectionEstablished</c> once it has, so Connected is reported only after it, and whatever the application
+    /// loads on Connected is followed by every later push. Bounded by the handshake timeout; past it the connection is
+    /// used anyway and that is logged. False when this connection ended first or the client is closing.
+    /// </summary>
+    private async Task<bool> WaitForEstablishedAsync(long connection)
+    {
+        Task<bool> arrival;
+        lock (gate)
+        {
+            arrival = established.Task;
+        }
+
+        try
+        {
+            if (!await arrival.WaitAsync(hub.HandshakeTimeout, lifetime.Token).ConfigureAwait(false))
+            {
+                return false;
+            }
+        }
+        catch (TimeoutException)
+        {
+            NetraClientLog.EstablishedLate(logger, hub.HandshakeTimeout);
+        }
+        catch (OperationCanceledException)
+        {
+            return false; // disposed
+        }
+
+        return IsCurrent(connection);
+    }
+
+    private static TaskCompletionSource<bool> NewEstablished() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A new connection is being opened: wakes the waiters of the one before, and waits for this one's event. Under <see cref="gate"/>.</summary>
+    private void RearmEstablished()
+    {
+        established.TrySetResult(false);
+        established = NewEstablished();
     }
 
     private bool IsCurrent(long connection)

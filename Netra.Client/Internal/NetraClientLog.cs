@@ -55,4 +55,7 @@ internal static partial class NetraClientLog
 
     [LoggerMessage(3216, LogLevel.Warning, "{Path} failed on attempt {Attempt} ({Reason}); sending it again with the same idempotency key in {Delay}.")]
     public static partial void PublishRetried(ILogger logger, string path, int attempt, TimeSpan delay, string reason);
+
+    [LoggerMessage(3217, LogLevel.Warning, "The server did not send ConnectionEstablished within {Timeout}; using the connection anyway, though a push from another node may miss it until the server has registered it.")]
+    public static partial void EstablishedLate(ILogger logger, TimeSpan timeout);
 }

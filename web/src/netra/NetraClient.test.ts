@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { created, flush, FakeHubConnectionBuilder, type FakeHubConnection } from './testing/fakeSignalR';
+import { created, defaults, establishedEvent, flush, FakeHubConnectionBuilder, type FakeHubConnection } from './testing/fakeSignalR';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -53,6 +53,7 @@ async function connectedClient(options: { maxQueuedSends?: number } = {}) {
 
 beforeEach(() => {
   created.length = 0;
+  defaults.establish = true;
 });
 
 describe('NetraClient', () => {
@@ -169,6 +170,40 @@ describe('NetraClient', () => {
     hub.emit('NewMessage', message(7));
     expect(seqs).toEqual([3, 4, 5, 6, 7]);
     expect(client.status.state).toBe('connected');
+  });
+
+  it('is connected only once the server has sent ConnectionEstablished, on connect and on reconnect', async () => {
+    // The handshake completes before the server has registered the connection on every node.
+    defaults.establish = false;
+    const client = new NetraClient({ baseUrl: 'http://netra.test/', accessTokenFactory: () => 't', fetch: fetchStub });
+    let started = false;
+    const start = client.start().then(() => (started = true));
+    await flush();
+    const hub = created[0]!;
+    expect(client.status.state).toBe('connecting');
+    expect(started).toBe(false);
+    hub.emit('ConnectionEstablished', establishedEvent);
+    await start;
+    expect(client.status.state).toBe('connected');
+
+    hub.dropConnection();
+    hub.restoreConnection();
+    await flush();
+    expect(client.status.state).toBe('reconnecting');
+    hub.emit('ConnectionEstablished', establishedEvent);
+    await flush();
+    expect(client.status.state).toBe('connected');
+    await client.stop();
+  });
+
+  it('does not report connected when the connection closes before ConnectionEstablished', async () => {
+    defaults.establish = false;
+    const client = new NetraClient({ baseUrl: 'http://netra.test/', accessTokenFactory: () => 't', fetch: fetchStub });
+    const start = client.start();
+    await flush();
+    created[0]!.close(new Error('WebSocket closed with status code: 1006'));
+    await start;
+    expect(client.status.state).toBe('disconnected');
   });
 
   it('tells listeners to reload a channel the server could not fully replay', async () => {

@@ -58,6 +58,23 @@ export interface SendInput {
 
 type Listener = (payload: never) => void;
 
+/** SignalR's default handshake timeout: how long a new connection waits for `ConnectionEstablished`. */
+const EstablishedTimeoutMs = 15_000;
+
+/** Settled with true by the server's `ConnectionEstablished`, with false when the connection ends first. */
+interface Establishment {
+  readonly arrived: Promise<boolean>;
+  settle(value: boolean): void;
+}
+
+function establishment(): Establishment {
+  let settle: (value: boolean) => void = () => undefined;
+  const arrived = new Promise<boolean>((resolve) => {
+    settle = resolve;
+  });
+  return { arrived, settle };
+}
+
 interface ChannelState {
   refs: number;
   lastSeq: number | null;
@@ -124,6 +141,7 @@ export class NetraClient {
   private startPromise: Promise<void> | null = null;
   private stopped = false;
   private wake: (() => void) | null = null;
+  private established: Establishment = establishment();
   private flushing = false;
   private statusValue: ConnectionStatus = { state: 'idle', attempt: 0, error: null };
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
@@ -224,11 +242,13 @@ export class NetraClient {
     for (let retry = 0; !this.stopped; retry++) {
       this.setStatus({ state: 'connecting', attempt: retry, error: this.statusValue.error });
       try {
+        this.rearmEstablished();
         await connection.start();
         if (this.stopped) {
           await connection.stop();
           return;
         }
+        if (!(await this.waitForEstablished())) return; // closed before it was set up: onclose said why
         this.setStatus({ state: 'connected', attempt: 0, error: null });
         await this.afterConnected();
         return;
@@ -290,6 +310,7 @@ export class NetraClient {
       connection.on(name, (payload: unknown) => this.dispatch(name, payload));
     }
     connection.onreconnecting((error) => {
+      this.rearmEstablished();
       for (const ch of this.channels.values()) ch.syncing = true;
       this.setStatus({
         state: 'reconnecting',
@@ -298,10 +319,14 @@ export class NetraClient {
       });
     });
     connection.onreconnected(() => {
-      this.setStatus({ state: 'connected', attempt: 0, error: null });
-      void this.afterConnected();
+      void this.waitForEstablished().then((established) => {
+        if (!established || this.connection?.state !== HubConnectionState.Connected) return;
+        this.setStatus({ state: 'connected', attempt: 0, error: null });
+        return this.afterConnected();
+      });
     });
     connection.onclose((error) => {
+      this.established.settle(false);
       for (const ch of this.channels.values()) ch.syncing = true;
       if (this.stopped) return;
       const last = this.statusValue.error;
@@ -313,6 +338,33 @@ export class NetraClient {
       });
     });
     return connection;
+  }
+
+  /** A new connection is being opened: wakes whoever waited on the one before, and waits for this one's event. */
+  private rearmEstablished(): void {
+    this.established.settle(false);
+    this.established = establishment();
+  }
+
+  /**
+   * SignalR's handshake completes before the server has registered the connection: until then a push
+   * to this user from another node (a notification, a connection request) can miss it. The server
+   * sends `ConnectionEstablished` once it has, so 'connected' (on which the app reloads its lists)
+   * waits for it. Past the handshake timeout the connection is used anyway. False when it closed first.
+   */
+  private async waitForEstablished(): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => {
+        console.warn(`Netra: no ConnectionEstablished within ${EstablishedTimeoutMs} ms; using the connection anyway.`);
+        resolve(true);
+      }, EstablishedTimeoutMs);
+    });
+    try {
+      return await Promise.race([this.established.arrived, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** After a connect or reconnect: resume every channel from its last seq, then send what waited. */
@@ -527,6 +579,7 @@ export class NetraClient {
   }
 
   private dispatch(event: NetraEventName, payload: unknown): void {
+    if (event === 'ConnectionEstablished') this.established.settle(true);
     if (event === 'Error') {
       const e = payload as NetraEvents['Error'];
       const parsed = NetraError.parse(`${e.code}: ${e.error}`);

@@ -86,7 +86,11 @@ describe('useConnectionState', () => {
     expect(result.current.state).toBe('connected');
     act(() => h.dropConnection());
     expect(result.current.state).toBe('reconnecting');
-    act(() => h.restoreConnection());
+    // Connected once the server's ConnectionEstablished has come, just after the handshake.
+    await act(async () => {
+      h.restoreConnection();
+      await flush();
+    });
     expect(result.current.state).toBe('connected');
   });
 });

@@ -15,8 +15,18 @@ type HubConnectionState = State;
 type Handler = (...args: unknown[]) => void;
 export type InvokeImpl = (method: string, ...args: unknown[]) => unknown;
 
-/** What a new connection's invoke answers until a test sets its own invokeImpl. */
-export const defaults: { invoke: InvokeImpl } = { invoke: () => undefined };
+/**
+ * What a new connection's invoke answers until a test sets its own invokeImpl, and whether it sends
+ * `ConnectionEstablished` after each (re)connect, as Netra's server does (a test may turn that off and
+ * send it itself).
+ */
+export const defaults: { invoke: InvokeImpl; establish: boolean } = { invoke: () => undefined, establish: true };
+
+/** The `ConnectionEstablished` payload the fake sends. */
+export const establishedEvent = {
+  connectionId: 'fake-connection', userId: 7, userName: 'demo', protocolVersion: '1',
+  keepAliveIntervalMs: 15000, clientTimeoutMs: 30000, serverTime: '2026-01-01T00:00:00+00:00',
+};
 
 export class FakeHubConnection {
   state: HubConnectionState = HubConnectionState.Disconnected;
@@ -57,6 +67,7 @@ export class FakeHubConnection {
       throw e;
     }
     this.state = HubConnectionState.Connected;
+    this.establishSoon();
   }
   async stop(): Promise<void> {
     this.state = HubConnectionState.Disconnected;
@@ -93,6 +104,11 @@ export class FakeHubConnection {
   restoreConnection(): void {
     this.state = HubConnectionState.Connected;
     for (const cb of this.reconnected) cb('new-id');
+    this.establishSoon();
+  }
+  /** As the server: `ConnectionEstablished` right after the handshake, unless `defaults.establish` is off. */
+  private establishSoon(): void {
+    if (defaults.establish) queueMicrotask(() => this.emit('ConnectionEstablished', establishedEvent));
   }
   close(error?: Error): void {
     this.state = HubConnectionState.Disconnected;

@@ -1,0 +1,132 @@
+using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
+using Netra.Client;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Client;
+
+/// <summary>
+/// SignalR's handshake completes before the server has registered a connection (its user's channel on the backplane,
+/// which a push to the user from another node goes through), so <see cref="NetraClient.ConnectAsync"/> and the
+/// Connected state wait for the server's <c>ConnectionEstablished</c>, which it sends once it has. Here the hub's
+/// <c>OnConnectedAsync</c> is held by a filter, so the handshake is done and <c>ConnectionEstablished</c> not yet sent.
+/// </summary>
+public sealed class NetraClientEstablishedTests : IAsyncLifetime
+{
+    private readonly HeldConnects held = new();
+    private NetraTestServer server = null!;
+
+    public async Task InitializeAsync()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        server = await NetraTestServer.StartAsync(database, services: services =>
+            services.Configure<HubOptions>(options => options.AddFilter(held)));
+    }
+
+    public async Task DisposeAsync() => await server.DisposeAsync();
+
+    [Fact]
+    public async Task ConnectCompletesOnlyOnceTheServerHasSentConnectionEstablished()
+    {
+        var user = await new NetraApi(server).CreateUserAsync("held");
+        await using var client = UserClient.Create(UserClient.StrictOptions(server, user.Token));
+        held.Hold();
+
+        var connect = client.Client.ConnectAsync();
+        await held.Entered.WaitAsync(TestTimeouts.Network);
+
+        (await StaysPendingAsync(connect)).Should().BeTrue("the handshake is done but the server has not set the connection up");
+        client.Client.State.Should().Be(NetraConnectionState.Connecting);
+        held.Release();
+        await connect.WaitAsync(TestTimeouts.Network);
+        client.Client.State.Should().Be(NetraConnectionState.Connected);
+        (await client.Established.NextAsync()).UserId.Should().Be(user.Id);
+        (await client.States.TakeAsync(2)).Select(s => s.State).Should().Equal(NetraConnectionState.Connecting, NetraConnectionState.Connected);
+    }
+
+    [Fact]
+    public async Task AReconnectIsReportedConnectedOnlyOnceTheServerHasSentConnectionEstablished()
+    {
+        var user = await new NetraApi(server).CreateUserAsync("held-again");
+        await using var network = new TcpLoadBalancer([server.BaseAddress]);
+        var options = UserClient.StrictOptions(network, user.Token);
+        options.RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(50), Jitter = false };
+        options.SkipNegotiation = true; // the WebSocket is the only connection through the balancer
+        await using var client = await UserClient.ConnectAsync(options);
+        (await client.Established.NextAsync()).UserId.Should().Be(user.Id);
+        await client.WaitForStateAsync(NetraConnectionState.Connected);
+
+        held.Hold();
+        network.DropOne().Should().BeTrue();
+        await client.WaitForStateAsync(NetraConnectionState.Reconnecting);
+        await held.Entered.WaitAsync(TestTimeouts.Network);
+
+        (await client.States.StaysQuietAsync()).Should().BeTrue("the new connection is not set up on the server yet");
+        client.Client.State.Should().Be(NetraConnectionState.Reconnecting);
+        held.Release();
+        await client.WaitForStateAsync(NetraConnectionState.Connected);
+        (await client.Established.NextAsync()).UserId.Should().Be(user.Id);
+    }
+
+    private static async Task<bool> StaysPendingAsync(Task task) =>
+        await Task.WhenAny(task, Task.Delay(TestTimeouts.Quiet)) != task;
+
+    /// <summary>Holds the hub's <c>OnConnectedAsync</c> (and so <c>ConnectionEstablished</c>) of connections made while <see cref="Hold"/> is on.</summary>
+    private sealed class HeldConnects : IHubFilter
+    {
+        private readonly Lock gate = new();
+        private TaskCompletionSource hold = Completed();
+        private TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        /// <summary>Completes when a connection made since <see cref="Hold"/> has reached the hub and is held.</summary>
+        public Task Entered
+        {
+            get
+            {
+                lock (gate)
+                {
+                    return entered.Task;
+                }
+            }
+        }
+
+        public void Hold()
+        {
+            lock (gate)
+            {
+                hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+
+        public void Release()
+        {
+            lock (gate)
+            {
+                hold.TrySetResult();
+            }
+        }
+
+        public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
+        {
+            Task release;
+            lock (gate)
+            {
+                release = hold.Task;
+                entered.TrySetResult();
+            }
+
+            await release.WaitAsync(TestTimeouts.Network);
+            await next(context);
+        }
+
+        private static TaskCompletionSource Completed()
+        {
+            var done = new TaskCompletionSource();
+            done.SetResult();
+            return done;
+        }
+    }
+}
