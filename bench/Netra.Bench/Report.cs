@@ -25,43 +25,14 @@ public static class Report
         ("connect.jit_cpu", "connect server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
         ("connect.warmup_s", "connect warm-up: connects and closes until the server's JIT settled", false),
         ("connect.per_cpu_s", "connect: connections per server CPU-second", true),
-        ("connect.core_probe", "connect: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
+        CoreSpeed("connect", "connect"),
         ("idle.kb_per_conn.5000", "idle: RSS growth per connection at 5,000", false),
         ("idle.kb_per_conn.10000", "idle: RSS growth per connection at 10,000", false),
         ("idle.rss_mb.10000", "idle: server RSS at 10,000 connections", false),
         ("fanout.prewarm_s", "fan-out warm-up before the first window (until the server's JIT settled)", false),
-        ("fanout.w1.rate", "fan-out W=1: deliveries/s (1,000 subscribers)", true),
-        ("fanout.w1.p50", "fan-out W=1 p50", false),
-        ("fanout.w1.p99", "fan-out W=1 p99", false),
-        ("fanout.w1.cpu", "fan-out W=1 server CPU", false),
-        ("fanout.w1.gen_cpu", "fan-out W=1 generator CPU", false),
-        ("fanout.w1.pg_cpu", "fan-out W=1 PostgreSQL CPU", false),
-        ("fanout.w1.jit_cpu", "fan-out W=1 server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
-        ("fanout.w1.per_cpu_s", "fan-out W=1: deliveries per server-side CPU-second", true),
-        ("fanout.w1.per_message", "fan-out W=1: deliveries per WebSocket message received", true),
-        ("fanout.w1.core_probe", "fan-out W=1: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
-        .. ByNode(1),
-        ("fanout.w16.rate", "fan-out W=16: deliveries/s", true),
-        ("fanout.w16.p50", "fan-out W=16 p50", false),
-        ("fanout.w16.p99", "fan-out W=16 p99", false),
-        ("fanout.w16.cpu", "fan-out W=16 server CPU", false),
-        ("fanout.w16.gen_cpu", "fan-out W=16 generator CPU", false),
-        ("fanout.w16.pg_cpu", "fan-out W=16 PostgreSQL CPU", false),
-        ("fanout.w16.jit_cpu", "fan-out W=16 server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
-        ("fanout.w16.per_cpu_s", "fan-out W=16: deliveries per server-side CPU-second", true),
-        ("fanout.w16.per_message", "fan-out W=16: deliveries per WebSocket message received", true),
-        ("fanout.w16.core_probe", "fan-out W=16: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
-        .. ByNode(16),
-        ("fanout.w64.rate", "fan-out W=64: deliveries/s", true),
-        ("fanout.w64.p50", "fan-out W=64 p50", false),
-        ("fanout.w64.p99", "fan-out W=64 p99", false),
-        ("fanout.w64.cpu", "fan-out W=64 server CPU", false),
-        ("fanout.w64.gen_cpu", "fan-out W=64 generator CPU", false),
-        ("fanout.w64.pg_cpu", "fan-out W=64 PostgreSQL CPU", false),
-        ("fanout.w64.jit_cpu", "fan-out W=64 server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
-        ("fanout.w64.per_cpu_s", "fan-out W=64: deliveries per server-side CPU-second", true),
-        ("fanout.w64.per_message", "fan-out W=64: deliveries per WebSocket message received", true),
-        ("fanout.w64.core_probe", "fan-out W=64: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
+        .. Fanout(1),
+        .. Fanout(16),
+        .. Fanout(64),
         ("rpc.rate", "rpc: 100 connections, Ping/echo one at a time", true),
         ("rpc.p50", "rpc p50", false),
         ("rpc.p99", "rpc p99", false),
@@ -69,7 +40,7 @@ public static class Report
         ("rpc.gen_cpu", "rpc generator CPU", false),
         ("rpc.jit_cpu", "rpc server JIT CPU", false),
         ("rpc.per_cpu_s", "rpc: calls per server CPU-second", true),
-        ("rpc.core_probe", "rpc: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
+        CoreSpeed("rpc", "rpc"),
         ("chat.saturation", "chat with storage: stored-and-delivered at saturation", true),
         ("chat.saturation.p99", "chat at saturation p99", false),
         ("chat.saturation.cpu", "chat at saturation: Netra CPU", false),
@@ -80,13 +51,37 @@ public static class Report
         ("chat.half.cpu", "chat at half load: Netra CPU", false),
         ("chat.half.pg_cpu", "chat at half load: PostgreSQL CPU", false),
         ("chat.half.gen_cpu", "chat at half load: generator CPU", false),
-        ("chat.half.core_probe", "chat at half load: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false),
+        CoreSpeed("chat.half", "chat at half load"),
         ("chat.pg_insert_rate", $"PostgreSQL alone, same insert statement (prepared, a row per commit, {BenchRunner.PostgresWorkers} connections)", true),
         ("chat.pg_insert.p99", "PostgreSQL alone p99", false),
         ("chat.pg_half.rate", "PostgreSQL alone offered the same half-load rate: achieved", true),
         ("chat.pg_half.p50", "PostgreSQL alone at the same half-load rate p50", false),
         ("chat.pg_half.p99", "PostgreSQL alone at the same half-load rate p99", false),
     ];
+
+    /// <summary>Fan-out's rows at <paramref name="window"/> messages in flight, then those a target of several nodes adds.</summary>
+    private static (string Metric, string Label, bool HigherIsBetter)[] Fanout(int window)
+    {
+        var (prefix, label) = ($"fanout.w{window}", $"fan-out W={window}");
+        return
+        [
+            ($"{prefix}.rate", window == 1 ? $"{label}: deliveries/s (1,000 subscribers)" : $"{label}: deliveries/s", true),
+            ($"{prefix}.p50", $"{label} p50", false),
+            ($"{prefix}.p99", $"{label} p99", false),
+            ($"{prefix}.cpu", $"{label} server CPU", false),
+            ($"{prefix}.gen_cpu", $"{label} generator CPU", false),
+            ($"{prefix}.pg_cpu", $"{label} PostgreSQL CPU", false),
+            ($"{prefix}.jit_cpu", $"{label} server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
+            ($"{prefix}.per_cpu_s", $"{label}: deliveries per server-side CPU-second", true),
+            ($"{prefix}.per_message", $"{label}: deliveries per WebSocket message received", true),
+            CoreSpeed(prefix, label),
+            .. ByNode(window),
+        ];
+    }
+
+    /// <summary>The core probe's row of a window (<c>{prefix}.core_probe</c>, <see cref="CoreProbe"/>).</summary>
+    private static (string Metric, string Label, bool HigherIsBetter) CoreSpeed(string prefix, string label) =>
+        ($"{prefix}.core_probe", $"{label}: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false);
 
     /// <summary>The rows a target of several nodes adds to fan-out at <paramref name="window"/>: each node's subscribers apart.</summary>
     private static (string Metric, string Label, bool HigherIsBetter)[] ByNode(int window)
