@@ -84,9 +84,16 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             var match = ListeningLine().Match(line ?? "");
             match.Success.Should().BeTrue("the peer prints where it listens, got: {0}", line);
 
-            var results = await RunAsync(new Target { System = Target.SocketIo, Nodes = [new Uri(match.Groups[1].Value)] });
+            // A process of its own, so idle reads its RSS (the .NET targets here run in the test's process).
+            var results = await RunAsync(new Target { System = Target.SocketIo, Nodes = [new Uri(match.Groups[1].Value)], ServerPids = [node.Id] });
 
             ShouldHaveTheCommonFigures(results);
+            foreach (var metric in new[] { "idle.kb_per_conn.10", "idle.kb_per_conn.20", "idle.kb_per_conn.10_to_20", "idle.rss_mb.20" })
+            {
+                results.Should().ContainSingle(m => m.Metric == metric, "idle reads the peer's RSS at each size and between them");
+            }
+
+            results.Single(m => m.Metric == "idle.rss_mb.20").Value.Should().BeGreaterThan(0);
         }
         finally
         {
@@ -105,6 +112,8 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             new(Target.Netra, "rpc.rate", "calls/s", 100, 3),
             new(Target.Stock, "rpc.rate", "calls/s", 50, 1),
             new(Target.SocketIo, "rpc.rate", "calls/s", 200, 1),
+            new(Target.Netra, "idle.kb_per_conn.5000_to_10000", "KiB", 27.5, 1),
+            new(Target.Stock, "idle.kb_per_conn.5000_to_10000", "KiB", 22, 1),
         };
         var folder = Directory.CreateTempSubdirectory("netra-bench-report");
         try
@@ -117,6 +126,7 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             var text = File.ReadAllText(md);
             text.Should().Contain("| rpc: 100 connections, Ping/echo one at a time | calls/s | 100 | 50.0 | 200 | 2.00x | 0.50x |");
             text.Should().Contain("| rpc: Netra / stock SignalR | 2.0 | >= 1.0 | yes |");
+            text.Should().Contain("| idle: RSS growth per connection from 5,000 to 10,000 (without what does not grow with them) | KiB | 27.5 | 22.0 | - | 1.25x | - |");
             text.Should().Contain("- machine: test");
             File.ReadAllText(json).Should().Contain("\"netraOverStock\": 2");
         }

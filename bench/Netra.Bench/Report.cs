@@ -28,6 +28,7 @@ public static class Report
         CoreSpeed("connect", "connect"),
         ("idle.kb_per_conn.5000", "idle: RSS growth per connection at 5,000", false),
         ("idle.kb_per_conn.10000", "idle: RSS growth per connection at 10,000", false),
+        ("idle.kb_per_conn.5000_to_10000", "idle: RSS growth per connection from 5,000 to 10,000 (without what does not grow with them)", false),
         ("idle.rss_mb.10000", "idle: server RSS at 10,000 connections", false),
         ("fanout.prewarm_s", "fan-out warm-up before the first window (until the server's JIT settled)", false),
         .. Fanout(1),
