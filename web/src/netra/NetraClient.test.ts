@@ -196,6 +196,26 @@ describe('NetraClient', () => {
     await client.stop();
   });
 
+  it('uses the connection after the handshake timeout when ConnectionEstablished never comes, and says so', async () => {
+    defaults.establish = false;
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const client = new NetraClient({ baseUrl: 'http://netra.test/', accessTokenFactory: () => 't', fetch: fetchStub });
+      const start = client.start();
+      await flush();
+      expect(client.status.state).toBe('connecting');
+      await vi.advanceTimersByTimeAsync(15_000);
+      await start;
+      expect(client.status.state).toBe('connected');
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('no ConnectionEstablished within 15000 ms'));
+      await client.stop();
+    } finally {
+      warn.mockRestore();
+      vi.useRealTimers();
+    }
+  });
+
   it('does not report connected when the connection closes before ConnectionEstablished', async () => {
     defaults.establish = false;
     const client = new NetraClient({ baseUrl: 'http://netra.test/', accessTokenFactory: () => 't', fetch: fetchStub });
