@@ -114,6 +114,9 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             new(Target.SocketIo, "rpc.rate", "calls/s", 200, 1),
             new(Target.Netra, "idle.kb_per_conn.5000_to_10000", "KiB", 27.5, 1),
             new(Target.Stock, "idle.kb_per_conn.5000_to_10000", "KiB", 22, 1),
+            new(Target.Netra, "idle.kb_per_conn.10000", "KiB", 30, 1),
+            new(Target.Netra, "fanout.w1.rate", "deliveries/s", 40, 1),
+            new(Target.SocketIo, "fanout.w1.rate", "deliveries/s", 80, 1),
         };
         var folder = Directory.CreateTempSubdirectory("netra-bench-report");
         try
@@ -126,6 +129,9 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             var text = File.ReadAllText(md);
             text.Should().Contain("| rpc: 100 connections, Ping/echo one at a time | calls/s | 100 | 50.0 | 200 | 2.00x | 0.50x |");
             text.Should().Contain("| rpc: Netra / stock SignalR | 2.0 | >= 1.0 | yes |");
+            text.Should().Contain("| idle: KiB per connection at 10,000 (Netra) | 30.0 | <= 15.0 | **no**, 15.0 over (2.00x the goal) |");
+            text.Should().Contain("| fan-out W=1: Netra / Socket.IO | 0.5 | >= 1.0 | **no**, 0.5 short (50 % of the goal) |");
+            text.Should().Contain("What bounds each missed target");
             text.Should().Contain("| idle: RSS growth per connection from 5,000 to 10,000 (without what does not grow with them) | KiB | 27.5 | 22.0 | - | 1.25x | - |");
             text.Should().Contain("- machine: test");
             File.ReadAllText(json).Should().Contain("\"netraOverStock\": 2");
