@@ -280,9 +280,8 @@ meta=$work/meta.txt
   printf 'Netra: commit %s%s, Release, ASPNETCORE_ENVIRONMENT=Production, JWT auth, origin allow-list (%s sent as Origin), rate and connection limits, metrics on\n' \
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
-  dotnet "$generator" options "${options[@]}" # connect, idle, windows, warm-up: from the generator's own options
+  dotnet "$generator" options "${options[@]}" # connect, idle, windows, warm-up, core probe: from the generator's own code
   printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; 1 node measured first in odd rounds, 2 nodes first in even ones\n'
-  printf 'core probe: a process on the server core writes a 100-byte message into a pipe and reads it back 200 times every 250 ms (about 0.2 %% of the core) and reports the CPU it took; the rows "the server core'"'"'s speed" give its median in the windows, so that a window measured while this shared machine slowed that core shows (docs/benchmarks.md)\n'
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"

@@ -62,4 +62,10 @@ public sealed class CoreProbeTests : IDisposable
         first.Should().BeSameAs(probe, "a probe nobody stops ends at its limit");
         File.ReadAllLines(samples).Should().NotBeEmpty();
     }
+
+    [Fact]
+    public void ItsReportLineSaysWhatItDoes()
+    {
+        CoreProbe.Describe().Should().StartWith("core probe: a process on the server core writes a 100-byte message into a pipe and reads it back 200 times every 250 ms");
+    }
 }

@@ -21,6 +21,10 @@ public static class CoreProbe
 
     private const int MessageBytes = 100;
 
+    /// <summary>The report's line on the probe (`Netra.Bench options` prints it with the run's other settings).</summary>
+    public static string Describe() => string.Create(CultureInfo.InvariantCulture,
+        $"core probe: a process on the server core writes a {MessageBytes}-byte message into a pipe and reads it back {RoundTrips} times every {Period.TotalMilliseconds:0} ms (about 0.2 % of the core) and reports the CPU it took; the rows \"the server core's speed\" give its median in the windows, so that a window measured while this shared machine slowed that core shows (docs/benchmarks.md)");
+
     /// <summary>Samples into <paramref name="path"/> until <paramref name="cancellationToken"/> fires or <paramref name="limit"/> has passed.</summary>
     public static void Run(string path, TimeSpan limit, CancellationToken cancellationToken)
     {

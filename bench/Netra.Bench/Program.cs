@@ -9,7 +9,7 @@ using Netra.Bench;
 //                   --out results.jsonl
 //                   [--core-probe SAMPLES] (the file of a probe on the server core: each window reports its median)
 //   Netra.Bench probe --out SAMPLES [--seconds 1800]: samples how fast this core runs system calls (CoreProbe.cs), until SIGTERM
-//   Netra.Bench options [the sizes and durations of run]: the report's lines on them (bench/run.sh adds them to the meta)
+//   Netra.Bench options [the sizes and durations of run]: the report's lines on them and on the core probe (bench/run.sh adds them to the meta)
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
 if (args.Length == 0)
 {
@@ -147,6 +147,7 @@ switch (args[0])
             Console.WriteLine(line);
         }
 
+        Console.WriteLine(CoreProbe.Describe());
         return 0;
 
     case "report":
