@@ -741,11 +741,12 @@ public sealed partial class NetraClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// The SignalR handshake completes before the server has registered the connection: until then, a push to this
-    /// user from another node (a connection request, a notification) can miss it. The server sends
-    /// <c>ConnectionEstablished</c> once it has, so Connected is reported only after it, and whatever the application
-    /// loads on Connected is followed by every later push. Bounded by the handshake timeout; past it the connection is
-    /// used anyway and that is logged. False when this connection ended first or the client is closing.
+    /// A push to this user from another node (a connection request, a notification) reaches a connection only once the
+    /// server has registered it. Netra's server answers the handshake only then and sends <c>ConnectionEstablished</c>
+    /// right after, but SignalR's own answers the handshake first; Connected is reported only after that event, so that
+    /// whatever the application loads on Connected is followed by every later push either way. Bounded by the handshake
+    /// timeout; past it the connection is used anyway and that is logged. False when this connection ended first or the
+    /// client is closing.
     /// </summary>
     private async Task<bool> WaitForEstablishedAsync(long connection)
     {

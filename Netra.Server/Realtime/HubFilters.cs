@@ -9,10 +9,11 @@ namespace Netra.Server.Realtime;
 /// <summary>
 /// Netra's hub filters, given to SignalR as the singletons they are. Added by type instead (<c>AddFilter&lt;T&gt;</c>), SignalR
 /// would look each one up in the connection's services and wrap it in an async step of its own for every call, connect and
-/// disconnect: seven lookups and seven state machines each time.
+/// disconnect: eight lookups and eight state machines each time.
 /// </summary>
 /// <remarks>
-/// They run in this order: call order outermost (it must see calls as they arrive), metrics (every call counted), errors
+/// They run in this order: the handshake gate's opening outermost (on connect only: the connection is registered once the
+/// first filter runs, see <see cref="HandshakeGate"/>), call order (it must see calls as they arrive), metrics (every call counted), errors
 /// next (so a refusal by a later filter gets its code too), then limits, the revocation watch on service connections
 /// (connect and disconnect only), and innermost the wait for the call's turn (so that pipelined calls are checked against
 /// the limits at once, not one after the other).
@@ -21,6 +22,7 @@ internal sealed class HubFilters(IServiceProvider services) : IConfigureOptions<
 {
     public void Configure(HubOptions options)
     {
+        options.AddFilter(new HandshakeGate.OpenFilter());
         options.AddFilter(services.GetRequiredService<CallOrderFilter>());
         options.AddFilter(services.GetRequiredService<HubMetricsFilter>());
         options.AddFilter(services.GetRequiredService<HubErrorFilter>());

@@ -43,13 +43,14 @@ internal static class RealtimeExtensions
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder endpoints)
     {
-        // What MapHub<NetraHub> does, plus the client-timeout guard in the connection pipeline before the hub.
+        // What MapHub<NetraHub> does, plus the client-timeout guard and the handshake gate in the connection pipeline before the hub.
         // A connection lives no longer than its token: when it expires the server closes the connection,
         // and clients reconnect with a fresh token from their token provider.
         var guard = endpoints.ServiceProvider.GetRequiredService<ClientTimeoutGuard>();
         endpoints.MapConnections(HubPath.Hub, new HttpConnectionDispatcherOptions { CloseOnAuthenticationExpiration = true }, connection =>
             {
                 connection.Use(guard.Wrap);
+                connection.Use(HandshakeGate.Hold);
                 connection.UseHub<NetraHub>();
             })
             .WithMetadata([.. typeof(NetraHub).GetCustomAttributes(inherit: true), new HubMetadata(typeof(NetraHub))]);

@@ -8,10 +8,11 @@ using Xunit;
 namespace Netra.Tests.Client;
 
 /// <summary>
-/// SignalR's handshake completes before the server has registered a connection (its user's channel on the backplane,
-/// which a push to the user from another node goes through), so <see cref="NetraClient.ConnectAsync"/> and the
-/// Connected state wait for the server's <c>ConnectionEstablished</c>, which it sends once it has. Here the hub's
-/// <c>OnConnectedAsync</c> is held by a filter, so the handshake is done and <c>ConnectionEstablished</c> not yet sent.
+/// A SignalR server answers the handshake before it has registered a connection (its user's channel on the backplane,
+/// which a push to the user from another node goes through; Netra's holds the answer until then, see
+/// <c>HandshakeGateTests</c>), so <see cref="NetraClient.ConnectAsync"/> and the Connected state wait for the server's
+/// <c>ConnectionEstablished</c>. Here the hub's <c>OnConnectedAsync</c> is held by a filter, inside the gate, so the
+/// handshake is done and <c>ConnectionEstablished</c> not yet sent.
 /// </summary>
 public sealed class NetraClientEstablishedTests : IAsyncLifetime
 {

@@ -48,10 +48,11 @@ public sealed class RawHubClient : IAsyncDisposable
     /// <summary>
     /// Connects and shakes hands, with the token in the query string as browsers send it, after <paramref name="query"/>
     /// (e.g. a negotiated <c>id=...</c>). With <paramref name="receiveBufferSize"/>, the socket's kernel receive buffer is
-    /// that small, so that a client that stops reading soon leaves the server's writes waiting (a slow member).
+    /// that small, so that a client that stops reading soon leaves the server's writes waiting (a slow member). A handshake for
+    /// another <paramref name="protocol"/> than <c>json</c> is refused: that throws, with the server's error.
     /// </summary>
     public static async Task<RawHubClient> ConnectAsync(
-        NetraTestServer server, string token, int? receiveBufferSize = null, string? query = null, bool offerCompression = false)
+        NetraTestServer server, string token, int? receiveBufferSize = null, string? query = null, bool offerCompression = false, string protocol = "json")
     {
         var client = new RawHubClient();
         if (offerCompression)
@@ -93,7 +94,7 @@ public sealed class RawHubClient : IAsyncDisposable
             await client.socket.ConnectAsync(url.Uri, CancellationToken.None).WaitAsync(TestTimeouts.Network);
         }
 
-        await client.SendRawAsync("""{"protocol":"json","version":1}""" + RecordSeparator);
+        await client.SendRawAsync($$"""{"protocol":"{{protocol}}","version":1}""" + RecordSeparator);
         var handshake = await client.ReceiveAsync();
         if (handshake.TryGetProperty("error", out var error))
         {

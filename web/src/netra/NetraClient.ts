@@ -347,10 +347,11 @@ export class NetraClient {
   }
 
   /**
-   * SignalR's handshake completes before the server has registered the connection: until then a push
-   * to this user from another node (a notification, a connection request) can miss it. The server
-   * sends `ConnectionEstablished` once it has, so 'connected' (on which the app reloads its lists)
-   * waits for it. Past the handshake timeout the connection is used anyway. False when it closed first.
+   * A push to this user from another node (a notification, a connection request) reaches a connection
+   * only once the server has registered it. Netra's server answers the handshake only then and sends
+   * `ConnectionEstablished` right after, but SignalR's own answers the handshake first, so 'connected'
+   * (on which the app reloads its lists) waits for that event either way. Past the handshake timeout
+   * the connection is used anyway. False when it closed first.
    */
   private async waitForEstablished(): Promise<boolean> {
     let timer: ReturnType<typeof setTimeout> | undefined;
