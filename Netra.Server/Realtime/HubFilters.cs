@@ -12,11 +12,11 @@ namespace Netra.Server.Realtime;
 /// disconnect: eight lookups and eight state machines each time.
 /// </summary>
 /// <remarks>
-/// They run in this order: the handshake gate's opening outermost (on connect only: the connection is registered once the
-/// first filter runs, see <see cref="HandshakeGate"/>), call order (it must see calls as they arrive), metrics (every call counted), errors
-/// next (so a refusal by a later filter gets its code too), then limits, the revocation watch on service connections
-/// (connect and disconnect only), and innermost the wait for the call's turn (so that pipelined calls are checked against
-/// the limits at once, not one after the other).
+/// They run in this order: the opening of the handshake gate outermost (on connect only: the connection is registered once
+/// the first filter runs, see <see cref="HandshakeGate"/>), call order (it must see calls as they arrive), metrics (every
+/// call counted), errors next (so a refusal by a later filter gets its code too), then limits, the revocation watch on
+/// service connections (connect and disconnect only), and innermost the wait for the call's turn (so that pipelined calls
+/// are checked against the limits at once, not one after the other).
 /// </remarks>
 internal sealed class HubFilters(IServiceProvider services) : IConfigureOptions<HubOptions>
 {
