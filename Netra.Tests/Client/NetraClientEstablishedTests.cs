@@ -16,14 +16,14 @@ namespace Netra.Tests.Client;
 /// </summary>
 public sealed class NetraClientEstablishedTests : IAsyncLifetime
 {
-    private readonly HeldConnects held = new();
+    private readonly HoldPoint held = new();
     private NetraTestServer server = null!;
 
     public async Task InitializeAsync()
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
         server = await NetraTestServer.StartAsync(database, services: services =>
-            services.Configure<HubOptions>(options => options.AddFilter(held)));
+            services.Configure<HubOptions>(options => options.AddFilter(new HeldConnects(held))));
     }
 
     public async Task DisposeAsync() => await server.DisposeAsync();
@@ -74,60 +74,13 @@ public sealed class NetraClientEstablishedTests : IAsyncLifetime
     private static async Task<bool> StaysPendingAsync(Task task) =>
         await Task.WhenAny(task, Task.Delay(TestTimeouts.Quiet)) != task;
 
-    /// <summary>Holds the hub's <c>OnConnectedAsync</c> (and so <c>ConnectionEstablished</c>) of connections made while <see cref="Hold"/> is on.</summary>
-    private sealed class HeldConnects : IHubFilter
+    /// <summary>Holds the hub's <c>OnConnectedAsync</c> (and so <c>ConnectionEstablished</c>) of connections made while held.</summary>
+    private sealed class HeldConnects(HoldPoint point) : IHubFilter
     {
-        private readonly Lock gate = new();
-        private TaskCompletionSource hold = Completed();
-        private TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        /// <summary>Completes when a connection made since <see cref="Hold"/> has reached the hub and is held.</summary>
-        public Task Entered
-        {
-            get
-            {
-                lock (gate)
-                {
-                    return entered.Task;
-                }
-            }
-        }
-
-        public void Hold()
-        {
-            lock (gate)
-            {
-                hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-        }
-
-        public void Release()
-        {
-            lock (gate)
-            {
-                hold.TrySetResult();
-            }
-        }
-
         public async Task OnConnectedAsync(HubLifetimeContext context, Func<HubLifetimeContext, Task> next)
         {
-            Task release;
-            lock (gate)
-            {
-                release = hold.Task;
-                entered.TrySetResult();
-            }
-
-            await release.WaitAsync(TestTimeouts.Network);
+            await point.PassAsync();
             await next(context);
-        }
-
-        private static TaskCompletionSource Completed()
-        {
-            var done = new TaskCompletionSource();
-            done.SetResult();
-            return done;
         }
     }
 }

@@ -18,7 +18,8 @@ namespace Netra.Tests.Realtime;
 /// </summary>
 public sealed class HandshakeGateTests : IAsyncLifetime
 {
-    private readonly HeldRegistrations held = new();
+    private readonly HoldPoint held = new();
+    private readonly List<HubConnectionContext> registered = [];
     private NetraTestServer server = null!;
 
     public async Task InitializeAsync()
@@ -27,7 +28,7 @@ public sealed class HandshakeGateTests : IAsyncLifetime
         server = await NetraTestServer.StartAsync(database, services: services =>
         {
             services.AddSingleton<NetraHubLifetimeManager<NetraHub>>();
-            services.AddSingleton<HubLifetimeManager<NetraHub>>(provider => held.Over(provider.GetRequiredService<NetraHubLifetimeManager<NetraHub>>()));
+            services.AddSingleton<HubLifetimeManager<NetraHub>>(provider => new HeldRegistrations(held, registered, provider.GetRequiredService<NetraHubLifetimeManager<NetraHub>>()));
             services.AddSingleton<IGroupRunSender>(provider => provider.GetRequiredService<NetraHubLifetimeManager<NetraHub>>());
         });
     }
@@ -69,113 +70,58 @@ public sealed class HandshakeGateTests : IAsyncLifetime
         await using var client = await HubTestClient.ConnectAsync(server, user);
         await client.NextAsync<ConnectionEstablishedEvent>(nameof(INetraClient.ConnectionEstablished));
 
-        var connection = held.Registered.Single();
+        var connection = registered.Single();
         connection.Features.Get<IConnectionTransportFeature>()!.Transport.Output.Should().NotBeOfType<HandshakeGate>("an open gate leaves the connection");
         (await client.Connection.InvokeAsync<PingResult>(HubMethods.Ping).WaitAsync(TestTimeouts.Network)).Should().NotBeNull();
     }
 
-    /// <summary>Netra's lifetime manager, whose <c>OnConnectedAsync</c> waits while <see cref="Hold"/> is on.</summary>
-    private sealed class HeldRegistrations
+    /// <summary>Netra's lifetime manager, whose <c>OnConnectedAsync</c> waits at the point while it is held.</summary>
+    private sealed class HeldRegistrations(HoldPoint point, List<HubConnectionContext> registered, HubLifetimeManager<NetraHub> inner) : HubLifetimeManager<NetraHub>
     {
-        private readonly Lock gate = new();
-        private TaskCompletionSource hold = Completed();
-        private TaskCompletionSource entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public List<HubConnectionContext> Registered { get; } = [];
-
-        /// <summary>Completes when a connection made since <see cref="Hold"/> is waiting to be registered.</summary>
-        public Task Entered
+        public override async Task OnConnectedAsync(HubConnectionContext connection)
         {
-            get
+            lock (registered)
             {
-                lock (gate)
-                {
-                    return entered.Task;
-                }
-            }
-        }
-
-        public HubLifetimeManager<NetraHub> Over(HubLifetimeManager<NetraHub> inner) => new Manager(this, inner);
-
-        public void Hold()
-        {
-            lock (gate)
-            {
-                hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-        }
-
-        public void Release()
-        {
-            lock (gate)
-            {
-                hold.TrySetResult();
-            }
-        }
-
-        private async Task BeforeRegisteringAsync(HubConnectionContext connection)
-        {
-            Task release;
-            lock (gate)
-            {
-                release = hold.Task;
-                entered.TrySetResult();
-                Registered.Add(connection);
+                registered.Add(connection);
             }
 
-            await release.WaitAsync(TestTimeouts.Network);
+            await point.PassAsync();
+            await inner.OnConnectedAsync(connection);
         }
 
-        private static TaskCompletionSource Completed()
-        {
-            var done = new TaskCompletionSource();
-            done.SetResult();
-            return done;
-        }
+        public override Task OnDisconnectedAsync(HubConnectionContext connection) => inner.OnDisconnectedAsync(connection);
 
-        private sealed class Manager(HeldRegistrations held, HubLifetimeManager<NetraHub> inner) : HubLifetimeManager<NetraHub>
-        {
-            public override async Task OnConnectedAsync(HubConnectionContext connection)
-            {
-                await held.BeforeRegisteringAsync(connection);
-                await inner.OnConnectedAsync(connection);
-            }
+        public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+            inner.SendAllAsync(methodName, args, cancellationToken);
 
-            public override Task OnDisconnectedAsync(HubConnectionContext connection) => inner.OnDisconnectedAsync(connection);
+        public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
+            inner.SendAllExceptAsync(methodName, args, excludedConnectionIds, cancellationToken);
 
-            public override Task SendAllAsync(string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-                inner.SendAllAsync(methodName, args, cancellationToken);
+        public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+            inner.SendConnectionAsync(connectionId, methodName, args, cancellationToken);
 
-            public override Task SendAllExceptAsync(string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-                inner.SendAllExceptAsync(methodName, args, excludedConnectionIds, cancellationToken);
+        public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+            inner.SendConnectionsAsync(connectionIds, methodName, args, cancellationToken);
 
-            public override Task SendConnectionAsync(string connectionId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-                inner.SendConnectionAsync(connectionId, methodName, args, cancellationToken);
+        public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+            inner.SendGroupAsync(groupName, methodName, args, cancellationToken);
 
-            public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-                inner.SendConnectionsAsync(connectionIds, methodName, args, cancellationToken);
+        public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+            inner.SendGroupsAsync(groupNames, methodName, args, cancellationToken);
 
-            public override Task SendGroupAsync(string groupName, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-                inner.SendGroupAsync(groupName, methodName, args, cancellationToken);
+        public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
+            inner.SendGroupExceptAsync(groupName, methodName, args, excludedConnectionIds, cancellationToken);
 
-            public override Task SendGroupsAsync(IReadOnlyList<string> groupNames, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-                inner.SendGroupsAsync(groupNames, methodName, args, cancellationToken);
+        public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+            inner.SendUserAsync(userId, methodName, args, cancellationToken);
 
-            public override Task SendGroupExceptAsync(string groupName, string methodName, object?[] args, IReadOnlyList<string> excludedConnectionIds, CancellationToken cancellationToken = default) =>
-                inner.SendGroupExceptAsync(groupName, methodName, args, excludedConnectionIds, cancellationToken);
+        public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
+            inner.SendUsersAsync(userIds, methodName, args, cancellationToken);
 
-            public override Task SendUserAsync(string userId, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-                inner.SendUserAsync(userId, methodName, args, cancellationToken);
+        public override Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
+            inner.AddToGroupAsync(connectionId, groupName, cancellationToken);
 
-            public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
-                inner.SendUsersAsync(userIds, methodName, args, cancellationToken);
-
-            public override Task AddToGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
-                inner.AddToGroupAsync(connectionId, groupName, cancellationToken);
-
-            public override Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
-                inner.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
-        }
+        public override Task RemoveFromGroupAsync(string connectionId, string groupName, CancellationToken cancellationToken = default) =>
+            inner.RemoveFromGroupAsync(connectionId, groupName, cancellationToken);
     }
 }
