@@ -98,6 +98,7 @@ public sealed class RawHubClient : IAsyncDisposable
         var handshake = await client.ReceiveAsync();
         if (handshake.TryGetProperty("error", out var error))
         {
+            await client.DisposeAsync();
             throw new InvalidOperationException("Handshake refused: " + error.GetString());
         }
 
