@@ -70,6 +70,7 @@ internal static class AuthExtensions
         builder.Services.AddSingleton<AuthService>();
         builder.Services.AddSingleton<ServiceTokens>();
         builder.Services.AddSingleton<ServiceTokenWatchFilter>();
+        builder.Services.AddSingleton<BearerTokenValidator>();
         builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
@@ -114,11 +115,11 @@ internal static class AuthExtensions
                     },
                     OnTokenValidated = async context =>
                     {
-                        // A hub connection keeps its principal for as long as it is open. The validated one holds the
-                        // whole parsed token (header, payload, raw text); keep only the claims Netra reads.
-                        var principal = NetraClaims.Slim(context.Principal!, context.Scheme.Name);
-                        context.Principal = principal;
-                        if (await serviceTokens.IsRevokedAsync(principal, context.HttpContext.RequestAborted))
+                        if (await serviceTokens.AcceptAsync(context.Principal!, context.Scheme.Name, context.HttpContext.RequestAborted) is { } principal)
+                        {
+                            context.Principal = principal;
+                        }
+                        else
                         {
                             context.Fail("The service token was revoked.");
                         }

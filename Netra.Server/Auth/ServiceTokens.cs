@@ -70,6 +70,17 @@ internal sealed partial class ServiceTokens(UserStore users, TokenIssuer tokens,
     }
 
     /// <summary>
+    /// The principal a validated token gives a request or a hub connection: only the claims Netra reads
+    /// (<see cref="NetraClaims.Slim"/>; a connection keeps its principal for as long as it is open, and the validated one
+    /// holds the whole parsed token), or null when it is a revoked service token.
+    /// </summary>
+    public async ValueTask<ClaimsPrincipal?> AcceptAsync(ClaimsPrincipal validated, string authenticationType, CancellationToken cancellationToken)
+    {
+        var principal = NetraClaims.Slim(validated, authenticationType);
+        return await IsRevokedAsync(principal, cancellationToken) ? null : principal;
+    }
+
+    /// <summary>
     /// Whether <paramref name="principal"/> (as <see cref="NetraClaims.Slim"/> left it) holds a service token that was revoked;
     /// false for every other principal. A service token without an issue time counts as issued before any revocation.
     /// </summary>

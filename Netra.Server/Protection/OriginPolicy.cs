@@ -29,7 +29,11 @@ internal sealed class OriginPolicy
         patterns = list;
     }
 
-    public bool IsAllowed(string origin, HttpRequest? request = null)
+    public bool IsAllowed(string origin, HttpRequest? request = null) =>
+        IsAllowed(origin, request?.Scheme, request?.Host.Value);
+
+    /// <summary>Whether <paramref name="origin"/> may connect to a server reached as <paramref name="scheme"/>://<paramref name="host"/> (its own origin always may).</summary>
+    public bool IsAllowed(string origin, string? scheme, string? host)
     {
         if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")
             || uri.UserInfo.Length > 0 || origin.TrimEnd('/') != uri.GetLeftPart(UriPartial.Authority))
@@ -37,7 +41,7 @@ internal sealed class OriginPolicy
             return false;
         }
 
-        if (request is not null && string.Equals(uri.GetLeftPart(UriPartial.Authority), $"{request.Scheme}://{request.Host.Value}", StringComparison.OrdinalIgnoreCase))
+        if (scheme is not null && host is not null && string.Equals(uri.GetLeftPart(UriPartial.Authority), $"{scheme}://{host}", StringComparison.OrdinalIgnoreCase))
         {
             return true;
         }

@@ -35,6 +35,14 @@ internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptio
     public Task EnsureConnectAttemptAsync(string? remoteIp, CancellationToken cancellationToken) =>
         EnsureAsync("connect:" + remoteIp, options.Value.ConnectAttemptsPerMinutePerIp, "connection attempts", cancellationToken);
 
+    /// <summary>
+    /// Counts a connection attempt and says whether it is within the limit, without refusing it: the hub's own WebSocket
+    /// transport hands an attempt over the limit to the HTTP pipeline, whose check (refused again, the window being full)
+    /// answers 429, logs and counts it once.
+    /// </summary>
+    public async Task<bool> TryConnectAttemptAsync(string? remoteIp, CancellationToken cancellationToken) =>
+        (await store.TryAcquireAsync("connect:" + remoteIp, options.Value.ConnectAttemptsPerMinutePerIp, Window, cancellationToken)).Allowed;
+
     private async Task EnsureAsync(string key, int limit, string what, CancellationToken cancellationToken)
     {
         var decision = await store.TryAcquireAsync(key, limit, Window, cancellationToken);

@@ -1,4 +1,6 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Protocol;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -6,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Netra.Contracts.Realtime;
 using Netra.Server.Protection;
 using Netra.Server.Configuration;
+using Netra.Server.Realtime.WebSockets;
 
 namespace Netra.Server.Realtime;
 
@@ -38,21 +41,51 @@ internal static class RealtimeExtensions
         builder.Services.AddSingleton<SubscriptionService>();
         builder.Services.AddSingleton<ClientTimeoutGuard>();
         builder.Services.AddHostedService<ThreadPoolFloor>();
+        builder.Services.AddSingleton<HubAdmission>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(UseDirectWebSockets));
         return builder;
+    }
+
+    /// <summary>Netra's own WebSocket transport in front of each endpoint's HTTP server, unless turned off (<see cref="RealtimeOptions.DirectWebSockets"/>).</summary>
+    private static void UseDirectWebSockets(ListenOptions listen)
+    {
+        var services = listen.ApplicationServices;
+        var realtime = services.GetRequiredService<IOptions<RealtimeOptions>>().Value;
+        if (!realtime.DirectWebSockets)
+        {
+            return;
+        }
+
+        var hub = new ConnectionBuilder(services);
+        BuildHubConnection(hub);
+        var limits = services.GetRequiredService<IOptions<LimitsOptions>>().Value;
+        var options = new DirectWebSocketOptions(
+            HandshakeTimeout: listen.KestrelServerOptions.Limits.RequestHeadersTimeout,
+            SendTimeout: new HttpConnectionDispatcherOptions().TransportSendTimeout,
+            CloseTimeout: new Microsoft.AspNetCore.Http.Connections.WebSocketOptions().CloseTimeout,
+            MaxBufferedBytes: Math.Max(64 * 1024, 2 * limits.MaxMessageBytes));
+        var direct = new DirectWebSockets(HubPath.Hub, hub.Build(), options, services.GetRequiredService<HubAdmission>().AdmitAsync,
+            services.GetRequiredService<ILogger<DirectWebSockets>>());
+        listen.Use(direct.Wrap);
+    }
+
+    /// <summary>
+    /// The hub's connection pipeline, for both transports: the client-timeout guard and the handshake gate, then the hub.
+    /// A connection lives no longer than its token: when it expires the server closes the connection, and clients
+    /// reconnect with a fresh token from their token provider.
+    /// </summary>
+    private static void BuildHubConnection(IConnectionBuilder connection)
+    {
+        connection.Use(connection.ApplicationServices.GetRequiredService<ClientTimeoutGuard>().Wrap);
+        connection.Use(HandshakeGate.Hold);
+        connection.UseHub<NetraHub>();
     }
 
     public static IEndpointRouteBuilder MapRealtime(this IEndpointRouteBuilder endpoints)
     {
-        // What MapHub<NetraHub> does, plus the client-timeout guard and the handshake gate in the connection pipeline before the hub.
-        // A connection lives no longer than its token: when it expires the server closes the connection,
-        // and clients reconnect with a fresh token from their token provider.
-        var guard = endpoints.ServiceProvider.GetRequiredService<ClientTimeoutGuard>();
-        endpoints.MapConnections(HubPath.Hub, new HttpConnectionDispatcherOptions { CloseOnAuthenticationExpiration = true }, connection =>
-            {
-                connection.Use(guard.Wrap);
-                connection.Use(HandshakeGate.Hold);
-                connection.UseHub<NetraHub>();
-            })
+        // What MapHub<NetraHub> does, with Netra's connection pipeline (BuildHubConnection), for negotiated connections and
+        // every handshake Netra's own transport does not take.
+        endpoints.MapConnections(HubPath.Hub, new HttpConnectionDispatcherOptions { CloseOnAuthenticationExpiration = true }, BuildHubConnection)
             .WithMetadata([.. typeof(NetraHub).GetCustomAttributes(inherit: true), new HubMetadata(typeof(NetraHub))]);
         endpoints.MapGet(HubPath.Config, (IOptions<LimitsOptions> limits, IOptions<RealtimeOptions> realtime, IOptions<Chat.ChatOptions> chat, IOptions<Uploads.UploadOptions> uploads) =>
                 TypedResults.Json(DiscoveryDocument.Create(limits.Value, realtime.Value, chat.Value, uploads.Value), DiscoveryDocument.Json))

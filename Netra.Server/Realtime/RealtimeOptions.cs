@@ -50,6 +50,15 @@ internal sealed class RealtimeOptions : IValidatableObject
     /// </summary>
     public bool WebSocketCompression { get; set; }
 
+    /// <summary>
+    /// Serve WebSocket handshakes that skip negotiate with Netra's own transport (<see cref="WebSockets.DirectWebSockets"/>),
+    /// in front of Kestrel's HTTP server, instead of ASP.NET Core's WebSocket path: about half the memory per idle
+    /// connection and about twice the deliveries per second of the server's CPU (docs/benchmarks.md). Negotiated
+    /// connections, other transports, TLS endpoints and handshakes offering compression while
+    /// <see cref="WebSocketCompression"/> is on take ASP.NET Core's path either way.
+    /// </summary>
+    public bool DirectWebSockets { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ClientTimeoutSeconds < 2 * KeepAliveSeconds)

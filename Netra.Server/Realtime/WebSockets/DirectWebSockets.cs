@@ -1,0 +1,303 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+
+namespace Netra.Server.Realtime.WebSockets;
+
+/// <summary>
+/// The hub's WebSocket transport, in front of Kestrel's HTTP server: a Kestrel connection middleware that reads the first
+/// request on a new connection and, when it is a plain WebSocket handshake for the hub that <see cref="Admit"/> lets in,
+/// answers it and runs the hub's connection pipeline on the socket itself. SignalR's hub (<c>HubConnectionHandler</c>)
+/// is written for any transport; here the transport is this class and <see cref="FrameWriter"/>: the hub's writes
+/// become frames in the socket's pipe, and the client's frames become bytes in the one pipe the hub reads.
+/// </summary>
+/// <remarks>
+/// What that saves against ASP.NET Core's WebSocket path, per connection and for the connection's whole life: the HTTP
+/// request (its context, headers, body streams, the middleware and endpoint state machines), SignalR's HTTP connection
+/// and its second pipe pair, the managed WebSocket and the two loops between it and the pipes; and per delivery, the
+/// hop from the hub's pipe to the sending loop and the WebSocket's own send. Any request this does not take goes on to
+/// Kestrel unread (negotiate, long polling, a negotiated WebSocket, a handshake asking for a subprotocol or with a body,
+/// anything malformed, and every refused handshake, which the HTTP pipeline refuses with its usual answer).
+/// </remarks>
+internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, DirectWebSocketOptions options, Func<UpgradeRequest, ConnectionContext, ValueTask<Admission?>> admit, ILogger logger)
+{
+    /// <summary>The Kestrel connection middleware.</summary>
+    public ConnectionDelegate Wrap(ConnectionDelegate http) => connection => RunAsync(connection, http);
+
+    private async Task RunAsync(ConnectionContext connection, ConnectionDelegate http)
+    {
+        var (request, admission) = await ReadHandshakeAsync(connection);
+        if (request is null || admission is null)
+        {
+            await http(connection);
+            return;
+        }
+
+        var socket = connection.Transport;
+        await socket.Output.WriteAsync(request.Accept());
+        var writer = new FrameWriter(connection, socket.Output, options.SendTimeout);
+        var app = new Pipe(new PipeOptions(
+            pauseWriterThreshold: options.MaxBufferedBytes,
+            resumeWriterThreshold: options.MaxBufferedBytes / 2,
+            useSynchronizationContext: false));
+        connection.ConnectionId = NewConnectionId();
+        connection.Features.Set<ITransferFormatFeature>(writer);
+        connection.Features.Set<IConnectionUserFeature>(admission);
+        admission.WatchExpiry(connection);
+        connection.Transport = new DuplexPipe(app.Reader, writer);
+        RealtimeLog.DirectWebSocketOpened(logger, connection.ConnectionId, connection.RemoteEndPoint);
+
+        var reading = ReadFramesAsync(connection, socket.Input, app.Writer, writer);
+        var code = WebSocketFrames.NormalClosure;
+        try
+        {
+            await hub(connection);
+        }
+        catch
+        {
+            code = WebSocketFrames.InternalError;
+            throw;
+        }
+        finally
+        {
+            await writer.CloseAsync(code);
+            if (!reading.IsCompleted)
+            {
+                // The client answers a close with its own; waiting for it a moment lets its socket end cleanly.
+                await Task.WhenAny(reading, Task.Delay(options.CloseTimeout));
+                socket.Input.CancelPendingRead();
+            }
+
+            await reading;
+        }
+    }
+
+    /// <summary>
+    /// Reads the head of the connection's first request. Returns it and its admission when this transport takes the
+    /// connection (the head consumed); otherwise nulls, with everything read left in the pipe for Kestrel.
+    /// </summary>
+    private async ValueTask<(UpgradeRequest?, Admission?)> ReadHandshakeAsync(ConnectionContext connection)
+    {
+        var input = connection.Transport.Input;
+        using var deadline = new CancellationTokenSource(options.HandshakeTimeout);
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await input.ReadAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                return default; // slow to send its head: Kestrel's own request timeouts take it from here
+            }
+
+            var buffer = read.Buffer;
+            var verdict = UpgradeRequest.TryRead(buffer, path, out var request, out var end);
+            if (verdict == UpgradeRequest.Verdict.Incomplete && !read.IsCompleted)
+            {
+                input.AdvanceTo(buffer.Start, buffer.End);
+                continue;
+            }
+
+            var admission = verdict == UpgradeRequest.Verdict.Ours ? await admit(request!, connection) : null;
+            if (admission is null)
+            {
+                input.AdvanceTo(buffer.Start, buffer.Start); // unread: Kestrel's next read returns it all at once
+                return default;
+            }
+
+            input.AdvanceTo(end);
+            return (request, admission);
+        }
+    }
+
+    /// <summary>
+    /// The client's frames into the hub's pipe: data frames' payloads unmasked (message boundaries do not matter to the
+    /// hub, whose protocol marks its own), pings answered, a close answered and the hub's input ended. A frame that breaks
+    /// RFC 6455 closes the connection with 1002.
+    /// </summary>
+    private async Task ReadFramesAsync(ConnectionContext connection, PipeReader socket, PipeWriter app, FrameWriter writer)
+    {
+        var frame = default(FrameHeader);
+        long left = 0, offset = 0;
+        var inMessage = false;
+        try
+        {
+            while (true)
+            {
+                var read = await socket.ReadAsync();
+                if (read.IsCanceled)
+                {
+                    return;
+                }
+
+                var buffer = read.Buffer;
+                var wrote = false;
+                string? problem = null;
+                ushort? close = null;
+                while (true)
+                {
+                    if (left > 0)
+                    {
+                        if (buffer.IsEmpty)
+                        {
+                            break;
+                        }
+
+                        var take = buffer.Slice(0, Math.Min(left, buffer.Length));
+                        CopyUnmasked(take, app, frame.Mask, offset);
+                        offset += take.Length;
+                        left -= take.Length;
+                        buffer = buffer.Slice(take.End);
+                        wrote = true;
+                        continue;
+                    }
+
+                    var before = buffer;
+                    if (!WebSocketFrames.TryReadHeader(ref buffer, out frame, out problem))
+                    {
+                        break;
+                    }
+
+                    if (frame.Opcode >= WebSocketFrames.Close)
+                    {
+                        if (buffer.Length < frame.Length)
+                        {
+                            buffer = before; // a control frame is acted on whole
+                            break;
+                        }
+
+                        var payload = buffer.Slice(0, frame.Length).ToArray();
+                        buffer = buffer.Slice(frame.Length);
+                        WebSocketFrames.Unmask(payload, frame.Mask, 0);
+                        if (frame.Opcode == WebSocketFrames.Ping)
+                        {
+                            await writer.SendControlAsync(WebSocketFrames.Pong, payload);
+                        }
+                        else if (frame.Opcode == WebSocketFrames.Close)
+                        {
+                            close = payload.Length >= 2 ? (ushort)((payload[0] << 8) | payload[1]) : WebSocketFrames.NormalClosure;
+                            break;
+                        }
+
+                        continue;
+                    }
+
+                    if ((frame.Opcode == WebSocketFrames.Continuation) != inMessage)
+                    {
+                        problem = inMessage ? "a new message began before the last one ended" : "a continuation frame with no message to continue";
+                        break;
+                    }
+
+                    inMessage = !frame.Fin;
+                    left = frame.Length;
+                    offset = 0;
+                }
+
+                socket.AdvanceTo(buffer.Start, buffer.End);
+                if (wrote && (await app.FlushAsync()).IsCompleted)
+                {
+                    return;
+                }
+
+                if (problem is not null)
+                {
+                    RealtimeLog.WebSocketProtocolError(logger, connection.ConnectionId, problem);
+                    await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(WebSocketFrames.ProtocolError));
+                    return;
+                }
+
+                if (close is { } code)
+                {
+                    // Answering our own close: the connection is done. Answering the client's: echo its code, end the hub's input.
+                    if (!writer.CloseSent)
+                    {
+                        await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(code is >= 1000 and < 5000 ? code : WebSocketFrames.ProtocolError));
+                    }
+
+                    return;
+                }
+
+                if (read.IsCompleted)
+                {
+                    return; // the socket ended without a close frame
+                }
+            }
+        }
+        catch (Exception exception) when (exception is ConnectionResetException or ConnectionAbortedException or IOException)
+        {
+            // The client's socket was reset or aborted: for the hub, the end of its input, as SignalR's own transport has it.
+            RealtimeLog.WebSocketEnded(logger, connection.ConnectionId, exception.Message);
+        }
+        finally
+        {
+            await app.CompleteAsync();
+        }
+    }
+
+    private static void CopyUnmasked(ReadOnlySequence<byte> payload, PipeWriter app, uint mask, long offset)
+    {
+        foreach (var segment in payload)
+        {
+            var source = segment.Span;
+            while (!source.IsEmpty)
+            {
+                var destination = app.GetSpan(1);
+                var count = Math.Min(destination.Length, source.Length);
+                source[..count].CopyTo(destination);
+                WebSocketFrames.Unmask(destination[..count], mask, offset);
+                app.Advance(count);
+                offset += count;
+                source = source[count..];
+            }
+        }
+    }
+
+    private static byte[] CloseCode(ushort code) => [(byte)(code >> 8), (byte)code];
+
+    /// <summary>A connection id like SignalR's own: 16 random bytes, URL-safe base64 (unique across nodes, unlike Kestrel's).</summary>
+    private static string NewConnectionId()
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        RandomNumberGenerator.Fill(bytes);
+        return Base64Url.EncodeToString(bytes);
+    }
+}
+
+/// <summary>The sizes and times of <see cref="DirectWebSockets"/>.</summary>
+internal sealed record DirectWebSocketOptions(TimeSpan HandshakeTimeout, TimeSpan SendTimeout, TimeSpan CloseTimeout, int MaxBufferedBytes);
+
+/// <summary>
+/// Who a direct connection is, once its handshake is let in, and until when: the connection is closed at its token's
+/// expiry (SignalR's <c>CloseOnAuthenticationExpiration</c> on the HTTP path), checked on Kestrel's heartbeat.
+/// </summary>
+internal sealed class Admission(ClaimsPrincipal user, DateTimeOffset? expires, TimeProvider time) : IConnectionUserFeature
+{
+    private readonly DateTimeOffset? expires = expires;
+    private readonly TimeProvider time = time;
+
+    public ClaimsPrincipal? User { get; set; } = user;
+
+    /// <summary>Closes <paramref name="connection"/> on the first heartbeat past the expiry.</summary>
+    public void WatchExpiry(ConnectionContext connection)
+    {
+        if (expires is null)
+        {
+            return;
+        }
+
+        connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state =>
+        {
+            var (admission, connection) = ((Admission, ConnectionContext))state;
+            if (admission.time.GetUtcNow() >= admission.expires)
+            {
+                connection.Abort(new ConnectionAbortedException("The connection's token expired."));
+            }
+        }, (this, connection));
+    }
+}

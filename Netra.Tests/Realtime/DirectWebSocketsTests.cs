@@ -1,0 +1,245 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using FluentAssertions;
+using Microsoft.Extensions.Logging;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Realtime;
+
+/// <summary>
+/// Netra's own WebSocket transport (<c>Realtime/WebSockets</c>): a handshake without negotiate is read off the socket and
+/// served there; everything else, and every refusal, is ASP.NET Core's as before. Hostile frames close only the
+/// connection that sent them, with 1002, and the server goes on serving everyone else.
+/// </summary>
+public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
+{
+    private NetraTestServer Server => fixture.Server;
+
+    [Fact]
+    public async Task AHandshakeWithoutNegotiateIsAnsweredByTheTransportAndTheHubWorks()
+    {
+        var user = await fixture.Api.CreateUserAsync("dws");
+        const string key = "x3JJHMbDL1EzLkh9GBhXDw==";
+        await using var socket = await RawWebSocket.ConnectAsync(Server, user.Token, key);
+
+        var head = socket.ResponseHead.Split("\r\n");
+        head[0].Should().Be("HTTP/1.1 101 Switching Protocols");
+        head.Should().Contain("Sec-WebSocket-Accept: " + RawWebSocket.AcceptFor(key));
+        head.Should().NotContain(line => line.StartsWith("Date:", StringComparison.Ordinal), "Kestrel's HTTP server, which dates every answer, did not answer it");
+        await socket.SendTextAsync("""{"type":1,"invocationId":"1","target":"Ping","arguments":[]}""" + "\u001e");
+        (await NextCompletionAsync(socket, "1")).TryGetProperty("error", out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task AMessageSplitIntoFramesAndSentOneByteAtATimeArrivesWhole()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwf");
+        await using var socket = await RawWebSocket.ConnectAsync(Server, user.Token);
+        var invocation = Encoding.UTF8.GetBytes("""{"type":1,"invocationId":"7","target":"Ping","arguments":[]}""" + "\u001e");
+
+        var frames = RawWebSocket.Frame(0x1, invocation[..10], fin: false)
+            .Concat(RawWebSocket.Frame(0x9, Encoding.UTF8.GetBytes("mid"))) // a ping may come between a message's frames
+            .Concat(RawWebSocket.Frame(0x0, invocation[10..30], fin: false))
+            .Concat(RawWebSocket.Frame(0x0, invocation[30..]))
+            .ToArray();
+        await socket.WriteByteByByteAsync(frames);
+
+        var pong = await socket.ReadFrameAsync();
+        while (pong is { Opcode: 0x1 })
+        {
+            pong = await socket.ReadFrameAsync(); // what the server sent meanwhile (ConnectionEstablished, pings)
+        }
+
+        pong.Should().NotBeNull();
+        pong!.Value.Opcode.Should().Be(0xA);
+        Encoding.UTF8.GetString(pong.Value.Payload).Should().Be("mid", "a pong carries the ping's payload");
+        (await NextCompletionAsync(socket, "7")).TryGetProperty("error", out _).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task ABrowsersHandshakeIsTakenWithItsCompressionOfferDeclinedAndAHeaderTokenToo()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwo");
+        await using var socket = await RawWebSocket.OpenAsync(Server);
+
+        await socket.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET /ws HTTP/1.1\r\nHost: {Server.BaseAddress.Authority}\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+            + $"Origin: http://{Server.BaseAddress.Authority}\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            + $"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\nAuthorization: Bearer {user.Token}\r\nUser-Agent: test\r\n\r\n"));
+        await socket.ReadHeadAsync();
+
+        socket.ResponseHead.Should().StartWith("HTTP/1.1 101 ");
+        socket.ResponseHead.Should().NotContain("Date:", "Netra's transport answered it");
+        socket.ResponseHead.Should().NotContain("Sec-WebSocket-Extensions", "no extension is agreed");
+    }
+
+    [Fact]
+    public async Task AHandshakeSentOneByteAtATimeIsStillTaken()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwb");
+        await using var socket = await RawWebSocket.OpenAsync(Server);
+
+        await socket.WriteByteByByteAsync(Encoding.ASCII.GetBytes(RawWebSocket.HandshakeHead(Server, user.Token)));
+        await socket.ReadHeadAsync();
+
+        socket.ResponseHead.Should().StartWith("HTTP/1.1 101 ");
+    }
+
+    [Fact]
+    public async Task TheClientsCloseIsAnsweredWithItsCodeAndTheSocketEnds()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwc");
+        await using var socket = await RawWebSocket.ConnectAsync(Server, user.Token);
+
+        await socket.SendFrameAsync(RawWebSocket.Frame(0x8, [0x03, 0xE9])); // 1001, going away
+        var close = await socket.ReadCloseAsync();
+
+        close.Should().Be(1001);
+        (await socket.EndedByServerAsync()).Should().BeTrue();
+    }
+
+    public static TheoryData<string, byte[]> HostileFrames() => new()
+    {
+        { "unmasked", RawWebSocket.Frame(0x1, Encoding.UTF8.GetBytes("{}\u001e"), masked: false) },
+        { "reserved bit (no extension agreed)", RawWebSocket.Frame(0x1, Encoding.UTF8.GetBytes("{}\u001e"), firstByteExtra: 0x40) },
+        { "unknown opcode", RawWebSocket.Frame(0x3, [1, 2, 3]) },
+        { "control frame over 125 bytes", RawWebSocket.Frame(0x9, new byte[126]) },
+        { "fragmented control frame", RawWebSocket.Frame(0x9, [1], fin: false) },
+        { "continuation with no message", RawWebSocket.Frame(0x0, Encoding.UTF8.GetBytes("{}")) },
+        { "new message inside a fragmented one", [.. RawWebSocket.Frame(0x1, [0x7B], fin: false), .. RawWebSocket.Frame(0x1, [0x7D])] },
+        { "64-bit length with its top bit set", RawWebSocket.Frame(0x2, [], claimedLength: 0x8000_0000_0000_0000) },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileFrames))]
+    public async Task AFrameThatBreaksTheProtocolClosesThatConnectionWith1002AndNoOther(string kind, byte[] frame)
+    {
+        var user = await fixture.Api.CreateUserAsync("dwh");
+        await using var bystander = await RawWebSocket.ConnectAsync(Server, user.Token);
+        await using var socket = await RawWebSocket.ConnectAsync(Server, user.Token);
+
+        await socket.WriteAsync(frame);
+
+        (await socket.ReadCloseAsync()).Should().Be(1002, kind);
+        (await socket.EndedByServerAsync()).Should().BeTrue(kind);
+        await bystander.SendTextAsync("""{"type":1,"invocationId":"2","target":"Ping","arguments":[]}""" + "\u001e");
+        (await NextCompletionAsync(bystander, "2")).TryGetProperty("error", out _).Should().BeFalse("the other connection is untouched by " + kind);
+        Server.Logs.Lines.Should().Contain(line => line.EventId.Id == 4007, "the protocol error is logged");
+        Server.Logs.Lines.Should().NotContain(line => line.Level >= LogLevel.Error, "a client's bad frame is the client's error, not the server's");
+    }
+
+    [Fact]
+    public async Task TheSocketEndingInTheMiddleOfAFrameEndsOnlyThatConnection()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwe");
+        var socket = await RawWebSocket.ConnectAsync(Server, user.Token);
+        await socket.WriteAsync(RawWebSocket.Frame(0x1, new byte[300])[..40]);
+        await socket.DisposeAsync();
+
+        await using var next = await RawWebSocket.ConnectAsync(Server, user.Token);
+        await next.SendTextAsync("""{"type":1,"invocationId":"3","target":"Ping","arguments":[]}""" + "\u001e");
+        (await NextCompletionAsync(next, "3")).TryGetProperty("error", out _).Should().BeFalse();
+        Server.Logs.Lines.Should().NotContain(line => line.Level >= LogLevel.Error, "a client that goes away is no error of the server's");
+    }
+
+    [Fact]
+    public async Task AnHttpRequestOnAConnectionIsLeftToKestrelEvenWhenItsHeadComesInPieces()
+    {
+        await using var socket = await RawWebSocket.OpenAsync(Server);
+
+        var head = Encoding.ASCII.GetBytes($"GET /health/live HTTP/1.1\r\nHost: {Server.BaseAddress.Authority}\r\n\r\n");
+        await socket.WriteByteByByteAsync(head);
+        await socket.ReadHeadAsync();
+
+        socket.ResponseHead.Should().StartWith("HTTP/1.1 200 ");
+    }
+
+    public static TheoryData<string, string> HandshakesLeftToAspNetCore() => new()
+    {
+        { "another path that starts with /ws", "GET /wsx HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" },
+        { "a key that is not 16 bytes", "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: c2hvcnQ=\r\nSec-WebSocket-Version: 13\r\n\r\n" },
+        { "version 8", "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n" },
+        { "a repeated key", "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" },
+        { "a body", "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nContent-Length: 2\r\n\r\n{}" },
+        { "HTTP/1.0", "GET /ws HTTP/1.0\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" },
+        { "a control character in a header", "GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Odd: a\u0001b\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HandshakesLeftToAspNetCore))]
+    public async Task AHandshakeTheTransportDoesNotTakeIsAnsweredByAspNetCore(string kind, string head)
+    {
+        var user = await fixture.Api.CreateUserAsync("dwk");
+        await using var socket = await RawWebSocket.OpenAsync(Server);
+
+        await socket.WriteAsync(Encoding.ASCII.GetBytes(head.Replace("GET /ws ", $"GET /ws?access_token={Uri.EscapeDataString(user.Token)} ", StringComparison.Ordinal)));
+        await socket.ReadHeadAsync();
+
+        // Whatever ASP.NET Core makes of it (it refuses most; it upgrades an HTTP/1.0 one), it is Kestrel's answer.
+        socket.ResponseHead.Should().MatchRegex("^HTTP/1.1 [1-5][0-9][0-9] ", kind);
+        socket.ResponseHead.Should().Contain("Date: ", kind + ": Kestrel's HTTP server answered it");
+    }
+
+    [Fact]
+    public async Task RefusedHandshakesGetTheHttpPipelinesAnswersWithTheirCodes()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwr");
+
+        (await BareHandshake.OpenAsync(Server, "not-a-jwt")).Status.Should().Be(HttpStatusCode.Unauthorized);
+        (await BareHandshake.OpenAsync(Server, user.Token, origin: "https://evil.example")).Status.Should().Be(HttpStatusCode.Forbidden);
+        (await BareHandshake.OpenAsync(Server, user.Token)).Status.Should().Be(HttpStatusCode.SwitchingProtocols);
+
+        await using var socket = await RawWebSocket.OpenAsync(Server);
+        await socket.WriteAsync(Encoding.ASCII.GetBytes(RawWebSocket.HandshakeHead(Server, TestTokens.Create(user.Id, expires: DateTime.UtcNow.AddMinutes(-5)))));
+        await socket.ReadHeadAsync();
+        socket.ResponseHead.Should().StartWith("HTTP/1.1 401 ");
+    }
+
+    [Fact]
+    public async Task ADirectConnectionIsClosedWhenItsTokenExpires()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwx");
+        await using var socket = await RawWebSocket.ConnectAsync(Server, TestTokens.Create(user.Id, expires: DateTime.UtcNow.AddSeconds(3)));
+
+        (await socket.EndedByServerAsync()).Should().BeTrue("the token expired 3 s after it was issued");
+    }
+
+    [Fact]
+    public async Task TheServerPingsADirectConnectionAndDropsOneThatSendsNothing()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+        {
+            ["Netra:Realtime:KeepAliveSeconds"] = "1",
+            ["Netra:Realtime:ClientTimeoutSeconds"] = "2",
+        });
+        var user = await new NetraApi(server).CreateUserAsync("dwp");
+        await using var socket = await RawWebSocket.ConnectAsync(server, user.Token);
+
+        var pinged = false;
+        while (await socket.ReadFrameAsync() is { } frame)
+        {
+            pinged |= frame.Opcode == 0x1 && Encoding.UTF8.GetString(frame.Payload) == "{\"type\":6}\u001e";
+        }
+
+        pinged.Should().BeTrue("the hub's keep-alive runs on Kestrel's heartbeat for this transport too");
+        server.Logs.Lines.Should().Contain(line => line.EventId.Id == 4004, "the client timeout closed it, 2 s after it last sent anything");
+    }
+
+    private static async Task<JsonElement> NextCompletionAsync(RawWebSocket socket, string invocationId)
+    {
+        while (true)
+        {
+            foreach (var record in (await socket.ReadTextAsync()).Split('\u001e', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var message = JsonDocument.Parse(record).RootElement;
+                if (message.GetProperty("type").GetInt32() == 3 && message.GetProperty("invocationId").GetString() == invocationId)
+                {
+                    return message;
+                }
+            }
+        }
+    }
+}
