@@ -25,25 +25,26 @@ namespace Netra.Server.Realtime.WebSockets;
 /// </remarks>
 internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, DirectWebSocketOptions options, Func<UpgradeRequest, ConnectionContext, ValueTask<Admission?>> admit, ILogger logger)
 {
+    // One for every connection: a pipe keeps its options.
+    private readonly PipeOptions appPipe = new(
+        pauseWriterThreshold: options.MaxBufferedBytes,
+        resumeWriterThreshold: options.MaxBufferedBytes / 2,
+        useSynchronizationContext: false);
+
     /// <summary>The Kestrel connection middleware.</summary>
     public ConnectionDelegate Wrap(ConnectionDelegate http) => connection => RunAsync(connection, http);
 
     private async Task RunAsync(ConnectionContext connection, ConnectionDelegate http)
     {
-        var (request, admission) = await ReadHandshakeAsync(connection);
-        if (request is null || admission is null)
+        if (await AcceptAsync(connection) is not { } admission)
         {
             await http(connection);
             return;
         }
 
         var socket = connection.Transport;
-        await socket.Output.WriteAsync(request.Accept());
         var writer = new FrameWriter(connection, socket.Output, options.SendTimeout);
-        var app = new Pipe(new PipeOptions(
-            pauseWriterThreshold: options.MaxBufferedBytes,
-            resumeWriterThreshold: options.MaxBufferedBytes / 2,
-            useSynchronizationContext: false));
+        var app = new Pipe(appPipe);
         connection.ConnectionId = NewConnectionId();
         connection.Features.Set<ITransferFormatFeature>(writer);
         connection.Features.Set<IConnectionUserFeature>(admission);
@@ -77,10 +78,11 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
     }
 
     /// <summary>
-    /// Reads the head of the connection's first request. Returns it and its admission when this transport takes the
-    /// connection (the head consumed); otherwise nulls, with everything read left in the pipe for Kestrel.
+    /// Reads the head of the connection's first request. When this transport takes the connection, consumes the head,
+    /// answers <c>101</c> and returns the admission; otherwise returns null, with everything read left in the pipe for
+    /// Kestrel. Nothing of the request (its token included) outlives this method.
     /// </summary>
-    private async ValueTask<(UpgradeRequest?, Admission?)> ReadHandshakeAsync(ConnectionContext connection)
+    private async ValueTask<Admission?> AcceptAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         using var deadline = new CancellationTokenSource(options.HandshakeTimeout);
@@ -93,7 +95,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
-                return default; // slow to send its head: Kestrel's own request timeouts take it from here
+                return null; // slow to send its head: Kestrel's own request timeouts take it from here
             }
 
             var buffer = read.Buffer;
@@ -108,11 +110,12 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
             if (admission is null)
             {
                 input.AdvanceTo(buffer.Start, buffer.Start); // unread: Kestrel's next read returns it all at once
-                return default;
+                return null;
             }
 
             input.AdvanceTo(end);
-            return (request, admission);
+            await connection.Transport.Output.WriteAsync(request!.Accept());
+            return admission;
         }
     }
 
@@ -217,7 +220,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                     // Answering our own close: the connection is done. Answering the client's: echo its code, end the hub's input.
                     if (!writer.CloseSent)
                     {
-                        await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(code is >= 1000 and < 5000 ? code : WebSocketFrames.ProtocolError));
+                        await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(WebSocketFrames.IsSendable(code) ? code : WebSocketFrames.ProtocolError));
                     }
 
                     return;
@@ -280,24 +283,26 @@ internal sealed class Admission(ClaimsPrincipal user, DateTimeOffset? expires, T
 {
     private readonly DateTimeOffset? expires = expires;
     private readonly TimeProvider time = time;
+    private ConnectionContext? connection;
 
     public ClaimsPrincipal? User { get; set; } = user;
 
-    /// <summary>Closes <paramref name="connection"/> on the first heartbeat past the expiry.</summary>
-    public void WatchExpiry(ConnectionContext connection)
+    /// <summary>Closes <paramref name="watched"/> on the first heartbeat past the expiry.</summary>
+    public void WatchExpiry(ConnectionContext watched)
     {
         if (expires is null)
         {
             return;
         }
 
-        connection.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state =>
+        connection = watched;
+        watched.Features.Get<IConnectionHeartbeatFeature>()?.OnHeartbeat(static state =>
         {
-            var (admission, connection) = ((Admission, ConnectionContext))state;
+            var admission = (Admission)state;
             if (admission.time.GetUtcNow() >= admission.expires)
             {
-                connection.Abort(new ConnectionAbortedException("The connection's token expired."));
+                admission.connection!.Abort(new ConnectionAbortedException("The connection's token expired."));
             }
-        }, (this, connection));
+        }, this);
     }
 }
