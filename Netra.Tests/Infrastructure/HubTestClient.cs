@@ -52,7 +52,14 @@ public sealed class HubTestClient : IAsyncDisposable
     public static async Task<HubTestClient> ConnectAsync(INetraNode server, string? token, TimeSpan? keepAlive = null)
     {
         var builder = new HubConnectionBuilder()
-            .WithUrl(server.HubUrl, options => options.AccessTokenProvider = () => Task.FromResult(token));
+            .WithUrl(server.HubUrl, options =>
+            {
+                options.AccessTokenProvider = () => Task.FromResult(token);
+                // A WebSocket without negotiate, so that the hub tests run on Netra's own transport (Realtime/WebSockets);
+                // negotiated connections are UserClient's (Netra.Client's default) and the browser's.
+                options.SkipNegotiation = true;
+                options.Transports = Microsoft.AspNetCore.Http.Connections.HttpTransportType.WebSockets;
+            });
         if (keepAlive is { } interval)
         {
             builder.WithKeepAliveInterval(interval);
