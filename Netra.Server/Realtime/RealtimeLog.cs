@@ -28,4 +28,7 @@ internal static partial class RealtimeLog
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "WebSocket {ConnectionId} ended without a close: {Reason}")]
     public static partial void WebSocketEnded(ILogger logger, string connectionId, string reason);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "WebSocket {ConnectionId} aborted: the client read nothing for {Seconds} s while the server had data for it")]
+    public static partial void WebSocketSendTimedOut(ILogger logger, string connectionId, int seconds);
 }

@@ -25,17 +25,26 @@ public sealed class RawWebSocket : IAsyncDisposable
     public string ResponseHead { get; private set; } = "";
 
     /// <summary>Opens a TCP connection to the server, for a request head of one's own making (<see cref="WriteAsync"/>).</summary>
-    public static async Task<RawWebSocket> OpenAsync(NetraTestServer server)
+    public static async Task<RawWebSocket> OpenAsync(NetraTestServer server, int? receiveBufferSize = null)
     {
         var tcp = new TcpClient { NoDelay = true };
+        if (receiveBufferSize is { } size)
+        {
+            tcp.ReceiveBufferSize = size; // before connecting: it sets the window the server may fill
+        }
+
         await tcp.ConnectAsync(server.BaseAddress.Host, server.BaseAddress.Port).WaitAsync(TestTimeouts.Network);
         return new RawWebSocket(tcp);
     }
 
-    /// <summary>A WebSocket handshake for the hub with <paramref name="token"/>, as a bare client sends it, and the SignalR JSON handshake.</summary>
-    public static async Task<RawWebSocket> ConnectAsync(NetraTestServer server, string token, string key = "dGhlIHNhbXBsZSBub25jZQ==")
+    /// <summary>
+    /// A WebSocket handshake for the hub with <paramref name="token"/>, as a bare client sends it, and the SignalR JSON
+    /// handshake. With <paramref name="receiveBufferSize"/> the socket's kernel receive buffer is that small, so that a client
+    /// that stops reading soon leaves the server's writes waiting.
+    /// </summary>
+    public static async Task<RawWebSocket> ConnectAsync(NetraTestServer server, string token, string key = "dGhlIHNhbXBsZSBub25jZQ==", int? receiveBufferSize = null)
     {
-        var socket = await OpenAsync(server);
+        var socket = await OpenAsync(server, receiveBufferSize);
         await socket.WriteAsync(Encoding.ASCII.GetBytes(HandshakeHead(server, token, key)));
         await socket.ReadHeadAsync();
         if (!socket.ResponseHead.StartsWith("HTTP/1.1 101 ", StringComparison.Ordinal))

@@ -228,6 +228,48 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
         server.Logs.Lines.Should().Contain(line => line.EventId.Id == 4004, "the client timeout closed it, 2 s after it last sent anything");
     }
 
+    [Fact]
+    public async Task AConnectionThatStopsReadingIsAbortedAfterTheSendTimeoutAndTheSenderGoesOn()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:MessagesPerMinute"] = "100000" });
+        var api = new NetraApi(server);
+        var (alice, bob) = (await api.CreateUserAsync("dsa"), await api.CreateUserAsync("dsb"));
+        var chat = await api.CreateChatAsync(alice, bob);
+        await using var sender = await UserClient.ConnectAsync(server, alice);
+        await using var reader = await RawWebSocket.ConnectAsync(server, bob.Token, receiveBufferSize: 4096);
+        await reader.SendTextAsync($$"""{"type":1,"invocationId":"s","target":"Subscribe","arguments":["chat:{{chat.Id}}",null]}""" + "\u001e");
+        (await NextCompletionAsync(reader, "s")).TryGetProperty("error", out _).Should().BeFalse();
+
+        // Bob reads nothing more; alice sends until the kernel's buffers and the socket's pipe are full and bob's writes
+        // wait (about 12 MB at most), then on: the server gives up on bob 10 s after his writes stopped moving.
+        var content = new string('x', 4000);
+        var started = DateTime.UtcNow;
+        while (!server.Logs.Lines.Any(line => line.EventId.Id == 4009))
+        {
+            (DateTime.UtcNow - started).Should().BeLessThan(TimeSpan.FromSeconds(60), "bob's connection should have been aborted by now");
+            await sender.SendAsync(chat.Id, content);
+        }
+
+        (await reader.EndedByServerAsync()).Should().BeTrue("the connection was aborted");
+        (await sender.SendAsync(chat.Id, "still going")).Content.Should().Be("still going");
+    }
+
+    [Fact]
+    public async Task AServerShuttingDownClosesItsConnectionsWith1001GoingAway()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var server = await NetraTestServer.StartAsync(database);
+        var user = await new NetraApi(server).CreateUserAsync("dwg");
+        await using var socket = await RawWebSocket.ConnectAsync(server, user.Token);
+
+        var stopping = server.DisposeAsync().AsTask();
+        var close = await socket.ReadCloseAsync();
+        await stopping;
+
+        close.Should().Be(1001, "clients reconnect, to another node, knowing the server went away");
+    }
+
     private static async Task<JsonElement> NextCompletionAsync(RawWebSocket socket, string invocationId)
     {
         while (true)

@@ -43,7 +43,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
         }
 
         var socket = connection.Transport;
-        var writer = new FrameWriter(connection, socket.Output, options.SendTimeout);
+        var writer = new FrameWriter(connection, socket.Output, options.SendTimeout, logger);
         var app = new Pipe(appPipe);
         connection.ConnectionId = NewConnectionId();
         connection.Features.Set<ITransferFormatFeature>(writer);
@@ -53,6 +53,10 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
         RealtimeLog.DirectWebSocketOpened(logger, connection.ConnectionId, connection.RemoteEndPoint);
 
         var reading = ReadFramesAsync(connection, socket.Input, app.Writer, writer);
+        // The server shutting down (Kestrel asks each connection to close): 1001, going away, so that clients reconnect
+        // (to another node) knowing why, instead of taking the close for the end of their session.
+        using var shutdown = connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested
+            .Register(() => _ = GoAwayAsync(connection, socket.Input, writer));
         var code = WebSocketFrames.NormalClosure;
         try
         {
@@ -75,6 +79,21 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
 
             await reading;
         }
+    }
+
+    /// <summary>Sends the close for a server going away, then ends the hub's input (the hub then ends the connection).</summary>
+    private async Task GoAwayAsync(ConnectionContext connection, PipeReader socket, FrameWriter writer)
+    {
+        try
+        {
+            await writer.CloseAsync(WebSocketFrames.GoingAway);
+        }
+        catch (Exception exception) when (exception is ConnectionResetException or ConnectionAbortedException or IOException or InvalidOperationException)
+        {
+            RealtimeLog.WebSocketEnded(logger, connection.ConnectionId, exception.Message); // its socket is gone already
+        }
+
+        socket.CancelPendingRead();
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace Netra.Server.Realtime.WebSockets;
 /// (pong, close) take the same turn, since the socket's pipe takes one writer at a time.
 /// </summary>
 #pragma warning disable CA1001 // the turn's SemaphoreSlim holds no handle unless its AvailableWaitHandle is read, which nothing does
-internal sealed class FrameWriter(ConnectionContext connection, PipeWriter socket, TimeSpan sendTimeout) : PipeWriter, ITransferFormatFeature
+internal sealed class FrameWriter(ConnectionContext connection, PipeWriter socket, TimeSpan sendTimeout, ILogger logger) : PipeWriter, ITransferFormatFeature
 {
     private const int MinimumBuffer = 1024;
 
@@ -186,6 +186,7 @@ internal sealed class FrameWriter(ConnectionContext connection, PipeWriter socke
         }
         catch (TimeoutException)
         {
+            RealtimeLog.WebSocketSendTimedOut(logger, connection.ConnectionId, (int)sendTimeout.TotalSeconds);
             connection.Abort(new ConnectionAbortedException($"The client read nothing for {sendTimeout.TotalSeconds:0} s while the server had data for it."));
             return new FlushResult(isCanceled: false, isCompleted: true);
         }
