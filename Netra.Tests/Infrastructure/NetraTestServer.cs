@@ -19,6 +19,7 @@ public sealed class NetraTestServer : INetraNode, IAsyncDisposable
     public const string SigningKey = "netra-test-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789";
 
     private readonly WebApplication app;
+    private int disposed;
 
     private NetraTestServer(WebApplication app, Uri baseAddress, string postgres, InMemoryLogs logs)
     {
@@ -102,6 +103,12 @@ public sealed class NetraTestServer : INetraNode, IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Once: a test that stops a node and disposes it again in a finally would otherwise hide its own failure.
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await app.StopAsync(timeout.Token);
         await app.DisposeAsync();
