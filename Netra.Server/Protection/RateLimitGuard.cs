@@ -33,7 +33,7 @@ internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptio
         EnsureAsync("register:" + remoteIp, options.Value.RegistrationsPerMinutePerIp, "registrations", cancellationToken);
 
     public Task EnsureConnectAttemptAsync(string? remoteIp, CancellationToken cancellationToken) =>
-        EnsureAsync("connect:" + remoteIp, options.Value.ConnectAttemptsPerMinutePerIp, "connection attempts", cancellationToken);
+        EnsureAsync(ConnectKey(remoteIp), options.Value.ConnectAttemptsPerMinutePerIp, "connection attempts", cancellationToken);
 
     /// <summary>
     /// Counts a connection attempt and says whether it is within the limit, without refusing it: the hub's own WebSocket
@@ -41,7 +41,9 @@ internal sealed class RateLimitGuard(IRateLimitStore store, IOptions<LimitsOptio
     /// answers 429, logs and counts it once.
     /// </summary>
     public async Task<bool> TryConnectAttemptAsync(string? remoteIp, CancellationToken cancellationToken) =>
-        (await store.TryAcquireAsync("connect:" + remoteIp, options.Value.ConnectAttemptsPerMinutePerIp, Window, cancellationToken)).Allowed;
+        (await store.TryAcquireAsync(ConnectKey(remoteIp), options.Value.ConnectAttemptsPerMinutePerIp, Window, cancellationToken)).Allowed;
+
+    private static string ConnectKey(string? remoteIp) => "connect:" + remoteIp;
 
     private async Task EnsureAsync(string key, int limit, string what, CancellationToken cancellationToken)
     {

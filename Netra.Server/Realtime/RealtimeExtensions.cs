@@ -59,20 +59,26 @@ internal static class RealtimeExtensions
         var hub = new ConnectionBuilder(services);
         BuildHubConnection(hub);
         var limits = services.GetRequiredService<IOptions<LimitsOptions>>().Value;
+        var dispatcher = HubDispatcherOptions(); // the same times and buffer as ASP.NET Core's path
         var options = new DirectWebSocketOptions(
             HandshakeTimeout: listen.KestrelServerOptions.Limits.RequestHeadersTimeout,
-            SendTimeout: new HttpConnectionDispatcherOptions().TransportSendTimeout,
-            CloseTimeout: new Microsoft.AspNetCore.Http.Connections.WebSocketOptions().CloseTimeout,
-            MaxBufferedBytes: Math.Max(64 * 1024, 2 * limits.MaxMessageBytes));
+            SendTimeout: dispatcher.TransportSendTimeout,
+            CloseTimeout: dispatcher.WebSockets.CloseTimeout,
+            MaxBufferedBytes: (int)Math.Max(dispatcher.ApplicationMaxBufferSize, 2L * limits.MaxMessageBytes));
         var direct = new DirectWebSockets(HubPath.Hub, hub.Build(), options, services.GetRequiredService<HubAdmission>().AdmitAsync,
             services.GetRequiredService<ILogger<DirectWebSockets>>());
         listen.Use(direct.Wrap);
     }
 
     /// <summary>
+    /// ASP.NET Core's path for the hub: a connection lives no longer than its token (when it expires the server closes the
+    /// connection, and clients reconnect with a fresh token from their token provider). Netra's own transport takes its
+    /// send and close timeouts and its input buffer from here too.
+    /// </summary>
+    private static HttpConnectionDispatcherOptions HubDispatcherOptions() => new() { CloseOnAuthenticationExpiration = true };
+
+    /// <summary>
     /// The hub's connection pipeline, for both transports: the client-timeout guard and the handshake gate, then the hub.
-    /// A connection lives no longer than its token: when it expires the server closes the connection, and clients
-    /// reconnect with a fresh token from their token provider.
     /// </summary>
     private static void BuildHubConnection(IConnectionBuilder connection)
     {
@@ -85,7 +91,7 @@ internal static class RealtimeExtensions
     {
         // What MapHub<NetraHub> does, with Netra's connection pipeline (BuildHubConnection), for negotiated connections and
         // every handshake Netra's own transport does not take.
-        endpoints.MapConnections(HubPath.Hub, new HttpConnectionDispatcherOptions { CloseOnAuthenticationExpiration = true }, BuildHubConnection)
+        endpoints.MapConnections(HubPath.Hub, HubDispatcherOptions(), BuildHubConnection)
             .WithMetadata([.. typeof(NetraHub).GetCustomAttributes(inherit: true), new HubMetadata(typeof(NetraHub))]);
         endpoints.MapGet(HubPath.Config, (IOptions<LimitsOptions> limits, IOptions<RealtimeOptions> realtime, IOptions<Chat.ChatOptions> chat, IOptions<Uploads.UploadOptions> uploads) =>
                 TypedResults.Json(DiscoveryDocument.Create(limits.Value, realtime.Value, chat.Value, uploads.Value), DiscoveryDocument.Json))

@@ -3,6 +3,7 @@ using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -10,7 +11,7 @@ namespace Netra.Server.Realtime.WebSockets;
 
 /// <summary>
 /// The hub's WebSocket transport, in front of Kestrel's HTTP server: a Kestrel connection middleware that reads the first
-/// request on a new connection and, when it is a plain WebSocket handshake for the hub that <see cref="Admit"/> lets in,
+/// request on a new connection and, when it is a plain WebSocket handshake for the hub that the admission (<see cref="HubAdmission"/>) lets in,
 /// answers it and runs the hub's connection pipeline on the socket itself. SignalR's hub (<c>HubConnectionHandler</c>)
 /// is written for any transport; here the transport is this class and <see cref="FrameWriter"/>: the hub's writes
 /// become frames in the socket's pipe, and the client's frames become bytes in the one pipe the hub reads.
@@ -25,6 +26,9 @@ namespace Netra.Server.Realtime.WebSockets;
 /// </remarks>
 internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, DirectWebSocketOptions options, Func<UpgradeRequest, ConnectionContext, ValueTask<Admission?>> admit, ILogger logger)
 {
+    // What a handshake for the hub starts with: "GET /ws".
+    private readonly byte[] requestLine = Encoding.ASCII.GetBytes("GET " + path);
+
     // One for every connection: a pipe keeps its options.
     private readonly PipeOptions appPipe = new(
         pauseWriterThreshold: options.MaxBufferedBytes,
@@ -118,7 +122,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
             }
 
             var buffer = read.Buffer;
-            var verdict = UpgradeRequest.TryRead(buffer, path, out var request, out var end);
+            var verdict = UpgradeRequest.TryRead(buffer, requestLine, out var request, out var end);
             if (verdict == UpgradeRequest.Verdict.Incomplete && !read.IsCompleted)
             {
                 input.AdvanceTo(buffer.Start, buffer.End);

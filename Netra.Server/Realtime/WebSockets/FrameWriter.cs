@@ -25,6 +25,9 @@ internal sealed class FrameWriter(ConnectionContext connection, PipeWriter socke
 
     public TransferFormat ActiveFormat { get; set; } = TransferFormat.Text;
 
+    /// <summary>Whether the close frame went out (the client's close then ends the connection).</summary>
+    public bool CloseSent => Volatile.Read(ref closeSent);
+
     public override void Advance(int bytes)
     {
         if ((uint)bytes > (uint)((buffer?.Length ?? 0) - written))
@@ -110,9 +113,6 @@ internal sealed class FrameWriter(ConnectionContext connection, PipeWriter socke
             turn.Release();
         }
     }
-
-    /// <summary>Whether the close frame went out (the client's close then ends the connection).</summary>
-    public bool CloseSent => Volatile.Read(ref closeSent);
 
     private byte[] Reserve(int sizeHint)
     {

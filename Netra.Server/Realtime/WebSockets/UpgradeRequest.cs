@@ -63,19 +63,19 @@ internal sealed class UpgradeRequest
     }
 
     /// <summary>
-    /// Reads the head at the start of <paramref name="buffer"/>. <see cref="Verdict.Incomplete"/>: not all there yet (and
+    /// Reads the head at the start of <paramref name="buffer"/>, a handshake for the path <paramref name="prefix"/> names (its
+    /// request line's start, <c>GET /ws</c>, in ASCII). <see cref="Verdict.Incomplete"/>: not all there yet (and
     /// nothing so far says it is not one); <see cref="Verdict.NotOurs"/>: leave the connection to Kestrel;
     /// <see cref="Verdict.Ours"/>: <paramref name="request"/> is set and <paramref name="end"/> is where the head ends.
     /// </summary>
-    public static Verdict TryRead(ReadOnlySequence<byte> buffer, string path, out UpgradeRequest? request, out SequencePosition end)
+    public static Verdict TryRead(ReadOnlySequence<byte> buffer, ReadOnlySpan<byte> prefix, out UpgradeRequest? request, out SequencePosition end)
     {
         request = null;
         end = buffer.Start;
-        var prefix = Encoding.ASCII.GetBytes("GET " + path);
         var seen = (int)Math.Min(buffer.Length, prefix.Length + 1);
         Span<byte> start = stackalloc byte[seen];
         buffer.Slice(0, seen).CopyTo(start);
-        if (!start.StartsWith(prefix.AsSpan(0, Math.Min(seen, prefix.Length))))
+        if (!start.StartsWith(prefix[..Math.Min(seen, prefix.Length)]))
         {
             return Verdict.NotOurs;
         }
