@@ -17,12 +17,14 @@ namespace Netra.Server.Chat;
 /// written in one round trip and one commit (<see cref="ChatStore.AppendAsync"/>).
 /// </summary>
 /// <remarks>
-/// A sender is answered once its message is stored and its broadcast issued: the writes that connections
-/// take at once are done, and the ones that wait on a connection that reads slowly go on after the answer,
-/// so one slow member does not hold up every sender of a chat. Once <see cref="MaxBroadcastsInFlight"/>
-/// broadcasts of a partition wait like that (checked per batch, so one batch that finds fewer may add all of
-/// its runs), senders are answered only once their own broadcast is out, so that slow connections push back
-/// on the senders instead of piling up writes.
+/// A sender is answered once its message is stored, before its broadcast is issued: a sender's next message is
+/// on its way while this one goes out to the chat's members, and its store overlaps that. The partition's loop
+/// still issues each batch's runs before it takes the next batch, so the writes pending at any time are bounded as
+/// before, and each connection gets a chat's messages in seq order. Writes that wait on a connection that reads
+/// slowly go on after the loop moves on, so one slow member does not hold up every sender of a chat. Once
+/// <see cref="MaxBroadcastsInFlight"/> broadcasts of a partition wait like that (checked per batch, so one batch
+/// that finds fewer may add all of its runs), senders are answered only once their own broadcast is out, so that
+/// slow connections push back on the senders instead of piling up writes.
 /// </remarks>
 internal sealed partial class MessageAppender : BackgroundService
 {
@@ -55,7 +57,7 @@ internal sealed partial class MessageAppender : BackgroundService
     }
 
     /// <summary>
-    /// Queues a message; the task completes once it is stored and its broadcast issued (see the remarks), with the stored message, or
+    /// Queues a message; the task completes once it is stored (see the remarks), with the stored message, or
     /// with null when it was not stored (the sender is not a member of the chat, or the clientMessageId
     /// was used before: the caller finds out which). Messages of one chat are stored in the order queued.
     /// </summary>
@@ -158,11 +160,17 @@ internal sealed partial class MessageAppender : BackgroundService
             }
         }
 
+        // Senders are answered now, before their runs are issued (so a sender's own connection usually gets the answer
+        // before the NewMessage), or, while the partition has too many broadcasts waiting on slow connections, once
+        // their own run is out.
+        var answerOnceStored = partition.HasRoomForBroadcasts(logger);
+        if (answerOnceStored)
+        {
+            Complete(senders);
+        }
+
         // Each chat's messages (consecutive seqs) go out as one run: one write per member connection instead of one per
-        // message. Runs start in seq order, so each connection's writes go out in seq order. A sender is answered once its
-        // run is issued (its own connection, when subscribed, has the run before the answer unless that write had to
-        // wait), or, while the partition has too many broadcasts waiting on slow connections, once its run is out.
-        var answerOnceIssued = partition.HasRoomForBroadcasts(logger);
+        // message. Runs start in seq order, so each connection's writes go out in seq order.
         for (var start = 0; start < messages.Length;)
         {
             var end = start + 1;
@@ -171,17 +179,15 @@ internal sealed partial class MessageAppender : BackgroundService
                 end++;
             }
 
-            var run = new ArraySegment<PendingMessage>(senders, start, end - start);
             var broadcast = await IssueBroadcastAsync(new ArraySegment<ChatMessage>(messages, start, end - start));
-            var done = broadcast.IsCompleted; // read once: it may complete on another thread meanwhile
-            if (done || answerOnceIssued)
+            var unanswered = answerOnceStored ? ArraySegment<PendingMessage>.Empty : new ArraySegment<PendingMessage>(senders, start, end - start);
+            if (broadcast.IsCompleted)
             {
-                Complete(run);
+                Complete(unanswered);
             }
-
-            if (!done)
+            else
             {
-                partition.Wait(broadcast, answerOnceIssued ? ArraySegment<PendingMessage>.Empty : run);
+                partition.Wait(broadcast, unanswered);
             }
 
             start = end;

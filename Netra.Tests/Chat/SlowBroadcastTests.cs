@@ -75,6 +75,29 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SendersAreAnsweredBeforeTheirRunIsIssuedAndTheNextBatchWaitsForTheIssue()
+    {
+        var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
+        var chat = await Api.CreateChatAsync(alice, bob);
+        await using var a = await UserClient.ConnectAsync(Server, alice);
+        await using var b = await UserClient.ConnectAsync(Server, bob);
+        await b.SubscribeAsync(Channels.Chat(chat.Id));
+        held.HoldIssue(Channels.Chat(chat.Id));
+
+        // Answered once stored, while its run is still being issued (before, this send waited for the issue).
+        (await a.SendAsync(chat.Id, "answered before it goes out")).Seq.Should().Be(1);
+        (await b.Messages.StaysQuietAsync()).Should().BeTrue("its run is not issued yet");
+
+        // The partition takes its next batch only once the last one's runs are issued: what waits is bounded.
+        var next = a.Client.SendMessageAsync(chat.Id, "stored once the first is out");
+        (await Task.WhenAny(next, Task.Delay(TestTimeouts.Quiet))).Should().NotBeSameAs(next, "the first run's issue is held");
+
+        held.Release();
+        (await next.WaitAsync(TestTimeouts.Network)).Seq.Should().Be(2);
+        (await b.Messages.TakeAsync(2)).Select(m => m.Seq).Should().Equal(1, 2);
+    }
+
+    [Fact]
     public async Task BeyondTheLimitSendersWaitForTheirOwnBroadcastUntilTheSlowOnesCatchUp()
     {
         var (alice, bob, carol) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"), await Api.CreateUserAsync("carol"));
@@ -180,13 +203,19 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
         return false;
     }
 
-    /// <summary>Holds the runs of chosen groups until <see cref="Release"/>, then sends them through the real sender in order.</summary>
+    /// <summary>
+    /// Holds the runs of chosen groups until <see cref="Release"/>, then sends them through the real sender in order:
+    /// issued at once with writes that wait (<see cref="Hold"/>), or not issued until then (<see cref="HoldIssue"/>).
+    /// </summary>
     private sealed class HeldRuns
     {
         private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private volatile string? heldGroup;
+        private volatile string? heldIssueGroup;
 
         public void Hold(string groupName) => heldGroup = groupName;
+
+        public void HoldIssue(string groupName) => heldIssueGroup = groupName;
 
         public void Release() => released.TrySetResult();
 
@@ -199,6 +228,11 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
 
             public ValueTask<Task> SendGroupRunAsync(string groupName, string methodName, IReadOnlyList<ISequencedEvent> events, CancellationToken cancellationToken = default)
             {
+                if (groupName == owner.heldIssueGroup)
+                {
+                    return IssueOnceReleasedAsync(groupName, methodName, events.ToArray(), cancellationToken);
+                }
+
                 if (groupName != owner.heldGroup)
                 {
                     return inner.SendGroupRunAsync(groupName, methodName, events, cancellationToken);
@@ -213,6 +247,13 @@ public sealed class SlowBroadcastTests : IAsyncLifetime
                         CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default).Unwrap();
                     return IssuedSend.Of(last);
                 }
+            }
+
+            private async ValueTask<Task> IssueOnceReleasedAsync(
+                string groupName, string methodName, ISequencedEvent[] events, CancellationToken cancellationToken)
+            {
+                await owner.released.Task;
+                return await inner.SendGroupRunAsync(groupName, methodName, events, cancellationToken);
             }
         }
     }
