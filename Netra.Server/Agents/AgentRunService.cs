@@ -30,6 +30,7 @@ internal sealed class AgentRunService(
 {
     private readonly ConcurrentDictionary<string, AgentRun> running = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource stopping = new();
+    private volatile bool disposed;
 
     /// <summary>Runs in progress on this node.</summary>
     public int RunningCount => running.Count;
@@ -88,12 +89,21 @@ internal sealed class AgentRunService(
     /// <summary>Stops every run of this node (each reports CANCELLED) and waits for them to finish.</summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (disposed)
+        {
+            return; // a host stopped again after it was disposed: it was stopped the first time
+        }
+
         await stopping.CancelAsync();
         var executions = running.Values.Select(run => run.Execution).OfType<Task>().ToList();
         await Task.WhenAll(executions).WaitAsync(cancellationToken);
     }
 
-    public void Dispose() => stopping.Dispose();
+    public void Dispose()
+    {
+        disposed = true;
+        stopping.Dispose();
+    }
 
     private void OnCallerGone(AgentRun run, bool connectionLost)
     {
