@@ -30,6 +30,9 @@ internal sealed class ConnectionGroupsFeature(HubConnectionContext connection, T
     private readonly HashSet<string> groups = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Cursor> cursors = new(StringComparer.Ordinal);
 
+    /// <summary>The connection this is kept for.</summary>
+    public HubConnectionContext Connection => connection;
+
     public bool TryAddGroup(string groupName)
     {
         lock (groups)

@@ -1,69 +1,85 @@
 using System.Collections;
-using Microsoft.AspNetCore.SignalR;
+using System.Collections.Concurrent;
 
 namespace Netra.Server.Backplane;
 
 /// <summary>
-/// This node's connections in one group, of one user, or all of them. Most users have one connection open on
-/// a node (one tab) and many groups have one local member, so a single connection is held as it is; a second
-/// turns it into a <see cref="HubConnectionStore"/> (a concurrent dictionary: about 0.5 KiB even for one entry),
-/// and the last but one leaving turns it back. Changed by one writer at a time (<see cref="LocalSubscriptions"/>
-/// holds a gate); sends read it at any time. As with the store alone, a send that runs while a connection joins or
-/// leaves may or may not reach it; a send that started on the store finishes on it after the switch back to one.
+/// This node's connections in one group, of one user, or all of them, each as its <see cref="ConnectionGroupsFeature"/>
+/// (which a group send needs for every member: held here, it is not looked up in the connection's features once per
+/// delivery). Most users have one connection open on a node (one tab) and many groups have one local member, so a
+/// single member is held as it is; a second turns it into a concurrent dictionary by connection id (about 0.5 KiB
+/// even for one entry), and the last but one leaving turns it back. Changed by one writer at a time
+/// (<see cref="LocalSubscriptions"/> holds a gate); the node's connections, which SignalR adds and removes from many
+/// threads at once, are <see cref="Shared"/>: the dictionary from the start, never switched. Sends read it at any time.
+/// A send that runs while a connection joins or leaves may or may not reach it; a send that started on the dictionary
+/// finishes on it after the switch back to one.
 /// </summary>
-internal sealed class LocalMembers : IEnumerable<HubConnectionContext>
+internal sealed class LocalMembers : IEnumerable<ConnectionGroupsFeature>
 {
-    // null, one HubConnectionContext, or a HubConnectionStore of two or more.
+    private readonly bool shared;
+
+    // null, one ConnectionGroupsFeature, or a dictionary of two or more by connection id.
     private volatile object? members;
 
     public LocalMembers()
     {
     }
 
-    /// <summary>A view of a store that is changed elsewhere, never through this (the node's connections).</summary>
-    public LocalMembers(HubConnectionStore store) => members = store;
+    private LocalMembers(bool shared)
+    {
+        this.shared = shared;
+        members = new ConcurrentDictionary<string, ConnectionGroupsFeature>(StringComparer.Ordinal);
+    }
+
+    /// <summary>Members that many writers add and remove at once (the node's connections): always the dictionary.</summary>
+    public static LocalMembers Shared() => new(shared: true);
 
     public int Count => members switch
     {
         null => 0,
-        HubConnectionStore store => store.Count,
+        ConcurrentDictionary<string, ConnectionGroupsFeature> many => many.Count,
         _ => 1,
     };
 
-    public void Add(HubConnectionContext connection)
+    /// <summary>The member whose connection has <paramref name="connectionId"/>, or null.</summary>
+    public ConnectionGroupsFeature? Find(string connectionId) => members switch
+    {
+        ConnectionGroupsFeature one when one.Connection.ConnectionId == connectionId => one,
+        ConcurrentDictionary<string, ConnectionGroupsFeature> many => many.GetValueOrDefault(connectionId),
+        _ => null,
+    };
+
+    public void Add(ConnectionGroupsFeature member)
     {
         switch (members)
         {
             case null:
-                members = connection;
+                members = member;
                 break;
-            case HubConnectionContext one when one != connection:
+            case ConnectionGroupsFeature one when one != member:
                 // Filled before it is published: a send sees the one member or both.
-                var store = new HubConnectionStore();
-                store.Add(one);
-                store.Add(connection);
-                members = store;
+                members = new ConcurrentDictionary<string, ConnectionGroupsFeature>(
+                    [new(one.Connection.ConnectionId, one), new(member.Connection.ConnectionId, member)], StringComparer.Ordinal);
                 break;
-            case HubConnectionStore many:
-                many.Add(connection);
+            case ConcurrentDictionary<string, ConnectionGroupsFeature> many:
+                many[member.Connection.ConnectionId] = member;
                 break;
         }
     }
 
-    public void Remove(HubConnectionContext connection)
+    public void Remove(ConnectionGroupsFeature member)
     {
         switch (members)
         {
-            case HubConnectionContext one when one == connection:
+            case ConnectionGroupsFeature one when one == member:
                 members = null;
                 break;
-            case HubConnectionStore many:
-                many.Remove(connection);
-                if (many.Count == 1)
+            case ConcurrentDictionary<string, ConnectionGroupsFeature> many:
+                if (many.TryRemove(new KeyValuePair<string, ConnectionGroupsFeature>(member.Connection.ConnectionId, member)) && !shared && many.Count == 1)
                 {
                     foreach (var last in many)
                     {
-                        members = last;
+                        members = last.Value;
                     }
                 }
 
@@ -73,41 +89,39 @@ internal sealed class LocalMembers : IEnumerable<HubConnectionContext>
 
     public Enumerator GetEnumerator() => new(members);
 
-    IEnumerator<HubConnectionContext> IEnumerable<HubConnectionContext>.GetEnumerator() => GetEnumerator();
+    IEnumerator<ConnectionGroupsFeature> IEnumerable<ConnectionGroupsFeature>.GetEnumerator() => GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
-    /// <summary>Allocation-free, like the store's own: a broadcast to a large group enumerates it once per send.</summary>
-    public struct Enumerator : IEnumerator<HubConnectionContext>
+    /// <summary>Allocation-free for one member; for more, the dictionary's own enumerator (one per send).</summary>
+    public struct Enumerator : IEnumerator<ConnectionGroupsFeature>
     {
         private readonly object? members;
-        private readonly bool isStore;
-        private HubConnectionStore.Enumerator many;
-        private HubConnectionContext? one;
+        private readonly IEnumerator<KeyValuePair<string, ConnectionGroupsFeature>>? many;
+        private ConnectionGroupsFeature? one;
 
         internal Enumerator(object? members)
         {
             this.members = members;
-            isStore = members is HubConnectionStore;
-            many = members is HubConnectionStore store ? store.GetEnumerator() : default;
-            one = members as HubConnectionContext;
+            many = (members as ConcurrentDictionary<string, ConnectionGroupsFeature>)?.GetEnumerator();
+            one = members as ConnectionGroupsFeature;
             Current = null!;
         }
 
-        public HubConnectionContext Current { get; private set; }
+        public ConnectionGroupsFeature Current { get; private set; }
 
         readonly object IEnumerator.Current => Current;
 
         public bool MoveNext()
         {
-            if (isStore)
+            if (many is not null)
             {
                 if (!many.MoveNext())
                 {
                     return false;
                 }
 
-                Current = many.Current;
+                Current = many.Current.Value;
                 return true;
             }
 
@@ -121,14 +135,12 @@ internal sealed class LocalMembers : IEnumerable<HubConnectionContext>
             return true;
         }
 
-        public void Reset() => this = new Enumerator(members);
-
-        public void Dispose()
+        public void Reset()
         {
-            if (isStore)
-            {
-                many.Dispose();
-            }
+            many?.Dispose();
+            this = new Enumerator(members);
         }
+
+        public readonly void Dispose() => many?.Dispose();
     }
 }

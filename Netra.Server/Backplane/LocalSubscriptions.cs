@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.SignalR;
 
 namespace Netra.Server.Backplane;
 
@@ -16,14 +15,14 @@ internal sealed class LocalSubscriptions : IDisposable
 
     public int Count => stores.Count;
 
-    public async Task AddAsync(string key, HubConnectionContext connection, Func<string, Task> subscribe)
+    public async Task AddAsync(string key, ConnectionGroupsFeature member, Func<string, Task> subscribe)
     {
         // Not cancellable: the count and the Redis subscription must stay in step.
         await gate.WaitAsync(CancellationToken.None);
         try
         {
             var store = stores.GetOrAdd(key, _ => new LocalMembers());
-            store.Add(connection);
+            store.Add(member);
             if (store.Count == 1)
             {
                 await subscribe(key);
@@ -35,7 +34,7 @@ internal sealed class LocalSubscriptions : IDisposable
         }
     }
 
-    public async Task RemoveAsync(string key, HubConnectionContext connection, Func<string, Task> unsubscribe)
+    public async Task RemoveAsync(string key, ConnectionGroupsFeature member, Func<string, Task> unsubscribe)
     {
         await gate.WaitAsync(CancellationToken.None);
         try
@@ -45,7 +44,7 @@ internal sealed class LocalSubscriptions : IDisposable
                 return;
             }
 
-            store.Remove(connection);
+            store.Remove(member);
             if (store.Count == 0)
             {
                 stores.TryRemove(key, out _);

@@ -221,18 +221,18 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     private async Task OnGroupCommandAsync(byte[] data)
     {
         var command = BackplaneMessages.ReadGroupCommand(data);
-        if (connections[command.ConnectionId] is not { } connection)
+        if (everyone.Find(command.ConnectionId) is not { } member)
         {
             return; // another node's connection (or nobody's): that node answers
         }
 
         if (command.Action == GroupAction.Add)
         {
-            await AddToLocalGroupAsync(connection, command.GroupName);
+            await AddToLocalGroupAsync(member, command.GroupName);
         }
         else
         {
-            await RemoveFromLocalGroupAsync(connection, command.GroupName);
+            await RemoveFromLocalGroupAsync(member, command.GroupName);
         }
 
         try
@@ -246,19 +246,19 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
     }
 
-    private async Task AddToLocalGroupAsync(HubConnectionContext connection, string groupName)
+    private async Task AddToLocalGroupAsync(ConnectionGroupsFeature member, string groupName)
     {
-        if (connection.Features.Get<ConnectionGroupsFeature>() is { } feature && feature.TryAddGroup(groupName))
+        if (member.TryAddGroup(groupName))
         {
-            await groups.AddAsync(groupName, connection, SubscribeGroupAsync);
+            await groups.AddAsync(groupName, member, SubscribeGroupAsync);
         }
     }
 
-    private async Task RemoveFromLocalGroupAsync(HubConnectionContext connection, string groupName)
+    private async Task RemoveFromLocalGroupAsync(ConnectionGroupsFeature member, string groupName)
     {
-        if (connection.Features.Get<ConnectionGroupsFeature>() is { } feature && feature.TryRemoveGroup(groupName))
+        if (member.TryRemoveGroup(groupName))
         {
-            await groups.RemoveAsync(groupName, connection, UnsubscribeGroupAsync);
+            await groups.RemoveAsync(groupName, member, UnsubscribeGroupAsync);
         }
     }
 }

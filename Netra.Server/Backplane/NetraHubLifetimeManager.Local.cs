@@ -40,8 +40,9 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         var sequenced = groupName is not null && invocation.Seq > 0;
         var excluding = invocation.ExcludedConnectionIds.Count > 0;
         var turn = 0;
-        foreach (var connection in store)
+        foreach (var member in store)
         {
+            var connection = member.Connection;
             if (excluding && invocation.Excludes(connection.ConnectionId))
             {
                 continue;
@@ -53,9 +54,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
                 await Task.Yield();
             }
 
-            var write = sequenced && connection.Features.Get<ConnectionGroupsFeature>() is { } feature
-                ? feature.SendAsync(groupName!, invocation)
-                : connection.WriteAsync(invocation.Message).AsTask();
+            var write = sequenced ? member.SendAsync(groupName!, invocation) : connection.WriteAsync(invocation.Message).AsTask();
             if (!write.IsCompletedSuccessfully)
             {
                 (pending ??= []).Add(write);

@@ -13,8 +13,8 @@ namespace Netra.Server.Backplane;
 /// Netra's <see cref="HubLifetimeManager{THub}"/>, on every node. Scaled out (with a
 /// <see cref="RedisConnection"/>) it works over Redis pub/sub, shaped like the official
 /// <c>Microsoft.AspNetCore.SignalR.StackExchangeRedis</c> manager (which cannot be restored here):
-/// local connections live in a <see cref="HubConnectionStore"/> as in SignalR's default manager (and those of each
-/// group and user in <see cref="LocalMembers"/>);
+/// local connections live in <see cref="LocalMembers"/> (all of them, and those of each group and user), each with its
+/// <see cref="ConnectionGroupsFeature"/>;
 /// every send to all, a group or a user is written to this node's connections at once, then
 /// serialized once per hub protocol and published; every other node delivers it to its own
 /// connections from its subscription (the sender's node skips its own, which it delivered already).
@@ -30,8 +30,7 @@ namespace Netra.Server.Backplane;
 internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager<THub>, IGroupRunSender, IAsyncDisposable
     where THub : Hub
 {
-    private readonly HubConnectionStore connections = new();
-    private readonly LocalMembers everyone;
+    private readonly LocalMembers everyone = LocalMembers.Shared();
     private readonly LocalSubscriptions groups = new();
     private readonly LocalSubscriptions users = new();
     private readonly ConcurrentDictionary<string, ChannelSubscription> subscriptions = new(StringComparer.Ordinal);
@@ -57,7 +56,6 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         TimeProvider time,
         RedisConnection? redis = null)
     {
-        everyone = new LocalMembers(connections);
         this.time = time;
         orderingWindow = TimeSpan.FromMilliseconds(realtime.Value.OrderingWindowMs);
         this.metrics = metrics;
@@ -81,8 +79,9 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     internal IReadOnlyList<(string ConnectionId, string UserId)> LocalUserConnections()
     {
         var open = new List<(string, string)>();
-        foreach (var connection in connections)
+        foreach (var member in everyone)
         {
+            var connection = member.Connection;
             if (connection.UserIdentifier is { } userId && !connection.ConnectionAborted.IsCancellationRequested)
             {
                 open.Add((connection.ConnectionId, userId));
@@ -94,8 +93,9 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
 
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
-        connection.Features.Set(new ConnectionGroupsFeature(connection, time, orderingWindow));
-        connections.Add(connection);
+        var member = new ConnectionGroupsFeature(connection, time, orderingWindow);
+        connection.Features.Set(member);
+        everyone.Add(member);
         if (redis is not null)
         {
             await EnsureBusAsync(CancellationToken.None);
@@ -104,22 +104,31 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         await SubscribeAsync(channels.Connection(connection.ConnectionId), data => IssuedSend.Of(WriteAsync(connection, Received(data))), ChannelSubscription.MaxDeliveriesInFlight);
         if (connection.UserIdentifier is { } userId)
         {
-            await users.AddAsync(userId, connection, SubscribeUserAsync);
+            await users.AddAsync(userId, member, SubscribeUserAsync);
         }
     }
 
     public override async Task OnDisconnectedAsync(HubConnectionContext connection)
     {
-        connections.Remove(connection);
-        await UnsubscribeAsync(channels.Connection(connection.ConnectionId));
-        if (connection.UserIdentifier is { } userId)
+        var member = connection.Features.Get<ConnectionGroupsFeature>(); // set first thing in OnConnectedAsync
+        if (member is not null)
         {
-            await users.RemoveAsync(userId, connection, UnsubscribeUserAsync);
+            everyone.Remove(member);
         }
 
-        foreach (var groupName in connection.Features.Get<ConnectionGroupsFeature>()?.TakeGroups() ?? [])
+        await UnsubscribeAsync(channels.Connection(connection.ConnectionId));
+        if (member is null)
         {
-            await groups.RemoveAsync(groupName, connection, UnsubscribeGroupAsync);
+            return;
+        }
+        if (connection.UserIdentifier is { } userId)
+        {
+            await users.RemoveAsync(userId, member, UnsubscribeUserAsync);
+        }
+
+        foreach (var groupName in member.TakeGroups())
+        {
+            await groups.RemoveAsync(groupName, member, UnsubscribeGroupAsync);
         }
     }
 
@@ -136,8 +145,8 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     {
         ArgumentNullException.ThrowIfNull(connectionId);
         // A local connection is written directly: SignalR needs sticky sessions anyway, so it is here or nowhere else.
-        return connections[connectionId] is { } connection
-            ? connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
+        return everyone.Find(connectionId) is { } member
+            ? member.Connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
             : PublishAsync(channels.Connection(connectionId), SerializedInvocation.Of(methodName, args, null), () => IssuedSend.Of(Task.CompletedTask), cancellationToken).WrittenAsync();
     }
 
@@ -177,9 +186,9 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     {
         ArgumentNullException.ThrowIfNull(connectionId);
         ArgumentNullException.ThrowIfNull(groupName);
-        if (connections[connectionId] is { } connection)
+        if (everyone.Find(connectionId) is { } member)
         {
-            await AddToLocalGroupAsync(connection, groupName);
+            await AddToLocalGroupAsync(member, groupName);
             return;
         }
 
@@ -190,9 +199,9 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     {
         ArgumentNullException.ThrowIfNull(connectionId);
         ArgumentNullException.ThrowIfNull(groupName);
-        if (connections[connectionId] is { } connection)
+        if (everyone.Find(connectionId) is { } member)
         {
-            await RemoveFromLocalGroupAsync(connection, groupName);
+            await RemoveFromLocalGroupAsync(member, groupName);
             return;
         }
 

@@ -1,4 +1,5 @@
 using FluentAssertions;
+using FluentAssertions.Equivalency;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -13,8 +14,13 @@ namespace Netra.Tests.Backplane;
 /// </summary>
 public sealed class LocalMembersTests
 {
-    private static HubConnectionContext Connection(string id) =>
-        new(new DefaultConnectionContext(id), new HubConnectionContextOptions(), NullLoggerFactory.Instance);
+    private static EquivalencyAssertionOptions<ConnectionGroupsFeature> ByReference(EquivalencyAssertionOptions<ConnectionGroupsFeature> options) =>
+        options.ComparingByValue<ConnectionGroupsFeature>();
+
+    private static List<string> Ids(IEnumerable<ConnectionGroupsFeature> members) => members.Select(m => m.Connection.ConnectionId).ToList();
+
+    private static ConnectionGroupsFeature Connection(string id) =>
+        new(new HubConnectionContext(new DefaultConnectionContext(id), new HubConnectionContextOptions(), NullLoggerFactory.Instance), TimeProvider.System, TimeSpan.Zero);
 
     [Fact]
     public void GoesFromNoneToOneToManyAndBack()
@@ -31,11 +37,11 @@ public sealed class LocalMembersTests
         members.Count.Should().Be(1, "the same connection twice is one member");
         members.Add(b);
         members.Add(c);
-        members.Should().BeEquivalentTo([a, b, c]);
+        members.Should().BeEquivalentTo([a, b, c], ByReference);
         members.Count.Should().Be(3);
 
         members.Remove(b);
-        members.Should().BeEquivalentTo([a, c]);
+        members.Should().BeEquivalentTo([a, c], ByReference);
         members.Remove(a);
         members.Should().Equal(c);
         members.Count.Should().Be(1);
@@ -56,7 +62,7 @@ public sealed class LocalMembersTests
 
         var whileOne = members.GetEnumerator();
         members.Add(b);
-        var seen = new List<HubConnectionContext>();
+        var seen = new List<ConnectionGroupsFeature>();
         while (whileOne.MoveNext())
         {
             seen.Add(whileOne.Current);
@@ -81,15 +87,38 @@ public sealed class LocalMembersTests
     }
 
     [Fact]
-    public void AViewOfAStoreFollowsIt()
+    public void TheSharedMembersStayOneDictionaryThatManyWritersChangeAtOnce()
     {
-        var store = new HubConnectionStore();
-        var everyone = new LocalMembers(store);
-        var a = Connection("a");
+        var everyone = LocalMembers.Shared();
+        var connections = Enumerable.Range(0, 1000).Select(i => Connection($"c{i}")).ToList();
 
-        everyone.Should().BeEmpty();
-        store.Add(a);
-        everyone.Should().Equal(a);
-        everyone.Count.Should().Be(1);
+        Parallel.ForEach(connections, everyone.Add);
+        Ids(everyone).Should().HaveCount(1000);
+        everyone.Count.Should().Be(1000);
+        everyone.Find("c7").Should().BeSameAs(connections[7]);
+
+        Parallel.ForEach(connections.Skip(1), everyone.Remove);
+        Ids(everyone).Should().Equal("c0");
+        everyone.Find("c7").Should().BeNull();
+
+        // Still the dictionary with one member left: a writer adding while another removes loses nothing.
+        var others = Enumerable.Range(0, 1000).Select(i => Connection($"d{i}")).ToList();
+        Parallel.Invoke(() => everyone.Remove(connections[0]), () => Parallel.ForEach(others, everyone.Add));
+        Ids(everyone).Should().BeEquivalentTo(Ids(others));
+    }
+
+    [Fact]
+    public void FindsAMemberByItsConnectionId()
+    {
+        var members = new LocalMembers();
+        var a = Connection("a");
+        var b = Connection("b");
+
+        members.Find("a").Should().BeNull();
+        members.Add(a);
+        members.Find("a").Should().BeSameAs(a);
+        members.Find("b").Should().BeNull();
+        members.Add(b);
+        members.Find("b").Should().BeSameAs(b);
     }
 }
