@@ -121,6 +121,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         {
             return;
         }
+
         if (connection.UserIdentifier is { } userId)
         {
             await users.RemoveAsync(userId, member, UnsubscribeUserAsync);
