@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.SignalR;
 namespace Netra.Server.Backplane;
 
 /// <summary>
-/// Kept in a local connection's features: the groups it joined on this node (left when it disconnects),
-/// and, per subscribed channel, the cursor that makes its durable events go out once each and in seq order.
+/// Kept in a local connection's features, and as its entry in the node's member stores (<see cref="LocalMembers"/>):
+/// the groups it joined on this node (left when it disconnects), and, per subscribed channel, the cursor that makes its
+/// durable events go out once each and in seq order.
 /// </summary>
 /// <remarks>
 /// <para>
