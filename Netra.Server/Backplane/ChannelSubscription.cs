@@ -4,29 +4,35 @@ using StackExchange.Redis;
 namespace Netra.Server.Backplane;
 
 /// <summary>
-/// One Redis channel this node listens to. StackExchange.Redis calls <see cref="Handler"/> on its
-/// own thread in publish order; the handler only queues the message, and one pump per channel
-/// delivers the messages in that order, so a slow receiver never blocks Redis's reader and messages
-/// of one channel never overtake each other. A delivery is issued to the connections (each connection
-/// writes in the order issued) before the next one is; the pump goes on to the next message without
-/// waiting for slow connections to take the last one, up to a number given per channel (1 for
-/// channels whose deliveries change state and must run one after the other).
+/// One Redis channel this node listens to. StackExchange.Redis queues the channel's messages in publish order
+/// (its <see cref="ChannelMessageQueue"/>; handler subscriptions would run concurrently and may reorder them), and one
+/// pump per channel delivers them in that order, so a slow receiver never blocks Redis's reader and messages of one
+/// channel never overtake each other. A delivery is issued to the connections (each connection writes in the order
+/// issued) before the next one is; the pump goes on to the next message without waiting for slow connections to take
+/// the last one, up to a number given per channel (1 for channels whose deliveries change state and must run one after
+/// the other).
 /// </summary>
 internal sealed class ChannelSubscription : IAsyncDisposable
 {
     /// <summary>Deliveries whose writes are still pending before the pump waits for the oldest (backpressure from slow connections).</summary>
     public const int MaxDeliveriesInFlight = 64;
 
-    private readonly Channel<RedisValue> queue = System.Threading.Channels.Channel.CreateUnbounded<RedisValue>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task pump;
+    private readonly Func<byte[], ValueTask<Task>> deliver;
+    private readonly int maxInFlight;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource stop = new();
+    private ChannelMessageQueue? queue;
+    private Task pump = Task.CompletedTask;
+    private bool unsubscribed;
 
     public ChannelSubscription(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
         Name = name;
         Channel = new RedisChannel(name, RedisChannel.PatternMode.Literal);
-        Handler = (_, value) => queue.Writer.TryWrite(value);
-        pump = Task.Run(() => PumpAsync(deliver, maxInFlight, logger));
+        this.deliver = deliver;
+        this.maxInFlight = maxInFlight;
+        this.logger = logger;
     }
 
     public string Name { get; }
@@ -34,49 +40,133 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     /// <summary>Literal, never a pattern: the default conversion from string would treat '*' or '?' in a group name as a pattern.</summary>
     public RedisChannel Channel { get; }
 
-    public Action<RedisChannel, RedisValue> Handler { get; }
-
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Subscribes and starts delivering. True once Redis has confirmed the SUBSCRIBE; false while Redis is unreachable:
+    /// the subscription is then only registered, and StackExchange.Redis sends it once it has reconnected (as it does
+    /// again for every subscription after each reconnect).
+    /// </summary>
+    public async Task<bool> StartAsync(ISubscriber subscriber)
     {
-        queue.Writer.TryComplete();
-        await pump;
-    }
-
-    private async Task PumpAsync(Func<byte[], ValueTask<Task>> deliver, int maxInFlight, ILogger logger)
-    {
-        var inFlight = new Queue<Task>();
-        await foreach (var value in queue.Reader.ReadAllAsync())
+        bool confirmed;
+        if (subscriber.Multiplexer.IsConnected)
         {
-            Task delivery; // its writes, once issued
             try
             {
-                delivery = await deliver((byte[])value!);
+                queue = await subscriber.SubscribeAsync(Channel);
+                confirmed = true;
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
+            catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
             {
-                // A bad or undeliverable message must not stop this channel, nor the process.
-                BackplaneLog.ReceiveFailed(logger, Name, exception);
-                continue;
-            }
-
-            if (!delivery.IsCompleted)
-            {
-                inFlight.Enqueue(ObserveAsync(delivery, logger));
-                if (inFlight.Count >= maxInFlight)
-                {
-                    await inFlight.Dequeue();
-                }
-            }
-            else if (delivery.IsFaulted)
-            {
-                await ObserveAsync(delivery, logger);
+                // Redis went away meanwhile. The failed call registered a queue it did not hand out: replace it.
+                BackplaneLog.SubscribeFailed(logger, Name, exception);
+                await subscriber.UnsubscribeAsync(Channel, handler: null, CommandFlags.FireAndForget);
+                queue = await subscriber.SubscribeAsync(Channel, CommandFlags.FireAndForget);
+                confirmed = false;
             }
         }
+        else
+        {
+            queue = await subscriber.SubscribeAsync(Channel, CommandFlags.FireAndForget);
+            confirmed = false;
+        }
 
-        await Task.WhenAll(inFlight);
+        var started = queue;
+        pump = Task.Run(() => PumpAsync(started));
+        return confirmed;
     }
 
-    private async Task ObserveAsync(Task delivery, ILogger logger)
+    /// <summary>Tells Redis this node no longer listens; what was received before is still delivered.</summary>
+    public async Task UnsubscribeAsync()
+    {
+        if (queue is { } subscribed)
+        {
+            await subscribed.UnsubscribeAsync();
+            unsubscribed = true;
+        }
+    }
+
+    /// <summary>
+    /// Stops the pump: after <see cref="UnsubscribeAsync"/> once the queue is drained, otherwise (the node is stopping,
+    /// or Redis could not take the UNSUBSCRIBE) at once.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (!unsubscribed)
+        {
+            await stop.CancelAsync();
+        }
+
+        await pump;
+        stop.Dispose();
+    }
+
+    private async Task PumpAsync(ChannelMessageQueue queue)
+    {
+        var inFlight = new Queue<Task>();
+        try
+        {
+            while (await NextAsync(queue) is { } value)
+            {
+                await DeliverAsync(value, inFlight);
+            }
+        }
+        finally
+        {
+            await Task.WhenAll(inFlight);
+        }
+    }
+
+    /// <summary>The next message's payload, or null once the queue is complete or the pump is stopped.</summary>
+    private async ValueTask<byte[]?> NextAsync(ChannelMessageQueue queue)
+    {
+        if (queue.TryRead(out var ready))
+        {
+            return (byte[])ready.Message!;
+        }
+
+        try
+        {
+            return (byte[])(await queue.ReadAsync(stop.Token)).Message!;
+        }
+        catch (ChannelClosedException)
+        {
+            return null; // unsubscribed, and every message delivered
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return null; // stopped without unsubscribing: nothing more is delivered
+        }
+    }
+
+    private async Task DeliverAsync(byte[] value, Queue<Task> inFlight)
+    {
+        Task delivery; // its writes, once issued
+        try
+        {
+            delivery = await deliver(value);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A bad or undeliverable message must not stop this channel, nor the process.
+            BackplaneLog.ReceiveFailed(logger, Name, exception);
+            return;
+        }
+
+        if (!delivery.IsCompleted)
+        {
+            inFlight.Enqueue(ObserveAsync(delivery));
+            if (inFlight.Count >= maxInFlight)
+            {
+                await inFlight.Dequeue();
+            }
+        }
+        else if (delivery.IsFaulted)
+        {
+            await ObserveAsync(delivery);
+        }
+    }
+
+    private async Task ObserveAsync(Task delivery)
     {
         try
         {

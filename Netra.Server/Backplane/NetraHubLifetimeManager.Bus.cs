@@ -74,24 +74,14 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     private async Task TrySubscribeAsync(ChannelSubscription subscription)
     {
         var subscriber = bus ?? throw new InvalidOperationException("The backplane bus is not set up.");
-        try
+        if (await subscription.StartAsync(subscriber))
         {
-            await subscriber.SubscribeAsync(subscription.Channel, subscription.Handler);
-            // StackExchange.Redis 1.2.6 accepts a SUBSCRIBE while no server is connected without an error and
-            // without an endpoint; it sends it once the connection is up (RedisOutageTests covers that).
-            if (subscriber.SubscribedEndpoint(subscription.Channel) is not null)
-            {
-                BackplaneLog.Subscribed(logger, subscription.Name);
-            }
-            else
-            {
-                BackplaneLog.SubscribePending(logger, subscription.Name);
-            }
+            BackplaneLog.Subscribed(logger, subscription.Name);
         }
-        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        else
         {
-            // Recoverable: the connection is still served locally; its cross-node delivery is lost until it reconnects.
-            BackplaneLog.SubscribeFailed(logger, subscription.Name, exception);
+            // The connection is served locally meanwhile; its cross-node delivery starts once Redis is back.
+            BackplaneLog.SubscribePending(logger, subscription.Name);
         }
     }
 
@@ -104,15 +94,12 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
         try
         {
-            if (bus is { } subscriber)
-            {
-                await subscriber.UnsubscribeAsync(subscription.Channel, subscription.Handler);
-                BackplaneLog.Unsubscribed(logger, name);
-            }
+            await subscription.UnsubscribeAsync();
+            BackplaneLog.Unsubscribed(logger, name);
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
         {
-            // Redis is down: it forgets this connection's subscriptions anyway; a late message finds the queue closed.
+            // Redis is down: it forgets this connection's subscriptions anyway; the pump stops without the queue's rest.
             BackplaneLog.UnsubscribeFailed(logger, name, exception);
         }
         finally

@@ -33,14 +33,15 @@ internal sealed class RedisConnection(IOptions<RedisConnectionSettings> settings
 
             var options = ConfigurationOptions.Parse(settings.Value.ConnectionString);
             options.AbortOnConnectFail = false;
+            // While Redis is unreachable a command fails at once rather than waiting in the client's backlog for the
+            // connection (2.x and newer's default): the callers fall back to serving locally and log it, and a
+            // connect or a send does not stall for the async timeout on every Redis call it makes.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
             options.ClientName ??= "netra";
             var endpoints = string.Join(",", options.EndPoints);
             BackplaneLog.Connecting(logger, endpoints, ServerName);
 
             var created = await ConnectionMultiplexer.ConnectAsync(options);
-            // 1.2.6 calls pub/sub handlers in publish order only with this on (its default; said here because
-            // ChannelSubscription relies on it): off, handlers run on the thread pool and may reorder a channel.
-            created.PreserveAsyncOrder = true;
             created.ConnectionFailed += (_, e) => BackplaneLog.ConnectionFailed(logger, e.ConnectionType, e.EndPoint, e.FailureType, e.Exception);
             created.ConnectionRestored += (_, e) => BackplaneLog.ConnectionRestored(logger, e.ConnectionType, e.EndPoint);
             created.ErrorMessage += (_, e) => BackplaneLog.RedisErrorMessage(logger, e.Message, e.EndPoint);

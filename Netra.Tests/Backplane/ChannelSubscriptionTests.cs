@@ -1,0 +1,105 @@
+using System.Collections.Concurrent;
+using System.Text;
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Netra.Server.Backplane;
+using Netra.Tests.Infrastructure;
+using StackExchange.Redis;
+using Xunit;
+
+namespace Netra.Tests.Backplane;
+
+/// <summary>
+/// One channel's subscription against a real Redis: messages are delivered in publish order and all of them before
+/// an unsubscribe completes, and a SUBSCRIBE that Redis does not answer in time is still in place once Redis answers.
+/// </summary>
+public sealed class ChannelSubscriptionTests : IAsyncLifetime
+{
+    private readonly string channel = $"sub{Guid.NewGuid():N}";
+    private readonly List<RedisConnection> connections = [];
+    private RedisServer redis = null!;
+
+    public async Task InitializeAsync() => redis = await RedisServer.SharedAsync();
+
+    public async Task DisposeAsync()
+    {
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task MessagesAreDeliveredInPublishOrderAndAllOfThemBeforeTheUnsubscribeCompletes()
+    {
+        var received = new ConcurrentQueue<int>();
+        var subscriber = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
+        var subscription = new ChannelSubscription(channel, Record(received), ChannelSubscription.MaxDeliveriesInFlight, NullLogger.Instance);
+        (await subscription.StartAsync(subscriber)).Should().BeTrue("Redis is up and confirms the SUBSCRIBE");
+
+        var publisher = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
+        var target = new RedisChannel(channel, RedisChannel.PatternMode.Literal);
+        await Task.WhenAll(Enumerable.Range(1, 500).Select(i => publisher.PublishAsync(target, Encoding.UTF8.GetBytes(i.ToString()))));
+        await WaitUntilAsync(() => received.Count == 500);
+
+        await subscription.UnsubscribeAsync();
+        await subscription.DisposeAsync();
+        received.Should().Equal(Enumerable.Range(1, 500));
+        (await publisher.PublishAsync(target, "late"u8.ToArray())).Should().Be(0, "nobody listens any more");
+    }
+
+    [Fact]
+    public async Task ASubscribeThatTimesOutIsReplacedByOneRedisTakesWhenItAnswersAgain()
+    {
+        // Its own server: the pause below holds every client of the server it is sent to.
+        await using var paused = await RedisServer.StartAsync();
+        var received = new ConcurrentQueue<int>();
+        var subscriber = (await ConnectAsync($"{paused.ConnectionString},asyncTimeout=300")).GetSubscriber();
+        var admin = await ConnectAsync($"{paused.ConnectionString},allowAdmin=true");
+        var subscription = new ChannelSubscription(channel, Record(received), ChannelSubscription.MaxDeliveriesInFlight, NullLogger.Instance);
+
+        // Redis holds every client's commands for 2 s: connected, but the SUBSCRIBE is not answered within 300 ms.
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "2000", "ALL");
+        (await subscription.StartAsync(subscriber)).Should().BeFalse("Redis did not confirm the SUBSCRIBE in time");
+
+        var publisher = admin.GetSubscriber();
+        var target = new RedisChannel(channel, RedisChannel.PatternMode.Literal);
+        await WaitUntilAsync(async () => (long)(await admin.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))[1] == 1);
+        foreach (var i in Enumerable.Range(1, 3))
+        {
+            await publisher.PublishAsync(target, Encoding.UTF8.GetBytes(i.ToString()));
+        }
+
+        await WaitUntilAsync(() => received.Count == 3);
+        await subscription.UnsubscribeAsync();
+        await subscription.DisposeAsync();
+        received.Should().Equal(1, 2, 3);
+    }
+
+    private static Func<byte[], ValueTask<Task>> Record(ConcurrentQueue<int> received) => data =>
+    {
+        received.Enqueue(int.Parse(Encoding.UTF8.GetString(data)));
+        return ValueTask.FromResult(Task.CompletedTask);
+    };
+
+    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Network);
+        while (!await condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private async Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
+    {
+        var connection = new RedisConnection(
+            Options.Create(new RedisConnectionSettings { ConnectionString = connectionString }),
+            NullLogger<RedisConnection>.Instance);
+        connections.Add(connection);
+        return await connection.GetAsync(CancellationToken.None);
+    }
+}
