@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -152,6 +153,8 @@ internal static class AuthExtensions
         return builder;
     }
 
+    private static readonly string[] Roles = [NetraRoles.Admin, NetraRoles.Service];
+
     public static RouteGroupBuilder MapAuth(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/auth").WithTags("Auth").AllowAnonymous();
@@ -169,6 +172,17 @@ internal static class AuthExtensions
             await limits.EnsureLoginAsync(remoteIp, request.UserName ?? "", cancellationToken);
             return TypedResults.Ok(await auth.LoginAsync(request, remoteIp, cancellationToken));
         });
+
+
+        // Outside the anonymous group, with the same bearer scheme as the hub: a token this accepts, the hub's handshake
+        // accepts too.
+        endpoints.MapGet("/api/auth/me", Ok<TokenInfo> (ClaimsPrincipal user) => TypedResults.Ok(new TokenInfo(
+            user.TryGetUserId(out var userId) ? userId : null,
+            user.GetUserName(),
+            [.. Roles.Where(user.IsInRole)])))
+            .WithTags("Auth")
+            .RequireAuthorization()
+            .LimitUserCalls();
 
         return group;
     }

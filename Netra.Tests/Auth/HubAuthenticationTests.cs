@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using FluentAssertions;
+using Netra.Contracts.Auth;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -45,6 +47,37 @@ public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixtur
     {
         var status = await HandshakeAsync(token);
         status.Should().Be(HttpStatusCode.Unauthorized, kind);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadTokens))]
+    public async Task TheTokenCheckRefusesWhatTheHandshakeRefuses(string kind, string token)
+    {
+        using var http = token.Length == 0 ? Server.CreateHttpClient() : new NetraApi(Server).CreateBearerClient(token);
+
+        var response = await http.GetAsync("/api/auth/me");
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized, kind);
+        (await NetraApi.ReadCodeAsync(response)).Should().Be("UNAUTHORIZED", kind);
+    }
+
+    [Fact]
+    public async Task TheTokenCheckSaysWhomAUserOrServiceTokenNames()
+    {
+        var api = new NetraApi(Server);
+        var user = await api.CreateUserAsync("me");
+        using var userHttp = api.CreateClient(user);
+        using var serviceHttp = api.CreateServiceClient(serviceId: 900_123);
+
+        var mine = await userHttp.GetFromJsonAsync<TokenInfo>("/api/auth/me", NetraApi.Json);
+        var service = await serviceHttp.GetFromJsonAsync<TokenInfo>("/api/auth/me", NetraApi.Json);
+
+        mine.Should().NotBeNull();
+        mine!.UserId.Should().Be(user.Id);
+        mine.UserName.Should().Be(user.UserName);
+        mine.Roles.Should().BeEmpty();
+        service!.UserId.Should().Be(900_123);
+        service.Roles.Should().Equal("service");
     }
 
     [Theory]
