@@ -173,7 +173,6 @@ internal static class AuthExtensions
             return TypedResults.Ok(await auth.LoginAsync(request, remoteIp, cancellationToken));
         });
 
-
         // Outside the anonymous group, with the same bearer scheme as the hub: a token this accepts, the hub's handshake
         // accepts too.
         endpoints.MapGet("/api/auth/me", Ok<TokenInfo> (ClaimsPrincipal user) => TypedResults.Ok(new TokenInfo(

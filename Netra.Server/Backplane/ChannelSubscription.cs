@@ -21,6 +21,7 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     private readonly int maxInFlight;
     private readonly ILogger logger;
     private readonly CancellationTokenSource stop = new();
+    private readonly CancellationToken stopping; // kept apart from the source: a pump may still read it once that is disposed
     private ChannelMessageQueue? queue;
     private Task pump = Task.CompletedTask;
     private bool unsubscribed;
@@ -33,6 +34,7 @@ internal sealed class ChannelSubscription : IAsyncDisposable
         this.deliver = deliver;
         this.maxInFlight = maxInFlight;
         this.logger = logger;
+        stopping = stop.Token;
     }
 
     public string Name { get; }
@@ -68,6 +70,13 @@ internal sealed class ChannelSubscription : IAsyncDisposable
         {
             queue = await subscriber.SubscribeAsync(Channel, CommandFlags.FireAndForget);
             confirmed = false;
+        }
+
+        if (stop.IsCancellationRequested)
+        {
+            // Disposed while the SUBSCRIBE was on its way (the node is stopping): take it back rather than fill a queue.
+            await queue.UnsubscribeAsync(CommandFlags.FireAndForget);
+            return confirmed;
         }
 
         var started = queue;
@@ -126,13 +135,13 @@ internal sealed class ChannelSubscription : IAsyncDisposable
 
         try
         {
-            return (byte[])(await queue.ReadAsync(stop.Token)).Message!;
+            return (byte[])(await queue.ReadAsync(stopping)).Message!;
         }
         catch (ChannelClosedException)
         {
             return null; // unsubscribed, and every message delivered
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             return null; // stopped without unsubscribing: nothing more is delivered
         }
