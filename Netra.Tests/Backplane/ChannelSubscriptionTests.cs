@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Netra.Server.Backplane;
 using Netra.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -17,18 +16,12 @@ namespace Netra.Tests.Backplane;
 public sealed class ChannelSubscriptionTests : IAsyncLifetime
 {
     private readonly string channel = $"sub{Guid.NewGuid():N}";
-    private readonly List<RedisConnection> connections = [];
+    private readonly RedisConnections connections = new();
     private RedisServer redis = null!;
 
     public async Task InitializeAsync() => redis = await RedisServer.SharedAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => connections.CloseAllAsync();
 
     [Fact]
     public async Task MessagesAreDeliveredInPublishOrderAndAllOfThemBeforeTheUnsubscribeCompletes()
@@ -94,12 +87,6 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
         }
     }
 
-    private async Task<ConnectionMultiplexer> ConnectAsync(string connectionString)
-    {
-        var connection = new RedisConnection(
-            Options.Create(new RedisConnectionSettings { ConnectionString = connectionString }),
-            NullLogger<RedisConnection>.Instance);
-        connections.Add(connection);
-        return await connection.GetAsync(CancellationToken.None);
-    }
+    private Task<ConnectionMultiplexer> ConnectAsync(string connectionString) =>
+        connections.Create(connectionString).GetAsync(CancellationToken.None);
 }

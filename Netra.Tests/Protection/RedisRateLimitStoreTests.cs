@@ -18,18 +18,12 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
     private readonly string prefix = $"rl{Guid.NewGuid():N}";
-    private readonly List<RedisConnection> connections = [];
+    private readonly RedisConnections connections = new();
     private RedisServer redis = null!;
 
     public async Task InitializeAsync() => redis = await RedisServer.SharedAsync();
 
-    public async Task DisposeAsync()
-    {
-        foreach (var connection in connections)
-        {
-            await connection.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => connections.CloseAllAsync();
 
     [Fact]
     public async Task TwoNodesCountAgainstOneWindowAndARefusalSaysWhenToRetry()
@@ -102,12 +96,5 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         new LocalRateLimitStore(TimeProvider.System),
         NullLogger<RedisRateLimitStore>.Instance);
 
-    private RedisConnection Connection()
-    {
-        var connection = new RedisConnection(
-            Options.Create(new RedisConnectionSettings { ConnectionString = redis.ConnectionString }),
-            NullLogger<RedisConnection>.Instance);
-        connections.Add(connection);
-        return connection;
-    }
+    private RedisConnection Connection() => connections.Create(redis.ConnectionString);
 }
