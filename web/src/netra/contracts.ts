@@ -33,6 +33,15 @@ export interface RegisterRequest {
   displayName: string | null;
 }
 
+/** `GET /api/auth/me`: whom the bearer token names, as the server accepts it now. */
+export interface TokenInfo {
+  /** Null for a service token that names no user. */
+  userId: number | null;
+  userName: string;
+  /** Among `admin` and `service`; empty for a plain user. */
+  roles: string[];
+}
+
 export interface ChatMessage {
   id: number;
   chatId: number;
@@ -349,6 +358,7 @@ export interface Records {
   LoginRequest: LoginRequest;
   LoginResponse: LoginResponse;
   RegisterRequest: RegisterRequest;
+  TokenInfo: TokenInfo;
   ChatMessage: ChatMessage;
   SendMessageRequest: SendMessageRequest;
   CreateChatRequest: CreateChatRequest;
@@ -400,6 +410,7 @@ export const RecordFields = {
   LoginRequest: fields<LoginRequest>()(['userName', 'password']),
   LoginResponse: fields<LoginResponse>()(['accessToken', 'expiresAt', 'user']),
   RegisterRequest: fields<RegisterRequest>()(['userName', 'password', 'displayName']),
+  TokenInfo: fields<TokenInfo>()(['userId', 'userName', 'roles']),
   ChatMessage: fields<ChatMessage>()([
     'id', 'chatId', 'seq', 'senderId', 'senderName', 'content', 'attachment', 'clientMessageId', 'timestamp', 'editedAt', 'deleted',
   ]),
