@@ -10,6 +10,7 @@ vi.mock('@microsoft/signalr', async (importOriginal) => {
 const { NetraClient } = await import('./NetraClient');
 const { NetraError } = await import('./NetraError');
 const { JitteredBackoffPolicy } = await import('./backoff');
+const { HttpTransportType } = await import('@microsoft/signalr');
 type ChatMessage = import('./contracts').ChatMessage;
 
 const discovery = {
@@ -31,6 +32,45 @@ const fetchStub = vi.fn(async (url: string | URL | Request) => {
   return new Response('', { status: 404 });
 }) as unknown as typeof fetch;
 
+/**
+ * fetchStub, plus `GET /api/auth/me` answered by `me` (a status, or a function of the call number
+ * giving one; 'offline' makes fetch fail). `meCalls` counts those requests.
+ */
+function fetchWithMe(me: number | 'offline' | ((call: number) => number | 'offline')) {
+  const counter = { meCalls: 0, tokens: [] as (string | null)[] };
+  const fetchImpl = vi.fn(async (url: string | URL | Request, init?: RequestInit) => {
+    if (!String(url).endsWith('/api/auth/me')) return fetchStub(url, init);
+    counter.meCalls++;
+    counter.tokens.push(new Headers(init?.headers).get('authorization'));
+    const answer = typeof me === 'function' ? me(counter.meCalls) : me;
+    if (answer === 'offline') throw new TypeError('Failed to fetch');
+    if (answer === 200) return new Response(JSON.stringify({ userId: 7, userName: 'demo', roles: [] }), { status: 200 });
+    const code = answer === 401 ? 'UNAUTHORIZED' : answer === 429 ? 'RATE_LIMITED' : 'INTERNAL';
+    return new Response(JSON.stringify({ title: 'x', status: answer, detail: 'refused', code }), { status: answer });
+  }) as unknown as typeof fetch;
+  return { fetch: fetchImpl, counter };
+}
+
+/** What a browser's WebSocket reports for any refused upgrade, 401 included: no status. */
+const webSocketFailure = () =>
+  new Error('Failed to start the connection: Error: WebSocket failed to connect. The connection could not be found on the server, '
+    + 'either the endpoint may not be a SignalR endpoint, the connection ID is not present on the server, or there is a proxy blocking WebSockets.');
+
+/** Runs `body` while every connection built has `startImpl` as its start. */
+async function withStarts<T>(startImpl: () => Promise<void>, body: () => Promise<T>): Promise<T> {
+  const origBuild = FakeHubConnectionBuilder.prototype.build;
+  FakeHubConnectionBuilder.prototype.build = function build(this: FakeHubConnectionBuilder) {
+    const c = origBuild.call(this);
+    c.startImpl = startImpl;
+    return c;
+  };
+  try {
+    return await body();
+  } finally {
+    FakeHubConnectionBuilder.prototype.build = origBuild;
+  }
+}
+
 function message(seq: number, chatId = 1): ChatMessage {
   return {
     id: 100 + seq, chatId, seq, senderId: 7, senderName: 'demo', content: `m${seq}`, attachment: null,
@@ -38,7 +78,7 @@ function message(seq: number, chatId = 1): ChatMessage {
   };
 }
 
-async function connectedClient(options: { maxQueuedSends?: number } = {}) {
+async function connectedClient(options: { maxQueuedSends?: number; fetch?: typeof fetch } = {}) {
   const client = new NetraClient({
     baseUrl: 'http://netra.test/',
     accessTokenFactory: () => 'token-1',
@@ -73,6 +113,13 @@ describe('NetraClient', () => {
     expect(states).toEqual(['connecting', 'connected']);
     await client.stop();
     expect(client.status.state).toBe('disconnected');
+  });
+
+  it('opens the WebSocket directly, without negotiate (the server\'s own transport serves that)', async () => {
+    const { hub } = await connectedClient();
+    expect(hub.options.skipNegotiation).toBe(true);
+    expect(hub.options.transport).toBe(HttpTransportType.WebSockets);
+    expect(await hub.options.accessTokenFactory?.()).toBe('token-1');
   });
 
   it('delivers typed events to handlers until they unsubscribe', async () => {
@@ -335,6 +382,94 @@ describe('NetraClient', () => {
     expect(attempts).toBe(1);
     expect(client.status).toMatchObject({ state: 'disconnected' });
     expect(client.status.error?.code).toBe('UNAUTHORIZED');
+  });
+});
+
+describe('NetraClient, when the WebSocket cannot say why it failed', () => {
+  // Bounded, so that a client that never stops retrying fails the test instead of hanging it.
+  const fastRetries = () => new JitteredBackoffPolicy({ baseMs: 1, capMs: 2, maxRetries: 5 });
+
+  it('asks /api/auth/me after a failed start and, on its 401, ends unauthorized without trying again', async () => {
+    const { fetch, counter } = fetchWithMe(401);
+    let attempts = 0;
+    const client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 'old-token', fetch, retryPolicy: fastRetries() });
+    await withStarts(() => {
+      attempts++;
+      return Promise.reject(webSocketFailure());
+    }, () => client.start());
+    expect(attempts).toBe(1);
+    expect(counter.meCalls).toBe(1);
+    expect(counter.tokens).toEqual(['Bearer old-token']);
+    expect(client.status).toMatchObject({ state: 'disconnected', attempt: 0 });
+    expect(client.status.error?.code).toBe('UNAUTHORIZED');
+  });
+
+  it('keeps retrying a failed start while /api/auth/me accepts the token', async () => {
+    const { fetch, counter } = fetchWithMe(200);
+    let attempts = 0;
+    const client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 't', fetch, retryPolicy: fastRetries() });
+    await withStarts(async () => {
+      if (++attempts < 4) throw webSocketFailure();
+    }, () => client.start());
+    expect(attempts).toBe(4);
+    expect(counter.meCalls).toBe(3);
+    expect(client.status).toMatchObject({ state: 'connected', error: null });
+    await client.stop();
+  });
+
+  it('keeps retrying when the check itself fails (offline, rate-limited, a server error)', async () => {
+    const answers = ['offline', 429, 503] as const;
+    const { fetch, counter } = fetchWithMe((n) => answers[n - 1] ?? 200);
+    let attempts = 0;
+    const client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 't', fetch, retryPolicy: fastRetries() });
+    await withStarts(async () => {
+      if (++attempts < 4) throw webSocketFailure();
+    }, () => client.start());
+    expect(attempts).toBe(4);
+    expect(counter.meCalls).toBe(3);
+    expect(client.status.state).toBe('connected');
+    await client.stop();
+  });
+
+  it('stops reconnecting once a failed attempt\'s check gets a 401, and says the session expired', async () => {
+    const { fetch, counter } = fetchWithMe(401);
+    const { client, hub } = await connectedClient({ fetch });
+    const statuses: string[] = [];
+    client.onStatus((s) => statuses.push(`${s.state}:${s.error?.code ?? '-'}`));
+    hub.dropConnection();
+    const policy = hub.retryPolicy!;
+    // The drop itself asks nothing (a restarting server would have every client ask at once)...
+    expect(policy.nextRetryDelayInMilliseconds({ previousRetryCount: 0, elapsedMilliseconds: 0, retryReason: new Error('WebSocket closed with status code: 1006') }))
+      .not.toBeNull();
+    await flush();
+    expect(counter.meCalls).toBe(0);
+    // ...a failed reconnect attempt does, once while its answer is on the way.
+    for (const previousRetryCount of [1, 2]) {
+      const delay = policy.nextRetryDelayInMilliseconds({ previousRetryCount, elapsedMilliseconds: 10, retryReason: webSocketFailure() });
+      expect(delay).not.toBeNull(); // the policy cannot wait for the answer
+    }
+    await flush();
+    expect(counter.meCalls).toBe(1);
+    expect(hub.stopCalls).toBe(1);
+    expect(client.status).toMatchObject({ state: 'disconnected', attempt: 0 });
+    expect(client.status.error?.code).toBe('UNAUTHORIZED');
+    expect(statuses.at(-1)).toBe('disconnected:UNAUTHORIZED');
+  });
+
+  it('goes on reconnecting when a failed attempt\'s check accepts the token', async () => {
+    const { fetch, counter } = fetchWithMe(200);
+    const { client, hub } = await connectedClient({ fetch });
+    hub.dropConnection();
+    const delay = hub.retryPolicy!.nextRetryDelayInMilliseconds({ previousRetryCount: 1, elapsedMilliseconds: 10, retryReason: webSocketFailure() });
+    expect(delay).not.toBeNull();
+    await flush();
+    expect(counter.meCalls).toBe(1);
+    expect(hub.stopCalls).toBe(0);
+    expect(client.status).toMatchObject({ state: 'reconnecting', attempt: 2 });
+    hub.restoreConnection();
+    await flush();
+    expect(client.status.state).toBe('connected');
+    await client.stop();
   });
 });
 

@@ -1,6 +1,6 @@
 // A stand-in for @microsoft/signalr's HubConnection, used with vi.mock at the module boundary:
 // tests drive the server's side (invoke results, events, reconnects) by hand, with no network.
-import type { HubConnectionState as State, IRetryPolicy } from '@microsoft/signalr';
+import type { HubConnectionState as State, IHttpConnectionOptions, IRetryPolicy } from '@microsoft/signalr';
 
 // The real enum's values; not imported, because this module is loaded from inside vi.mock's
 // factory for '@microsoft/signalr' (importing that module here would wait on itself).
@@ -13,6 +13,8 @@ const HubConnectionState = {
 type HubConnectionState = State;
 
 type Handler = (...args: unknown[]) => void;
+/** What the client passed to `withUrl`, as the fake keeps it. */
+export type FakeConnectionOptions = Pick<IHttpConnectionOptions, 'accessTokenFactory' | 'skipNegotiation' | 'transport'>;
 export type InvokeImpl = (method: string, ...args: unknown[]) => unknown;
 
 /**
@@ -36,13 +38,14 @@ export class FakeHubConnection {
   readonly invocations: { method: string; args: unknown[] }[] = [];
   invokeImpl: InvokeImpl = (method, ...args) => defaults.invoke(method, ...args);
   startImpl: () => Promise<void> = async () => undefined;
+  stopCalls = 0;
   private reconnecting: ((e?: Error) => void)[] = [];
   private reconnected: ((id?: string) => void)[] = [];
   private closed: ((e?: Error) => void)[] = [];
 
   constructor(
     readonly url: string,
-    readonly options: { accessTokenFactory?: () => string | Promise<string> },
+    readonly options: FakeConnectionOptions,
     readonly retryPolicy: IRetryPolicy | undefined,
   ) {}
 
@@ -69,8 +72,11 @@ export class FakeHubConnection {
     this.state = HubConnectionState.Connected;
     this.establishSoon();
   }
+  /** As the real one: a connection that was not disconnected closes, and onclose runs (without an error). */
   async stop(): Promise<void> {
-    this.state = HubConnectionState.Disconnected;
+    this.stopCalls++;
+    if (this.state === HubConnectionState.Disconnected) return;
+    this.close();
   }
   async invoke(method: string, ...args: unknown[]): Promise<unknown> {
     this.invocations.push({ method, args });
@@ -151,9 +157,9 @@ export const created: FakeHubConnection[] = [];
 
 export class FakeHubConnectionBuilder {
   private url = '';
-  private options: { accessTokenFactory?: () => string | Promise<string> } = {};
+  private options: FakeConnectionOptions = {};
   private policy: IRetryPolicy | undefined;
-  withUrl(url: string, options: { accessTokenFactory?: () => string | Promise<string> }): this {
+  withUrl(url: string, options: FakeConnectionOptions): this {
     this.url = url;
     this.options = options;
     return this;
