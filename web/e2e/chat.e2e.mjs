@@ -1,6 +1,8 @@
 // End-to-end: the built app, served by a real Netra server, in Debian's chromium driven by
-// playwright-core. Two browser contexts sign in as demo and alice, open the same chat, see each
-// other's typing and exchange messages; demo edits and deletes while alice is elsewhere (unread
+// playwright-core. The app opens its hub WebSocket without negotiate; a session whose token the
+// server refuses (forged, or expiring under the page) ends on the sign-in page. Two browser
+// contexts sign in as demo and alice, open the same chat, see each other's typing and exchange
+// messages; demo edits and deletes while alice is elsewhere (unread
 // badges, a second tab's read, presence dots); a service publishes issue and alert events; the admin
 // page; fresh users post, comment, page back through the feed, open notifications, send an image and
 // connect with each other; the server restarts under a conversation; and two people who register
@@ -48,14 +50,40 @@ after(async () => {
 /** A fresh browser context (its own cookies and session storage: one person). */
 const newContext = () => browser.newContext({ viewport: { width: 1100, height: 720 } });
 
-/** A new tab of `context` on `hash` (the sign-in page until someone signs in), collecting page errors. */
+/**
+ * A new tab of `context` on `hash` (the sign-in page until someone signs in), collecting page errors
+ * and how it opens the hub: `hub.negotiations` (requests to /ws/negotiate), `hub.sockets` (the
+ * URL of every WebSocket it opens) and `hub.tokenChecks` (requests to /api/auth/me).
+ */
 async function openTab(context, hash = '') {
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
   const problems = [];
+  const hub = { negotiations: [], sockets: [], tokenChecks: 0 };
   page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path === '/ws/negotiate') hub.negotiations.push(r.url());
+    if (path === '/api/auth/me') hub.tokenChecks++;
+  });
+  page.on('websocket', (ws) => hub.sockets.push(ws.url()));
   await page.goto(`${BASE}/app/${hash}`);
-  return { page, problems };
+  return { page, problems, hub };
+}
+
+/**
+ * Asserts that a tab opened its hub connections straight to `/ws` (Netra's own WebSocket transport):
+ * no negotiate, so no `id=` connection token, and the bearer token in `access_token`.
+ */
+function assertDirectWebSockets(hub) {
+  assert.deepEqual(hub.negotiations, [], 'no request to /ws/negotiate');
+  assert.ok(hub.sockets.length > 0, 'a WebSocket was opened');
+  for (const raw of hub.sockets) {
+    const url = new URL(raw);
+    assert.equal(url.pathname, '/ws', raw);
+    assert.equal(url.searchParams.has('id'), false, `no connection token: ${raw}`);
+    assert.ok(url.searchParams.get('access_token'), `the token in access_token: ${raw}`);
+  }
 }
 
 /** Waits until the page is connected (the app's shell says so) and no banner is left. */
@@ -123,14 +151,26 @@ const runId = () => Math.random().toString(36).slice(2, 8);
 
 // ----------------------------------------------------------------------------------------- HTTP --
 
-/** An HS256 token the server accepts (it knows SIGNING_KEY), e.g. with role `service` or `admin`. */
-function token(sub, name, roles) {
+/**
+ * An HS256 token the server accepts (it knows SIGNING_KEY), e.g. with role `service` or `admin`;
+ * `expiresIn` seconds from now (negative: already expired), signed with `key`.
+ */
+function token(sub, name, roles, { expiresIn = 3600, key = SIGNING_KEY } = {}) {
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ sub: String(sub), name, role: roles, iss: 'netra', aud: 'netra', iat: now, nbf: now - 5, exp: now + 3600 });
-  const sig = createHmac('sha256', SIGNING_KEY).update(`${head}.${body}`).digest('base64url');
+  const iat = now + Math.min(0, expiresIn - 60); // an expired token was issued before it expired
+  const body = b64({ sub: String(sub), name, role: roles, iss: 'netra', aud: 'netra', iat, nbf: iat - 5, exp: now + expiresIn });
+  const sig = createHmac('sha256', key).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
+}
+
+/** A tab of a fresh context whose stored session (as a sign-in leaves it) carries `accessToken`. */
+async function tabWithSession(user, accessToken, hash = '#/chats') {
+  const context = await newContext();
+  const session = { accessToken, expiresAt: new Date(Date.now() + 3_600_000).toISOString(), user };
+  await context.addInitScript((s) => sessionStorage.setItem('netra.session', s), JSON.stringify(session));
+  return { context, ...(await openTab(context, hash)) };
 }
 
 async function api(path, { method = 'GET', bearer, body } = {}) {
@@ -258,6 +298,72 @@ test('the sign-in page explains a wrong password', async () => {
     await context.close();
   }
 });
+
+test('the app opens its hub WebSocket straight to /ws: no negotiate, no connection id, the token in access_token', async () => {
+  // A fresh user: demo's and alice's sign-ins stay under the login rate limit (10 a minute each).
+  const run = runId();
+  const someone = await freshUser(`ws${run}`, `Ws ${run}`, '#/chats');
+  try {
+    assertDirectWebSockets(someone.hub);
+    assert.equal(someone.hub.tokenChecks, 0, 'a connect that works asks nothing about the token');
+    assert.deepEqual(someone.problems, []);
+  } finally {
+    await closeAll(someone);
+  }
+});
+
+/** The sign-in page, with the notice a refused session leaves. */
+async function signedOutForExpiry(page, timeout = TIMEOUT_MS) {
+  await page.getByRole('status').filter({ hasText: 'Your session has expired. Please sign in again.' }).waitFor({ timeout });
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('netra.session')), null, 'the session is forgotten');
+}
+
+/** Asserts that `hub` opens no further WebSocket within `ms`. */
+async function noMoreSockets(hub, ms = 2_000) {
+  const opened = hub.sockets.length;
+  await new Promise((r) => setTimeout(r, ms));
+  assert.equal(hub.sockets.length, opened, 'no further connection attempt');
+}
+
+// A browser's WebSocket cannot see the 401 of a refused handshake: the client asks /api/auth/me.
+test('a stored session whose token the server refuses ends on the sign-in page, after one connection attempt', async () => {
+  // Signed with another key: the server refuses it (as it would a token of a rotated key).
+  const user = { id: 424242, userName: 'nobody', displayName: 'Nobody' };
+  const forged = token(user.id, user.userName, [], { key: 'not-the-servers-signing-key-0123456789abcdef' });
+  const tab = await tabWithSession(user, forged);
+  try {
+    await signedOutForExpiry(tab.page);
+    await noMoreSockets(tab.hub);
+    assert.equal(tab.hub.sockets.length, 1, 'one WebSocket attempt');
+    assert.ok(tab.hub.tokenChecks >= 1, 'the client asked /api/auth/me');
+    assertDirectWebSockets(tab.hub);
+    assert.deepEqual(tab.problems, []);
+    await tab.page.screenshot({ path: join(shots, 'session-refused.png') });
+  } finally {
+    await tab.context.close();
+  }
+});
+
+test('a token that expires while connected: the page stops reconnecting once the server refuses it, and shows the sign-in page',
+  { skip: canRestart ? false : 'needs NETRA_SERVER_DLL (the test signs the token, and its server refuses a token once it expires: no clock skew)' },
+  async () => {
+    const run = runId();
+    const user = await api('/api/auth/register', { method: 'POST', body: { userName: `exp${run}`, password: `exp${run}-password`, displayName: `Exp ${run}` } });
+    // The server closes a connection at its token's expiry (and, with no clock skew, refuses it from then on).
+    const tab = await tabWithSession(user, token(user.id, user.userName, [], { expiresIn: 10 }));
+    try {
+      await connected(tab.page);
+      await signedOutForExpiry(tab.page, RECOVER_MS);
+      await noMoreSockets(tab.hub);
+      assert.ok(tab.hub.sockets.length >= 2, 'it tried to reconnect');
+      assert.ok(tab.hub.tokenChecks >= 1, 'the client asked /api/auth/me');
+      assertDirectWebSockets(tab.hub);
+      assert.deepEqual(tab.problems, []);
+    } finally {
+      await tab.context.close();
+    }
+  });
 
 test('demo and alice chat live and see each other typing', async () => {
   const demo = await signedIn('demo', 'demo-password');
@@ -738,6 +844,8 @@ test('the server restarts mid-conversation: both pages show the banner, recover,
       await demo.page.getByRole('log').getByText(after).waitFor();
 
       for (const p of [demo.page, alice.page]) await eachOnceInLog(p, [before, offline, after]);
+      // Reconnected straight to /ws too.
+      for (const s of [demo, alice]) assertDirectWebSockets(s.hub);
       await alice.page.screenshot({ path: join(shots, 'after-restart.png') });
     } finally {
       await closeAll(demo, alice);

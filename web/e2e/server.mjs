@@ -50,6 +50,8 @@ export async function startServer(timeoutMs = 60_000) {
       // The tests register a fresh user for most scenarios, all from 127.0.0.1, faster than the
       // default 10 a minute per IP allows.
       Netra__Limits__RegistrationsPerMinutePerIp: '1000',
+      // A token is refused as soon as it expires (one test lets a session's token expire under it).
+      Netra__Auth__ClockSkewSeconds: process.env.Netra__Auth__ClockSkewSeconds ?? '0',
       // Development loads a static-web-assets manifest pointing into obj/, which a concurrent
       // build may be rewriting; a manifest path that does not exist turns that off, and
       // wwwroot (with app/) is served from disk as in production.
