@@ -34,7 +34,7 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
         var publisher = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
         var target = new RedisChannel(channel, RedisChannel.PatternMode.Literal);
         await Task.WhenAll(Enumerable.Range(1, 500).Select(i => publisher.PublishAsync(target, Encoding.UTF8.GetBytes(i.ToString()))));
-        await WaitUntilAsync(() => received.Count == 500);
+        await Eventually.UntilAsync(() => received.Count == 500);
 
         await subscription.UnsubscribeAsync();
         await subscription.DisposeAsync();
@@ -58,13 +58,13 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
 
         var publisher = admin.GetSubscriber();
         var target = new RedisChannel(channel, RedisChannel.PatternMode.Literal);
-        await WaitUntilAsync(async () => (long)(await admin.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))[1] == 1);
+        await Eventually.UntilAsync(async () => (long)(await admin.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel))[1] == 1);
         foreach (var i in Enumerable.Range(1, 3))
         {
             await publisher.PublishAsync(target, Encoding.UTF8.GetBytes(i.ToString()));
         }
 
-        await WaitUntilAsync(() => received.Count == 3);
+        await Eventually.UntilAsync(() => received.Count == 3);
         await subscription.UnsubscribeAsync();
         await subscription.DisposeAsync();
         received.Should().Equal(1, 2, 3);
@@ -75,17 +75,6 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
         received.Enqueue(int.Parse(Encoding.UTF8.GetString(data)));
         return ValueTask.FromResult(Task.CompletedTask);
     };
-
-    private static Task WaitUntilAsync(Func<bool> condition) => WaitUntilAsync(() => Task.FromResult(condition()));
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        using var timeout = new CancellationTokenSource(TestTimeouts.Network);
-        while (!await condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
 
     private Task<ConnectionMultiplexer> ConnectAsync(string connectionString) =>
         connections.Create(connectionString).GetAsync(CancellationToken.None);
