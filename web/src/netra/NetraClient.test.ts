@@ -404,8 +404,12 @@ describe('NetraClient, when the WebSocket cannot say why it failed', () => {
     expect(client.status.error?.code).toBe('UNAUTHORIZED');
   });
 
-  it('keeps retrying a failed start while /api/auth/me accepts the token', async () => {
-    const { fetch, counter } = fetchWithMe(200);
+  const checkFailures = ['offline', 429, 503] as const;
+  it.each<[string, (call: number) => number | 'offline']>([
+    ['while /api/auth/me accepts the token', () => 200],
+    ['when the check itself fails (offline, rate-limited, a server error)', (n) => checkFailures[n - 1] ?? 200],
+  ])('keeps retrying a failed start %s', async (_, answer) => {
+    const { fetch, counter } = fetchWithMe(answer);
     let attempts = 0;
     const client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 't', fetch, retryPolicy: fastRetries() });
     await withStarts(async () => {
@@ -414,20 +418,6 @@ describe('NetraClient, when the WebSocket cannot say why it failed', () => {
     expect(attempts).toBe(4);
     expect(counter.meCalls).toBe(3);
     expect(client.status).toMatchObject({ state: 'connected', error: null });
-    await client.stop();
-  });
-
-  it('keeps retrying when the check itself fails (offline, rate-limited, a server error)', async () => {
-    const answers = ['offline', 429, 503] as const;
-    const { fetch, counter } = fetchWithMe((n) => answers[n - 1] ?? 200);
-    let attempts = 0;
-    const client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 't', fetch, retryPolicy: fastRetries() });
-    await withStarts(async () => {
-      if (++attempts < 4) throw webSocketFailure();
-    }, () => client.start());
-    expect(attempts).toBe(4);
-    expect(counter.meCalls).toBe(3);
-    expect(client.status.state).toBe('connected');
     await client.stop();
   });
 
