@@ -49,39 +49,34 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     /// </summary>
     public async Task<bool> StartAsync(ISubscriber subscriber)
     {
-        bool confirmed;
-        if (subscriber.Multiplexer.IsConnected)
-        {
-            try
-            {
-                queue = await subscriber.SubscribeAsync(Channel);
-                confirmed = true;
-            }
-            catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
-            {
-                // Redis went away meanwhile. The failed call registered a queue it did not hand out: replace it.
-                BackplaneLog.SubscribeFailed(logger, Name, exception);
-                await subscriber.UnsubscribeAsync(Channel, handler: null, CommandFlags.FireAndForget);
-                queue = await subscriber.SubscribeAsync(Channel, CommandFlags.FireAndForget);
-                confirmed = false;
-            }
-        }
-        else
-        {
-            queue = await subscriber.SubscribeAsync(Channel, CommandFlags.FireAndForget);
-            confirmed = false;
-        }
-
+        var confirmed = subscriber.Multiplexer.IsConnected && await TrySubscribeConfirmedAsync(subscriber);
+        var subscribed = queue ??= await subscriber.SubscribeAsync(Channel, CommandFlags.FireAndForget);
         if (stop.IsCancellationRequested)
         {
             // Disposed while the SUBSCRIBE was on its way (the node is stopping): take it back rather than fill a queue.
-            await queue.UnsubscribeAsync(CommandFlags.FireAndForget);
+            await subscribed.UnsubscribeAsync(CommandFlags.FireAndForget);
             return confirmed;
         }
 
-        var started = queue;
-        pump = Task.Run(() => PumpAsync(started));
+        pump = Task.Run(() => PumpAsync(subscribed));
         return confirmed;
+    }
+
+    /// <summary>A SUBSCRIBE that Redis confirms; false (and no queue) when Redis went away meanwhile.</summary>
+    private async Task<bool> TrySubscribeConfirmedAsync(ISubscriber subscriber)
+    {
+        try
+        {
+            queue = await subscriber.SubscribeAsync(Channel);
+            return true;
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
+        {
+            // The failed call registered a queue it did not hand out: take that back before registering ours.
+            BackplaneLog.SubscribeFailed(logger, Name, exception);
+            await subscriber.UnsubscribeAsync(Channel, handler: null, CommandFlags.FireAndForget);
+            return false;
+        }
     }
 
     /// <summary>Tells Redis this node no longer listens; what was received before is still delivered.</summary>
