@@ -561,6 +561,8 @@ public sealed partial class NetraClient : IAsyncDisposable
         pending.Completion.TrySetCanceled(cancellationToken);
     }
 
+    private const string ServerClosedCleanly = "The server closed the connection without an error; reconnecting.";
+
     private Task OnReconnectingAsync(Exception? error)
     {
         NetraClientLog.Reconnecting(logger, error);
@@ -574,7 +576,9 @@ public sealed partial class NetraClient : IAsyncDisposable
                 channel.BeginResume();
             }
 
-            RaiseStateChanged(new NetraStateChange(NetraConnectionState.Reconnecting, error?.Message));
+            // No error: the server ended the connection cleanly but allows a reconnect (its hub's close message on
+            // shutdown, or a close frame that raced the transport's own 1001). Still not a disposal: say so.
+            RaiseStateChanged(new NetraStateChange(NetraConnectionState.Reconnecting, error?.Message ?? ServerClosedCleanly));
         }
 
         return Task.CompletedTask;
