@@ -201,6 +201,11 @@ run_netra() {
 # kept beside the main one must stay within PostgreSQL's max_connections: their pools are smaller (a single sender
 # with 16 calls in flight needs few) and close connections idle for 15 s. Each node also holds up to 5 connections for its
 # write loops (docs/configuration.md), idle ones closed alike.
+# The scale-out windows last SCALEOUT_DURATION s rather than the other windows' 2 s: the backplane's added p99 at W=1 is a
+# difference of two p99s of the same window, and at W=1 a 2 s window holds about 300 messages, so each p99 rested on the
+# tails of the slowest two or three of them (docs/benchmarks.md). BENCH_SCALEOUT_DURATION (seconds) sets it.
+SCALEOUT_DURATION=${BENCH_SCALEOUT_DURATION:-8}
+((smoke == 1)) && SCALEOUT_DURATION=0.5
 scaleout_env=(ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=40};Connection Idle Lifetime=15")
 scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=()
 scaleout_one_node() {
@@ -212,7 +217,7 @@ scaleout_one_node() {
     scaleout_1node=$SERVER_PID scaleout_1node_url=http://127.0.0.1:$port
   fi
   generate "${netra_args[@]}" --label netra-1node --url "$scaleout_1node_url" --server-pid "$scaleout_1node" --scenarios fanout --windows 1,16 \
-    --prewarm "$prewarm"
+    --duration "$SCALEOUT_DURATION" --prewarm "$prewarm"
 }
 scaleout_two_nodes() {
   local prewarm=0 port name
@@ -225,7 +230,7 @@ scaleout_two_nodes() {
     done
   fi
   generate "${netra_args[@]}" --label netra-2nodes "${scaleout_2nodes_urls[@]}" --server-pid "${scaleout_2nodes[0]}" --server-pid "${scaleout_2nodes[1]}" \
-    --scenarios fanout --windows 1,16 --prewarm "$prewarm"
+    --scenarios fanout --windows 1,16 --duration "$SCALEOUT_DURATION" --prewarm "$prewarm"
 }
 # Whatever the setup measured first leaves behind (its 1,000 subscribers closing, their last-seen writes) and any drift
 # within a round fall on the one measured second, so the two take turns: 1 node first in odd rounds, 2 nodes in even ones.
@@ -281,7 +286,7 @@ meta=$work/meta.txt
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
   dotnet "$generator" options "${options[@]}" # connect, idle, windows, warm-up, core probe: from the generator's own code
-  printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; 1 node measured first in odd rounds, 2 nodes first in even ones\n'
+  printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; 1 node measured first in odd rounds, 2 nodes first in even ones; windows of %s s\n' "$SCALEOUT_DURATION"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"
