@@ -23,8 +23,8 @@ internal static partial class RealtimeLog
     [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "WebSocket {ConnectionId} from {RemoteEndPoint} opened on Netra's transport")]
     public static partial void DirectWebSocketOpened(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint);
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "WebSocket {ConnectionId} closed with 1002: the client broke the protocol ({Problem})")]
-    public static partial void WebSocketProtocolError(ILogger logger, string connectionId, string problem);
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "WebSocket {ConnectionId} closed with {CloseCode}: the client broke the protocol ({Problem})")]
+    public static partial void WebSocketProtocolError(ILogger logger, string connectionId, ushort closeCode, string problem);
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "WebSocket {ConnectionId} ended without a close: {Reason}")]
     public static partial void WebSocketEnded(ILogger logger, string connectionId, string reason);

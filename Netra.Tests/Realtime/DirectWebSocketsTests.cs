@@ -11,7 +11,7 @@ namespace Netra.Tests.Realtime;
 /// <summary>
 /// Netra's own WebSocket transport (<c>Realtime/WebSockets</c>): a handshake without negotiate is read off the socket and
 /// served there; everything else, and every refusal, is ASP.NET Core's as before. Hostile frames close only the
-/// connection that sent them, with 1002, and the server goes on serving everyone else.
+/// connection that sent them, with 1002 (1007 for text that is not UTF-8), and the server goes on serving everyone else.
 /// </summary>
 public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {
@@ -110,19 +110,56 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
         { "continuation with no message", RawWebSocket.Frame(0x0, Encoding.UTF8.GetBytes("{}")) },
         { "new message inside a fragmented one", [.. RawWebSocket.Frame(0x1, [0x7B], fin: false), .. RawWebSocket.Frame(0x1, [0x7D])] },
         { "64-bit length with its top bit set", RawWebSocket.Frame(0x2, [], claimedLength: 0x8000_0000_0000_0000) },
+        { "close frame with a one-byte payload", RawWebSocket.Frame(0x8, [0x03]) },
     };
 
     [Theory]
     [MemberData(nameof(HostileFrames))]
-    public async Task AFrameThatBreaksTheProtocolClosesThatConnectionWith1002AndNoOther(string kind, byte[] frame)
+    public Task AFrameThatBreaksTheProtocolClosesThatConnectionWith1002AndNoOther(string kind, byte[] frame) =>
+        ClosesOnlyTheSenderAsync(kind, frame, 1002);
+
+    public static TheoryData<string, byte[]> InvalidText() => new()
+    {
+        { "a byte that is never UTF-8", RawWebSocket.Frame(0x1, [0x7B, 0xFF, 0x7D, 0x1E]) },
+        { "a surrogate half", RawWebSocket.Frame(0x1, [0x7B, 0xED, 0xA0, 0x80, 0x7D, 0x1E]) },
+        { "a character begun in one frame and broken in the next", [.. RawWebSocket.Frame(0x1, [0x7B, 0xE2], fin: false), .. RawWebSocket.Frame(0x0, [0x41, 0x7D, 0x1E])] },
+        { "a message that ends inside a character", RawWebSocket.Frame(0x1, [0x7B, 0x7D, 0x1E, 0xE2, 0x82]) },
+        { "an empty last frame after a cut character", [.. RawWebSocket.Frame(0x1, [0x7B, 0xE2, 0x82], fin: false), .. RawWebSocket.Frame(0x0, [])] },
+        { "a close reason that is not UTF-8", RawWebSocket.Frame(0x8, [0x03, 0xE8, 0xC0, 0xAF]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidText))]
+    public Task TextThatIsNotUtf8ClosesThatConnectionWith1007AndNoOther(string kind, byte[] frames) =>
+        ClosesOnlyTheSenderAsync(kind, frames, 1007);
+
+    [Fact]
+    public async Task ACharacterSplitAcrossFramesAndReadsArrivesWhole()
+    {
+        var user = await fixture.Api.CreateUserAsync("dwu");
+        await using var socket = await RawWebSocket.ConnectAsync(Server, user.Token);
+        const string id = "€𝄞ü";
+        var invocation = Encoding.UTF8.GetBytes("{\"type\":1,\"invocationId\":\"" + id + "\",\"target\":\"Ping\",\"arguments\":[]}\u001e");
+        var euro = invocation.AsSpan().IndexOf((byte)0xE2);
+
+        var frames = RawWebSocket.Frame(0x1, invocation[..(euro + 1)], fin: false) // '€' split after its first byte
+            .Concat(RawWebSocket.Frame(0x0, invocation[(euro + 1)..(euro + 5)], fin: false)) // and '𝄞' after its second
+            .Concat(RawWebSocket.Frame(0x0, invocation[(euro + 5)..]))
+            .ToArray();
+        await socket.WriteByteByByteAsync(frames);
+
+        (await NextCompletionAsync(socket, id)).TryGetProperty("error", out _).Should().BeFalse();
+    }
+
+    private async Task ClosesOnlyTheSenderAsync(string kind, byte[] frames, int code)
     {
         var user = await fixture.Api.CreateUserAsync("dwh");
         await using var bystander = await RawWebSocket.ConnectAsync(Server, user.Token);
         await using var socket = await RawWebSocket.ConnectAsync(Server, user.Token);
 
-        await socket.WriteAsync(frame);
+        await socket.WriteAsync(frames);
 
-        (await socket.ReadCloseAsync()).Should().Be(1002, kind);
+        (await socket.ReadCloseAsync()).Should().Be(code, kind);
         (await socket.EndedByServerAsync()).Should().BeTrue(kind);
         await bystander.SendTextAsync("""{"type":1,"invocationId":"2","target":"Ping","arguments":[]}""" + "\u001e");
         (await NextCompletionAsync(bystander, "2")).TryGetProperty("error", out _).Should().BeFalse("the other connection is untouched by " + kind);

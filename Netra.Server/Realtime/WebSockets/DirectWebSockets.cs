@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 
@@ -145,13 +146,16 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
     /// <summary>
     /// The client's frames into the hub's pipe: data frames' payloads unmasked (message boundaries do not matter to the
     /// hub, whose protocol marks its own), pings answered, a close answered and the hub's input ended. A frame that breaks
-    /// RFC 6455 closes the connection with 1002.
+    /// RFC 6455 closes the connection with 1002; a text message (or a close reason) that is not valid UTF-8, with 1007,
+    /// before its bad bytes reach the hub.
     /// </summary>
     private async Task ReadFramesAsync(ConnectionContext connection, PipeReader socket, PipeWriter app, FrameWriter writer)
     {
         var frame = default(FrameHeader);
         long left = 0, offset = 0;
         var inMessage = false;
+        var text = default(Utf8Validator);
+        var checkText = false;
         try
         {
             while (true)
@@ -165,6 +169,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                 var buffer = read.Buffer;
                 var wrote = false;
                 string? problem = null;
+                var problemCode = WebSocketFrames.ProtocolError;
                 ushort? close = null;
                 while (true)
                 {
@@ -176,11 +181,22 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                         }
 
                         var take = buffer.Slice(0, Math.Min(left, buffer.Length));
-                        CopyUnmasked(take, app, frame.Mask, offset);
+                        if (!CopyUnmasked(take, app, frame.Mask, offset, checkText, ref text))
+                        {
+                            (problem, problemCode) = ("a text message that is not valid UTF-8", WebSocketFrames.InvalidPayload);
+                            break;
+                        }
+
                         offset += take.Length;
                         left -= take.Length;
                         buffer = buffer.Slice(take.End);
                         wrote = true;
+                        if (left == 0 && frame.Fin && checkText && !text.End())
+                        {
+                            (problem, problemCode) = ("a text message that ends inside a UTF-8 character", WebSocketFrames.InvalidPayload);
+                            break;
+                        }
+
                         continue;
                     }
 
@@ -207,7 +223,19 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                         }
                         else if (frame.Opcode == WebSocketFrames.Close)
                         {
-                            close = payload.Length >= 2 ? (ushort)((payload[0] << 8) | payload[1]) : WebSocketFrames.NormalClosure;
+                            if (payload.Length == 1)
+                            {
+                                problem = "a close frame with a one-byte payload";
+                            }
+                            else if (!Utf8.IsValid(payload.AsSpan(Math.Min(2, payload.Length))))
+                            {
+                                (problem, problemCode) = ("a close reason that is not valid UTF-8", WebSocketFrames.InvalidPayload);
+                            }
+                            else
+                            {
+                                close = payload.Length >= 2 ? (ushort)((payload[0] << 8) | payload[1]) : WebSocketFrames.NormalClosure;
+                            }
+
                             break;
                         }
 
@@ -220,9 +248,19 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                         break;
                     }
 
+                    if (frame.Opcode != WebSocketFrames.Continuation)
+                    {
+                        checkText = frame.Opcode == WebSocketFrames.Text;
+                    }
+
                     inMessage = !frame.Fin;
                     left = frame.Length;
                     offset = 0;
+                    if (left == 0 && frame.Fin && checkText && !text.End())
+                    {
+                        (problem, problemCode) = ("a text message that ends inside a UTF-8 character", WebSocketFrames.InvalidPayload);
+                        break;
+                    }
                 }
 
                 socket.AdvanceTo(buffer.Start, buffer.End);
@@ -233,8 +271,8 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
 
                 if (problem is not null)
                 {
-                    RealtimeLog.WebSocketProtocolError(logger, connection.ConnectionId, problem);
-                    await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(WebSocketFrames.ProtocolError));
+                    RealtimeLog.WebSocketProtocolError(logger, connection.ConnectionId, problemCode, problem);
+                    await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(problemCode));
                     return;
                 }
 
@@ -266,7 +304,11 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
         }
     }
 
-    private static void CopyUnmasked(ReadOnlySequence<byte> payload, PipeWriter app, uint mask, long offset)
+    /// <summary>
+    /// Unmasks a payload into the hub's pipe; with <paramref name="checkText"/>, checks it as UTF-8 on the way and
+    /// returns false, leaving the bad piece out of the pipe, when it is not.
+    /// </summary>
+    private static bool CopyUnmasked(ReadOnlySequence<byte> payload, PipeWriter app, uint mask, long offset, bool checkText, ref Utf8Validator text)
     {
         foreach (var segment in payload)
         {
@@ -277,11 +319,18 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                 var count = Math.Min(destination.Length, source.Length);
                 source[..count].CopyTo(destination);
                 WebSocketFrames.Unmask(destination[..count], mask, offset);
+                if (checkText && !text.Append(destination[..count]))
+                {
+                    return false;
+                }
+
                 app.Advance(count);
                 offset += count;
                 source = source[count..];
             }
         }
+
+        return true;
     }
 
     private static byte[] CloseCode(ushort code) => [(byte)(code >> 8), (byte)code];

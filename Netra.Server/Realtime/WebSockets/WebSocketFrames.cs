@@ -13,7 +13,7 @@ internal static class WebSocketFrames
     public const int MaxServerHeader = 10;
 
     /// <summary>Close codes (RFC 6455, 7.4.1) the transport sends.</summary>
-    public const ushort NormalClosure = 1000, GoingAway = 1001, ProtocolError = 1002, InternalError = 1011;
+    public const ushort NormalClosure = 1000, GoingAway = 1001, ProtocolError = 1002, InvalidPayload = 1007, InternalError = 1011;
 
     /// <summary>
     /// Reads one client frame header from the start of <paramref name="buffer"/>. False when the header is not all there
