@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using StackExchange.Redis;
 
 namespace Netra.Server.Backplane;
@@ -107,9 +106,12 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     private async Task PumpAsync(ChannelMessageQueue queue)
     {
         var inFlight = new Queue<Task>();
+        // The queue's enumerator ends when the queue completes (unsubscribed, every message delivered) rather than
+        // throwing as a read of a completed queue does: a node whose users come and go unsubscribes a channel for each.
+        await using var messages = queue.GetAsyncEnumerator(stopping);
         try
         {
-            while (await NextAsync(queue) is { } value)
+            while (await NextAsync(messages) is { } value)
             {
                 await DeliverAsync(value, inFlight);
             }
@@ -121,20 +123,11 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     }
 
     /// <summary>The next message's payload, or null once the queue is complete or the pump is stopped.</summary>
-    private async ValueTask<byte[]?> NextAsync(ChannelMessageQueue queue)
+    private async ValueTask<byte[]?> NextAsync(IAsyncEnumerator<ChannelMessage> messages)
     {
-        if (queue.TryRead(out var ready))
-        {
-            return (byte[])ready.Message!;
-        }
-
         try
         {
-            return (byte[])(await queue.ReadAsync(stopping)).Message!;
-        }
-        catch (ChannelClosedException)
-        {
-            return null; // unsubscribed, and every message delivered
+            return await messages.MoveNextAsync() ? (byte[])messages.Current.Message! : null;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {

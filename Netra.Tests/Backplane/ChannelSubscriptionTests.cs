@@ -43,6 +43,47 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnUnsubscribedChannelsPumpEndsWithoutThrowing()
+    {
+        // A node unsubscribes a user's channel whenever that user's last connection leaves: thousands in a
+        // reconnect storm. The pump ends at the queue's end; a read past it would throw (and was thrown) each time.
+        var thrown = 0;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            if (e.Exception is System.Threading.Channels.ChannelClosedException)
+            {
+                Interlocked.Increment(ref thrown);
+            }
+        }
+
+        var received = new ConcurrentQueue<int>();
+        var subscriber = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
+        var subscriptions = Enumerable.Range(0, 20)
+            .Select(i => new ChannelSubscription($"{channel}-{i}", Record(received), ChannelSubscription.MaxDeliveriesInFlight, NullLogger.Instance))
+            .ToList();
+        foreach (var subscription in subscriptions)
+        {
+            (await subscription.StartAsync(subscriber)).Should().BeTrue();
+        }
+
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            foreach (var subscription in subscriptions)
+            {
+                await subscription.UnsubscribeAsync();
+                await subscription.DisposeAsync();
+            }
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+
+        thrown.Should().Be(0);
+    }
+
+    [Fact]
     public async Task ASubscribeThatTimesOutIsReplacedByOneRedisTakesWhenItAnswersAgain()
     {
         // Its own server: the pause below holds every client of the server it is sent to.
