@@ -7,7 +7,8 @@ namespace Netra.Server.Backplane;
 /// <summary>
 /// The bytes that travel over Redis. An invocation is serialized once per hub protocol on the
 /// sending node (never once per receiver):
-/// <c>[origin node][seq][excluded connection ids][part count][(protocol, part lengths, payload)...]</c>; receivers hand
+/// <c>[origin node][target][seq][excluded connection ids][part count][(protocol, part lengths, payload)...]</c>, where the
+/// target is the user or connection a send on the node-wide users or connections channel is for (empty on the others); receivers hand
 /// the payload for a connection's protocol straight to its transport. A run of durable events
 /// (<see cref="SerializedInvocation.Run"/>) has a part count above 0 and its records' lengths, so that a
 /// receiver can also send them one by one; a single invocation has 0 parts. The origin node has written
@@ -15,15 +16,16 @@ namespace Netra.Server.Backplane;
 /// </summary>
 internal static class BackplaneMessages
 {
-    private const byte FormatVersion = 4;
+    private const byte FormatVersion = 5;
 
-    public static byte[] WriteInvocation(string origin, SerializedInvocation invocation, IReadOnlyList<IHubProtocol> protocols)
+    public static byte[] WriteInvocation(string origin, SerializedInvocation invocation, IReadOnlyList<IHubProtocol> protocols, string target = "")
     {
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(FormatVersion);
             writer.Write(origin);
+            writer.Write(target);
             writer.Write(invocation.Seq);
             writer.Write(invocation.ExcludedConnectionIds.Count);
             foreach (var id in invocation.ExcludedConnectionIds)
@@ -52,10 +54,15 @@ internal static class BackplaneMessages
     }
 
     /// <summary>The invocation in <paramref name="data"/>, or null when <paramref name="self"/> sent it (its connections have it already).</summary>
-    public static SerializedInvocation? ReadInvocation(byte[] data, string self)
+    public static SerializedInvocation? ReadInvocation(byte[] data, string self) => ReadInvocation(data, self, out _);
+
+    /// <summary>The invocation and the user or connection it is for (<paramref name="target"/>); null for this node's own.</summary>
+    public static SerializedInvocation? ReadInvocation(byte[] data, string self, out string target)
     {
         using var reader = Open(data);
-        if (string.Equals(reader.ReadString(), self, StringComparison.Ordinal))
+        var origin = reader.ReadString();
+        target = reader.ReadString();
+        if (string.Equals(origin, self, StringComparison.Ordinal))
         {
             return null;
         }

@@ -26,6 +26,16 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             var multiplexer = await Redis.GetAsync(cancellationToken);
             bus = multiplexer.GetSubscriber();
             await SubscribeAsync(channels.All, data => IssueAsync(everyone, Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
+            await SubscribeAsync(channels.Users, data =>
+            {
+                var invocation = BackplaneMessages.ReadInvocation(data, Redis.ServerName, out var userId);
+                return IssueAsync(invocation is null ? null : users.Get(userId), invocation);
+            }, ChannelSubscription.MaxDeliveriesInFlight);
+            await SubscribeAsync(channels.Connections, data =>
+            {
+                var invocation = BackplaneMessages.ReadInvocation(data, Redis.ServerName, out var connectionId);
+                return IssuedSend.Of(invocation is not null && everyone.Find(connectionId) is { } member ? WriteAsync(member.Connection, invocation) : Task.CompletedTask);
+            }, ChannelSubscription.MaxDeliveriesInFlight);
             // Group commands change state in steps that await: each runs alone, in order.
             await SubscribeAsync(channels.GroupManagement, data => IssuedSend.Of(OnGroupCommandAsync(data)), maxInFlight: 1);
             await SubscribeAsync(channels.Ack(Redis.ServerName), data =>
@@ -48,10 +58,8 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
     private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
 
-    private Task SubscribeUserAsync(string userId) =>
-        SubscribeAsync(channels.User(userId), data => IssueAsync(users.Get(userId), Received(data)), ChannelSubscription.MaxDeliveriesInFlight);
-
-    private Task UnsubscribeUserAsync(string userId) => UnsubscribeAsync(channels.User(userId));
+    /// <summary>Users need no subscription of their own: sends to users reach every node on <see cref="RedisChannels.Users"/>.</summary>
+    private static Task NothingToSubscribe(string userId) => Task.CompletedTask;
 
     /// <summary>Listens to a channel; <paramref name="maxInFlight"/> deliveries may still be writing while the next is issued (1: each awaited).</summary>
     private async Task SubscribeAsync(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight)
@@ -119,7 +127,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     /// publishes in the order issued, and one that fails is logged and counted. When Redis cannot take it, this node's
     /// connections have it and the other nodes miss it.
     /// </summary>
-    private async ValueTask<Task> PublishAsync(string channel, SerializedInvocation invocation, Func<ValueTask<Task>> issueLocally, CancellationToken cancellationToken)
+    private async ValueTask<Task> PublishAsync(string channel, SerializedInvocation invocation, Func<ValueTask<Task>> issueLocally, CancellationToken cancellationToken, string target = "")
     {
         if (redis is null)
         {
@@ -130,7 +138,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         Task writes;
         try
         {
-            await PublishToOtherNodesAsync(channel, invocation, cancellationToken);
+            await PublishToOtherNodesAsync(channel, invocation, target, cancellationToken);
         }
         finally
         {
@@ -140,7 +148,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         return writes;
     }
 
-    private async Task PublishToOtherNodesAsync(string channel, SerializedInvocation invocation, CancellationToken cancellationToken)
+    private async Task PublishToOtherNodesAsync(string channel, SerializedInvocation invocation, string target, CancellationToken cancellationToken)
     {
         try
         {
@@ -152,7 +160,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
                 return;
             }
 
-            var payload = BackplaneMessages.WriteInvocation(Redis.ServerName, invocation, protocols);
+            var payload = BackplaneMessages.WriteInvocation(Redis.ServerName, invocation, protocols, target);
             _ = ObservePublishAsync(channel, Stopwatch.GetTimestamp(), subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload));
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)

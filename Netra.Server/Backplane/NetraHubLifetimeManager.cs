@@ -18,7 +18,9 @@ namespace Netra.Server.Backplane;
 /// every send to all, a group or a user is written to this node's connections at once, then
 /// serialized once per hub protocol and published; every other node delivers it to its own
 /// connections from its subscription (the sender's node skips its own, which it delivered already).
-/// A send to one connection that is local skips Redis. While Redis is unreachable, sends reach this
+/// Sends to a user, and to one connection another node holds, go on node-wide channels (the message names its
+/// target), so that connections and users need no subscription of their own. A send to one connection that is
+/// local skips Redis. While Redis is unreachable, sends reach this
 /// node's connections only, and that is logged. Without Redis it is a single node that delivers locally.
 /// Either way, group delivery of durable events passes each connection's catch-up cursor
 /// (<see cref="ConnectionGroupsFeature"/>), which is what makes a resume exactly-once.
@@ -101,10 +103,9 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
             await EnsureBusAsync(CancellationToken.None);
         }
 
-        await SubscribeAsync(channels.Connection(connection.ConnectionId), data => IssuedSend.Of(WriteAsync(connection, Received(data))), ChannelSubscription.MaxDeliveriesInFlight);
         if (connection.UserIdentifier is { } userId)
         {
-            await users.AddAsync(userId, member, SubscribeUserAsync);
+            await users.AddAsync(userId, member, NothingToSubscribe);
         }
     }
 
@@ -116,7 +117,6 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
             everyone.Remove(member);
         }
 
-        await UnsubscribeAsync(channels.Connection(connection.ConnectionId));
         if (member is null)
         {
             return;
@@ -124,7 +124,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
 
         if (connection.UserIdentifier is { } userId)
         {
-            await users.RemoveAsync(userId, member, UnsubscribeUserAsync);
+            await users.RemoveAsync(userId, member, NothingToSubscribe);
         }
 
         foreach (var groupName in member.TakeGroups())
@@ -148,7 +148,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         // A local connection is written directly: SignalR needs sticky sessions anyway, so it is here or nowhere else.
         return everyone.Find(connectionId) is { } member
             ? member.Connection.WriteAsync(new InvocationMessage(methodName, args), cancellationToken).AsTask()
-            : PublishAsync(channels.Connection(connectionId), SerializedInvocation.Of(methodName, args, null), () => IssuedSend.Of(Task.CompletedTask), cancellationToken).WrittenAsync();
+            : PublishAsync(channels.Connections, SerializedInvocation.Of(methodName, args, null), () => IssuedSend.Of(Task.CompletedTask), cancellationToken, target: connectionId).WrittenAsync();
     }
 
     public override Task SendConnectionsAsync(IReadOnlyList<string> connectionIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>
@@ -177,7 +177,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     {
         ArgumentNullException.ThrowIfNull(userId);
         var invocation = SerializedInvocation.Of(methodName, args, null);
-        return PublishAsync(channels.User(userId), invocation, () => IssueAsync(users.Get(userId), invocation), cancellationToken).WrittenAsync();
+        return PublishAsync(channels.Users, invocation, () => IssueAsync(users.Get(userId), invocation), cancellationToken, target: userId).WrittenAsync();
     }
 
     public override Task SendUsersAsync(IReadOnlyList<string> userIds, string methodName, object?[] args, CancellationToken cancellationToken = default) =>

@@ -16,9 +16,15 @@ internal sealed class RedisChannels(string prefix, string hubName)
 
     public string Group(string groupName) => $"{root}:group:{groupName}";
 
-    public string User(string userId) => $"{root}:user:{userId}";
+    /// <summary>
+    /// Sends to a user, on every node: each message names its user, and a node delivers it to that user's connections
+    /// it holds. One channel rather than one per user, so that a connect or a disconnect costs no Redis round trip and
+    /// a node keeps no subscription per user.
+    /// </summary>
+    public string Users => $"{root}:users";
 
-    public string Connection(string connectionId) => $"{root}:connection:{connectionId}";
+    /// <summary>Sends to one connection that another node holds, on every node (the message names the connection).</summary>
+    public string Connections => $"{root}:connections";
 
     /// <summary>Acknowledgements of group commands sent by the node named <paramref name="serverName"/>.</summary>
     public string Ack(string serverName) => $"{root}:internal:ack:{serverName}";

@@ -13,8 +13,8 @@ public sealed class RedisChannelsTests
 
         channels.All.Should().Be("app1:Netra.Hub:all");
         channels.Group("chat:7").Should().Be("app1:Netra.Hub:group:chat:7");
-        channels.User("42").Should().Be("app1:Netra.Hub:user:42");
-        channels.Connection("abc").Should().Be("app1:Netra.Hub:connection:abc");
+        channels.Users.Should().Be("app1:Netra.Hub:users");
+        channels.Connections.Should().Be("app1:Netra.Hub:connections");
         channels.GroupManagement.Should().Be("app1:Netra.Hub:internal:groups");
         channels.Ack("node-1").Should().Be("app1:Netra.Hub:internal:ack:node-1");
     }

@@ -518,6 +518,34 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     }
 
     [Fact]
+    public async Task ConnectionsAndUsersNeedNoRedisSubscriptionOfTheirOwn()
+    {
+        // Sends to a user or to one connection travel on two node-wide channels (SendUser... and SendConnection...
+        // above): a connect or a disconnect costs no SUBSCRIBE, and a node keeps no subscription, nor its queue, per
+        // connection or per user.
+        var clients = new List<NodeClient>();
+        foreach (var user in await CreateUsersAsync(3, "nosub"))
+        {
+            clients.AddRange(await ConnectOnEveryNodeAsync(user));
+        }
+
+        try
+        {
+            using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
+            var channels = Manager(First).Channels;
+            var root = channels.All[..^":all".Length];
+            var open = (RedisResult[])(await redis.GetDatabase().ExecuteAsync("PUBSUB", "CHANNELS", root + ":*").WaitAsync(TestTimeouts.Network))!;
+            open.Select(channel => (string)channel!).Should().NotContain(channel => channel.Contains(":user:") || channel.Contains(":connection:"));
+            (await SubscribersAsync(redis, channels.Users)).Should().Be(Nodes.Count);
+            (await SubscribersAsync(redis, channels.Connections)).Should().Be(Nodes.Count);
+        }
+        finally
+        {
+            await AsyncDisposables.DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
     public async Task AnUnreadableBackplaneMessageIsLoggedAndTheNextOnesAreStillDelivered()
     {
         var user = await fixture.Api.CreateUserAsync("garbage");
