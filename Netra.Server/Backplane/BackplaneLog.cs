@@ -41,6 +41,9 @@ internal static partial class BackplaneLog
     [LoggerMessage(EventId = 7020, Level = LogLevel.Error, Message = "Failed to deliver a backplane message received on {Channel}")]
     public static partial void ReceiveFailed(ILogger logger, string channel, Exception exception);
 
+    [LoggerMessage(EventId = 7022, Level = LogLevel.Warning, Message = "A backplane message of format {Version} arrived on {Channel}; this node speaks {Supported}. A node of another Netra version shares this Redis, and this node drops its messages (logged once per format): upgrade every node to one version")]
+    public static partial void ForeignFormat(ILogger logger, byte version, string channel, byte supported);
+
     [LoggerMessage(EventId = 7021, Level = LogLevel.Warning, Message = "Redis is unavailable: a message for {Channel} was delivered to this node's connections only")]
     public static partial void PublishedLocallyOnly(ILogger logger, string channel, Exception? exception);
 

@@ -16,7 +16,7 @@ namespace Netra.Server.Backplane;
 /// </summary>
 internal static class BackplaneMessages
 {
-    private const byte FormatVersion = 5;
+    public const byte FormatVersion = 5;
 
     public static byte[] WriteInvocation(string origin, SerializedInvocation invocation, IReadOnlyList<IHubProtocol> protocols, string target = "")
     {
@@ -171,9 +171,16 @@ internal static class BackplaneMessages
         if (version != FormatVersion)
         {
             reader.Dispose();
-            throw new InvalidDataException($"Backplane message format {version} is not supported (this node speaks {FormatVersion}).");
+            throw new BackplaneFormatException(version);
         }
 
         return reader;
     }
+}
+
+/// <summary>A backplane message of another format: a node of another Netra version shares this Redis.</summary>
+internal sealed class BackplaneFormatException(byte version)
+    : Exception($"Backplane message format {version} is not supported (this node speaks {BackplaneMessages.FormatVersion}).")
+{
+    public byte Version { get; } = version;
 }

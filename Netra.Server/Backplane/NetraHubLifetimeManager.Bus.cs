@@ -37,7 +37,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
                 return IssuedSend.Of(invocation is not null && everyone.Find(connectionId) is { } member ? WriteAsync(member.Connection, invocation) : Task.CompletedTask);
             }, ChannelSubscription.MaxDeliveriesInFlight);
             // Group commands change state in steps that await: each runs alone, in order.
-            await SubscribeAsync(channels.GroupManagement, data => IssuedSend.Of(OnGroupCommandAsync(data)), maxInFlight: 1);
+            await SubscribeAsync(channels.GroupManagement, data => IssuedSend.Of(OnGroupCommandAsync(BackplaneMessages.ReadGroupCommand(data))), maxInFlight: 1);
             await SubscribeAsync(channels.Ack(Redis.ServerName), data =>
             {
                 acks.Acknowledge(BackplaneMessages.ReadAck(data));
@@ -69,7 +69,7 @@ internal sealed partial class NetraHubLifetimeManager<THub>
             return; // a single node: nothing to listen to
         }
 
-        var subscription = new ChannelSubscription(name, deliver, maxInFlight, logger);
+        var subscription = new ChannelSubscription(name, data => DeliverKnownFormat(name, data, deliver), maxInFlight, logger);
         if (!subscriptions.TryAdd(name, subscription))
         {
             await subscription.DisposeAsync();
@@ -77,6 +77,28 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
 
         await TrySubscribeAsync(subscription);
+    }
+
+    /// <summary>
+    /// Delivers a message; one of another backplane format (a node of another version, in a rolling upgrade) is
+    /// dropped, and said once per format rather than as an error per message.
+    /// </summary>
+    private ValueTask<Task> DeliverKnownFormat(string channel, byte[] data, Func<byte[], ValueTask<Task>> deliver)
+    {
+        try
+        {
+            return deliver(data);
+        }
+        catch (BackplaneFormatException exception)
+        {
+            if (foreignFormats.TryAdd(exception.Version, 0))
+            {
+                BackplaneLog.ForeignFormat(logger, exception.Version, channel, BackplaneMessages.FormatVersion);
+            }
+
+            metrics.BackplaneReceiveDropped();
+            return IssuedSend.Of(Task.CompletedTask);
+        }
     }
 
     private async Task TrySubscribeAsync(ChannelSubscription subscription)
@@ -213,9 +235,8 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
     }
 
-    private async Task OnGroupCommandAsync(byte[] data)
+    private async Task OnGroupCommandAsync(GroupCommand command)
     {
-        var command = BackplaneMessages.ReadGroupCommand(data);
         if (everyone.Find(command.ConnectionId) is not { } member)
         {
             return; // another node's connection (or nobody's): that node answers

@@ -37,6 +37,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     private readonly LocalSubscriptions users = new();
     private readonly ConcurrentDictionary<string, ChannelSubscription> subscriptions = new(StringComparer.Ordinal);
     private readonly AckHandler acks = new();
+    private readonly ConcurrentDictionary<byte, byte> foreignFormats = new();
     private readonly SemaphoreSlim busGate = new(1, 1);
     private readonly RedisConnection? redis;
     private readonly TimeProvider time;

@@ -23,6 +23,7 @@ internal sealed class NetraMetrics
     private readonly Counter<long> rateLimited;
     private readonly Histogram<double> backplanePublish;
     private readonly Counter<long> backplaneFailures;
+    private readonly Counter<long> backplaneDropped;
     // Per total, a counter incremented in place; keys built once per method, code or kind (bounded sets), so a hot
     // call allocates nothing here.
     private readonly ConcurrentDictionary<string, StrongBox<long>> totals = new(StringComparer.Ordinal);
@@ -47,6 +48,7 @@ internal sealed class NetraMetrics
         rateLimited = meter.CreateCounter<long>("netra.rate_limited", "{call}", "Calls refused by a rate limit, by kind.");
         backplanePublish = meter.CreateHistogram<double>("netra.backplane.publish.duration", "ms", "Time to publish one message to the Redis backplane.");
         backplaneFailures = meter.CreateCounter<long>("netra.backplane.publish.failures", "{message}", "Backplane publishes that failed, delivered to this node's connections only.");
+        backplaneDropped = meter.CreateCounter<long>("netra.backplane.receive.dropped", "{message}", "Backplane messages of another format (a node of another version on the same Redis), dropped.");
     }
 
     public long ActiveConnections => Interlocked.Read(ref active);
@@ -118,6 +120,12 @@ internal sealed class NetraMetrics
     {
         backplaneFailures.Add(1);
         Count("backplane.publish_failures");
+    }
+
+    public void BackplaneReceiveDropped()
+    {
+        backplaneDropped.Add(1);
+        Count("backplane.receive_dropped");
     }
 
     private void Count(string name, long count = 1) => Interlocked.Add(ref totals.GetOrAdd(name, static _ => new StrongBox<long>()).Value, count);

@@ -546,6 +546,44 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     }
 
     [Fact]
+    public async Task MessagesOfAnotherBackplaneFormatAreDroppedAndSaidOncePerFormat()
+    {
+        // A rolling upgrade: nodes of another version publish on the same channels. Their messages are dropped with a
+        // warning once per format, not an error per message, and the node's own traffic goes on.
+        var user = await fixture.Api.CreateUserAsync("format");
+        var clients = await ConnectOnEveryNodeAsync(user);
+        try
+        {
+            var errorsBefore = Nodes.Select(node => node.Logs.Lines.Count(l => l.EventId.Id == 7020)).ToList();
+            using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
+            var all = new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal);
+            foreach (var version in new byte[] { 4, 4, 4, 200, 200 })
+            {
+                await redis.GetSubscriber().PublishAsync(all, (byte[])[version, 1, 2, 3]).WaitAsync(TestTimeouts.Network);
+            }
+
+            await Hub(First).Clients.All.ChannelEvent(Marker("after-upgrade")).WaitAsync(TestTimeouts.Network);
+            foreach (var client in clients)
+            {
+                await ExpectAsync(client.Client, "after-upgrade");
+            }
+
+            foreach (var (node, errors) in Nodes.Zip(errorsBefore))
+            {
+                await Eventually.UntilAsync(() => node.Logs.Lines.Count(l => l.EventId.Id == 7022) == 2);
+                var warnings = node.Logs.Lines.Where(l => l.EventId.Id == 7022).Select(l => l.Message).ToList();
+                warnings.Should().ContainSingle(m => m.Contains("format 4 ", StringComparison.Ordinal));
+                warnings.Should().ContainSingle(m => m.Contains("format 200 ", StringComparison.Ordinal));
+                node.Logs.Lines.Count(l => l.EventId.Id == 7020).Should().Be(errors, "another version's message is no delivery error");
+            }
+        }
+        finally
+        {
+            await AsyncDisposables.DisposeAllAsync(clients);
+        }
+    }
+
+    [Fact]
     public async Task AnUnreadableBackplaneMessageIsLoggedAndTheNextOnesAreStillDelivered()
     {
         var user = await fixture.Api.CreateUserAsync("garbage");
@@ -553,7 +591,8 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         try
         {
             using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
-            await redis.GetSubscriber().PublishAsync(new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal), "not an envelope")
+            // This node's format, then bytes that are not an invocation.
+            await redis.GetSubscriber().PublishAsync(new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal), (byte[])[5, .. "not an envelope"u8])
                 .WaitAsync(TestTimeouts.Network);
             await Hub(First).Clients.All.ChannelEvent(Marker("after-garbage")).WaitAsync(TestTimeouts.Network);
 
