@@ -555,18 +555,7 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         try
         {
             var errorsBefore = Nodes.Select(node => node.Logs.Lines.Count(l => l.EventId.Id == 7020)).ToList();
-            using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
-            var all = new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal);
-            foreach (var version in new byte[] { 4, 4, 4, 200, 200 })
-            {
-                await redis.GetSubscriber().PublishAsync(all, (byte[])[version, 1, 2, 3]).WaitAsync(TestTimeouts.Network);
-            }
-
-            await Hub(First).Clients.All.ChannelEvent(Marker("after-upgrade")).WaitAsync(TestTimeouts.Network);
-            foreach (var client in clients)
-            {
-                await ExpectAsync(client.Client, "after-upgrade");
-            }
+            await PublishRawThenSendAllAsync(clients, [.. new byte[] { 4, 4, 4, 200, 200 }.Select(version => (byte[])[version, 1, 2, 3])], "after-upgrade");
 
             foreach (var (node, errors) in Nodes.Zip(errorsBefore))
             {
@@ -590,16 +579,8 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         var clients = await ConnectOnEveryNodeAsync(user);
         try
         {
-            using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
             // This node's format, then bytes that are not an invocation.
-            await redis.GetSubscriber().PublishAsync(new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal), (byte[])[5, .. "not an envelope"u8])
-                .WaitAsync(TestTimeouts.Network);
-            await Hub(First).Clients.All.ChannelEvent(Marker("after-garbage")).WaitAsync(TestTimeouts.Network);
-
-            foreach (var client in clients)
-            {
-                await ExpectAsync(client.Client, "after-garbage");
-            }
+            await PublishRawThenSendAllAsync(clients, [[5, .. "not an envelope"u8]], "after-garbage");
 
             // Each node reads one channel in order, so the other nodes handled (and logged) the bad message before the
             // good one. The first node delivers its own send to its connections without Redis, so it may still be
@@ -722,6 +703,23 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         (NetraHubLifetimeManager<NetraHub>)node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();
 
     /// <summary>How many Redis clients (one per node) subscribe to the channel: <c>PUBSUB NUMSUB</c>.</summary>
+    /// <summary>Publishes <paramref name="payloads"/> on the all channel as they are, then a send to all that every client must get.</summary>
+    private async Task PublishRawThenSendAllAsync(List<NodeClient> clients, byte[][] payloads, string marker)
+    {
+        using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
+        var all = new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal);
+        foreach (var payload in payloads)
+        {
+            await redis.GetSubscriber().PublishAsync(all, payload).WaitAsync(TestTimeouts.Network);
+        }
+
+        await Hub(First).Clients.All.ChannelEvent(Marker(marker)).WaitAsync(TestTimeouts.Network);
+        foreach (var client in clients)
+        {
+            await ExpectAsync(client.Client, marker);
+        }
+    }
+
     private static async Task<long> SubscribersAsync(ConnectionMultiplexer redis, string channel)
     {
         var result = await redis.GetDatabase().ExecuteAsync("PUBSUB", "NUMSUB", channel).WaitAsync(TestTimeouts.Network);
