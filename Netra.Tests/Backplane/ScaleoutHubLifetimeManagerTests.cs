@@ -550,52 +550,34 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     {
         // A rolling upgrade: nodes of another version publish on the same channels. Their messages are dropped with a
         // warning once per format, not an error per message, and the node's own traffic goes on.
-        var user = await fixture.Api.CreateUserAsync("format");
-        var clients = await ConnectOnEveryNodeAsync(user);
-        try
-        {
-            var errorsBefore = Nodes.Select(node => node.Logs.Lines.Count(l => l.EventId.Id == 7020)).ToList();
-            await PublishRawThenSendAllAsync(clients, [.. new byte[] { 4, 4, 4, 200, 200 }.Select(version => (byte[])[version, 1, 2, 3])], "after-upgrade");
+        var errorsBefore = Nodes.Select(node => node.Logs.Lines.Count(l => l.EventId.Id == 7020)).ToList();
+        await PublishRawThenSendAllAsync("format", [.. new byte[] { 4, 4, 4, 200, 200 }.Select(version => (byte[])[version, 1, 2, 3])]);
 
-            foreach (var (node, errors) in Nodes.Zip(errorsBefore))
-            {
-                await Eventually.UntilAsync(() => node.Logs.Lines.Count(l => l.EventId.Id == 7022) == 2);
-                var warnings = node.Logs.Lines.Where(l => l.EventId.Id == 7022).Select(l => l.Message).ToList();
-                warnings.Should().ContainSingle(m => m.Contains("format 4 ", StringComparison.Ordinal));
-                warnings.Should().ContainSingle(m => m.Contains("format 200 ", StringComparison.Ordinal));
-                node.Logs.Lines.Count(l => l.EventId.Id == 7020).Should().Be(errors, "another version's message is no delivery error");
-            }
-        }
-        finally
+        foreach (var (node, errors) in Nodes.Zip(errorsBefore))
         {
-            await AsyncDisposables.DisposeAllAsync(clients);
+            await Eventually.UntilAsync(() => node.Logs.Lines.Count(l => l.EventId.Id == 7022) == 2);
+            var warnings = node.Logs.Lines.Where(l => l.EventId.Id == 7022).Select(l => l.Message).ToList();
+            warnings.Should().ContainSingle(m => m.Contains("format 4 ", StringComparison.Ordinal));
+            warnings.Should().ContainSingle(m => m.Contains("format 200 ", StringComparison.Ordinal));
+            node.Logs.Lines.Count(l => l.EventId.Id == 7020).Should().Be(errors, "another version's message is no delivery error");
         }
     }
 
     [Fact]
     public async Task AnUnreadableBackplaneMessageIsLoggedAndTheNextOnesAreStillDelivered()
     {
-        var user = await fixture.Api.CreateUserAsync("garbage");
-        var clients = await ConnectOnEveryNodeAsync(user);
-        try
-        {
-            // This node's format, then bytes that are not an invocation.
-            await PublishRawThenSendAllAsync(clients, [[5, .. "not an envelope"u8]], "after-garbage");
+        // This node's format, then bytes that are not an invocation.
+        await PublishRawThenSendAllAsync("garbage", [[5, .. "not an envelope"u8]]);
 
-            // Each node reads one channel in order, so the other nodes handled (and logged) the bad message before the
-            // good one. The first node delivers its own send to its connections without Redis, so it may still be
-            // reading the bad message when its client has the good one: it logs it once its reader gets there.
-            foreach (var node in Nodes.Where(node => node != First))
-            {
-                node.Logs.Lines.Should().Contain(l => l.EventId.Id == 7020);
-            }
-
-            await Eventually.UntilAsync(() => First.Logs.Lines.Any(l => l.EventId.Id == 7020));
-        }
-        finally
+        // Each node reads one channel in order, so the other nodes handled (and logged) the bad message before the
+        // good one. The first node delivers its own send to its connections without Redis, so it may still be
+        // reading the bad message when its client has the good one: it logs it once its reader gets there.
+        foreach (var node in Nodes.Where(node => node != First))
         {
-            await AsyncDisposables.DisposeAllAsync(clients);
+            node.Logs.Lines.Should().Contain(l => l.EventId.Id == 7020);
         }
+
+        await Eventually.UntilAsync(() => First.Logs.Lines.Any(l => l.EventId.Id == 7020));
     }
 
     [Fact]
@@ -703,20 +685,31 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
         (NetraHubLifetimeManager<NetraHub>)node.Services.GetRequiredService<HubLifetimeManager<NetraHub>>();
 
     /// <summary>How many Redis clients (one per node) subscribe to the channel: <c>PUBSUB NUMSUB</c>.</summary>
-    /// <summary>Publishes <paramref name="payloads"/> on the all channel as they are, then a send to all that every client must get.</summary>
-    private async Task PublishRawThenSendAllAsync(List<NodeClient> clients, byte[][] payloads, string marker)
+    /// <summary>
+    /// With a user of <paramref name="name"/> connected on every node, publishes <paramref name="payloads"/> on the all
+    /// channel as they are, then sends to all: every connection must still get that send.
+    /// </summary>
+    private async Task PublishRawThenSendAllAsync(string name, byte[][] payloads)
     {
-        using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
-        var all = new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal);
-        foreach (var payload in payloads)
+        var clients = await ConnectOnEveryNodeAsync(await fixture.Api.CreateUserAsync(name));
+        try
         {
-            await redis.GetSubscriber().PublishAsync(all, payload).WaitAsync(TestTimeouts.Network);
-        }
+            using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
+            var all = new RedisChannel(Manager(First).Channels.All, RedisChannel.PatternMode.Literal);
+            foreach (var payload in payloads)
+            {
+                await redis.GetSubscriber().PublishAsync(all, payload).WaitAsync(TestTimeouts.Network);
+            }
 
-        await Hub(First).Clients.All.ChannelEvent(Marker(marker)).WaitAsync(TestTimeouts.Network);
-        foreach (var client in clients)
+            await Hub(First).Clients.All.ChannelEvent(Marker($"after-{name}")).WaitAsync(TestTimeouts.Network);
+            foreach (var client in clients)
+            {
+                await ExpectAsync(client.Client, $"after-{name}");
+            }
+        }
+        finally
         {
-            await ExpectAsync(client.Client, marker);
+            await AsyncDisposables.DisposeAllAsync(clients);
         }
     }
 
