@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace Netra.Server.Backplane;
 
 /// <summary>
-/// The local connections of each group (or user), reference-counted: the Redis channel is
-/// subscribed when the first local connection joins and unsubscribed when the last one leaves.
+/// The local connections of each group (or user), reference-counted: a group's Redis channel is
+/// subscribed when the first local connection joins and unsubscribed when the last one leaves. Users have no channel of
+/// their own (sends to users travel on one node-wide channel), so their joins and leaves pass no callback.
 /// </summary>
 internal sealed class LocalSubscriptions : IDisposable
 {
@@ -15,7 +16,7 @@ internal sealed class LocalSubscriptions : IDisposable
 
     public int Count => stores.Count;
 
-    public async Task AddAsync(string key, ConnectionGroupsFeature member, Func<string, Task> subscribe)
+    public async Task AddAsync(string key, ConnectionGroupsFeature member, Func<string, Task>? subscribe = null)
     {
         // Not cancellable: the count and the Redis subscription must stay in step.
         await gate.WaitAsync(CancellationToken.None);
@@ -23,7 +24,7 @@ internal sealed class LocalSubscriptions : IDisposable
         {
             var store = stores.GetOrAdd(key, _ => new LocalMembers());
             store.Add(member);
-            if (store.Count == 1)
+            if (store.Count == 1 && subscribe is not null)
             {
                 await subscribe(key);
             }
@@ -34,7 +35,7 @@ internal sealed class LocalSubscriptions : IDisposable
         }
     }
 
-    public async Task RemoveAsync(string key, ConnectionGroupsFeature member, Func<string, Task> unsubscribe)
+    public async Task RemoveAsync(string key, ConnectionGroupsFeature member, Func<string, Task>? unsubscribe = null)
     {
         await gate.WaitAsync(CancellationToken.None);
         try
@@ -48,7 +49,10 @@ internal sealed class LocalSubscriptions : IDisposable
             if (store.Count == 0)
             {
                 stores.TryRemove(key, out _);
-                await unsubscribe(key);
+                if (unsubscribe is not null)
+                {
+                    await unsubscribe(key);
+                }
             }
         }
         finally

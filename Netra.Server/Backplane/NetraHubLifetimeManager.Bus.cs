@@ -58,9 +58,6 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
     private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
 
-    /// <summary>Users need no subscription of their own: sends to users reach every node on <see cref="RedisChannels.Users"/>.</summary>
-    private static Task NothingToSubscribe(string userId) => Task.CompletedTask;
-
     /// <summary>Listens to a channel; <paramref name="maxInFlight"/> deliveries may still be writing while the next is issued (1: each awaited).</summary>
     private async Task SubscribeAsync(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight)
     {

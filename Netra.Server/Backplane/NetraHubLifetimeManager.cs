@@ -106,7 +106,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
 
         if (connection.UserIdentifier is { } userId)
         {
-            await users.AddAsync(userId, member, NothingToSubscribe);
+            await users.AddAsync(userId, member);
         }
     }
 
@@ -125,7 +125,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
 
         if (connection.UserIdentifier is { } userId)
         {
-            await users.RemoveAsync(userId, member, NothingToSubscribe);
+            await users.RemoveAsync(userId, member);
         }
 
         foreach (var groupName in member.TakeGroups())
