@@ -156,6 +156,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
         var inMessage = false;
         var text = default(Utf8Validator);
         var checkText = false;
+        var textEnds = false; // the data frame being read ends a text message whose last character is not checked yet
         try
         {
             while (true)
@@ -173,6 +174,16 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                 ushort? close = null;
                 while (true)
                 {
+                    if (left == 0 && textEnds)
+                    {
+                        textEnds = false;
+                        if (!text.End())
+                        {
+                            (problem, problemCode) = ("a text message that ends inside a UTF-8 character", WebSocketFrames.InvalidPayload);
+                            break;
+                        }
+                    }
+
                     if (left > 0)
                     {
                         if (buffer.IsEmpty)
@@ -191,12 +202,6 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                         left -= take.Length;
                         buffer = buffer.Slice(take.End);
                         wrote = true;
-                        if (left == 0 && frame.Fin && checkText && !text.End())
-                        {
-                            (problem, problemCode) = ("a text message that ends inside a UTF-8 character", WebSocketFrames.InvalidPayload);
-                            break;
-                        }
-
                         continue;
                     }
 
@@ -254,13 +259,9 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                     }
 
                     inMessage = !frame.Fin;
+                    textEnds = frame.Fin && checkText;
                     left = frame.Length;
                     offset = 0;
-                    if (left == 0 && frame.Fin && checkText && !text.End())
-                    {
-                        (problem, problemCode) = ("a text message that ends inside a UTF-8 character", WebSocketFrames.InvalidPayload);
-                        break;
-                    }
                 }
 
                 socket.AdvanceTo(buffer.Start, buffer.End);
