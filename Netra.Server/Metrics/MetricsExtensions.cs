@@ -18,7 +18,7 @@ internal static class MetricsExtensions
         var startedAt = DateTimeOffset.UtcNow;
         var group = endpoints.MapGroup("/api/admin").WithTags("Admin").RequireAuthorization(policy => policy.RequireRole(NetraRoles.Admin));
         group.MapGet("/stats", Ok<StatsSnapshot> (NetraMetrics metrics) =>
-            TypedResults.Ok(new StatsSnapshot(Environment.MachineName, startedAt, metrics.ActiveConnections, metrics.Totals)));
+            TypedResults.Ok(new StatsSnapshot(Environment.MachineName, startedAt, metrics.ActiveConnections, metrics.Totals, GcSnapshot.Now())));
         return group;
     }
 }

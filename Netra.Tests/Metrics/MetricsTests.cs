@@ -85,5 +85,17 @@ public sealed class MetricsTests(ServerFixture fixture) : IClassFixture<ServerFi
 
         stats.GetProperty("activeConnections").GetInt64().Should().BeGreaterThanOrEqualTo(0);
         stats.GetProperty("totals").GetProperty("errors.FORBIDDEN").GetInt64().Should().BeGreaterThanOrEqualTo(1);
+        var gc = stats.GetProperty("gc");
+        gc.GetProperty("heapBytes").GetInt64().Should().BePositive();
+        gc.GetProperty("allocatedBytes").GetInt64().Should().BeGreaterThanOrEqualTo(gc.GetProperty("heapBytes").GetInt64());
+        gc.GetProperty("gen0Collections").GetInt32().Should().BeGreaterThanOrEqualTo(gc.GetProperty("gen1Collections").GetInt32())
+            .And.BeGreaterThanOrEqualTo(gc.GetProperty("gen2Collections").GetInt32());
+        gc.GetProperty("pauseMs").GetDouble().Should().BeGreaterThanOrEqualTo(0);
+
+        // The node runs in this process: a collection here is one it reports, read when asked rather than when it started.
+        GC.Collect();
+        var later = (await http.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/admin/stats")).GetProperty("gc");
+        later.GetProperty("gen2Collections").GetInt32().Should().BeGreaterThan(gc.GetProperty("gen2Collections").GetInt32());
+        later.GetProperty("pauseMs").GetDouble().Should().BeGreaterThan(gc.GetProperty("pauseMs").GetDouble());
     }
 }
