@@ -47,6 +47,14 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
 
         results.Should().Contain(m => m.Metric == "chat.saturation" && m.Value > 0);
         results.Should().Contain(m => m.Metric == "chat.pg_insert_rate" && m.Value > 0);
+        foreach (var window in new[] { "connect", "fanout.w1", "rpc", "chat.saturation", "chat.half" })
+        {
+            // Netra's own account of its GC (GET /api/admin/stats, read with an admin token the generator signs).
+            results.Should().ContainSingle(m => m.Metric == $"{window}.gc_pause_ms" && m.Value >= 0, "every window of Netra reads its GC pauses");
+            results.Should().ContainSingle(m => m.Metric == $"{window}.gcs" && m.Value >= 0);
+        }
+
+        results.Should().NotContain(m => m.Metric.Contains(".gc_pause_ms.", StringComparison.Ordinal), "one node has no sender's and other node apart");
         ShouldHaveTheCommonFigures(results);
     }
 
@@ -60,6 +68,7 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
         var results = await RunAsync(new Target { System = Target.Stock, Nodes = [new Uri(address)], Origin = Origin });
 
         ShouldHaveTheCommonFigures(results);
+        results.Should().NotContain(m => m.Metric.Contains("gc", StringComparison.Ordinal), "the stock peer publishes no GC figures");
         await peer.StopAsync();
     }
 
@@ -172,6 +181,10 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", 3, 1),
             new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", 0.5, 2),
             new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", -1, 3),
+            new(Report.TwoNodes, "fanout.w1.gc_pause_ms.sender_node", "ms", 0, 1),
+            new(Report.TwoNodes, "fanout.w1.gc_pause_ms.other_nodes", "ms", 64.5, 1),
+            new(Report.TwoNodes, "fanout.w1.gc_pause_ms.sender_node", "ms", 0, 2),
+            new(Report.TwoNodes, "fanout.w1.gc_pause_ms.other_nodes", "ms", 0, 2),
             new(Target.Netra, "fanout.w16.rate", "deliveries/s", 999, 1), // a fresh process each round: shown beside, not the reference
         };
         var folder = Directory.CreateTempSubdirectory("netra-bench-report");
@@ -186,6 +199,10 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             text.Should().Contain("| scale-out: p99 the backplane adds at W=1 (ms, 2 nodes - 1 node) | 1.0 | <= 2.0 | yes |");
             text.Should().Contain("| fan-out W=1: p99 through Redis - p99 on the sender's node, same window | ms | - | 0.5 | - | - | 3.0 / 0.5 / -1.0 | - |");
             text.Should().Contain("| scale-out: p99 the backplane adds at W=1 (ms, other node - sender's node, same window) | 0.5 | <= 2.0 | yes |");
+            text.Should().Contain("| fan-out W=1: GC pauses in the window, the other node | ms | - | 32.25 | - | - | 64.5 / 0.0 | - |");
+            text.Should().Contain("- round 1: 3.0 ms; GC pauses 0.0 ms on the sender's node, 64.5 ms on the other node");
+            text.Should().Contain("- round 2: 0.5 ms; GC pauses 0.0 ms on the sender's node, 0.0 ms on the other node");
+            text.Should().NotContain("- round 3:", "round 3 has no GC figures to show beside it");
         }
         finally
         {

@@ -36,11 +36,11 @@ public sealed class CoreProbeTests : IDisposable
         var target = new Target { System = Target.Stock, Nodes = [new Uri("http://127.0.0.1:1")], CoreProbe = samples };
         var withoutProbe = new Target { System = Target.Stock, Nodes = [new Uri("http://127.0.0.1:1")] };
 
-        var window = CpuWindow.Start(target);
-        var other = CpuWindow.Start(withoutProbe);
+        var window = await CpuWindow.StartAsync(target, CancellationToken.None);
+        var other = await CpuWindow.StartAsync(withoutProbe, CancellationToken.None);
         await Task.Delay(CoreProbe.Period * 5);
-        var measured = window.Stop();
-        var unprobed = other.Stop();
+        var measured = await window.StopAsync(CancellationToken.None);
+        var unprobed = await other.StopAsync(CancellationToken.None);
         await stop.CancelAsync();
         await probe.WaitAsync(TimeSpan.FromSeconds(10));
 

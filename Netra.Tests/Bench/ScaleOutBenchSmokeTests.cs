@@ -30,6 +30,7 @@ public sealed class ScaleOutBenchSmokeTests(ScaleOutBenchSmokeTests.BenchNodes n
         {
             results.Should().Contain(m => m.Metric == $"fanout.w1.p99.{node}" && m.Value > 0, "subscribers on both nodes got messages");
             results.Should().Contain(m => m.Metric == $"fanout.w1.per_message.{node}" && m.Value > 0, "each node's WebSocket messages are counted apart");
+            results.Should().ContainSingle(m => m.Metric == $"fanout.w1.gc_pause_ms.{node}" && m.Value >= 0, "each node's GC pauses in the window are read from it");
         }
 
         var backplane = results.Single(m => m.Metric == "fanout.w1.p99.backplane").Value;

@@ -139,11 +139,11 @@ public sealed partial class BenchRunner
         }, CancellationToken.None)).ToArray();
 
         await Task.Delay(options.RateWarmup, cancellationToken);
-        var cpu = CpuWindow.Start(target);
+        var cpu = await CpuWindow.StartAsync(target, cancellationToken);
         meter.Open();
         await Task.Delay(options.Duration, cancellationToken);
         meter.Close();
-        var window = WindowResult.From(cpu.Stop(), options.RateWarmup.TotalSeconds);
+        var window = WindowResult.From(await cpu.StopAsync(cancellationToken), options.RateWarmup.TotalSeconds);
         await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         await Task.Delay(300, cancellationToken);
         return window;

@@ -123,15 +123,15 @@ public sealed partial class BenchRunner
             if (loadOnly is { } length)
             {
                 var warmed = await WarmUpAsync(length, cancellationToken);
-                return new WindowResult(warmed, -1, -1, -1, -1, -1, warmed);
+                return new WindowResult(warmed, -1, -1, -1, -1, -1, warmed, []);
             }
 
             var warmup = await WarmUpAsync(options.Warmup, cancellationToken);
-            var cpu = CpuWindow.Start(target);
+            var cpu = await CpuWindow.StartAsync(target, cancellationToken);
             meter.Open();
             await Task.Delay(options.Duration, cancellationToken);
             meter.Close();
-            result = WindowResult.From(cpu.Stop(), warmup);
+            result = WindowResult.From(await cpu.StopAsync(cancellationToken), warmup);
         }
         finally
         {
@@ -176,7 +176,10 @@ public sealed partial class BenchRunner
         }
     }
 
-    /// <summary>CPU figures of a window, and <paramref name="count"/> per CPU-second of the server side (server plus PostgreSQL).</summary>
+    /// <summary>
+    /// CPU figures of a window, its GC pauses where the server reports them, and <paramref name="count"/> per CPU-second of
+    /// the server side (server plus PostgreSQL).
+    /// </summary>
     private void AddCpu(string prefix, WindowResult window, double count, string perCpuUnit, int rep)
     {
         if (window.ServerCpu >= 0)
@@ -198,6 +201,19 @@ public sealed partial class BenchRunner
         if (window.CoreProbe >= 0)
         {
             Add($"{prefix}.core_probe", "ns per pipe round trip", window.CoreProbe, rep);
+        }
+
+        if (window.Gc.Length > 0)
+        {
+            // Netra's own account (ServerGc): every node's pauses together, and with several nodes (scale-out) the
+            // sender's node (the first) and the others apart, beside their subscribers' latencies.
+            Add($"{prefix}.gc_pause_ms", "ms", window.Gc.Sum(node => node.PauseMs), rep);
+            Add($"{prefix}.gcs", "collections", window.Gc.Sum(node => node.Collections), rep);
+            if (window.Gc.Length > 1)
+            {
+                Add($"{prefix}.gc_pause_ms.sender_node", "ms", window.Gc[0].PauseMs, rep);
+                Add($"{prefix}.gc_pause_ms.other_nodes", "ms", window.Gc.Skip(1).Sum(node => node.PauseMs), rep);
+            }
         }
 
         Add($"{prefix}.warmup_s", "s", window.WarmupSeconds, rep);

@@ -25,6 +25,7 @@ public static class Report
         ("connect.jit_cpu", "connect server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
         ("connect.warmup_s", "connect warm-up: connects and closes until the server's JIT settled", false),
         ("connect.per_cpu_s", "connect: connections per server CPU-second", true),
+        GcPauses("connect", "connect"),
         CoreSpeed("connect", "connect"),
         ("idle.kb_per_conn.5000", "idle: RSS growth per connection at 5,000", false),
         ("idle.kb_per_conn.10000", "idle: RSS growth per connection at 10,000", false),
@@ -41,17 +42,20 @@ public static class Report
         ("rpc.gen_cpu", "rpc generator CPU", false),
         ("rpc.jit_cpu", "rpc server JIT CPU", false),
         ("rpc.per_cpu_s", "rpc: calls per server CPU-second", true),
+        GcPauses("rpc", "rpc"),
         CoreSpeed("rpc", "rpc"),
         ("chat.saturation", "chat with storage: stored-and-delivered at saturation", true),
         ("chat.saturation.p99", "chat at saturation p99", false),
         ("chat.saturation.cpu", "chat at saturation: Netra CPU", false),
         ("chat.saturation.pg_cpu", "chat at saturation: PostgreSQL CPU", false),
+        GcPauses("chat.saturation", "chat at saturation"),
         ("chat.half.rate", "chat at half of saturation: achieved", true),
         ("chat.half.p50", "chat at half load p50", false),
         ("chat.half.p99", "chat at half load p99", false),
         ("chat.half.cpu", "chat at half load: Netra CPU", false),
         ("chat.half.pg_cpu", "chat at half load: PostgreSQL CPU", false),
         ("chat.half.gen_cpu", "chat at half load: generator CPU", false),
+        GcPauses("chat.half", "chat at half load"),
         CoreSpeed("chat.half", "chat at half load"),
         ("chat.pg_insert_rate", $"PostgreSQL alone, same insert statement (prepared, a row per commit, {BenchRunner.PostgresWorkers} connections)", true),
         ("chat.pg_insert.p99", "PostgreSQL alone p99", false),
@@ -76,6 +80,7 @@ public static class Report
             ($"{prefix}.per_cpu_s", $"{label}: deliveries per server-side CPU-second", true),
             ($"{prefix}.per_message", $"{label}: deliveries per WebSocket message received", true),
             CoreSpeed(prefix, label),
+            GcPauses(prefix, label),
             .. ByNode(window),
         ];
     }
@@ -83,6 +88,10 @@ public static class Report
     /// <summary>The core probe's row of a window (<c>{prefix}.core_probe</c>, <see cref="CoreProbe"/>).</summary>
     private static (string Metric, string Label, bool HigherIsBetter) CoreSpeed(string prefix, string label) =>
         ($"{prefix}.core_probe", $"{label}: the server core's speed, a probe's CPU per pipe round trip (higher: a slower core)", false);
+
+    /// <summary>The GC pauses row of a window (<c>{prefix}.gc_pause_ms</c>, <see cref="ServerGc"/>): Netra's own figure, all its nodes together.</summary>
+    private static (string Metric, string Label, bool HigherIsBetter) GcPauses(string prefix, string label) =>
+        ($"{prefix}.gc_pause_ms", $"{label}: GC pauses in the window (Netra's own figure; all nodes)", false);
 
     /// <summary>The rows a target of several nodes adds to fan-out at <paramref name="window"/>: each node's subscribers apart.</summary>
     private static (string Metric, string Label, bool HigherIsBetter)[] ByNode(int window)
@@ -95,6 +104,8 @@ public static class Report
             ($"{prefix}.p99.sender_node", $"{label} p99, subscribers on the sender's node", false),
             ($"{prefix}.p99.other_nodes", $"{label} p99, subscribers on the other node (through Redis)", false),
             ($"{prefix}.p99.backplane", $"{label}: p99 through Redis - p99 on the sender's node, same window", false),
+            ($"{prefix}.gc_pause_ms.sender_node", $"{label}: GC pauses in the window, the sender's node", false),
+            ($"{prefix}.gc_pause_ms.other_nodes", $"{label}: GC pauses in the window, the other node", false),
             ($"{prefix}.per_message.sender_node", $"{label}: deliveries per WebSocket message, subscribers on the sender's node", true),
             ($"{prefix}.per_message.other_nodes", $"{label}: deliveries per WebSocket message, subscribers on the other node", true),
         ];
@@ -178,6 +189,17 @@ public static class Report
             md.AppendLine("What bounds each missed target, and what was tried against it, is in docs/benchmarks.md (newest section first).");
         }
 
+        if (BackplaneByRound(measurements) is { Length: > 0 } rounds)
+        {
+            md.AppendLine();
+            md.AppendLine("The backplane's same-window p99 at W=1 by round, beside the GC pauses each node had in that window (Netra's own figure):");
+            md.AppendLine();
+            foreach (var round in rounds)
+            {
+                md.AppendLine(round);
+            }
+        }
+
         md.AppendLine();
         md.AppendLine("## Machine, versions and configuration");
         md.AppendLine();
@@ -196,6 +218,23 @@ public static class Report
             targets = targets.Select(t => new { t.Name, t.Value, t.Goal, met = t.Value is null ? (bool?)null : t.Met, shortfall = t.Shortfall }),
             measurements,
         }, Json));
+    }
+
+    /// <summary>
+    /// One line per round of the 2-node W=1 window: the backplane's same-window p99 and each node's GC pauses in that window,
+    /// so that a round's figure can be read against what held either node; empty without those measurements.
+    /// </summary>
+    private static string[] BackplaneByRound(IReadOnlyList<Measurement> measurements)
+    {
+        double? Of(string metric, int rep) =>
+            measurements.FirstOrDefault(m => m.System == TwoNodes && m.Metric == metric && m.Rep == rep)?.Value;
+        return [.. measurements
+            .Where(m => m.System == TwoNodes && m.Metric == "fanout.w1.p99.backplane")
+            .OrderBy(m => m.Rep)
+            .Select(m => (m.Rep, Backplane: m.Value, Sender: Of("fanout.w1.gc_pause_ms.sender_node", m.Rep), Other: Of("fanout.w1.gc_pause_ms.other_nodes", m.Rep)))
+            .Where(r => r.Sender is not null && r.Other is not null)
+            .Select(r => string.Create(CultureInfo.InvariantCulture,
+                $"- round {r.Rep}: {F(r.Backplane)} ms; GC pauses {F(r.Sender)} ms on the sender's node, {F(r.Other)} ms on the other node"))];
     }
 
     /// <summary>One target: <see cref="Met"/> when <see cref="Value"/> is at least (or at most) the goal; a measured target that is not met has a <see cref="Shortfall"/> saying by how much.</summary>
