@@ -7,9 +7,9 @@
 #   PROFILE_NODES=2 bench/profile.sh fanout 16   two Netra nodes through a Redis, subscribers spread over both, like the
 #                                                bench's scale-out; the profile covers both nodes
 #   PROFILE_MODE=sched PROFILE_NODES=2 bench/profile.sh fanout 1   instead of where the CPU went, how long each process's
-#                                                threads waited for the server core once woken (`perf sched`: the
-#                                                scheduling delay of every wake-up), per process: what a hop between
-#                                                processes on one shared core costs
+#                                                threads waited for the server core whenever they were ready to run
+#                                                (`perf sched`), per process: what a hop between processes, or a
+#                                                thread among too many, costs on one shared core
 #
 # Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) or the stock peer pinned to
 # core 0, drives SCENARIO from core 1 for about 20 s, samples the server's CPU for 8 s in the middle with
@@ -97,33 +97,38 @@ generator=$!
 pids+=("$generator")
 sleep "${PROFILE_DELAY:-12}" # connect and subscribe first: the profile should see the steady state
 if [[ $mode == sched ]]; then
-  # Every switch on the server core for 8 s; then, per process, the delay between each wake-up of one of its threads and
-  # that thread running (perf's "sch delay").
+  # Every switch on the server core for 8 s; then, per process, how long its threads waited to run each time they were
+  # ready: after a wake-up (perf's "sch delay") or after being preempted (the "wait time" that follows a switch-out in
+  # state R). Their sum over the 8 s is how many of its threads were ready but not running, on average.
   perf sched record -C 0 -o "$work/sched.data" -- sleep 8 >/dev/null 2>&1
   wait "$generator"
   declare -A role=()
-  for ((node = 0; node < ${#servers[@]}; node++)); do role[${servers[node]}]="server $((node + 1))"; done
+  for ((node = 0; node < ${#servers[@]}; node++)); do role[${servers[node]}]="server-$((node + 1))"; done
   if redis_pid "$work/redis" >/dev/null; then role[$(redis_pid "$work/redis")]=redis; fi
-  for pid in $(pgrep -P "$(head -n 1 "$work/pg/postmaster.pid")") "$(head -n 1 "$work/pg/postmaster.pid")"; do role[$pid]=postgres; done
+  postmaster=$(head -n 1 "$work/pg/postmaster.pid")
+  for pid in $(pgrep -P "$postmaster") "$postmaster"; do role[$pid]=postgres; done
   roles=$(for pid in "${!role[@]}"; do echo "$pid ${role[$pid]}"; done)
-  log "scheduling delay of each wake-up on the server core, per process (ms)"
-  printf '%-10s %8s %8s %8s %8s %8s %10s\n' process wake-ups mean p50 p99 max "over 1 ms"
-  perf sched timehist -i "$work/sched.data" 2>/dev/null |
+  log "time each process's threads waited for the server core when ready to run (ms), over 8 s"
+  printf '%-10s %9s %8s %8s %8s %8s %8s %9s\n' process readies mean p50 p90 p99 max "waiting"
+  perf sched timehist --state -i "$work/sched.data" 2>/dev/null |
     awk -v roles="$roles" '
-      BEGIN { n = split(roles, r, "\n"); for (i = 1; i <= n; i++) { split(r[i], f, " "); name = f[2]; for (j = 3; j in f; j++) name = name " " f[j]; role[f[1]] = name } }
+      BEGIN { n = split(roles, r, "\n"); for (i = 1; i <= n; i++) { split(r[i], f, " "); role[f[1]] = f[2] } }
       NR > 3 {
         task = $0; sub(/^ *[0-9.]+ +\[[0-9]+\]/, "", task) # the time and the [cpu] before the task name
         if (!match(task, /\[[0-9]+(\/[0-9]+)?\]/)) next
-        ids = substr(task, RSTART + 1, RLENGTH - 2); pid = (index(ids, "/") ? substr(ids, index(ids, "/") + 1) : ids)
-        if (pid in role) print role[pid] "\t" $(NF - 1)
+        ids = substr(task, RSTART + 1, RLENGTH - 2); tid = ids; pid = ids
+        if (index(ids, "/")) { tid = substr(ids, 1, index(ids, "/") - 1); pid = substr(ids, index(ids, "/") + 1) }
+        ready = (state[tid] == "R") ? $(NF - 3) : $(NF - 2) # wait time after a preemption, sch delay after a wake-up
+        state[tid] = $NF
+        if (pid in role) print role[pid] "\t" ready
       }' |
     sort -t $'\t' -k1,1 -k2,2g |
     awk -F '\t' '
-      function flush() { if (count) printf "%-10s %8d %8.3f %8.3f %8.3f %8.3f %9.1f%%\n", who, count, sum / count, v[int(count * 0.5) + 1], v[int(count * 0.99) + 1], v[count], 100 * over / count }
-      $1 != who { flush(); who = $1; count = 0; sum = 0; over = 0; delete v }
-      { v[++count] = $2; sum += $2; if ($2 > 1) over++ }
+      function flush() { if (count) printf "%-10s %9d %8.3f %8.3f %8.3f %8.3f %8.3f %9.2f\n", who, count, sum / count, v[int(count * 0.5) + 1], v[int(count * 0.9) + 1], v[int(count * 0.99) + 1], v[count], sum / 8000 }
+      $1 != who { flush(); who = $1; count = 0; sum = 0; delete v }
+      { v[++count] = $2; sum += $2 }
       END { flush() }'
-  log "recording: $work/sched.data (perf sched timehist -i ...)"
+  log "\"waiting\": that process's threads ready but not running, on average; recording: $work/sched.data (perf sched timehist -i ...)"
 elif command -v perf >/dev/null; then
   perf record -F 499 -g -p "$(IFS=,; echo "${servers[*]}")" -o "$work/perf.data" -- sleep 8 >/dev/null 2>&1
   wait "$generator"
