@@ -615,6 +615,10 @@ test('the admin page says the admin role is required, and shows live stats to an
       await active.waitFor();
       assert.ok(Number(await active.innerText()) >= 1, 'this page is connected');
       await page.getByRole('table', { name: 'Totals' }).getByText('connections.opened').waitFor();
+      // The node's garbage collector, as the same endpoint reports it.
+      assert.match(await page.getByLabel('GC pauses').innerText(), /^[\d,]+ ms$/);
+      assert.match(await page.getByLabel('Collections').innerText(), /^\d+ \/ \d+ \/ \d+$/);
+      assert.ok(parseFloat(await page.getByLabel('Managed heap').innerText()) > 0, 'a running node has a heap');
       // Polled: the "Updated" time moves on by itself.
       const updated = page.locator('.admin .chat-header .muted');
       const first = await updated.innerText();

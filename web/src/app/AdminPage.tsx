@@ -7,7 +7,18 @@ interface Stats {
   startedAt: string;
   activeConnections: number;
   totals: Record<string, number>;
+  /** The node's garbage collector since it started (collections per generation, total pause time, heap, allocated). */
+  gc: {
+    gen0Collections: number;
+    gen1Collections: number;
+    gen2Collections: number;
+    pauseMs: number;
+    heapBytes: number;
+    allocatedBytes: number;
+  };
 }
+
+const mebibytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`;
 
 export const STATS_POLL_MS = 3000;
 
@@ -88,6 +99,27 @@ export function AdminPage() {
                   <dd>{stats.totals[name] ?? 0}</dd>
                 </div>
               ))}
+            </dl>
+            <h3 className="muted">Runtime (this node's garbage collector since it started)</h3>
+            <dl className="stat-cards">
+              <div className="stat">
+                <dt>GC pauses</dt>
+                <dd aria-label="GC pauses">{Math.round(stats.gc.pauseMs).toLocaleString()} ms</dd>
+              </div>
+              <div className="stat">
+                <dt>Collections (gen0 / gen1 / gen2)</dt>
+                <dd aria-label="Collections">
+                  {stats.gc.gen0Collections} / {stats.gc.gen1Collections} / {stats.gc.gen2Collections}
+                </dd>
+              </div>
+              <div className="stat">
+                <dt>Managed heap</dt>
+                <dd aria-label="Managed heap">{mebibytes(stats.gc.heapBytes)}</dd>
+              </div>
+              <div className="stat">
+                <dt>Allocated</dt>
+                <dd aria-label="Allocated">{mebibytes(stats.gc.allocatedBytes)}</dd>
+              </div>
             </dl>
             <table className="totals" aria-label="Totals">
               <thead>
