@@ -39,13 +39,13 @@ public sealed class CoreProbeTests : IDisposable
         var window = await CpuWindow.StartAsync(target, CancellationToken.None);
         var other = await CpuWindow.StartAsync(withoutProbe, CancellationToken.None);
         await Task.Delay(CoreProbe.Period * 5);
-        var measured = await window.StopAsync(CancellationToken.None);
-        var unprobed = await other.StopAsync(CancellationToken.None);
+        var measured = await window.StopAsync(0, CancellationToken.None);
+        var unprobed = await other.StopAsync(0, CancellationToken.None);
         await stop.CancelAsync();
         await probe.WaitAsync(TimeSpan.FromSeconds(10));
 
-        measured.Probe.Should().BePositive("the probe wrote samples during the window");
-        unprobed.Probe.Should().Be(-1);
+        measured.CoreProbe.Should().BePositive("the probe wrote samples during the window");
+        unprobed.CoreProbe.Should().Be(-1);
         var lines = File.ReadAllLines(samples);
         lines.Should().HaveCountGreaterThanOrEqualTo(2);
         lines.Should().AllSatisfy(line => line.Split(' ').Should().HaveCount(2));

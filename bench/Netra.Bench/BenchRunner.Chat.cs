@@ -143,7 +143,7 @@ public sealed partial class BenchRunner
         meter.Open();
         await Task.Delay(options.Duration, cancellationToken);
         meter.Close();
-        var window = WindowResult.From(await cpu.StopAsync(cancellationToken), options.RateWarmup.TotalSeconds);
+        var window = await cpu.StopAsync(options.RateWarmup.TotalSeconds, cancellationToken);
         await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
         await Task.Delay(300, cancellationToken);
         return window;

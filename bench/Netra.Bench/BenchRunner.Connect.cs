@@ -24,7 +24,7 @@ public sealed partial class BenchRunner
                 var baseId = 2_000_000 + (((rep * options.ConnectWindows) + window) * n);
                 var cpu = await CpuWindow.StartAsync(target, cancellationToken);
                 var connections = await OpenManyAsync(n, options.ConnectConcurrency, i => (0, baseId + i), latency, cancellationToken);
-                var measured = WindowResult.From(await cpu.StopAsync(cancellationToken), warmup);
+                var measured = await cpu.StopAsync(warmup, cancellationToken);
                 await CloseAllAsync(connections);
                 windows.Add((n / measured.Seconds, latency, measured));
                 Log(string.Create(CultureInfo.InvariantCulture, $"  {System} connect window {window + 1}: {windows[^1].Rate:F0} conn/s"));

@@ -131,7 +131,7 @@ public sealed partial class BenchRunner
             meter.Open();
             await Task.Delay(options.Duration, cancellationToken);
             meter.Close();
-            result = WindowResult.From(await cpu.StopAsync(cancellationToken), warmup);
+            result = await cpu.StopAsync(warmup, cancellationToken);
         }
         finally
         {
@@ -212,7 +212,7 @@ public sealed partial class BenchRunner
             if (window.Gc.Length > 1)
             {
                 Add($"{prefix}.gc_pause_ms.sender_node", "ms", window.Gc[0].PauseMs, rep);
-                Add($"{prefix}.gc_pause_ms.other_nodes", "ms", window.Gc.Skip(1).Sum(node => node.PauseMs), rep);
+                Add($"{prefix}.gc_pause_ms.other_nodes", "ms", window.Gc[1..].Sum(node => node.PauseMs), rep);
             }
         }
 

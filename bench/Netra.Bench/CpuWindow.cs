@@ -36,9 +36,9 @@ public sealed class CpuWindow
     /// <summary>
     /// Server CPU (-1 when no server pid is known), PostgreSQL CPU (-1 when unknown), generator CPU and the servers' compiler
     /// CPU (-1 when no server pid is known) over the window, the core probe's median in it (-1 when none runs), and each
-    /// node's GC pauses in it (none for a peer).
+    /// node's GC pauses in it (none for a peer); with <paramref name="warmupSeconds"/>, the load that ran before it.
     /// </summary>
-    public async Task<WindowUsage> StopAsync(CancellationToken cancellationToken)
+    public async Task<WindowResult> StopAsync(double warmupSeconds, CancellationToken cancellationToken)
     {
         var seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         var server = target.ServerPids.Count > 0 ? 100 * (ProcessStats.CpuSeconds(target.ServerPids) - serverBefore) / seconds : -1;
@@ -47,6 +47,6 @@ public sealed class CpuWindow
         var compiler = target.ServerPids.Count > 0 ? 100 * ProcessStats.Growth(compilerBefore, ProcessStats.CompilerCpuSeconds(target.ServerPids)) / seconds : -1;
         var probe = target.CoreProbe is { } samples ? CoreProbe.Median(samples, startedAtUnixMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) : -1;
         var gc = ServerGc.Between(gcBefore, await ServerGc.ReadAsync(target, cancellationToken));
-        return new WindowUsage(seconds, server, postgres, generator, compiler, probe, gc);
+        return new WindowResult(seconds, server, postgres, generator, compiler, probe, warmupSeconds, gc);
     }
 }
