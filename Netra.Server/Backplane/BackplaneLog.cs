@@ -8,8 +8,8 @@ internal static partial class BackplaneLog
     [LoggerMessage(EventId = 7000, Level = LogLevel.Information, Message = "Backplane connecting to Redis at {Endpoints} as server {ServerName}")]
     public static partial void Connecting(ILogger logger, string endpoints, string serverName);
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Backplane connected to Redis (connected now: {IsConnected})")]
-    public static partial void Connected(ILogger logger, bool isConnected);
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Backplane connected to Redis (connected now: {IsConnected}; {Connection})")]
+    public static partial void Connected(ILogger logger, bool isConnected, string connection);
 
     [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Backplane lost its {ConnectionType} connection to Redis at {EndPoint} ({FailureType})")]
     public static partial void ConnectionFailed(ILogger logger, ConnectionType connectionType, EndPoint? endPoint, ConnectionFailureType failureType, Exception? exception);

@@ -15,4 +15,11 @@ internal sealed class BackplaneOptions
     /// <summary>How long AddToGroup / RemoveFromGroup for a connection on another node waits for that node's acknowledgement.</summary>
     [Range(1, 300)]
     public int AckTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// Talk to Redis over one connection, pub/sub included (RESP3 lets them share it), that StackExchange.Redis reads and
+    /// writes with two threads of its own rather than with the thread pool (docs/scale-out.md). False: its defaults (the
+    /// pool, and a second connection for pub/sub).
+    /// </summary>
+    public bool DedicatedConnection { get; set; } = true;
 }

@@ -8,7 +8,10 @@ namespace Netra.Server.Backplane;
 /// <c>AbortOnConnectFail = false</c>: a node starts (and serves its own clients) while Redis is
 /// down, and StackExchange.Redis keeps reconnecting in the background.
 /// </summary>
-internal sealed class RedisConnection(IOptions<RedisConnectionSettings> settings, ILogger<RedisConnection> logger) : IAsyncDisposable
+internal sealed class RedisConnection(
+    IOptions<RedisConnectionSettings> settings,
+    IOptions<BackplaneOptions> backplane,
+    ILogger<RedisConnection> logger) : IAsyncDisposable
 {
     private readonly SemaphoreSlim gate = new(1, 1);
     private ConnectionMultiplexer? multiplexer;
@@ -38,6 +41,11 @@ internal sealed class RedisConnection(IOptions<RedisConnectionSettings> settings
             // connect or a send does not stall for the async timeout on every Redis call it makes.
             options.BacklogPolicy = BacklogPolicy.FailFast;
             options.ClientName ??= "netra";
+            if (backplane.Value.DedicatedConnection)
+            {
+                UseDedicatedConnection(options);
+            }
+
             var endpoints = string.Join(",", options.EndPoints);
             BackplaneLog.Connecting(logger, endpoints, ServerName);
 
@@ -46,7 +54,9 @@ internal sealed class RedisConnection(IOptions<RedisConnectionSettings> settings
             created.ConnectionRestored += (_, e) => BackplaneLog.ConnectionRestored(logger, e.ConnectionType, e.EndPoint);
             created.ErrorMessage += (_, e) => BackplaneLog.RedisErrorMessage(logger, e.Message, e.EndPoint);
             created.InternalError += (_, e) => BackplaneLog.RedisInternalError(logger, e.Origin, e.Exception);
-            BackplaneLog.Connected(logger, created.IsConnected);
+            var connection = Describe(created, options);
+            BackplaneLog.Connected(logger, created.IsConnected, connection);
+
             multiplexer = created;
             return created;
         }
@@ -54,6 +64,29 @@ internal sealed class RedisConnection(IOptions<RedisConnectionSettings> settings
         {
             gate.Release();
         }
+    }
+
+    /// <summary>
+    /// One connection for commands and pub/sub (RESP3, StackExchange.Redis's default protocol on Redis 6 and newer, lets
+    /// them share it), read and written by a thread each that StackExchange.Redis owns (its <c>DedicatedThreads</c>
+    /// feature, which applies to the whole process). A message another node publishes then wakes this node's reader
+    /// thread straight from the socket, which hands it to the channel's pump, instead of waiting for a pool thread behind
+    /// the node's own socket writes; a PUBLISH leaves on the writer thread likewise. Those waits were most of what the
+    /// hop through Redis added at p99 when the nodes share a busy core (docs/benchmarks.md). Under RESP2 (an older
+    /// Redis, or <c>protocol=resp2</c> in the connection string) pub/sub keeps a connection of its own, read by the pool.
+    /// </summary>
+    private static void UseDedicatedConnection(ConfigurationOptions options)
+    {
+        ConnectionMultiplexer.SetFeatureFlag("DedicatedThreads", true);
+        options.SharedSubscriptionConnection = true;
+    }
+
+    /// <summary>What the connection ended up as, for the log: the protocol each server speaks and whether pub/sub shares the connection.</summary>
+    private static string Describe(ConnectionMultiplexer multiplexer, ConfigurationOptions options)
+    {
+        var protocols = multiplexer.GetServers().Select(server => server.IsConnected ? server.Protocol.ToString() : "not connected").Distinct();
+        var shared = options.SharedSubscriptionConnection ? "pub/sub on the command connection under RESP3" : "pub/sub on a connection of its own";
+        return $"{string.Join("/", protocols)}, {shared}";
     }
 
     public async ValueTask DisposeAsync()

@@ -9,11 +9,15 @@ public sealed class RedisConnections
 {
     private readonly List<RedisConnection> connections = [];
 
-    /// <summary>A new connection, as a node's, to <paramref name="connectionString"/> (StackExchange.Redis options may follow the host).</summary>
-    internal RedisConnection Create(string connectionString)
+    /// <summary>
+    /// A new connection, as a node's, to <paramref name="connectionString"/> (StackExchange.Redis options may follow the
+    /// host), with the node's default backplane options unless <paramref name="backplane"/> is given.
+    /// </summary>
+    internal RedisConnection Create(string connectionString, BackplaneOptions? backplane = null)
     {
         var connection = new RedisConnection(
             Options.Create(new RedisConnectionSettings { ConnectionString = connectionString }),
+            Options.Create(backplane ?? new BackplaneOptions()),
             NullLogger<RedisConnection>.Instance);
         connections.Add(connection);
         return connection;
