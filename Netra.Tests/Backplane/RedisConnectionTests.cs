@@ -12,6 +12,11 @@ namespace Netra.Tests.Backplane;
 /// carries commands and pub/sub, served by StackExchange.Redis's own reader and writer threads; with
 /// <c>DedicatedConnection</c> off the library's defaults, and under RESP2 (which cannot share) two connections either way.
 /// </summary>
+/// <remarks>
+/// Alone in its collection, which xUnit runs after the others and not beside them: one test counts the process's
+/// StackExchange.Redis threads, which another test's connections would add to.
+/// </remarks>
+[Collection(RedisThreadCounting.Name)]
 public sealed class RedisConnectionTests : IAsyncLifetime
 {
     private readonly string name = $"node{Guid.NewGuid():N}";
@@ -70,6 +75,41 @@ public sealed class RedisConnectionTests : IAsyncLifetime
         (await ClientsAsync()).Should().HaveCount(2, "RESP2 cannot share the connection").And.OnlyContain(client => client.Protocol == RedisProtocol.Resp2);
     }
 
+    [Fact]
+    public async Task ARestartedRedisLeavesTheNodeOneReaderAndOneWriterThread()
+    {
+        // A Redis that restarts (or a network that drops the connection) gets a new connection each time, with threads
+        // of its own: those of the dead one must end, or a flapping Redis would pile them up.
+        await using var restarting = await RedisServer.StartAsync();
+        var node = await connections.Create($"{restarting.ConnectionString},name={name}").GetAsync(CancellationToken.None);
+        var connected = LibraryThreads(); // the node's two, and any an earlier test's closed connection has not ended yet
+
+        for (var restart = 0; restart < 3; restart++)
+        {
+            await restarting.RestartAsync();
+            await Eventually.UntilAsync(async () => node.IsConnected && await PingsAsync(node));
+        }
+
+        await Eventually.UntilAsync(() => LibraryThreads() <= connected);
+        var queue = await node.GetSubscriber().SubscribeAsync(channel);
+        (await node.GetSubscriber().PublishAsync(channel, "after"u8.ToArray())).Should().Be(1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        Encoding.UTF8.GetString((byte[])(await queue.ReadAsync(timeout.Token)).Message!).Should().Be("after");
+    }
+
+    private static async Task<bool> PingsAsync(ConnectionMultiplexer node)
+    {
+        try
+        {
+            await node.GetDatabase().PingAsync();
+            return true;
+        }
+        catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException)
+        {
+            return false; // not reconnected yet
+        }
+    }
+
     /// <summary>A command and a message another client publishes, both through <paramref name="node"/>.</summary>
     private async Task PublishAndReceiveAsync(ConnectionMultiplexer node)
     {
@@ -86,6 +126,8 @@ public sealed class RedisConnectionTests : IAsyncLifetime
 
     private async Task<ClientInfo[]> ClientsAsync() =>
         (await admin.GetServer(admin.GetEndPoints()[0]).ClientListAsync()).Where(client => client.Name == name).ToArray();
+
+    private static int LibraryThreads() => ThreadNames().Count(thread => thread.StartsWith("SE.Redis Sync ", StringComparison.Ordinal));
 
     /// <summary>The names of this process's threads as the kernel has them (15 characters at most).</summary>
     private static List<string> ThreadNames()
@@ -105,4 +147,10 @@ public sealed class RedisConnectionTests : IAsyncLifetime
 
         return names;
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class RedisThreadCounting
+{
+    public const string Name = "StackExchange.Redis's threads";
 }
