@@ -76,7 +76,7 @@ public sealed class RedisConnectionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ARestartedRedisLeavesTheNodeOneReaderAndOneWriterThread()
+    public async Task RestartsOfRedisLeaveTheNodeNoMoreThreadsThanItConnectedWith()
     {
         // A Redis that restarts (or a network that drops the connection) gets a new connection each time, with threads
         // of its own: those of the dead one must end, or a flapping Redis would pile them up.
