@@ -70,8 +70,9 @@ internal sealed class RedisConnection(
     /// One connection for commands and pub/sub (RESP3, StackExchange.Redis's default protocol on Redis 6 and newer, lets
     /// them share it), read and written by a thread each that StackExchange.Redis owns (its <c>DedicatedThreads</c>
     /// feature, which applies to the whole process). A message another node publishes then wakes this node's reader
-    /// thread straight from the socket, which hands it to the channel's pump, instead of waiting for a pool thread behind
-    /// the node's own socket writes; a PUBLISH leaves on the writer thread likewise. Those waits were most of what the
+    /// thread straight from the socket, which hands it to the channel's pump, instead of going through the socket engine's
+    /// thread and a pool worker that takes turns on the core with the node's own socket writes; a PUBLISH leaves on the
+    /// writer thread likewise. Those waits were most of what the
     /// hop through Redis added at p99 when the nodes share a busy core (docs/benchmarks.md). Under RESP2 (an older
     /// Redis, or <c>protocol=resp2</c> in the connection string) pub/sub keeps a connection of its own, read by the pool.
     /// </summary>
