@@ -70,11 +70,11 @@ internal sealed class RedisConnection(
     /// One connection for commands and pub/sub (RESP3, StackExchange.Redis's default protocol on Redis 6 and newer, lets
     /// them share it), read and written by a thread each that StackExchange.Redis owns (its <c>DedicatedThreads</c>
     /// feature, which applies to the whole process). A message another node publishes then wakes this node's reader
-    /// thread straight from the socket, which hands it to the channel's pump, instead of going through the socket engine's
-    /// thread and a pool worker that takes turns on the core with the node's own socket writes; a PUBLISH leaves on the
-    /// writer thread likewise. Those waits were most of what the
-    /// hop through Redis added at p99 when the nodes share a busy core (docs/benchmarks.md). Under RESP2 (an older
-    /// Redis, or <c>protocol=resp2</c> in the connection string) pub/sub keeps a connection of its own, read by the pool.
+    /// thread straight from the socket, which hands it to the channel's pump, instead of going through the socket
+    /// engine's thread and a pool worker that takes turns on the core with the node's own socket writes; a PUBLISH leaves
+    /// on the writer thread likewise. Those waits were most of what the hop through Redis added at p99 when the nodes
+    /// share a busy core (docs/benchmarks.md). Under RESP2 (an older Redis, or <c>protocol=resp2</c> in the connection
+    /// string) pub/sub keeps a connection of its own, read by the pool.
     /// </summary>
     private static void UseDedicatedConnection(ConfigurationOptions options)
     {
@@ -82,13 +82,13 @@ internal sealed class RedisConnection(
         options.SharedSubscriptionConnection = true;
     }
 
-    /// <summary>What the connection ended up as, for the log: the protocol each server speaks and whether pub/sub shares the connection.</summary>
-    private static string Describe(ConnectionMultiplexer multiplexer, ConfigurationOptions options)
-    {
-        var protocols = multiplexer.GetServers().Select(server => server.IsConnected ? server.Protocol.ToString() : "not connected").Distinct();
-        var shared = options.SharedSubscriptionConnection ? "pub/sub on the command connection under RESP3" : "pub/sub on a connection of its own";
-        return $"{string.Join("/", protocols)}, {shared}";
-    }
+    /// <summary>What the connection ended up as, for the log: per server, the protocol it speaks and whether pub/sub shares the connection (only RESP3 lets it).</summary>
+    private static string Describe(ConnectionMultiplexer multiplexer, ConfigurationOptions options) =>
+        string.Join("; ", multiplexer.GetServers().Select(server => !server.IsConnected
+            ? $"{server.EndPoint} not connected yet"
+            : server.Protocol == RedisProtocol.Resp3 && options.SharedSubscriptionConnection
+                ? $"{server.EndPoint} {server.Protocol}, pub/sub on the command connection"
+                : $"{server.EndPoint} {server.Protocol}, pub/sub on a connection of its own"));
 
     public async ValueTask DisposeAsync()
     {
