@@ -91,10 +91,7 @@ public sealed class RedisConnectionTests : IAsyncLifetime
         }
 
         await Eventually.UntilAsync(() => LibraryThreads() <= connected);
-        var queue = await node.GetSubscriber().SubscribeAsync(channel);
-        (await node.GetSubscriber().PublishAsync(channel, "after"u8.ToArray())).Should().Be(1);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        Encoding.UTF8.GetString((byte[])(await queue.ReadAsync(timeout.Token)).Message!).Should().Be("after");
+        await SubscribeAndReceiveAsync(node, publisher: node, "after");
     }
 
     private static async Task<bool> PingsAsync(ConnectionMultiplexer node)
@@ -117,11 +114,17 @@ public sealed class RedisConnectionTests : IAsyncLifetime
         await node.GetDatabase().StringSetAsync(key, "value", TimeSpan.FromMinutes(1));
         (await node.GetDatabase().StringGetAsync(key)).ToString().Should().Be("value");
 
+        await SubscribeAndReceiveAsync(node, publisher: admin, "hello");
+    }
+
+    /// <summary>Subscribes <paramref name="node"/> to the test's channel and receives <paramref name="text"/> that <paramref name="publisher"/> publishes to it.</summary>
+    private async Task SubscribeAndReceiveAsync(ConnectionMultiplexer node, ConnectionMultiplexer publisher, string text)
+    {
         var queue = await node.GetSubscriber().SubscribeAsync(channel);
-        (await admin.GetSubscriber().PublishAsync(channel, "hello"u8.ToArray())).Should().Be(1);
+        (await publisher.GetSubscriber().PublishAsync(channel, Encoding.UTF8.GetBytes(text))).Should().Be(1, "the node is the one subscriber");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var message = await queue.ReadAsync(timeout.Token);
-        Encoding.UTF8.GetString((byte[])message.Message!).Should().Be("hello");
+        Encoding.UTF8.GetString((byte[])message.Message!).Should().Be(text);
     }
 
     private async Task<ClientInfo[]> ClientsAsync() =>
