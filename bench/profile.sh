@@ -12,7 +12,7 @@
 #                                                thread among too many, costs on one shared core
 #
 # Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) or the stock peer pinned to
-# core 0 (each server in a session of its own, as bench/run.sh starts them), drives SCENARIO from core 1 for about 20 s, samples the server's CPU for 8 s in the middle with
+# core 0, drives SCENARIO from core 1 (the generator in a session of its own, as bench/run.sh runs it) for about 20 s, samples the server's CPU for 8 s in the middle with
 # `perf` (every frame JIT-compiled and named: DOTNET_PerfMapEnabled, ReadyToRun and W^X off), and prints where the CPU went: the functions
 # with the most samples (self), and the ones most often on the stack (children included).
 # Without perf it falls back to dotnet-trace (installed into the temp folder from NuGet), whose
@@ -63,7 +63,7 @@ profiling=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyTo
 servers=() targets=()
 if [[ $system == stock ]]; then
   port=$(free_port)
-  taskset -c 0 setsid env -C "$bench/peers/StockSignalR/bin/Release/net10.0" "${profiling[@]}" dotnet StockSignalR.dll "$port" >"$work/server.log" 2>&1 &
+  taskset -c 0 env -C "$bench/peers/StockSignalR/bin/Release/net10.0" "${profiling[@]}" dotnet StockSignalR.dll "$port" >"$work/server.log" 2>&1 &
   servers+=($!) targets+=(--url "http://127.0.0.1:$port" --server-pid $!)
   health=/health generator_args=(--system stock)
 else
@@ -77,7 +77,7 @@ else
   for ((node = 1; node <= nodes; node++)); do
     port=$(free_port)
     netra_env "$port" "$pg_conn" "$work/netra-data"
-    taskset -c 0 setsid env -C "$repo/Netra.Server/bin/Release/net10.0" "${NETRA_ENV[@]}" "${node_env[@]}" "${profiling[@]}" dotnet Netra.Server.dll >"$work/server-$node.log" 2>&1 &
+    taskset -c 0 env -C "$repo/Netra.Server/bin/Release/net10.0" "${NETRA_ENV[@]}" "${node_env[@]}" "${profiling[@]}" dotnet Netra.Server.dll >"$work/server-$node.log" 2>&1 &
     servers+=($!) targets+=(--url "http://127.0.0.1:$port" --server-pid $!)
   done
   health=/health/ready generator_args=(--system netra --signing-key "$SIGNING_KEY" --pg "$pg_conn")
@@ -90,7 +90,7 @@ for ((t = 0; t < ${#targets[@]}; t += 4)); do
   done
 done
 
-taskset -c 1 dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run "${generator_args[@]}" --origin "$ORIGIN" \
+taskset -c 1 setsid dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run "${generator_args[@]}" --origin "$ORIGIN" \
   "${targets[@]}" --scenarios "$scenario" --windows "$window" --reps "${PROFILE_REPS:-1}" --duration 20 \
   --out "$work/results.jsonl" >"$work/generator.log" 2>&1 &
 generator=$!

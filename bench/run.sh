@@ -41,10 +41,11 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/netra-bench.XXXXXX")
 chmod 755 "$work" # the postgres user runs its cluster in here
 results=$work/results.jsonl
 : >"$results"
-pids=()
+pids=() generator_pid=''
 
 cleanup() {
   local pid
+  [[ -z $generator_pid ]] || kill "$generator_pid" 2>/dev/null || true
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_redis "$work/redis" || true
@@ -100,17 +101,12 @@ taskset -c "$SERVER_CPU" dotnet "$generator" probe --out "$probe_samples" --seco
 pids+=($!)
 
 # ---------------------------------------------------------------- servers --
-# start_server NAME HEALTH_URL CMD...: runs CMD on the server core in a session of its own, logs to $work/NAME.log,
+# start_server NAME HEALTH_URL CMD...: runs CMD on the server core, logs to $work/NAME.log,
 # waits (at most 60 s) until HEALTH_URL answers 200; sets SERVER_PID.
-# The session (setsid, which keeps the PID: this script's jobs lead no process group) makes the server a scheduling
-# group of its own under the kernel's autogroup, as a service manager or a container would, and as PostgreSQL and
-# Redis already are (they daemonize). Left in this script's group, a server would share that group's weight with the
-# generator, which keeps core 1 busy, and so get half the weight of PostgreSQL and Redis on the server core; and two
-# Netra nodes would share the core by thread, the node issuing a broadcast holding up the other (docs/benchmarks.md).
 start_server() {
   local name=$1 health=$2 i
   shift 2
-  taskset -c "$SERVER_CPU" setsid "$@" >"$work/$name.log" 2>&1 &
+  taskset -c "$SERVER_CPU" "$@" >"$work/$name.log" 2>&1 &
   SERVER_PID=$!
   pids+=("$SERVER_PID")
   for ((i = 0; i < 600; i++)); do
@@ -161,7 +157,17 @@ options=(--settled-jit-cpu "$SETTLED_JIT_CPU" --warmup-max "$WARMUP_MAX" --prewa
 generate() { # generate ARGS...: the generator on the client core, one repetition numbered by the round
   local mode=(--reps 1 --first-rep "$round")
   ((smoke == 1)) && mode=()
-  taskset -c "$CLIENT_CPU" dotnet "$generator" run "${options[@]}" "${mode[@]}" --origin "$ORIGIN" --core-probe "$probe_samples" --out "$results" "$@"
+  # In a session of its own (setsid, the same process: this script's jobs lead no process group), and so, under the
+  # kernel's autogroup, a scheduling group of its own. Left in this script's group, the generator's load on its core
+  # would take half of that group's weight, and the servers in the group would get half the weight of PostgreSQL and
+  # Redis (which daemonize into groups of their own) on the server core (docs/benchmarks.md). Started in the
+  # background and waited for, so that the EXIT trap can stop it: an interrupt from the terminal no longer reaches it.
+  local rc=0
+  taskset -c "$CLIENT_CPU" setsid dotnet "$generator" run "${options[@]}" "${mode[@]}" --origin "$ORIGIN" --core-probe "$probe_samples" --out "$results" "$@" &
+  generator_pid=$!
+  wait "$generator_pid" || rc=$?
+  generator_pid=''
+  return "$rc"
 }
 
 # Each system runs on a fresh server process per round: idle first (it measures RSS growth from a
@@ -280,7 +286,7 @@ meta=$work/meta.txt
   printf 'mode: %s\n' "$( ((smoke == 1)) && echo 'smoke (tiny sizes, not a measurement)' || echo "full: $REPS rounds, each system on a fresh server process per round (scale-out: see below), systems interleaved; medians over the rounds")"
   printf 'machine: %s cores, %s, %s GiB memory, %s\n' "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
     "$(awk '/MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)" "$(uname -sr)"
-  printf 'pinning: servers, PostgreSQL and Redis on core %s, each server in a session (scheduling group) of its own; generator on core %s (taskset)\n' "$SERVER_CPU" "$CLIENT_CPU"
+  printf 'pinning: servers, PostgreSQL and Redis on core %s; generator on core %s (taskset), in a session (scheduling group) of its own\n' "$SERVER_CPU" "$CLIENT_CPU"
   printf '.NET: %s (all three .NET processes: Netra, stock peer, generator)\n' "$(dotnet --list-runtimes | sed -n 's/^Microsoft.AspNetCore.App \([^ ]*\).*/ASP.NET Core \1/p' | tail -n 1)"
   printf 'Node: %s, socket.io %s\n' "$(node --version)" "$(node -p "require('$bench/peers/socketio/node_modules/socket.io/package.json').version")"
   printf 'tiered compilation, call-counting delay (docs/benchmarks.md): Netra %s, stock peer %s, generator %s\n' \
