@@ -134,6 +134,34 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
         ClosesOnlyTheSenderAsync(kind, frames, 1007);
 
     [Fact]
+    public async Task ARecordInATextMessageThatEndsInsideACharacterIsNeverActedOn()
+    {
+        var (alice, bob) = (await fixture.Api.CreateUserAsync("dwr"), await fixture.Api.CreateUserAsync("dwr"));
+        var chat = await fixture.Api.CreateChatAsync(alice, bob);
+        string Send(string id, string content) =>
+            $$"""{"type":1,"invocationId":"{{id}}","target":"SendMessage","arguments":[{"chatId":{{chat.Id}},"content":"{{content}}","clientMessageId":"{{id}}"}]}""" + "\u001e";
+
+        await using (var socket = await RawWebSocket.ConnectAsync(Server, alice.Token))
+        {
+            // A whole invocation, then two bytes of a three-byte character, in one final text frame: the message is not
+            // UTF-8, so the connection fails with 1007 and the hub never sees the invocation.
+            await socket.WriteAsync(RawWebSocket.Frame(0x1, [.. Encoding.UTF8.GetBytes(Send("bad", "from a broken message")), 0xE2, 0x82]));
+
+            (await socket.ReadCloseAsync()).Should().Be(1007);
+            (await socket.EndedByServerAsync()).Should().BeTrue();
+        }
+
+        await using (var socket = await RawWebSocket.ConnectAsync(Server, alice.Token))
+        {
+            await socket.SendTextAsync(Send("good", "after it"));
+            var completion = await NextCompletionAsync(socket, "good");
+            completion.TryGetProperty("error", out _).Should().BeFalse(completion.ToString());
+        }
+
+        (await fixture.Api.GetMessagesAsync(alice, chat.Id)).Select(message => message.Content).Should().Equal("after it");
+    }
+
+    [Fact]
     public async Task ACharacterSplitAcrossFramesAndReadsArrivesWhole()
     {
         var user = await fixture.Api.CreateUserAsync("dwu");

@@ -157,6 +157,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
         var text = default(Utf8Validator);
         var checkText = false;
         var textEnds = false; // the data frame being read ends a text message whose last character is not checked yet
+        Exception? failed = null;
         try
         {
             while (true)
@@ -265,15 +266,20 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
                 }
 
                 socket.AdvanceTo(buffer.Start, buffer.End);
-                if (wrote && (await app.FlushAsync()).IsCompleted)
+                if (problem is not null)
                 {
+                    // Failing the connection (RFC 6455, 7.1.7): the close goes first, and the hub gets none of what this
+                    // read passed before the problem (a text message's records ahead of a character it ends inside) nor
+                    // anything it has not read yet. Flushing first let the hub act on those records, and answer a bad
+                    // one by closing the connection itself, normally, before the 1002 or 1007 left.
+                    RealtimeLog.WebSocketProtocolError(logger, connection.ConnectionId, problemCode, problem);
+                    await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(problemCode));
+                    failed = new ConnectionAbortedException(problem);
                     return;
                 }
 
-                if (problem is not null)
+                if (wrote && (await app.FlushAsync()).IsCompleted)
                 {
-                    RealtimeLog.WebSocketProtocolError(logger, connection.ConnectionId, problemCode, problem);
-                    await writer.SendControlAsync(WebSocketFrames.Close, CloseCode(problemCode));
                     return;
                 }
 
@@ -301,7 +307,9 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
         }
         finally
         {
-            await app.CompleteAsync();
+            // A ConnectionAbortedException (an OperationCanceledException) ends the hub's reading at once, whatever it
+            // has not read yet, and the hub takes it for the connection going away rather than for its own error.
+            await app.CompleteAsync(failed);
         }
     }
 
