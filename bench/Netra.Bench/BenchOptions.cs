@@ -39,6 +39,13 @@ public sealed class BenchOptions
     /// </summary>
     public double SettledJitCpu { get; set; } = 3;
 
+    /// <summary>
+    /// Fan-out on Netra: the longest the generator opens and closes connections after the subscribers connected, until
+    /// every node's GC has promoted their state out of its young generations (<c>--settle-gc</c>, seconds; zero, the
+    /// default, skips it). bench/run.sh gives it to the scale-out runs, see <c>SettleGcAsync</c>.
+    /// </summary>
+    public TimeSpan GcSettleMax { get; set; } = TimeSpan.Zero;
+
     /// <summary>The longest a warm-up goes on waiting for the JIT to settle (<c>--warmup-max</c>, seconds).</summary>
     public TimeSpan WarmupMax { get; set; } = TimeSpan.FromSeconds(60);
 

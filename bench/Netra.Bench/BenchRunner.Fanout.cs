@@ -42,6 +42,11 @@ public sealed partial class BenchRunner
             var method = target.System switch { Target.Netra => "SendMessage", Target.Stock => "Publish", _ => "publish" };
             Task Send(int worker) => sender.InvokeAsync(method, Message(), cancellationToken);
 
+            if (options.GcSettleMax > TimeSpan.Zero && target.IsNetra)
+            {
+                Add("fanout.gc_settle_s", "s", await SettleGcAsync(cancellationToken), 1);
+            }
+
             if (options.Prewarm > TimeSpan.Zero)
             {
                 var prewarm = await DriveAsync(options.Windows.Max(), Send, meter, cancellationToken, loadOnly: options.Prewarm);
@@ -141,6 +146,43 @@ public sealed partial class BenchRunner
 
         await Task.Delay(300, cancellationToken); // deliveries of the last calls drain outside the window
         return result;
+    }
+
+    /// <summary>
+    /// Opens and closes connections on every node, <see cref="BenchOptions.ConnectWarmupBatch"/> at a time, until each node
+    /// has run two gen1 collections since the subscribers connected, or for <see cref="BenchOptions.GcSettleMax"/>. A node
+    /// keeps what a subscriber needs (about 14 KB while messages flow) and the GC copies it from gen0 to gen1 and from gen1
+    /// to gen2 in collections that, for a thousand subscribers that connected at once, took 25-80 ms on the shared server
+    /// core. At W=1 a node allocates only a few MB a second, so those two collections came 15-40 s after the connects,
+    /// inside one of the windows, and in which one was chance: they, not the backplane, made most of the rounds in which
+    /// the backplane's p99 missed (docs/benchmarks.md). A service's connections come and go a few at a time; the connects
+    /// and closes here (about 20 KB of garbage each) bring those collections forward. Returns how long it took, in seconds.
+    /// </summary>
+    private async Task<double> SettleGcAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var before = await ServerGc.ReadAsync(target, cancellationToken);
+        if (before is null)
+        {
+            return 0;
+        }
+
+        var (churned, batch) = (0, options.ConnectWarmupBatch);
+        while (true)
+        {
+            var now = (await ServerGc.ReadAsync(target, cancellationToken))!;
+            var gen1 = now.Zip(before, (after, b) => after.Gen1Collections - b.Gen1Collections).ToArray();
+            var elapsed = Stopwatch.GetElapsedTime(started);
+            if (gen1.All(collections => collections >= 2) || elapsed >= options.GcSettleMax)
+            {
+                Log(string.Create(CultureInfo.InvariantCulture,
+                    $"  {System} GC settle: {churned:N0} connects and closes in {elapsed.TotalSeconds:F1} s, gen1 collections by node {string.Join(" / ", gen1)}"));
+                return elapsed.TotalSeconds;
+            }
+
+            await CloseAllAsync(await OpenManyAsync(batch, options.ConnectConcurrency, i => (i, 2_950_000 + i), null, cancellationToken));
+            churned += batch;
+        }
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ using Netra.Bench;
 // The benchmark's load generator (bench/README.md).
 //   Netra.Bench run --system netra|stock|socketio --url http://127.0.0.1:PORT [--url ...] [--label NAME]
 //                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
-//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--smoke]
+//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--settle-gc 0] [--smoke]
 //                   --out results.jsonl
 //                   [--core-probe SAMPLES] (the file of a probe on the server core: each window reports its median)
 //   Netra.Bench probe --out SAMPLES [--seconds 1800]: samples how fast this core runs system calls (CoreProbe.cs), until SIGTERM
@@ -83,6 +83,11 @@ BenchOptions Options()
     if (One("--warmup-max") is { } warmupMax)
     {
         options.WarmupMax = TimeSpan.FromSeconds(double.Parse(warmupMax, CultureInfo.InvariantCulture));
+    }
+
+    if (One("--settle-gc") is { } settleGc)
+    {
+        options.GcSettleMax = TimeSpan.FromSeconds(double.Parse(settleGc, CultureInfo.InvariantCulture));
     }
 
     if (One("--settled-jit-cpu") is { } settledJitCpu)

@@ -32,6 +32,7 @@ public static class Report
         ("idle.kb_per_conn.5000_to_10000", "idle: RSS growth per connection from 5,000 to 10,000 (without what does not grow with them)", false),
         ("idle.rss_mb.10000", "idle: server RSS at 10,000 connections", false),
         ("fanout.prewarm_s", "fan-out warm-up before the first window (until the server's JIT settled)", false),
+        ("fanout.gc_settle_s", "fan-out: connects and closes after the subscribers connected, until every node's GC promoted them", false),
         .. Fanout(1),
         .. Fanout(16),
         .. Fanout(64),

@@ -15,8 +15,11 @@ public static class ServerGc
 
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
-    /// <summary>One node's total GC pause time (ms) and collections (every generation's count as gen0's) since it started.</summary>
-    public sealed record Reading(double PauseMs, int Collections);
+    /// <summary>
+    /// One node's total GC pause time (ms), collections (every generation's count as gen0's) and collections of gen1 or
+    /// gen2 since it started.
+    /// </summary>
+    public sealed record Reading(double PauseMs, int Collections, int Gen1Collections);
 
     /// <summary>Each node's reading, in the order of <see cref="Target.Nodes"/>; null for a peer, or a Netra target given no signing key.</summary>
     public static async Task<Reading[]?> ReadAsync(Target target, CancellationToken cancellationToken)
@@ -41,7 +44,7 @@ public static class ServerGc
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
             using var stats = await JsonDocument.ParseAsync(body, cancellationToken: cancellationToken);
             var gc = stats.RootElement.GetProperty("gc");
-            return new Reading(gc.GetProperty("pauseMs").GetDouble(), gc.GetProperty("gen0Collections").GetInt32());
+            return new Reading(gc.GetProperty("pauseMs").GetDouble(), gc.GetProperty("gen0Collections").GetInt32(), gc.GetProperty("gen1Collections").GetInt32());
         }));
     }
 
