@@ -45,7 +45,10 @@ pids=() generator_pid=''
 
 cleanup() {
   local pid
-  [[ -z $generator_pid ]] || kill "$generator_pid" 2>/dev/null || true
+  if [[ -n $generator_pid ]]; then # stopped and waited for before the servers and databases it talks to
+    kill "$generator_pid" 2>/dev/null || true
+    wait "$generator_pid" 2>/dev/null || true
+  fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_redis "$work/redis" || true
