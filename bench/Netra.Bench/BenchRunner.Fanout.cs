@@ -168,21 +168,21 @@ public sealed partial class BenchRunner
         }
 
         var (churned, batch) = (0, options.ConnectWarmupBatch);
-        while (true)
+        int[] gen1;
+        TimeSpan elapsed;
+        do
         {
-            var now = (await ServerGc.ReadAsync(target, cancellationToken))!;
-            var gen1 = now.Zip(before, (after, b) => after.Gen1Collections - b.Gen1Collections).ToArray();
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            if (gen1.All(collections => collections >= 2) || elapsed >= options.GcSettleMax)
-            {
-                Log(string.Create(CultureInfo.InvariantCulture,
-                    $"  {System} GC settle: {churned:N0} connects and closes in {elapsed.TotalSeconds:F1} s, gen1 collections by node {string.Join(" / ", gen1)}"));
-                return elapsed.TotalSeconds;
-            }
-
             await CloseAllAsync(await OpenManyAsync(batch, options.ConnectConcurrency, i => (i, 2_950_000 + i), null, cancellationToken));
             churned += batch;
+            var now = (await ServerGc.ReadAsync(target, cancellationToken))!;
+            gen1 = [.. now.Zip(before, (after, b) => after.Gen1Collections - b.Gen1Collections)];
+            elapsed = Stopwatch.GetElapsedTime(started);
         }
+        while (!gen1.All(collections => collections >= 2) && elapsed < options.GcSettleMax);
+
+        Log(string.Create(CultureInfo.InvariantCulture,
+            $"  {System} GC settle: {churned:N0} connects and closes in {elapsed.TotalSeconds:F1} s, gen1 collections by node {string.Join(" / ", gen1)}"));
+        return elapsed.TotalSeconds;
     }
 
     /// <summary>
