@@ -64,7 +64,8 @@ internal static class RealtimeExtensions
             HandshakeTimeout: listen.KestrelServerOptions.Limits.RequestHeadersTimeout,
             SendTimeout: dispatcher.TransportSendTimeout,
             CloseTimeout: dispatcher.WebSockets.CloseTimeout,
-            MaxBufferedBytes: (int)Math.Max(dispatcher.ApplicationMaxBufferSize, 2L * limits.MaxMessageBytes));
+            MaxBufferedBytes: (int)Math.Max(dispatcher.ApplicationMaxBufferSize, 2L * limits.MaxMessageBytes),
+            SendOnSocket: realtime.DirectWebSocketsSendOnSocket);
         var direct = new DirectWebSockets(HubPath.Hub, hub.Build(), options, services.GetRequiredService<HubAdmission>().AdmitAsync,
             services.GetRequiredService<ILogger<DirectWebSockets>>());
         listen.Use(direct.Wrap);

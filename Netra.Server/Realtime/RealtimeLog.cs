@@ -20,8 +20,8 @@ internal static partial class RealtimeLog
     [LoggerMessage(EventId = 4005, Level = LogLevel.Information, Message = "Thread pool floor raised from {Before} to {After} worker threads (Netra:Realtime:MinWorkerThreads)")]
     public static partial void ThreadPoolFloorRaised(ILogger logger, int before, int after);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "WebSocket {ConnectionId} from {RemoteEndPoint} opened on Netra's transport")]
-    public static partial void DirectWebSocketOpened(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint);
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Debug, Message = "WebSocket {ConnectionId} from {RemoteEndPoint} opened on Netra's transport, which {Sends}")]
+    public static partial void DirectWebSocketOpened(ILogger logger, string connectionId, System.Net.EndPoint? remoteEndPoint, string sends);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "WebSocket {ConnectionId} closed with {CloseCode}: the client broke the protocol ({Problem})")]
     public static partial void WebSocketProtocolError(ILogger logger, string connectionId, ushort closeCode, string problem);

@@ -59,6 +59,13 @@ internal sealed class RealtimeOptions : IValidatableObject
     /// </summary>
     public bool DirectWebSockets { get; set; } = true;
 
+    /// <summary>
+    /// Netra's own transport sends each frame on the connection's socket from the thread that flushes it, rather than
+    /// through Kestrel's socket pipe and its send loop: a copy, a thread-pool hop and a wake-up less per frame
+    /// (docs/benchmarks.md). Only where Kestrel's socket transport gives the socket; <c>false</c> keeps the pipe.
+    /// </summary>
+    public bool DirectWebSocketsSendOnSocket { get; set; } = true;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ClientTimeoutSeconds < 2 * KeepAliveSeconds)

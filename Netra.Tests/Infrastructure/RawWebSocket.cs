@@ -241,6 +241,13 @@ public sealed class RawWebSocket : IAsyncDisposable
 
     public static int CloseCode(byte[] payload) => payload.Length >= 2 ? (payload[0] << 8) | payload[1] : 1005;
 
+    /// <summary>Ends the connection with a TCP reset rather than a close, as a client whose machine or network drops it does.</summary>
+    public void Reset()
+    {
+        tcp.Client.LingerState = new LingerOption(true, 0);
+        tcp.Client.Close();
+    }
+
     public ValueTask DisposeAsync()
     {
         tcp.Dispose();

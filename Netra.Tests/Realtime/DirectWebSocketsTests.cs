@@ -293,11 +293,119 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
         server.Logs.Lines.Should().Contain(line => line.EventId.Id == 4004, "the client timeout closed it, 2 s after it last sent anything");
     }
 
-    [Fact]
-    public async Task AConnectionThatStopsReadingIsAbortedAfterTheSendTimeoutAndTheSenderGoesOn()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task FramesOfEveryHeaderLengthArriveWholeWhetherSentOnTheSocketOrThroughKestrelsPipe(bool sendOnSocket)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Limits:MessagesPerMinute"] = "100000" });
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+        {
+            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
+            ["Logging:LogLevel:Netra.Server.Realtime.WebSockets"] = "Debug", // the opened connection says how it sends
+        });
+        var api = new NetraApi(server);
+        var (alice, bob) = (await api.CreateUserAsync("dha"), await api.CreateUserAsync("dhb"));
+        var chat = await api.CreateChatAsync(alice, bob);
+        await using (var sender = await UserClient.ConnectAsync(server, alice))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await sender.SendAsync(chat.Id, $"{i:D2}" + new string((char)('a' + i), 3998));
+            }
+        }
+
+        await using var socket = await RawWebSocket.ConnectAsync(server, bob.Token);
+        await socket.SendTextAsync("""{"type":1,"invocationId":"p","target":"Ping","arguments":[]}""" + "\u001e");
+        (await NextCompletionAsync(socket, "p")).TryGetProperty("error", out _).Should().BeFalse("a frame with a 7-bit length");
+
+        // Twenty messages of 4,000 characters caught up in one completion: a frame with a 64-bit length.
+        await socket.SendTextAsync($$"""{"type":1,"invocationId":"s","target":"Subscribe","arguments":["chat:{{chat.Id}}",0]}""" + "\u001e");
+        var missed = (await NextCompletionAsync(socket, "s")).GetProperty("result").GetProperty("missed").EnumerateArray()
+            .Select(message => message.GetProperty("content").GetString()).ToList();
+        missed.Should().Equal(Enumerable.Range(0, 20).Select(i => $"{i:D2}" + new string((char)('a' + i), 3998)));
+
+        // One live message of 4,000 characters: a frame with a 16-bit length.
+        await using (var sender = await UserClient.ConnectAsync(server, alice))
+        {
+            await sender.SendAsync(chat.Id, new string('z', 4000));
+        }
+
+        string live;
+        do
+        {
+            live = await socket.ReadTextAsync();
+        }
+        while (!live.Contains("\"content\":\"zzz", StringComparison.Ordinal));
+
+        live.Should().Contain(new string('z', 4000));
+        server.Logs.Lines.Should().Contain(line => line.EventId.Id == 4006 && line.Message.Contains(sendOnSocket ? "sends on the socket" : "sends through Kestrel's pipe", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AReceiverResetWhileMessagesFlowToItIsDroppedAndEveryoneElseGetsThemAll(bool sendOnSocket)
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+        {
+            ["Netra:Limits:MessagesPerMinute"] = "100000",
+            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
+        });
+        var api = new NetraApi(server);
+        var (alice, bob, carol) = (await api.CreateUserAsync("dra"), await api.CreateUserAsync("drb"), await api.CreateUserAsync("drc"));
+        var chat = await api.CreateChatAsync(alice, bob, carol);
+        await using var sender = await UserClient.ConnectAsync(server, alice);
+        await using var dropped = await RawWebSocket.ConnectAsync(server, bob.Token, receiveBufferSize: 4096);
+        await using var listener = await RawWebSocket.ConnectAsync(server, carol.Token);
+        foreach (var (socket, id) in new[] { (dropped, "b"), (listener, "c") })
+        {
+            await socket.SendTextAsync($$"""{"type":1,"invocationId":"{{id}}","target":"Subscribe","arguments":["chat:{{chat.Id}}",null]}""" + "\u001e");
+            (await NextCompletionAsync(socket, id)).TryGetProperty("error", out _).Should().BeFalse();
+        }
+
+        // Bob's socket is reset while alice's messages are on their way to it (his small window keeps some waiting).
+        var content = new string('r', 3000);
+        var sending = Task.Run(async () =>
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                (await sender.SendAsync(chat.Id, $"{i:D2}{content}")).Seq.Should().BeGreaterThan(0);
+            }
+        });
+        await Task.Delay(50);
+        dropped.Reset();
+        await sending;
+
+        var seen = new HashSet<string>();
+        while (seen.Count < 60)
+        {
+            foreach (var record in (await listener.ReadTextAsync()).Split('\u001e', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var message = JsonDocument.Parse(record).RootElement;
+                if (message.GetProperty("type").GetInt32() == 1 && message.GetProperty("target").GetString() == "NewMessage")
+                {
+                    seen.Add(message.GetProperty("arguments")[0].GetProperty("content").GetString()![..2]);
+                }
+            }
+        }
+
+        seen.Should().HaveCount(60, "carol got every message, in full, whatever happened to bob's connection");
+        (await sender.SendAsync(chat.Id, "still going")).Content.Should().Be("still going");
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AConnectionThatStopsReadingIsAbortedAfterTheSendTimeoutAndTheSenderGoesOn(bool sendOnSocket)
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+        {
+            ["Netra:Limits:MessagesPerMinute"] = "100000",
+            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
+        });
         var api = new NetraApi(server);
         var (alice, bob) = (await api.CreateUserAsync("dsa"), await api.CreateUserAsync("dsb"));
         var chat = await api.CreateChatAsync(alice, bob);

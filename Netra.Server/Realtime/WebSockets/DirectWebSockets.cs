@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
@@ -15,7 +16,7 @@ namespace Netra.Server.Realtime.WebSockets;
 /// request on a new connection and, when it is a plain WebSocket handshake for the hub that the admission (<see cref="HubAdmission"/>) lets in,
 /// answers it and runs the hub's connection pipeline on the socket itself. SignalR's hub (<c>HubConnectionHandler</c>)
 /// is written for any transport; here the transport is this class and <see cref="FrameWriter"/>: the hub's writes
-/// become frames in the socket's pipe, and the client's frames become bytes in the one pipe the hub reads.
+/// become frames sent on the socket, and the client's frames become bytes in the one pipe the hub reads.
 /// </summary>
 /// <remarks>
 /// What that saves against ASP.NET Core's WebSocket path, per connection and for the connection's whole life: the HTTP
@@ -41,21 +42,23 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
 
     private async Task RunAsync(ConnectionContext connection, ConnectionDelegate http)
     {
-        if (await AcceptAsync(connection) is not { } admission)
+        if (await AcceptAsync(connection) is not var (admission, answer))
         {
             await http(connection);
             return;
         }
 
         var socket = connection.Transport;
-        var writer = new FrameWriter(connection, socket.Output, options.SendTimeout, logger);
-        var app = new Pipe(appPipe);
+        var raw = SocketOf(connection);
+        var writer = new FrameWriter(connection, socket.Output, raw, options.SendTimeout, logger);
         connection.ConnectionId = NewConnectionId();
+        await writer.SendAnswerAsync(answer);
+        var app = new Pipe(appPipe);
         connection.Features.Set<ITransferFormatFeature>(writer);
         connection.Features.Set<IConnectionUserFeature>(admission);
         admission.WatchExpiry(connection);
         connection.Transport = new DuplexPipe(app.Reader, writer);
-        RealtimeLog.DirectWebSocketOpened(logger, connection.ConnectionId, connection.RemoteEndPoint);
+        RealtimeLog.DirectWebSocketOpened(logger, connection.ConnectionId, connection.RemoteEndPoint, raw is null ? "sends through Kestrel's pipe" : "sends on the socket");
 
         var reading = ReadFramesAsync(connection, socket.Input, app.Writer, writer);
         // The server shutting down (Kestrel asks each connection to close): 1001, going away, so that clients reconnect
@@ -102,11 +105,19 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
     }
 
     /// <summary>
-    /// Reads the head of the connection's first request. When this transport takes the connection, consumes the head,
-    /// answers <c>101</c> and returns the admission; otherwise returns null, with everything read left in the pipe for
-    /// Kestrel. Nothing of the request (its token included) outlives this method.
+    /// The socket to send on, past Kestrel's pipe (<see cref="FrameWriter"/>): given by Kestrel's socket transport when
+    /// <see cref="DirectWebSocketOptions.SendOnSocket"/> is on. This transport runs before TLS (it takes only a plain-text
+    /// request head), so what goes on that socket is what the client reads.
     /// </summary>
-    private async ValueTask<Admission?> AcceptAsync(ConnectionContext connection)
+    private Socket? SocketOf(ConnectionContext connection) =>
+        options.SendOnSocket ? connection.Features.Get<IConnectionSocketFeature>()?.Socket : null;
+
+    /// <summary>
+    /// Reads the head of the connection's first request. When this transport takes the connection, consumes the head and
+    /// returns the admission with the <c>101</c> to answer; otherwise returns null, with everything read left in the pipe
+    /// for Kestrel. Nothing of the request (its token included) outlives this method.
+    /// </summary>
+    private async ValueTask<(Admission Admission, byte[] Answer)?> AcceptAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         using var deadline = new CancellationTokenSource(options.HandshakeTimeout);
@@ -138,8 +149,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
             }
 
             input.AdvanceTo(end);
-            await connection.Transport.Output.WriteAsync(request!.Accept());
-            return admission;
+            return (admission, request!.Accept());
         }
     }
 
@@ -354,7 +364,7 @@ internal sealed class DirectWebSockets(string path, ConnectionDelegate hub, Dire
 }
 
 /// <summary>The sizes and times of <see cref="DirectWebSockets"/>.</summary>
-internal sealed record DirectWebSocketOptions(TimeSpan HandshakeTimeout, TimeSpan SendTimeout, TimeSpan CloseTimeout, int MaxBufferedBytes);
+internal sealed record DirectWebSocketOptions(TimeSpan HandshakeTimeout, TimeSpan SendTimeout, TimeSpan CloseTimeout, int MaxBufferedBytes, bool SendOnSocket);
 
 /// <summary>
 /// Who a direct connection is, once its handshake is let in, and until when: the connection is closed at its token's

@@ -94,6 +94,9 @@ internal static class WebSocketFrames
     /// <summary>Whether a close code may be sent (RFC 6455, 7.4): 1005, 1006 and 1015 only report, and 1004 is reserved.</summary>
     public static bool IsSendable(ushort code) => code is (>= 1000 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999);
 
+    /// <summary>How long the header <see cref="WriteHeader"/> writes for a payload of <paramref name="length"/> bytes is.</summary>
+    public static int HeaderLength(long length) => length <= 125 ? 2 : length <= ushort.MaxValue ? 4 : MaxServerHeader;
+
     /// <summary>Writes a server frame's header for a whole (FIN) frame; returns its length.</summary>
     public static int WriteHeader(Span<byte> destination, byte opcode, long length)
     {
