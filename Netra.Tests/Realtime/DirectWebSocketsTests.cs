@@ -298,12 +298,7 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
     [InlineData(false)]
     public async Task FramesOfEveryHeaderLengthArriveWholeWhetherSentOnTheSocketOrThroughKestrelsPipe(bool sendOnSocket)
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
-        {
-            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
-            ["Logging:LogLevel:Netra.Server.Realtime.WebSockets"] = "Debug", // the opened connection says how it sends
-        });
+        await using var server = await StartSendingAsync(sendOnSocket);
         var api = new NetraApi(server);
         var (alice, bob) = (await api.CreateUserAsync("dha"), await api.CreateUserAsync("dhb"));
         var chat = await api.CreateChatAsync(alice, bob);
@@ -347,12 +342,7 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
     [InlineData(false)]
     public async Task AReceiverResetWhileMessagesFlowToItIsDroppedAndEveryoneElseGetsThemAll(bool sendOnSocket)
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
-        {
-            ["Netra:Limits:MessagesPerMinute"] = "100000",
-            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
-        });
+        await using var server = await StartSendingAsync(sendOnSocket);
         var api = new NetraApi(server);
         var (alice, bob, carol) = (await api.CreateUserAsync("dra"), await api.CreateUserAsync("drb"), await api.CreateUserAsync("drc"));
         var chat = await api.CreateChatAsync(alice, bob, carol);
@@ -400,12 +390,7 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
     [InlineData(false)]
     public async Task AConnectionThatStopsReadingIsAbortedAfterTheSendTimeoutAndTheSenderGoesOn(bool sendOnSocket)
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
-        {
-            ["Netra:Limits:MessagesPerMinute"] = "100000",
-            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
-        });
+        await using var server = await StartSendingAsync(sendOnSocket);
         var api = new NetraApi(server);
         var (alice, bob) = (await api.CreateUserAsync("dsa"), await api.CreateUserAsync("dsb"));
         var chat = await api.CreateChatAsync(alice, bob);
@@ -441,6 +426,18 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
         await stopping;
 
         close.Should().Be(1001, "clients reconnect, to another node, knowing the server went away");
+    }
+
+    /// <summary>A server of its own whose direct connections send on the socket, or through Kestrel's pipe; senders unlimited.</summary>
+    private static async Task<NetraTestServer> StartSendingAsync(bool sendOnSocket)
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        return await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+        {
+            ["Netra:Limits:MessagesPerMinute"] = "100000",
+            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
+            ["Logging:LogLevel:Netra.Server.Realtime.WebSockets"] = "Debug", // an opened connection says how it sends
+        });
     }
 
     private static async Task<JsonElement> NextCompletionAsync(RawWebSocket socket, string invocationId)
