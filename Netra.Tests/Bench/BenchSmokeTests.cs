@@ -126,6 +126,10 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             new(Target.Netra, "idle.kb_per_conn.10000", "KiB", 30, 1),
             new(Target.Netra, "fanout.w1.rate", "deliveries/s", 40, 1),
             new(Target.SocketIo, "fanout.w1.rate", "deliveries/s", 80, 1),
+            new(Target.Netra, "fanout.w1.gen_cpu", "% of a core", 96, 1),
+            new(Target.SocketIo, "fanout.w1.gen_cpu", "% of a core", 91, 1),
+            new(Target.Stock, "fanout.w1.gen_cpu", "% of a core", 60, 1),
+            new(Target.Netra, "rpc.gen_cpu", "% of a core", 89.9, 1),
         };
         var folder = Directory.CreateTempSubdirectory("netra-bench-report");
         try
@@ -142,6 +146,8 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             text.Should().Contain("| fan-out W=1: Netra / Socket.IO | 0.5 | >= 1.0 | **no**, 0.5 short (50 % of the goal) |");
             text.Should().Contain("What bounds each missed target");
             text.Should().Contain("| idle: RSS growth per connection from 5,000 to 10,000 (without what does not grow with them) | KiB | 27.5 | 22.0 | - | 1.25x | - |");
+            text.Should().Contain("- fan-out W=1 generator CPU: Netra 96.0 %, Socket.IO 91.0 %\n", "the systems whose generator was the limit there, and only those");
+            text.Should().NotContain("- rpc generator CPU:", "under 90 % the server was the limit");
             text.Should().Contain("- machine: test");
             File.ReadAllText(json).Should().Contain("\"netraOverStock\": 2");
         }

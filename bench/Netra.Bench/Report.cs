@@ -190,6 +190,19 @@ public static class Report
             md.AppendLine("What bounds each missed target, and what was tried against it, is in docs/benchmarks.md (newest section first).");
         }
 
+        var generatorBound = GeneratorBound(medians.ToDictionary(kv => kv.Key, kv => kv.Value.Median));
+        if (generatorBound.Length > 0)
+        {
+            md.AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"Windows in which the generator used {GeneratorBoundCpu} % of its core or more (medians over the rounds): their figures measure the generator as much as the server, and a ratio between two systems that both reached it is mostly the generator's noise:");
+            md.AppendLine();
+            foreach (var line in generatorBound)
+            {
+                md.AppendLine(line);
+            }
+        }
+
         if (BackplaneByRound(measurements) is { Length: > 0 } rounds)
         {
             md.AppendLine();
@@ -217,9 +230,32 @@ public static class Report
             table,
             scaleOut = scale,
             targets = targets.Select(t => new { t.Name, t.Value, t.Goal, met = t.Value is null ? (bool?)null : t.Met, shortfall = t.Shortfall }),
+            generatorBound,
             measurements,
         }, Json));
     }
+
+    /// <summary>The generator's CPU (% of its one core) from which a window's figures are taken to be the generator's limit as much as the server's.</summary>
+    public const double GeneratorBoundCpu = 90;
+
+    /// <summary>One line per window whose generator CPU reached <see cref="GeneratorBoundCpu"/> for some system, naming those systems.</summary>
+    private static string[] GeneratorBound(Dictionary<(string System, string Metric), double> medians) =>
+        [.. medians
+            .Where(kv => kv.Key.Metric.EndsWith(".gen_cpu", StringComparison.Ordinal) && kv.Value >= GeneratorBoundCpu)
+            .GroupBy(kv => kv.Key.Metric)
+            .OrderBy(g => Array.FindIndex(Rows, row => row.Metric == g.Key))
+            .Select(g => string.Create(CultureInfo.InvariantCulture,
+                $"- {Array.Find(Rows, row => row.Metric == g.Key).Label ?? g.Key}: {string.Join(", ", g.OrderBy(kv => kv.Key.System, StringComparer.Ordinal).Select(kv => $"{SystemName(kv.Key.System)} {F(kv.Value)} %"))}"))];
+
+    private static string SystemName(string system) => system switch
+    {
+        Target.Netra => "Netra",
+        Target.Stock => "stock SignalR",
+        Target.SocketIo => "Socket.IO",
+        OneNode => "Netra, 1 node",
+        TwoNodes => "Netra, 2 nodes",
+        _ => system,
+    };
 
     /// <summary>
     /// One line per round of the 2-node W=1 window: the backplane's same-window p99 and each node's GC pauses in that window,
