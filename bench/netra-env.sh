@@ -1,4 +1,4 @@
-# How the bench runs Netra, shared by run.sh and profile.sh (sourced; needs nothing else).
+# How the bench runs Netra and its generator, shared by run.sh and profile.sh (sourced; needs nothing else).
 
 ORIGIN=http://bench.netra.test
 SIGNING_KEY=bench-signing-key-0123456789-abcdefghijklmnopqrstuvwxyz
@@ -22,3 +22,10 @@ netra_env() {
     "${NETRA_LIMITS[@]}"
   )
 }
+
+# The generator's environment. Its socket completions run inline on the thread that waits for them (epoll) instead
+# of going through the thread pool's queue: a delivery to one of 1,000 subscribers costs the generator a receive and a
+# parse, not also a work item and a thread's wake-up. Continuations must then never block, and the generator's don't
+# (every wait in it is awaited). Every system meets the same generator; docs/benchmarks.md has what this changed.
+# BENCH_GENERATOR_INLINE=0 runs it with .NET's default (completions through the thread pool).
+GENERATOR_ENV=(DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS="${BENCH_GENERATOR_INLINE:-1}")

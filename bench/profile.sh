@@ -10,6 +10,8 @@
 #                                                threads waited for the server core whenever they were ready to run
 #                                                (`perf sched`), per process: what a hop between processes, or a
 #                                                thread among too many, costs on one shared core
+#   PROFILE_PROCESS=generator bench/profile.sh fanout 1   the generator's CPU instead of the server's: what a delivery
+#                                                costs the client side, where the generator uses all of its core
 #
 # Starts a PostgreSQL in a temp folder and Netra.Server (Release, the bench's configuration) or the stock peer pinned to
 # core 0, drives SCENARIO from core 1 (the generator in a session of its own, as bench/run.sh runs it) for about 20 s, samples the server's CPU for 8 s in the middle with
@@ -32,9 +34,12 @@ nodes=${PROFILE_NODES:-1}
 mode=${PROFILE_MODE:-cpu}
 [[ $mode == cpu || $mode == sched ]] || fail "PROFILE_MODE is cpu or sched, not '$mode'"
 [[ $mode == cpu ]] || command -v perf >/dev/null || fail "PROFILE_MODE=sched needs perf"
+process=${PROFILE_PROCESS:-server}
+[[ $process == server || $process == generator ]] || fail "PROFILE_PROCESS is server or generator, not '$process'"
+[[ $process == server ]] || { [[ $mode == cpu ]] && command -v perf >/dev/null; } || fail "PROFILE_PROCESS=generator needs perf and PROFILE_MODE=cpu"
 [[ $nodes == 1 || ($nodes == 2 && $system == netra) ]] || fail "PROFILE_NODES is 1, or 2 for Netra, not '$nodes'"
 # shellcheck source=netra-env.sh
-source "$bench/netra-env.sh" # ORIGIN, SIGNING_KEY, netra_env: Netra as the bench runs it
+source "$bench/netra-env.sh" # ORIGIN, SIGNING_KEY, netra_env, GENERATOR_ENV: Netra and the generator as the bench runs them
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/netra-profile.XXXXXX")
 chmod 755 "$work"
@@ -90,7 +95,9 @@ for ((t = 0; t < ${#targets[@]}; t += 4)); do
   done
 done
 
-taskset -c 1 setsid dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run "${generator_args[@]}" --origin "$ORIGIN" \
+generator_env=("${GENERATOR_ENV[@]}")
+[[ $process == generator ]] && generator_env+=("${profiling[@]}")
+taskset -c 1 setsid env "${generator_env[@]}" dotnet "$bench/Netra.Bench/bin/Release/net10.0/Netra.Bench.dll" run "${generator_args[@]}" --origin "$ORIGIN" \
   "${targets[@]}" --scenarios "$scenario" --windows "$window" --reps "${PROFILE_REPS:-1}" --duration 20 \
   --out "$work/results.jsonl" >"$work/generator.log" 2>&1 &
 generator=$!
@@ -130,13 +137,15 @@ if [[ $mode == sched ]]; then
       END { flush() }'
   log "\"waiting\": that process's threads ready but not running, on average; recording: $work/sched.data (perf sched timehist -i ...)"
 elif command -v perf >/dev/null; then
-  perf record -F 499 -g -p "$(IFS=,; echo "${servers[*]}")" -o "$work/perf.data" -- sleep 8 >/dev/null 2>&1
+  sampled=$(IFS=,; echo "${servers[*]}")
+  [[ $process == generator ]] && sampled=$generator
+  perf record -F 499 -g -p "$sampled" -o "$work/perf.data" -- sleep 8 >/dev/null 2>&1
   wait "$generator"
   log "self: where the samples were taken"
   perf report -i "$work/perf.data" --no-children --sort symbol --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n "1,${PROFILE_TOP:-45}p" # reads it all: head would end grep with SIGPIPE, and pipefail the script
   log "children included: what the time was spent under"
   perf report -i "$work/perf.data" --children --sort symbol --stdio -g none --percent-limit 3 2>/dev/null | grep -v '^#' | grep -v '^$' | sed -n "1,${PROFILE_TOP:-45}p" # reads it all: head would end grep with SIGPIPE, and pipefail the script
-  log "profile: $work/perf.data (perf report -i ...; JIT names in /tmp/perf-PID.map for the servers: ${servers[*]})"
+  log "profile: $work/perf.data (perf report -i ...; JIT names in /tmp/perf-PID.map for the processes sampled: $sampled)"
 else
   "$work/tools/dotnet-trace" collect -p "${servers[0]}" --profile dotnet-sampled-thread-time --duration 00:00:00:08 -o "$work/$system.nettrace" >/dev/null
   wait "$generator"

@@ -28,7 +28,7 @@ SERVER_CPU=${BENCH_SERVER_CPU:-0}
 CLIENT_CPU=${BENCH_CLIENT_CPU:-1}
 REPS=${BENCH_REPS:-3}
 # shellcheck source=netra-env.sh
-source "$bench/netra-env.sh" # ORIGIN, SIGNING_KEY, NETRA_LIMITS (the limits raised, and why), netra_env
+source "$bench/netra-env.sh" # ORIGIN, SIGNING_KEY, NETRA_LIMITS (the limits raised, and why), netra_env, GENERATOR_ENV
 
 # Sockets: 10,000 idle connections need 10,000+ descriptors in the server and in the generator.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -166,7 +166,7 @@ generate() { # generate ARGS...: the generator on the client core, one repetitio
   # Redis (which daemonize into groups of their own) on the server core (docs/benchmarks.md). Started in the
   # background and waited for, so that the EXIT trap can stop it: an interrupt from the terminal no longer reaches it.
   local rc=0
-  taskset -c "$CLIENT_CPU" setsid dotnet "$generator" run "${options[@]}" "${mode[@]}" --origin "$ORIGIN" --core-probe "$probe_samples" --out "$results" "$@" &
+  taskset -c "$CLIENT_CPU" setsid env "${GENERATOR_ENV[@]}" dotnet "$generator" run "${options[@]}" "${mode[@]}" --origin "$ORIGIN" --core-probe "$probe_samples" --out "$results" "$@" &
   generator_pid=$!
   wait "$generator_pid" || rc=$?
   generator_pid=''
@@ -298,6 +298,7 @@ meta=$work/meta.txt
   printf 'pinning: servers, PostgreSQL and Redis on core %s; generator on core %s (taskset), in a session (scheduling group) of its own\n' "$SERVER_CPU" "$CLIENT_CPU"
   printf '.NET: %s (all three .NET processes: Netra, stock peer, generator)\n' "$(dotnet --list-runtimes | sed -n 's/^Microsoft.AspNetCore.App \([^ ]*\).*/ASP.NET Core \1/p' | tail -n 1)"
   printf 'Node: %s, socket.io %s\n' "$(node --version)" "$(node -p "require('$bench/peers/socketio/node_modules/socket.io/package.json').version")"
+  printf 'generator: socket completions %s (%s)\n' "$( [[ ${GENERATOR_ENV[0]#*=} == 1 ]] && echo 'inline on its event thread' || echo "through the thread pool (.NET's default)")" "${GENERATOR_ENV[*]}"
   printf 'tiered compilation, call-counting delay (docs/benchmarks.md): Netra %s, stock peer %s, generator %s\n' \
     "$(call_counting_delay "$netra_dir/Netra.Server.dll")" "$(call_counting_delay "$stock_dll")" "$(call_counting_delay "$generator")"
   printf 'PostgreSQL: %s (durable: fsync and synchronous_commit on)\n' "$("$(pg_bin_dir)/postgres" --version | awk '{print $3}')"
