@@ -1,14 +1,14 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Globalization;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
 
 namespace Netra.Bench;
 
 /// <summary>
-/// One client connection over a raw <see cref="ClientWebSocket"/>, speaking SignalR's JSON hub
-/// protocol or Socket.IO's packets: connect and handshake, invocations with completions (acks),
+/// One client connection over a <see cref="FrameSocket"/> (WebSocket frames read straight off the socket), speaking
+/// SignalR's JSON hub protocol or Socket.IO's packets: connect and handshake, invocations with completions (acks),
 /// and server events handed to <see cref="EventReceived"/> as raw bytes on the receive loop, so
 /// the generator parses no more than it measures.
 /// </summary>
@@ -18,10 +18,8 @@ public sealed class BenchConnection : IAsyncDisposable
     private static readonly byte[] SignalRHandshake = Encoding.UTF8.GetBytes("{\"protocol\":\"json\",\"version\":1}\u001e");
     private static readonly byte[] SignalRPing = Encoding.UTF8.GetBytes("{\"type\":6}\u001e");
 
-    private readonly ClientWebSocket socket;
     private readonly Target target;
     private readonly bool onFirstNode;
-    private readonly SemaphoreSlim sendLock = new(1, 1);
     private readonly Dictionary<long, TaskCompletionSource> pending = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private static long messagesReceived;
@@ -30,9 +28,10 @@ public sealed class BenchConnection : IAsyncDisposable
     private bool handshakeDone;
     private Task receiveLoop = Task.CompletedTask;
 
-    private BenchConnection(ClientWebSocket socket, Target target, bool onFirstNode)
+    private FrameSocket? socket;
+
+    private BenchConnection(Target target, bool onFirstNode)
     {
-        this.socket = socket;
         this.target = target;
         this.onFirstNode = onFirstNode;
     }
@@ -40,7 +39,7 @@ public sealed class BenchConnection : IAsyncDisposable
     /// <summary>A server event (SignalR invocation record or Socket.IO "42" packet), on the receive loop; must not block.</summary>
     public Action<ReadOnlySpan<byte>>? EventReceived { get; set; }
 
-    public bool IsOpen => socket.State == WebSocketState.Open;
+    public bool IsOpen => socket?.IsOpen == true;
 
     /// <summary>WebSocket messages received by every connection of this process (a server may put several records in one).</summary>
     public static long MessagesReceived => Interlocked.Read(ref messagesReceived);
@@ -51,20 +50,12 @@ public sealed class BenchConnection : IAsyncDisposable
     /// <summary>Opens the socket and completes the protocol handshake; Netra connections also wait for ConnectionEstablished.</summary>
     public static async Task<BenchConnection> OpenAsync(Target target, int node, long userId, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var socket = new ClientWebSocket();
-        socket.Options.KeepAliveInterval = TimeSpan.Zero;
-        socket.Options.SetBuffer(4096, 4096);
-        if (target.Origin is not null)
-        {
-            socket.Options.SetRequestHeader("Origin", target.Origin);
-        }
-
-        var connection = new BenchConnection(socket, target, onFirstNode: target.HasSeveralNodes && node % target.Nodes.Count == 0);
+        var connection = new BenchConnection(target, onFirstNode: target.HasSeveralNodes && node % target.Nodes.Count == 0);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         try
         {
-            await socket.ConnectAsync(target.SocketUrl(node, userId), cts.Token);
+            connection.socket = await FrameSocket.ConnectAsync(target.SocketUrl(node, userId), target.Origin, 4096, cts.Token);
             connection.receiveLoop = Task.Run(connection.ReceiveLoopAsync, CancellationToken.None);
             if (target.Protocol == WireProtocol.SignalRJson)
             {
@@ -125,15 +116,20 @@ public sealed class BenchConnection : IAsyncDisposable
 
     public async Task CloseAsync()
     {
-        if (socket.State == WebSocketState.Open)
+        if (socket is null)
+        {
+            return;
+        }
+
+        if (socket.IsOpen)
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             try
             {
-                await socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null, cts.Token);
+                await socket.SendCloseAsync(1000, cts.Token);
                 await receiveLoop.WaitAsync(cts.Token);
             }
-            catch (Exception exception) when (exception is WebSocketException or OperationCanceledException or IOException or TimeoutException)
+            catch (Exception exception) when (exception is SocketException or ObjectDisposedException or OperationCanceledException or TimeoutException)
             {
                 // The server went first or is slow to answer: abort below.
             }
@@ -145,54 +141,21 @@ public sealed class BenchConnection : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await CloseAsync();
-        socket.Dispose();
-        sendLock.Dispose();
+        socket?.Dispose();
     }
 
-    private async Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
-    {
-        await sendLock.WaitAsync(cancellationToken);
-        try
-        {
-            await socket.SendAsync(bytes, WebSocketMessageType.Text, endOfMessage: true, cancellationToken);
-        }
-        finally
-        {
-            sendLock.Release();
-        }
-    }
+    private Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        (socket ?? throw new InvalidOperationException("not connected")).SendTextAsync(bytes, cancellationToken).AsTask();
 
     private async Task ReceiveLoopAsync()
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(4096);
         Exception? failure = null;
         try
         {
+            var frames = socket ?? throw new InvalidOperationException("not connected");
             while (true)
             {
-                var length = 0;
-                ValueWebSocketReceiveResult result;
-                do
-                {
-                    if (length == buffer.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                        buffer.AsSpan(0, length).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-
-                    result = await socket.ReceiveAsync(buffer.AsMemory(length), CancellationToken.None);
-                    length += result.Count;
-                }
-                while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
-
-                if (result.MessageType == WebSocketMessageType.Close)
-                {
-                    failure = new WebSocketException($"closed by the server: {socket.CloseStatus} {socket.CloseStatusDescription}");
-                    break;
-                }
-
+                var message = await frames.ReceiveAsync(CancellationToken.None);
                 Interlocked.Increment(ref messagesReceived);
                 if (onFirstNode)
                 {
@@ -201,21 +164,20 @@ public sealed class BenchConnection : IAsyncDisposable
 
                 if (target.Protocol == WireProtocol.SignalRJson)
                 {
-                    ProcessSignalR(buffer.AsSpan(0, length));
+                    ProcessSignalR(message.Span);
                 }
                 else
                 {
-                    await ProcessSocketIoAsync(buffer.AsMemory(0, length));
+                    await ProcessSocketIoAsync(message);
                 }
             }
         }
-        catch (Exception exception) when (exception is WebSocketException or IOException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
+        catch (Exception exception) when (exception is WebSocketException or SocketException or ObjectDisposedException or OperationCanceledException or InvalidOperationException)
         {
             failure = exception;
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
             FailAll(failure ?? new WebSocketException("connection closed"));
         }
     }
