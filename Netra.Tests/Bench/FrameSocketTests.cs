@@ -2,9 +2,7 @@ using System.Net.WebSockets;
 using System.Text;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Netra.Bench;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -23,7 +21,7 @@ public sealed class FrameSocketTests
         var large = new byte[70_000]; // a 64-bit length
         Random.Shared.NextBytes(large);
         var echoed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = await StartAsync(async context =>
+        await using var server = await WebSocketTestApp.StartAsync(async context =>
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             await socket.SendAsync("one"u8.ToArray(), WebSocketMessageType.Text, true, default);
@@ -60,7 +58,7 @@ public sealed class FrameSocketTests
     [Fact]
     public async Task PingsAreAnsweredSoAServerThatWaitsForPongsKeepsTheConnection()
     {
-        await using var server = await StartAsync(async context =>
+        await using var server = await WebSocketTestApp.StartAsync(async context =>
         {
             // Pings every 100 ms; a pong not back within 1 s aborts the connection.
             using var socket = await context.WebSockets.AcceptWebSocketAsync(new WebSocketAcceptContext
@@ -84,7 +82,7 @@ public sealed class FrameSocketTests
     [Fact]
     public async Task AnUpgradeTheServerRefusesFailsWithWhatTheServerAnswered()
     {
-        await using var server = await StartAsync(context =>
+        await using var server = await WebSocketTestApp.StartAsync(context =>
         {
             context.Response.StatusCode = StatusCodes.Status403Forbidden;
             return Task.CompletedTask;
@@ -98,16 +96,4 @@ public sealed class FrameSocketTests
     private static string Text(ReadOnlyMemory<byte> message) => Encoding.UTF8.GetString(message.Span);
 
     private static Uri WebSocketUrl(WebApplication server) => new(server.Urls.First().Replace("http://", "ws://", StringComparison.Ordinal) + "/ws");
-
-    private static async Task<WebApplication> StartAsync(Func<HttpContext, Task> handle)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.UseWebSockets();
-        app.Map("/ws", handle);
-        await app.StartAsync();
-        return app;
-    }
 }

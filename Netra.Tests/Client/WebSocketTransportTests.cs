@@ -2,9 +2,6 @@ using System.Net.WebSockets;
 using FluentAssertions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Netra.Client.Transport;
@@ -60,14 +57,8 @@ public sealed class WebSocketTransportTests
         set.Should().Throw<ArgumentOutOfRangeException>();
     }
 
-    private static async Task<WebApplication> StartServerAsync(Func<WebSocket, Task> talk)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        app.UseWebSockets();
-        app.Map("/ws", async (HttpContext context) =>
+    private static Task<WebApplication> StartServerAsync(Func<WebSocket, Task> talk) =>
+        WebSocketTestApp.StartAsync(async context =>
         {
             using var socket = await context.WebSockets.AcceptWebSocketAsync();
             await talk(socket);
@@ -84,7 +75,4 @@ public sealed class WebSocketTransportTests
                 // The client aborted, as it should after an oversize message.
             }
         });
-        await app.StartAsync();
-        return app;
-    }
 }
