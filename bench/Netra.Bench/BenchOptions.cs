@@ -49,6 +49,15 @@ public sealed class BenchOptions
     /// <summary>The longest a warm-up goes on waiting for the JIT to settle (<c>--warmup-max</c>, seconds).</summary>
     public TimeSpan WarmupMax { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// After a load stops, the next one waits until no delivery arrived for <see cref="DrainQuiet"/> (the ones still queued
+    /// somewhere came in), for at most this long.
+    /// </summary>
+    public TimeSpan DrainMax { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <inheritdoc cref="DrainMax"/>
+    public TimeSpan DrainQuiet { get; set; } = TimeSpan.FromMilliseconds(250);
+
     public int ConnectCount { get; set; } = 1000;
 
     public int ConnectConcurrency { get; set; } = 32;
@@ -87,7 +96,7 @@ public sealed class BenchOptions
         yield return Invariant($"connect: {ConnectWindows} windows of {ConnectCount:N0} connections, {ConnectConcurrency} at a time, in each round, the one of median rate reported, after connects and closes of {ConnectWarmupBatch:N0} at a time until the server's JIT settled (as in \"warm-up\")");
         yield return Invariant($"idle: the server's RSS read {Seconds(IdleSettle)} after the last of {string.Join(" and ", IdleSizes.Select(size => Invariant($"{size:N0}")))} connections opened");
         yield return Invariant($"windows: {Seconds(Duration)} each; fan-out with {Subscribers:N0} subscribers and {PayloadBytes}-byte messages at W = {string.Join(", ", Windows)}; rpc {RpcConnections} connections; chat {Chats} chats of {ChatMembers} members");
-        yield return Invariant($"warm-up: every window of fan-out, rpc and chat at saturation after {Seconds(Warmup)} of its own load and once the server's tier-1 compiler threads used under {SettledJitCpu} % of a core in the last half second (at most {Seconds(WarmupMax)}; \"JIT CPU\" rows), chat at half load after {Seconds(RateWarmup)} of its offered rate; fan-out also {Seconds(Prewarm)} of unmeasured load at the largest window before its first window");
+        yield return Invariant($"warm-up: every window of fan-out, rpc and chat at saturation after {Seconds(Warmup)} of its own load and once the server's tier-1 compiler threads used under {SettledJitCpu} % of a core in the last half second (at most {Seconds(WarmupMax)}; \"JIT CPU\" rows), chat at half load after {Seconds(RateWarmup)} of its offered rate; fan-out also {Seconds(Prewarm)} of unmeasured load at the largest window before its first window; after every load, until no delivery arrived for {Seconds(DrainQuiet)} (at most {Seconds(DrainMax)}), so that no window starts with the last one's backlog");
     }
 
     private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture) + " s";

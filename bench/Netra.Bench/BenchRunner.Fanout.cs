@@ -128,15 +128,17 @@ public sealed partial class BenchRunner
             if (loadOnly is { } length)
             {
                 var warmed = await WarmUpAsync(length, cancellationToken);
-                return new WindowResult(warmed, -1, -1, -1, -1, -1, warmed, []);
+                result = new WindowResult(warmed, -1, -1, -1, -1, -1, warmed, []);
             }
-
-            var warmup = await WarmUpAsync(options.Warmup, cancellationToken);
-            var cpu = await CpuWindow.StartAsync(target, cancellationToken);
-            meter.Open();
-            await Task.Delay(options.Duration, cancellationToken);
-            meter.Close();
-            result = await cpu.StopAsync(warmup, cancellationToken);
+            else
+            {
+                var warmup = await WarmUpAsync(options.Warmup, cancellationToken);
+                var cpu = await CpuWindow.StartAsync(target, cancellationToken);
+                meter.Open();
+                await Task.Delay(options.Duration, cancellationToken);
+                meter.Close();
+                result = await cpu.StopAsync(warmup, cancellationToken);
+            }
         }
         finally
         {
@@ -144,8 +146,37 @@ public sealed partial class BenchRunner
             await Task.WhenAll(workers).WaitAsync(TimeSpan.FromSeconds(30), CancellationToken.None);
         }
 
-        await Task.Delay(300, cancellationToken); // deliveries of the last calls drain outside the window
+        await DrainAsync(meter, cancellationToken);
         return result;
+    }
+
+    /// <summary>
+    /// Waits until the deliveries of the load that just stopped have come in: until none arrived for
+    /// <see cref="BenchOptions.DrainQuiet"/>, or <see cref="BenchOptions.DrainMax"/> in all. A load faster than some
+    /// subscribers can take leaves a backlog (a server that queues, a node of several that fell behind the sender's on the
+    /// shared core); the next window would measure it as its own latency (docs/benchmarks.md).
+    /// </summary>
+    private async Task DrainAsync(DeliveryMeter meter, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var seen = meter.Arrived;
+        while (Stopwatch.GetElapsedTime(started) < options.DrainMax)
+        {
+            await Task.Delay(options.DrainQuiet, cancellationToken);
+            var now = meter.Arrived;
+            if (now == seen)
+            {
+                break;
+            }
+
+            seen = now;
+        }
+
+        var took = Stopwatch.GetElapsedTime(started);
+        if (took > options.DrainQuiet * 4)
+        {
+            Log(string.Create(CultureInfo.InvariantCulture, $"  {System} deliveries still arriving after the load stopped: drained in {took.TotalSeconds:F1} s"));
+        }
     }
 
     /// <summary>

@@ -10,6 +10,7 @@ namespace Netra.Bench;
 public sealed class DeliveryMeter(bool byNode = false)
 {
     private long deliveries;
+    private long arrived;
     private long calls;
     private long messagesAtOpen;
     private long messagesAtClose;
@@ -34,6 +35,9 @@ public sealed class DeliveryMeter(bool byNode = false)
     public LatencyHistogram CallLatency { get; private set; } = new();
 
     public long Deliveries => Interlocked.Read(ref deliveries);
+
+    /// <summary>Deliveries of bench payloads whether a window is open or not: when it stops growing, a load's deliveries have all come in.</summary>
+    public long Arrived => Interlocked.Read(ref arrived);
 
     public long Calls => Interlocked.Read(ref calls);
 
@@ -69,7 +73,13 @@ public sealed class DeliveryMeter(bool byNode = false)
     /// </summary>
     public void Delivered(long sentAt, int node = 0)
     {
-        if (!open || sentAt < 0)
+        if (sentAt < 0)
+        {
+            return;
+        }
+
+        Interlocked.Increment(ref arrived);
+        if (!open)
         {
             return;
         }
