@@ -112,7 +112,7 @@ public sealed class BenchConnection : IAsyncDisposable
 
     /// <summary>Keeps an idle SignalR connection alive (the server drops a client silent for its client timeout). Socket.IO answers the server's pings itself.</summary>
     public Task SendKeepAliveAsync(CancellationToken cancellationToken) =>
-        target.Protocol == WireProtocol.SignalRJson && IsOpen ? SendAsync(SignalRPing, cancellationToken) : Task.CompletedTask;
+        target.Protocol == WireProtocol.SignalRJson && IsOpen ? SendAsync(SignalRPing, cancellationToken).AsTask() : Task.CompletedTask;
 
     public async Task CloseAsync()
     {
@@ -144,8 +144,8 @@ public sealed class BenchConnection : IAsyncDisposable
         socket?.Dispose();
     }
 
-    private Task SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
-        (socket ?? throw new InvalidOperationException("not connected")).SendTextAsync(bytes, cancellationToken).AsTask();
+    private ValueTask SendAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken) =>
+        (socket ?? throw new InvalidOperationException("not connected")).SendTextAsync(bytes, cancellationToken);
 
     private async Task ReceiveLoopAsync()
     {

@@ -253,7 +253,7 @@ public sealed class FrameSocket : IDisposable
 #pragma warning disable CA5350 // RFC 6455 defines the accept value with SHA-1; it proves the server read the key, it protects nothing
         var expected = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
 #pragma warning restore CA5350
-        var accept = lines.Skip(1)
+        var accept = lines[1..]
             .Select(line => line.Split(':', 2))
             .FirstOrDefault(parts => parts.Length == 2 && parts[0].Trim().Equals("Sec-WebSocket-Accept", StringComparison.OrdinalIgnoreCase));
         if (accept is null || accept[1].Trim() != expected)
