@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.Logging;
+using Netra.Contracts.Chat;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -298,10 +299,8 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
     [InlineData(false)]
     public async Task FramesOfEveryHeaderLengthArriveWholeWhetherSentOnTheSocketOrThroughKestrelsPipe(bool sendOnSocket)
     {
-        await using var server = await StartSendingAsync(sendOnSocket);
-        var api = new NetraApi(server);
-        var (alice, bob) = (await api.CreateUserAsync("dha"), await api.CreateUserAsync("dhb"));
-        var chat = await api.CreateChatAsync(alice, bob);
+        await using var setup = await SendingChat.StartAsync(sendOnSocket, "dha", "dhb");
+        var (server, chat, alice, bob) = (setup.Server, setup.Chat, setup.Users[0], setup.Users[1]);
         await using (var sender = await UserClient.ConnectAsync(server, alice))
         {
             for (var i = 0; i < 20; i++)
@@ -342,10 +341,8 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
     [InlineData(false)]
     public async Task AReceiverResetWhileMessagesFlowToItIsDroppedAndEveryoneElseGetsThemAll(bool sendOnSocket)
     {
-        await using var server = await StartSendingAsync(sendOnSocket);
-        var api = new NetraApi(server);
-        var (alice, bob, carol) = (await api.CreateUserAsync("dra"), await api.CreateUserAsync("drb"), await api.CreateUserAsync("drc"));
-        var chat = await api.CreateChatAsync(alice, bob, carol);
+        await using var setup = await SendingChat.StartAsync(sendOnSocket, "dra", "drb", "drc");
+        var (server, chat, alice, bob, carol) = (setup.Server, setup.Chat, setup.Users[0], setup.Users[1], setup.Users[2]);
         await using var sender = await UserClient.ConnectAsync(server, alice);
         await using var dropped = await RawWebSocket.ConnectAsync(server, bob.Token, receiveBufferSize: 4096);
         await using var listener = await RawWebSocket.ConnectAsync(server, carol.Token);
@@ -390,10 +387,8 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
     [InlineData(false)]
     public async Task AConnectionThatStopsReadingIsAbortedAfterTheSendTimeoutAndTheSenderGoesOn(bool sendOnSocket)
     {
-        await using var server = await StartSendingAsync(sendOnSocket);
-        var api = new NetraApi(server);
-        var (alice, bob) = (await api.CreateUserAsync("dsa"), await api.CreateUserAsync("dsb"));
-        var chat = await api.CreateChatAsync(alice, bob);
+        await using var setup = await SendingChat.StartAsync(sendOnSocket, "dsa", "dsb");
+        var (server, chat, alice, bob) = (setup.Server, setup.Chat, setup.Users[0], setup.Users[1]);
         await using var sender = await UserClient.ConnectAsync(server, alice);
         await using var reader = await RawWebSocket.ConnectAsync(server, bob.Token, receiveBufferSize: 4096);
         await reader.SendTextAsync($$"""{"type":1,"invocationId":"s","target":"Subscribe","arguments":["chat:{{chat.Id}}",null]}""" + "\u001e");
@@ -428,16 +423,40 @@ public sealed class DirectWebSocketsTests(ServerFixture fixture) : IClassFixture
         close.Should().Be(1001, "clients reconnect, to another node, knowing the server went away");
     }
 
-    /// <summary>A server of its own whose direct connections send on the socket, or through Kestrel's pipe; senders unlimited.</summary>
-    private static async Task<NetraTestServer> StartSendingAsync(bool sendOnSocket)
+    /// <summary>
+    /// A server of its own whose direct connections send on the socket, or through Kestrel's pipe (senders unlimited), with
+    /// users of the given names and a chat of them all, the first its owner.
+    /// </summary>
+    private sealed record SendingChat(NetraTestServer Server, ChatSummary Chat, TestUser[] Users) : IAsyncDisposable
     {
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        return await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+        public static async Task<SendingChat> StartAsync(bool sendOnSocket, params string[] names)
         {
-            ["Netra:Limits:MessagesPerMinute"] = "100000",
-            ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
-            ["Logging:LogLevel:Netra.Server.Realtime.WebSockets"] = "Debug", // an opened connection says how it sends
-        });
+            var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+            var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?>
+            {
+                ["Netra:Limits:MessagesPerMinute"] = "100000",
+                ["Netra:Realtime:DirectWebSocketsSendOnSocket"] = sendOnSocket ? "true" : "false",
+                ["Logging:LogLevel:Netra.Server.Realtime.WebSockets"] = "Debug", // an opened connection says how it sends
+            });
+            try
+            {
+                var api = new NetraApi(server);
+                var users = new TestUser[names.Length];
+                for (var i = 0; i < names.Length; i++)
+                {
+                    users[i] = await api.CreateUserAsync(names[i]);
+                }
+
+                return new SendingChat(server, await api.CreateChatAsync(users[0], users[1..]), users);
+            }
+            catch
+            {
+                await server.DisposeAsync();
+                throw;
+            }
+        }
+
+        public ValueTask DisposeAsync() => Server.DisposeAsync();
     }
 
     private static async Task<JsonElement> NextCompletionAsync(RawWebSocket socket, string invocationId)
