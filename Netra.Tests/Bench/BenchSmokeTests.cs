@@ -189,6 +189,9 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", -1, 3),
             new(Report.TwoNodes, "fanout.w1.gc_pause_ms.sender_node", "ms", 0, 1),
             new(Report.TwoNodes, "fanout.w1.gc_pause_ms.other_nodes", "ms", 64.5, 1),
+            new(Report.TwoNodes, "fanout.w1.hop.p99", "ms", 1.5, 1),
+            new(Report.TwoNodes, "fanout.w1.spread.p99.sender_node", "ms", 4, 1),
+            new(Report.TwoNodes, "fanout.w1.spread.p99.other_nodes", "ms", 6, 1),
             new(Report.TwoNodes, "fanout.w1.gc_pause_ms.sender_node", "ms", 0, 2),
             new(Report.TwoNodes, "fanout.w1.gc_pause_ms.other_nodes", "ms", 0, 2),
             new(Target.Netra, "fanout.w16.rate", "deliveries/s", 999, 1), // a fresh process each round: shown beside, not the reference
@@ -206,8 +209,9 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             text.Should().Contain("| fan-out W=1: p99 through Redis - p99 on the sender's node, same window | ms | - | 0.5 | - | - | 3.0 / 0.5 / -1.0 | - |");
             text.Should().Contain("| scale-out: p99 the backplane adds at W=1 (ms, other node - sender's node, same window) | 0.5 | <= 2.0 | yes |");
             text.Should().Contain("| fan-out W=1: GC pauses in the window, the other node | ms | - | 32.25 | - | - | 64.5 / 0.0 | - |");
-            text.Should().Contain("- round 1: 3.0 ms; GC pauses 0.0 ms on the sender's node, 64.5 ms on the other node");
-            text.Should().Contain("- round 2: 0.5 ms; GC pauses 0.0 ms on the sender's node, 0.0 ms on the other node");
+            text.Should().Contain("- round 1: 3.0 ms; GC pauses 0.0 ms on the sender's node, 64.5 ms on the other node; p99 over messages: hop 1.5 ms, " +
+                "first to last delivery 4.0 ms on the sender's node and 6.0 ms on the other\n");
+            text.Should().Contain("- round 2: 0.5 ms; GC pauses 0.0 ms on the sender's node, 0.0 ms on the other node\n", "round 2 has no figures of its messages to show");
             text.Should().NotContain("- round 3:", "round 3 has no GC figures to show beside it");
         }
         finally

@@ -36,6 +36,10 @@ public sealed class ScaleOutBenchSmokeTests(ScaleOutBenchSmokeTests.BenchNodes n
             results.Should().ContainSingle(m => m.Metric == $"fanout.w1.gc_pause_ms.{node}" && m.Value >= 0, "each node's GC pauses in the window are read from it");
         }
 
+        results.Should().ContainSingle(m => m.Metric == "fanout.w1.hop.p99", "messages that reached both nodes are followed one by one")
+            .Which.Value.Should().BeGreaterThanOrEqualTo(results.Single(m => m.Metric == "fanout.w1.hop.p50").Value);
+        results.Should().ContainSingle(m => m.Metric == "fanout.w1.spread.p99.sender_node" && m.Value >= 0);
+        results.Should().ContainSingle(m => m.Metric == "fanout.w1.spread.p99.other_nodes" && m.Value >= 0);
         var backplane = results.Single(m => m.Metric == "fanout.w1.p99.backplane").Value;
         backplane.Should().BeApproximately(
             results.Single(m => m.Metric == "fanout.w1.p99.other_nodes").Value - results.Single(m => m.Metric == "fanout.w1.p99.sender_node").Value, 0.002);

@@ -69,6 +69,7 @@ public sealed partial class BenchRunner
                         Add($"fanout.w{window}.p99.sender_node", "ms", senderNodeP99, rep);
                         Add($"fanout.w{window}.p99.other_nodes", "ms", otherNodesP99, rep);
                         Add($"fanout.w{window}.p99.backplane", "ms", otherNodesP99 - senderNodeP99, rep);
+                        AddMessageArrivals(window, meter.Messages, rep);
                     }
 
                     AddCpu($"fanout.w{window}", measured, meter.Deliveries, "deliveries per CPU-s", rep);
@@ -99,6 +100,26 @@ public sealed partial class BenchRunner
 
             await CloseAllAsync(subscribers);
         }
+    }
+
+    /// <summary>
+    /// Where a message's time through Redis goes, per message of the window: the hop (its first delivery on the other
+    /// node after its first on the sender's node) and each node's spread (its first delivery to its last there: how
+    /// long that node took to write it to every subscriber of its own). The same-window p99 difference is the sum of
+    /// the two at the tail.
+    /// </summary>
+    private void AddMessageArrivals(int window, IReadOnlyCollection<MessageArrivals> messages, int rep)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        var prefix = $"fanout.w{window}";
+        Add($"{prefix}.hop.p50", "ms", Report.PercentileOf(messages.Select(message => message.HopMs), 0.50), rep);
+        Add($"{prefix}.hop.p99", "ms", Report.PercentileOf(messages.Select(message => message.HopMs), 0.99), rep);
+        Add($"{prefix}.spread.p99.sender_node", "ms", Report.PercentileOf(messages.Select(message => message.SenderNodeSpreadMs), 0.99), rep);
+        Add($"{prefix}.spread.p99.other_nodes", "ms", Report.PercentileOf(messages.Select(message => message.OtherNodesSpreadMs), 0.99), rep);
     }
 
     /// <summary>

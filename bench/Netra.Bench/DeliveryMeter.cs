@@ -1,14 +1,17 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 
 namespace Netra.Bench;
 
 /// <summary>
 /// Counts deliveries and their end-to-end latency, only while a measurement window is open. With
-/// <paramref name="byNode"/> (a target of several nodes) it also keeps them apart by the subscriber's node; otherwise it
-/// does no more per delivery than that, since at W=1 the generator's own work per delivery can be the limit.
+/// <paramref name="byNode"/> (a target of several nodes) it also keeps them apart by the subscriber's node, and follows
+/// each message to when its first and last deliveries arrived on each side (<see cref="Messages"/>); otherwise it does
+/// no more per delivery than that, since at W=1 the generator's own work per delivery can be the limit.
 /// </summary>
 public sealed class DeliveryMeter(bool byNode = false)
 {
+    private readonly ConcurrentDictionary<long, MessageArrivals> arrivals = new();
     private long deliveries;
     private long arrived;
     private long calls;
@@ -47,8 +50,15 @@ public sealed class DeliveryMeter(bool byNode = false)
     /// <summary>The part of <see cref="SocketMessages"/> from the sender's node (<see cref="BenchConnection.MessagesReceivedOnFirstNode"/>).</summary>
     public long SenderNodeSocketMessages => firstNodeMessagesAtClose - firstNodeMessagesAtOpen;
 
+    /// <summary>
+    /// The messages of the last window that reached subscribers on both sides, each as when its deliveries arrived
+    /// (Stopwatch ticks); empty unless kept by node.
+    /// </summary>
+    public IReadOnlyCollection<MessageArrivals> Messages => [.. arrivals.Values.Where(message => message.ReachedBothSides)];
+
     public void Open()
     {
+        arrivals.Clear();
         Latency = new LatencyHistogram();
         SenderNodeLatency = new LatencyHistogram();
         OtherNodesLatency = new LatencyHistogram();
@@ -85,11 +95,13 @@ public sealed class DeliveryMeter(bool byNode = false)
         }
 
         Interlocked.Increment(ref deliveries);
-        var ticks = Stopwatch.GetTimestamp() - sentAt;
+        var now = Stopwatch.GetTimestamp();
+        var ticks = now - sentAt;
         Latency.RecordTicks(ticks);
         if (byNode)
         {
             (node == 0 ? SenderNodeLatency : OtherNodesLatency).RecordTicks(ticks);
+            arrivals.GetOrAdd(sentAt, static _ => new MessageArrivals()).Arrived(now, onSenderNode: node == 0);
         }
     }
 
@@ -103,5 +115,54 @@ public sealed class DeliveryMeter(bool byNode = false)
 
         Interlocked.Increment(ref calls);
         CallLatency.RecordTicks(Stopwatch.GetTimestamp() - startedAt);
+    }
+}
+
+/// <summary>When one message's deliveries arrived, on the sender's node and on the others (Stopwatch ticks).</summary>
+public sealed class MessageArrivals
+{
+    private readonly Lock gate = new();
+
+    public long SenderNodeFirst { get; private set; } = long.MaxValue;
+
+    public long SenderNodeLast { get; private set; }
+
+    public long OtherNodesFirst { get; private set; } = long.MaxValue;
+
+    public long OtherNodesLast { get; private set; }
+
+    public bool ReachedBothSides
+    {
+        get
+        {
+            lock (gate)
+            {
+                return SenderNodeLast > 0 && OtherNodesLast > 0;
+            }
+        }
+    }
+
+    /// <summary>The hop: its first delivery through Redis after its first on the sender's node (negative when before).</summary>
+    public double HopMs => Stopwatch.GetElapsedTime(SenderNodeFirst, OtherNodesFirst).TotalMilliseconds;
+
+    /// <summary>From its first delivery to its last on the sender's node: how long that node took to write it to all of its subscribers.</summary>
+    public double SenderNodeSpreadMs => Stopwatch.GetElapsedTime(SenderNodeFirst, SenderNodeLast).TotalMilliseconds;
+
+    /// <inheritdoc cref="SenderNodeSpreadMs"/>
+    public double OtherNodesSpreadMs => Stopwatch.GetElapsedTime(OtherNodesFirst, OtherNodesLast).TotalMilliseconds;
+
+    public void Arrived(long at, bool onSenderNode)
+    {
+        lock (gate)
+        {
+            if (onSenderNode)
+            {
+                (SenderNodeFirst, SenderNodeLast) = (Math.Min(SenderNodeFirst, at), Math.Max(SenderNodeLast, at));
+            }
+            else
+            {
+                (OtherNodesFirst, OtherNodesLast) = (Math.Min(OtherNodesFirst, at), Math.Max(OtherNodesLast, at));
+            }
+        }
     }
 }

@@ -105,6 +105,10 @@ public static class Report
             ($"{prefix}.p99.sender_node", $"{label} p99, subscribers on the sender's node", false),
             ($"{prefix}.p99.other_nodes", $"{label} p99, subscribers on the other node (through Redis)", false),
             ($"{prefix}.p99.backplane", $"{label}: p99 through Redis - p99 on the sender's node, same window", false),
+            ($"{prefix}.hop.p50", $"{label}: the hop, a message's first delivery through Redis after its first on the sender's node, p50 over messages", false),
+            ($"{prefix}.hop.p99", $"{label}: the hop, p99 over messages", false),
+            ($"{prefix}.spread.p99.sender_node", $"{label}: a message's first to last delivery on the sender's node, p99 over messages", false),
+            ($"{prefix}.spread.p99.other_nodes", $"{label}: a message's first to last delivery on the other node, p99 over messages", false),
             ($"{prefix}.gc_pause_ms.sender_node", $"{label}: GC pauses in the window, the sender's node", false),
             ($"{prefix}.gc_pause_ms.other_nodes", $"{label}: GC pauses in the window, the other node", false),
             ($"{prefix}.per_message.sender_node", $"{label}: deliveries per WebSocket message, subscribers on the sender's node", true),
@@ -206,7 +210,7 @@ public static class Report
         if (BackplaneByRound(measurements) is { Length: > 0 } rounds)
         {
             md.AppendLine();
-            md.AppendLine("The backplane's same-window p99 at W=1 by round, beside the GC pauses each node had in that window (Netra's own figure):");
+            md.AppendLine("The backplane's same-window p99 at W=1 by round, beside the GC pauses each node had in that window (Netra's own figure) and where a message's time went (the hop to the other node's first delivery, and each node's first to last delivery):");
             md.AppendLine();
             foreach (var round in rounds)
             {
@@ -258,8 +262,9 @@ public static class Report
     };
 
     /// <summary>
-    /// One line per round of the 2-node W=1 window: the backplane's same-window p99 and each node's GC pauses in that window,
-    /// so that a round's figure can be read against what held either node; empty without those measurements.
+    /// One line per round of the 2-node W=1 window: the backplane's same-window p99, each node's GC pauses in that window,
+    /// and the p99 over its messages of the hop and of each node's first to last delivery, so that a round's figure can
+    /// be read against what held either node and where a message's time went; empty without those measurements.
     /// </summary>
     private static string[] BackplaneByRound(IReadOnlyList<Measurement> measurements)
     {
@@ -268,10 +273,13 @@ public static class Report
         return [.. measurements
             .Where(m => m.System == TwoNodes && m.Metric == "fanout.w1.p99.backplane")
             .OrderBy(m => m.Rep)
-            .Select(m => (m.Rep, Backplane: m.Value, Sender: Of("fanout.w1.gc_pause_ms.sender_node", m.Rep), Other: Of("fanout.w1.gc_pause_ms.other_nodes", m.Rep)))
+            .Select(m => (m.Rep, Backplane: m.Value, Sender: Of("fanout.w1.gc_pause_ms.sender_node", m.Rep), Other: Of("fanout.w1.gc_pause_ms.other_nodes", m.Rep),
+                Hop: Of("fanout.w1.hop.p99", m.Rep), SenderSpread: Of("fanout.w1.spread.p99.sender_node", m.Rep), OtherSpread: Of("fanout.w1.spread.p99.other_nodes", m.Rep)))
             .Where(r => r.Sender is not null && r.Other is not null)
             .Select(r => string.Create(CultureInfo.InvariantCulture,
-                $"- round {r.Rep}: {F(r.Backplane)} ms; GC pauses {F(r.Sender)} ms on the sender's node, {F(r.Other)} ms on the other node"))];
+                $"- round {r.Rep}: {F(r.Backplane)} ms; GC pauses {F(r.Sender)} ms on the sender's node, {F(r.Other)} ms on the other node") +
+                (r.Hop is null ? "" : string.Create(CultureInfo.InvariantCulture,
+                    $"; p99 over messages: hop {F(r.Hop)} ms, first to last delivery {F(r.SenderSpread)} ms on the sender's node and {F(r.OtherSpread)} ms on the other")))];
     }
 
     /// <summary>One target: <see cref="Met"/> when <see cref="Value"/> is at least (or at most) the goal; a measured target that is not met has a <see cref="Shortfall"/> saying by how much.</summary>
@@ -316,6 +324,13 @@ public static class Report
             .ToList();
 
     public static string ToJsonLine(Measurement measurement) => JsonSerializer.Serialize(measurement, JsonLine);
+
+    /// <summary>The value at quantile <paramref name="q"/> of <paramref name="values"/> (nearest rank).</summary>
+    public static double PercentileOf(IEnumerable<double> values, double q)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+    }
 
     public static double MedianOf(IEnumerable<double> values)
     {
