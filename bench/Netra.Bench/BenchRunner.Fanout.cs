@@ -105,8 +105,9 @@ public sealed partial class BenchRunner
     /// <summary>
     /// Where a message's time through Redis goes, per message of the window: the hop (its first delivery on the other
     /// node after its first on the sender's node) and each node's spread (its first delivery to its last there: how
-    /// long that node took to write it to every subscriber of its own). The same-window p99 difference is the sum of
-    /// the two at the tail.
+    /// long that node took to write it to every subscriber of its own). The other node's subscribers get a message a hop
+    /// after the sender's node's and then over its spread, so the same-window p99 difference is what is left of the hop
+    /// once the two nodes' spreads overlap.
     /// </summary>
     private void AddMessageArrivals(int window, IReadOnlyCollection<MessageArrivals> messages, int rep)
     {

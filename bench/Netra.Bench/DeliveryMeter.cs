@@ -52,7 +52,8 @@ public sealed class DeliveryMeter(bool byNode = false)
 
     /// <summary>
     /// The messages of the last window that reached subscribers on both sides, each as when its deliveries arrived
-    /// (Stopwatch ticks); empty unless kept by node.
+    /// (Stopwatch ticks; a message in flight when the window opened counts from its first delivery in the window);
+    /// empty unless kept by node.
     /// </summary>
     public IReadOnlyCollection<MessageArrivals> Messages => [.. arrivals.Values.Where(message => message.ReachedBothSides)];
 
