@@ -110,7 +110,7 @@ public sealed class ConnectionCursorTests
     public async Task AnEventInOrderCostsNoAllocationBeyondTheConnectionsOwnWrite()
     {
         // A fan-out delivers each event through the cursor of every member: an object per delivery there is a thousand
-        // per event in a large group, and it was most of what a scaled-out node allocated at W=1 in the bench.
+        // per event in a large group, and it was a quarter of what a scaled-out node allocated at W=1 in the bench.
         StartAt(0);
         var message = new SerializedHubMessage(new InvocationMessage("Event", [1L]));
         var seq = 0L;

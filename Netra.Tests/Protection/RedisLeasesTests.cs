@@ -19,6 +19,7 @@ public sealed class RedisLeasesTests : IAsyncLifetime
     private const string Kind = "connections";
     private const int Holdings = (2 * RedisLeases.RenewalsPerCall) + 88; // three calls' worth, the last one partly filled
 
+    private readonly BackplaneOptions backplane = new();
     private readonly RedisConnections connections = new();
     private RedisServer redis = null!;
     private ConnectionMultiplexer admin = null!;
@@ -39,7 +40,7 @@ public sealed class RedisLeasesTests : IAsyncLifetime
     [Fact]
     public async Task ARenewalExtendsEveryLeaseOfTheNodeInAFewScriptCallsAndLeavesOutWhatIsNoLongerHeld()
     {
-        using var leases = new RedisLeases(connections.Create(redis.ConnectionString), Options.Create(new BackplaneOptions()), NullLogger<RedisLeases>.Instance);
+        using var leases = new RedisLeases(connections.Create(redis.ConnectionString), Options.Create(backplane), NullLogger<RedisLeases>.Instance);
         for (var i = 0; i < Holdings; i++)
         {
             // Two holdings per user: a key appears twice in a call, as a user with two tabs open makes it.
@@ -92,7 +93,7 @@ public sealed class RedisLeasesTests : IAsyncLifetime
     private async Task<RedisKey[]> KeysAsync()
     {
         var keys = new List<RedisKey>();
-        await foreach (var key in Server().KeysAsync(pattern: $"netra:{Kind}:user:*"))
+        await foreach (var key in Server().KeysAsync(pattern: $"{backplane.ChannelPrefix}:{Kind}:user:*"))
         {
             keys.Add(key);
         }
