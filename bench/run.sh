@@ -53,7 +53,14 @@ cleanup() {
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
   stop_redis "$work/redis" || true
   stop_postgres "$work/pg" || true
-  if ((smoke == 0 && partial == 0)); then rm -rf "$work"; else log "results kept in $work"; fi
+  if ((smoke == 0 && partial == 0)); then
+    rm -rf "$work"
+  else
+    # The report and the logs stay; PostgreSQL's cluster (a gigabyte of warmed WAL) and Redis's folder go, so that
+    # partial runs one after another do not fill the disk.
+    rm -rf "$work/pg" "$work/redis"
+    log "results kept in $work"
+  fi
 }
 trap cleanup EXIT
 
@@ -89,7 +96,7 @@ CREATE TABLE wal_warm (n int);"
 start_postgres "$work/pg" "$(free_port)"
 taskset -a -p -c "$SERVER_CPU" "$(head -n 1 "$work/pg/postmaster.pid")" >/dev/null
 ensure_database "$PG_PORT" netra
-if [[ ${BENCH_PG_WAL_WARM:-1} == 1 ]]; then
+if [[ ${BENCH_PG_WAL_WARM:-1} == 1 ]] && ((smoke == 0)); then # a smoke run measures nothing
   warm_wal "$PG_PORT"
 fi
 pg_conn="Host=127.0.0.1;Port=$PG_PORT;Database=netra;Username=postgres;Maximum Pool Size=100"
