@@ -185,6 +185,8 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             new(Report.OneNode, "fanout.w1.p99", "ms", 40, 1),
             new(Report.TwoNodes, "fanout.w1.p99", "ms", 41, 1),
             new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", 3, 1),
+            new(Report.OneNode, "fanout.w1.core_probe", "ns per pipe round trip", 1000, 1),
+            new(Report.TwoNodes, "fanout.w1.core_probe", "ns per pipe round trip", 1250, 1),
             new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", 0.5, 2),
             new(Report.TwoNodes, "fanout.w1.p99.backplane", "ms", -1, 3),
             new(Report.TwoNodes, "fanout.w1.gc_pause_ms.sender_node", "ms", 0, 1),
@@ -209,7 +211,8 @@ public sealed partial class BenchSmokeTests(ITestOutputHelper output)
             text.Should().Contain("| fan-out W=1: p99 through Redis - p99 on the sender's node, same window | ms | - | 0.5 | - | - | 3.0 / 0.5 / -1.0 | - |");
             text.Should().Contain("| scale-out: p99 the backplane adds at W=1 (ms, other node - sender's node, same window) | 0.5 | <= 2.0 | yes |");
             text.Should().Contain("| fan-out W=1: GC pauses in the window, the other node | ms | - | 32.25 | - | - | 64.5 / 0.0 | - |");
-            text.Should().Contain("- round 1: 3.0 ms; GC pauses 0.0 ms on the sender's node, 64.5 ms on the other node; p99 over messages: hop 1.5 ms, " +
+            text.Should().Contain("- round 1: 3.0 ms; 2 nodes - 1 node 1.0 ms (core probe 1,000 ns in the 1 node's window, 1,250 ns in the 2 nodes'); " +
+                "GC pauses 0.0 ms on the sender's node, 64.5 ms on the other node; p99 over messages: hop 1.5 ms, " +
                 "first to last delivery 4.0 ms on the sender's node and 6.0 ms on the other\n");
             text.Should().Contain("- round 2: 0.5 ms; GC pauses 0.0 ms on the sender's node, 0.0 ms on the other node\n", "round 2 has no figures of its messages to show");
             text.Should().NotContain("- round 3:", "round 3 has no GC figures to show beside it");

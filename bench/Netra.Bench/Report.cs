@@ -210,7 +210,7 @@ public static class Report
         if (BackplaneByRound(measurements) is { Length: > 0 } rounds)
         {
             md.AppendLine();
-            md.AppendLine("The backplane's same-window p99 at W=1 by round, beside the GC pauses each node had in that window (Netra's own figure) and where a message's time went (the hop to the other node's first delivery, and each node's first to last delivery):");
+            md.AppendLine("The backplane's same-window p99 at W=1 by round, beside that round's 2 nodes' p99 less the 1 node's (measured in two windows, each with the server core's probe, which shows when one of them ran on a slower core), the GC pauses each node had in that window (Netra's own figure) and where a message's time went (the hop to the other node's first delivery, and each node's first to last delivery):");
             md.AppendLine();
             foreach (var round in rounds)
             {
@@ -262,22 +262,29 @@ public static class Report
     };
 
     /// <summary>
-    /// One line per round of the 2-node W=1 window: the backplane's same-window p99, each node's GC pauses in that window,
-    /// and the p99 over its messages of the hop and of each node's first to last delivery, so that a round's figure can
-    /// be read against what held either node and where a message's time went; empty without those measurements.
+    /// One line per round of the 2-node W=1 window: the backplane's same-window p99, the round's 2 nodes' p99 less the
+    /// 1 node's with the core probe of both windows, each node's GC pauses in the 2 nodes' window, and the p99 over its
+    /// messages of the hop and of each node's first to last delivery, so that a round's figures can be read against what
+    /// held either node, how fast the core ran in each window and where a message's time went; empty without those
+    /// measurements.
     /// </summary>
     private static string[] BackplaneByRound(IReadOnlyList<Measurement> measurements)
     {
-        double? Of(string metric, int rep) =>
-            measurements.FirstOrDefault(m => m.System == TwoNodes && m.Metric == metric && m.Rep == rep)?.Value;
+        double? Of(string system, string metric, int rep) =>
+            measurements.FirstOrDefault(m => m.System == system && m.Metric == metric && m.Rep == rep)?.Value;
         return [.. measurements
             .Where(m => m.System == TwoNodes && m.Metric == "fanout.w1.p99.backplane")
             .OrderBy(m => m.Rep)
-            .Select(m => (m.Rep, Backplane: m.Value, Sender: Of("fanout.w1.gc_pause_ms.sender_node", m.Rep), Other: Of("fanout.w1.gc_pause_ms.other_nodes", m.Rep),
-                Hop: Of("fanout.w1.hop.p99", m.Rep), SenderSpread: Of("fanout.w1.spread.p99.sender_node", m.Rep), OtherSpread: Of("fanout.w1.spread.p99.other_nodes", m.Rep)))
+            .Select(m => (m.Rep, Backplane: m.Value, Sender: Of(TwoNodes, "fanout.w1.gc_pause_ms.sender_node", m.Rep), Other: Of(TwoNodes, "fanout.w1.gc_pause_ms.other_nodes", m.Rep),
+                Hop: Of(TwoNodes, "fanout.w1.hop.p99", m.Rep), SenderSpread: Of(TwoNodes, "fanout.w1.spread.p99.sender_node", m.Rep), OtherSpread: Of(TwoNodes, "fanout.w1.spread.p99.other_nodes", m.Rep),
+                Apart: Of(TwoNodes, "fanout.w1.p99", m.Rep) - Of(OneNode, "fanout.w1.p99", m.Rep),
+                OneProbe: Of(OneNode, "fanout.w1.core_probe", m.Rep), TwoProbe: Of(TwoNodes, "fanout.w1.core_probe", m.Rep)))
             .Where(r => r.Sender is not null && r.Other is not null)
-            .Select(r => string.Create(CultureInfo.InvariantCulture,
-                $"- round {r.Rep}: {F(r.Backplane)} ms; GC pauses {F(r.Sender)} ms on the sender's node, {F(r.Other)} ms on the other node") +
+            .Select(r => string.Create(CultureInfo.InvariantCulture, $"- round {r.Rep}: {F(r.Backplane)} ms") +
+                (r.Apart is null ? "" : string.Create(CultureInfo.InvariantCulture, $"; 2 nodes - 1 node {F(r.Apart)} ms") +
+                    (r.OneProbe is null || r.TwoProbe is null ? "" : string.Create(CultureInfo.InvariantCulture,
+                        $" (core probe {F(r.OneProbe)} ns in the 1 node's window, {F(r.TwoProbe)} ns in the 2 nodes')"))) +
+                string.Create(CultureInfo.InvariantCulture, $"; GC pauses {F(r.Sender)} ms on the sender's node, {F(r.Other)} ms on the other node") +
                 (r.Hop is null ? "" : string.Create(CultureInfo.InvariantCulture,
                     $"; p99 over messages: hop {F(r.Hop)} ms, first to last delivery {F(r.SenderSpread)} ms on the sender's node and {F(r.OtherSpread)} ms on the other")))];
     }
