@@ -22,12 +22,12 @@ public sealed class RedisLeasesTests : IAsyncLifetime
     private readonly BackplaneOptions backplane = new();
     private readonly RedisConnections connections = new();
     private RedisServer redis = null!;
-    private ConnectionMultiplexer admin = null!;
+    private RedisAdmin admin = null!;
 
     public async Task InitializeAsync()
     {
         redis = await RedisServer.StartAsync();
-        admin = await ConnectionMultiplexer.ConnectAsync($"{redis.ConnectionString},allowAdmin=true");
+        admin = await RedisAdmin.ConnectAsync(redis);
     }
 
     public async Task DisposeAsync()
@@ -47,11 +47,11 @@ public sealed class RedisLeasesTests : IAsyncLifetime
             (await leases.TryTakeAsync(Kind, UserOf(i), $"c{i}", max: 5, CancellationToken.None)).Should().BeTrue();
         }
 
-        var database = admin.GetDatabase();
+        var database = admin.Database;
         var keys = await KeysAsync();
         keys.Should().HaveCount((Holdings + 1) / 2);
         // Every lease but a second from running out, and one holding gone as if its lease had run out already.
-        var now = await RedisMillisecondsAsync();
+        var now = await admin.MillisecondsAsync();
         foreach (var key in keys)
         {
             foreach (var member in await database.SortedSetRangeByRankAsync(key))
@@ -63,9 +63,9 @@ public sealed class RedisLeasesTests : IAsyncLifetime
         var gone = keys[0];
         var goneMember = (await database.SortedSetRangeByRankAsync(gone))[0];
         await database.SortedSetRemoveAsync(gone, goneMember);
-        await Server().ConfigResetStatisticsAsync();
+        await admin.Server.ConfigResetStatisticsAsync();
 
-        var renewedFrom = await RedisMillisecondsAsync();
+        var renewedFrom = await admin.MillisecondsAsync();
         await leases.RenewAsync();
 
         var lease = (long)RedisLeases.Lease.TotalMilliseconds;
@@ -83,33 +83,19 @@ public sealed class RedisLeasesTests : IAsyncLifetime
 
         renewed.Should().Be(Holdings - 1);
         (await database.SortedSetScoreAsync(gone, goneMember)).Should().BeNull("a holding whose lease ran out is not brought back");
-        (await ScriptCallsAsync()).Should().Be((Holdings + RedisLeases.RenewalsPerCall - 1) / RedisLeases.RenewalsPerCall);
+        (await admin.ScriptCallsAsync()).Should().Be((Holdings + RedisLeases.RenewalsPerCall - 1) / RedisLeases.RenewalsPerCall);
     }
 
     private static string UserOf(int holding) => (holding / 2).ToString(CultureInfo.InvariantCulture);
 
-    private IServer Server() => admin.GetServer(admin.GetEndPoints()[0]);
-
     private async Task<RedisKey[]> KeysAsync()
     {
         var keys = new List<RedisKey>();
-        await foreach (var key in Server().KeysAsync(pattern: $"{backplane.ChannelPrefix}:{Kind}:user:*"))
+        await foreach (var key in admin.Server.KeysAsync(pattern: $"{backplane.ChannelPrefix}:{Kind}:user:*"))
         {
             keys.Add(key);
         }
 
         return [.. keys];
-    }
-
-    /// <summary>Redis's own clock, which the leases are measured on.</summary>
-    private async Task<long> RedisMillisecondsAsync() => (long)(await Server().TimeAsync() - DateTime.UnixEpoch).TotalMilliseconds;
-
-    /// <summary>Script calls (EVAL and EVALSHA) the server ran since its statistics were reset.</summary>
-    private async Task<long> ScriptCallsAsync()
-    {
-        var info = await Server().InfoAsync("commandstats");
-        return info.SelectMany(group => group)
-            .Where(stat => stat.Key is "cmdstat_eval" or "cmdstat_evalsha")
-            .Sum(stat => long.Parse(stat.Value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture));
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using FluentAssertions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Netra.Server.Backplane;
 using Netra.Server.Protection;
 using Netra.Tests.Infrastructure;
@@ -11,8 +12,9 @@ using Xunit;
 namespace Netra.Tests.Protection;
 
 /// <summary>
-/// The scaled-out rate-limit store against a real Redis: two nodes' stores share one count, a refusal says when to
-/// retry, and a key's hash holds a count per second whatever the limit, not an entry per call.
+/// The scaled-out rate-limit store against a real Redis of the test's own (the tests count the script calls it runs):
+/// two nodes' stores share one count, a refusal says when to retry, a key's hash holds a count per second whatever the
+/// limit, not an entry per call, and a busy key takes permits ahead without letting more calls in than its limit.
 /// </summary>
 public sealed class RedisRateLimitStoreTests : IAsyncLifetime
 {
@@ -20,10 +22,20 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
     private readonly string prefix = $"rl{Guid.NewGuid():N}";
     private readonly RedisConnections connections = new();
     private RedisServer redis = null!;
+    private RedisAdmin admin = null!;
 
-    public async Task InitializeAsync() => redis = await RedisServer.SharedAsync();
+    public async Task InitializeAsync()
+    {
+        redis = await RedisServer.StartAsync();
+        admin = await RedisAdmin.ConnectAsync(redis);
+    }
 
-    public Task DisposeAsync() => connections.CloseAllAsync();
+    public async Task DisposeAsync()
+    {
+        await connections.CloseAllAsync();
+        await admin.DisposeAsync();
+        await redis.DisposeAsync();
+    }
 
     [Fact]
     public async Task TwoNodesCountAgainstOneWindowAndARefusalSaysWhenToRetry()
@@ -54,15 +66,15 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
             (await store.TryAcquireAsync("call:7", 1_000_000, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
         }
 
-        var database = (await Connection().GetAsync(CancellationToken.None)).GetDatabase();
         var key = (RedisKey)$"{prefix}:ratelimit:slices:call:7";
-        var held = (await database.HashGetAllAsync(key)).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value);
+        var held = await CountsAsync(key);
         held.Remove("oldest");
         held.Remove("total", out var total).Should().BeTrue();
-        total.Should().Be(3_000);
+        // Permits taken ahead count too: every call, and at most a few asks' worth left unused (see the next test).
+        total.Should().BeInRange(3_000, 4 * 3_000);
         held.Should().HaveCountLessThanOrEqualTo(IRateLimitStore.SlicesPerWindow + 1, "one field per second the calls were made in, not one per call")
-            .And.Subject.Values.Sum().Should().Be(3_000);
-        (await database.KeyTimeToLiveAsync(key)).Should().NotBeNull()
+            .And.Subject.Values.Sum().Should().Be(total);
+        (await admin.Database.KeyTimeToLiveAsync(key)).Should().NotBeNull()
             .And.Subject!.Value.Should().BeGreaterThan(TimeSpan.FromSeconds(55)).And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(61));
     }
 
@@ -88,12 +100,96 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         held["oldest"].Should().BeInRange(now - 60, now - 59);
     }
 
+    [Fact]
+    public async Task ABusyKeyAsksRedisAFewTimesASecondNotOncePerCall()
+    {
+        const int Calls = 600;
+        const int Limit = 60_000; // a thousand permits a second on average: up to that many taken at a time
+        var store = Store();
+        var asksBefore = await admin.ScriptCallsAsync();
+        for (var i = 0; i < Calls; i++)
+        {
+            (await store.TryAcquireAsync("call:8", Limit, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
+        }
+
+        // Within a second the asks double (1, 2, 4, ... 512 covers 600 calls in ten); a second that turns meanwhile
+        // starts from what the last one used. One call per ask, as before, would be 600.
+        (await admin.ScriptCallsAsync() - asksBefore).Should().BeLessThanOrEqualTo(40);
+        var counts = await CountsAsync($"{prefix}:ratelimit:slices:call:8");
+        counts["total"].Should().BeInRange(Calls, 4 * Calls, "every call is counted, and what was taken ahead and not used stays counted");
+    }
+
+    [Fact]
+    public async Task NodesThatTakePermitsAheadStillLetInNoMoreCallsThanTheLimit()
+    {
+        const int Limit = 607; // ten permits a second on average: up to ten taken at a time, and the last ask must take fewer
+        var nodes = new[] { Store(), Store() };
+        var admitted = 0;
+        var refusedInARow = 0;
+        for (var i = 0; refusedInARow < nodes.Length && i < 2 * Limit; i++)
+        {
+            var decision = await nodes[i % nodes.Length].TryAcquireAsync("call:9", Limit, Minute, CancellationToken.None);
+            if (decision.Allowed)
+            {
+                admitted++;
+                refusedInARow = 0;
+            }
+            else
+            {
+                decision.RetryAfter.Should().BeGreaterThan(TimeSpan.FromSeconds(55)).And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(61));
+                refusedInARow++;
+            }
+        }
+
+        refusedInARow.Should().Be(nodes.Length, "both nodes refuse once the window is full");
+        (await CountsAsync($"{prefix}:ratelimit:slices:call:9"))["total"].Should().Be(Limit, "Redis never grants past the limit");
+        // Permits a node held when their second ended went unused; each node leaves at most one ask's worth a second.
+        admitted.Should().BeLessThanOrEqualTo(Limit).And.BeGreaterThan(Limit / 2);
+    }
+
+    [Fact]
+    public async Task APermitTakenAheadIsNotUsedAfterTheSecondItWasCountedIn()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = Store(clock);
+        for (var i = 0; i < 10 && store.PermitsHeld("call:10") == 0; i++)
+        {
+            (await store.TryAcquireAsync("call:10", 6_000, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
+        }
+
+        store.PermitsHeld("call:10").Should().BePositive("a second ask in the same second takes two, and one is left");
+        var asksBefore = await admin.ScriptCallsAsync();
+        clock.Advance(TimeSpan.FromSeconds(1)); // on this node's clock the second Redis counted the held permit in is over
+
+        (await store.TryAcquireAsync("call:10", 6_000, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
+        (await admin.ScriptCallsAsync()).Should().Be(asksBefore + 1, "the call asked Redis instead of taking the permit of a second gone by");
+    }
+
+    [Fact]
+    public async Task ALimitOfAtMostOneCallASecondAsksRedisForEveryCall()
+    {
+        var store = Store();
+        var asksBefore = await admin.ScriptCallsAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            (await store.TryAcquireAsync("msg:11", 60, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
+        }
+
+        (await admin.ScriptCallsAsync() - asksBefore).Should().Be(20);
+        (await CountsAsync($"{prefix}:ratelimit:slices:msg:11"))["total"].Should().Be(20, "nothing is taken ahead: each call counts once");
+        store.KeysAhead.Should().Be(0);
+    }
+
     private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private RedisRateLimitStore Store() => new(
+    private async Task<Dictionary<string, long>> CountsAsync(RedisKey key) =>
+        (await admin.Database.HashGetAllAsync(key)).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value);
+
+    private RedisRateLimitStore Store(TimeProvider? time = null) => new(
         Connection(),
         Options.Create(new BackplaneOptions { ChannelPrefix = prefix }),
         new LocalRateLimitStore(TimeProvider.System),
+        time ?? TimeProvider.System,
         NullLogger<RedisRateLimitStore>.Instance);
 
     private RedisConnection Connection() => connections.Create(redis.ConnectionString);
