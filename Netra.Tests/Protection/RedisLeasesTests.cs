@@ -20,38 +20,27 @@ public sealed class RedisLeasesTests : IAsyncLifetime
     private const int Holdings = (2 * RedisLeases.RenewalsPerCall) + 88; // three calls' worth, the last one partly filled
 
     private readonly BackplaneOptions backplane = new();
-    private readonly RedisConnections connections = new();
-    private RedisServer redis = null!;
-    private RedisAdmin admin = null!;
+    private OwnRedis redis = null!;
 
-    public async Task InitializeAsync()
-    {
-        redis = await RedisServer.StartAsync();
-        admin = await RedisAdmin.ConnectAsync(redis);
-    }
+    public async Task InitializeAsync() => redis = await OwnRedis.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await connections.CloseAllAsync();
-        await admin.DisposeAsync();
-        await redis.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await redis.DisposeAsync();
 
     [Fact]
     public async Task ARenewalExtendsEveryLeaseOfTheNodeInAFewScriptCallsAndLeavesOutWhatIsNoLongerHeld()
     {
-        using var leases = new RedisLeases(connections.Create(redis.ConnectionString), Options.Create(backplane), NullLogger<RedisLeases>.Instance);
+        using var leases = new RedisLeases(redis.Connect(), Options.Create(backplane), NullLogger<RedisLeases>.Instance);
         for (var i = 0; i < Holdings; i++)
         {
             // Two holdings per user: a key appears twice in a call, as a user with two tabs open makes it.
             (await leases.TryTakeAsync(Kind, UserOf(i), $"c{i}", max: 5, CancellationToken.None)).Should().BeTrue();
         }
 
-        var database = admin.Database;
+        var database = redis.Database;
         var keys = await KeysAsync();
         keys.Should().HaveCount((Holdings + 1) / 2);
         // Every lease but a second from running out, and one holding gone as if its lease had run out already.
-        var now = await admin.MillisecondsAsync();
+        var now = await redis.MillisecondsAsync();
         foreach (var key in keys)
         {
             foreach (var member in await database.SortedSetRangeByRankAsync(key))
@@ -63,9 +52,9 @@ public sealed class RedisLeasesTests : IAsyncLifetime
         var gone = keys[0];
         var goneMember = (await database.SortedSetRangeByRankAsync(gone))[0];
         await database.SortedSetRemoveAsync(gone, goneMember);
-        await admin.Server.ConfigResetStatisticsAsync();
+        await redis.Server.ConfigResetStatisticsAsync();
 
-        var renewedFrom = await admin.MillisecondsAsync();
+        var renewedFrom = await redis.MillisecondsAsync();
         await leases.RenewAsync();
 
         var lease = (long)RedisLeases.Lease.TotalMilliseconds;
@@ -83,7 +72,7 @@ public sealed class RedisLeasesTests : IAsyncLifetime
 
         renewed.Should().Be(Holdings - 1);
         (await database.SortedSetScoreAsync(gone, goneMember)).Should().BeNull("a holding whose lease ran out is not brought back");
-        (await admin.ScriptCallsAsync()).Should().Be((Holdings + RedisLeases.RenewalsPerCall - 1) / RedisLeases.RenewalsPerCall);
+        (await redis.ScriptCallsAsync()).Should().Be((Holdings + RedisLeases.RenewalsPerCall - 1) / RedisLeases.RenewalsPerCall);
     }
 
     private static string UserOf(int holding) => (holding / 2).ToString(CultureInfo.InvariantCulture);
@@ -91,7 +80,7 @@ public sealed class RedisLeasesTests : IAsyncLifetime
     private async Task<RedisKey[]> KeysAsync()
     {
         var keys = new List<RedisKey>();
-        await foreach (var key in admin.Server.KeysAsync(pattern: $"{backplane.ChannelPrefix}:{Kind}:user:*"))
+        await foreach (var key in redis.Server.KeysAsync(pattern: $"{backplane.ChannelPrefix}:{Kind}:user:*"))
         {
             keys.Add(key);
         }

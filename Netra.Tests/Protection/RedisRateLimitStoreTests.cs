@@ -20,22 +20,11 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
 {
     private static readonly TimeSpan Minute = TimeSpan.FromMinutes(1);
     private readonly string prefix = $"rl{Guid.NewGuid():N}";
-    private readonly RedisConnections connections = new();
-    private RedisServer redis = null!;
-    private RedisAdmin admin = null!;
+    private OwnRedis redis = null!;
 
-    public async Task InitializeAsync()
-    {
-        redis = await RedisServer.StartAsync();
-        admin = await RedisAdmin.ConnectAsync(redis);
-    }
+    public async Task InitializeAsync() => redis = await OwnRedis.StartAsync();
 
-    public async Task DisposeAsync()
-    {
-        await connections.CloseAllAsync();
-        await admin.DisposeAsync();
-        await redis.DisposeAsync();
-    }
+    public async Task DisposeAsync() => await redis.DisposeAsync();
 
     [Fact]
     public async Task TwoNodesCountAgainstOneWindowAndARefusalSaysWhenToRetry()
@@ -74,7 +63,7 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         total.Should().BeInRange(3_000, 4 * 3_000);
         held.Should().HaveCountLessThanOrEqualTo(IRateLimitStore.SlicesPerWindow + 1, "one field per second the calls were made in, not one per call")
             .And.Subject.Values.Sum().Should().Be(total);
-        (await admin.Database.KeyTimeToLiveAsync(key)).Should().NotBeNull()
+        (await redis.Database.KeyTimeToLiveAsync(key)).Should().NotBeNull()
             .And.Subject!.Value.Should().BeGreaterThan(TimeSpan.FromSeconds(55)).And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(61));
     }
 
@@ -106,7 +95,7 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         const int Calls = 600;
         const int Limit = 60_000; // a thousand permits a second on average: up to that many taken at a time
         var store = Store();
-        var asksBefore = await admin.ScriptCallsAsync();
+        var asksBefore = await redis.ScriptCallsAsync();
         for (var i = 0; i < Calls; i++)
         {
             (await store.TryAcquireAsync("call:8", Limit, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
@@ -114,7 +103,7 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
 
         // Within a second the asks double (1, 2, 4, ... 512 covers 600 calls in ten); a second that turns meanwhile
         // starts from what the last one used. One call per ask, as before, would be 600.
-        (await admin.ScriptCallsAsync() - asksBefore).Should().BeLessThanOrEqualTo(40);
+        (await redis.ScriptCallsAsync() - asksBefore).Should().BeLessThanOrEqualTo(40);
         var counts = await CountsAsync($"{prefix}:ratelimit:slices:call:8");
         counts["total"].Should().BeInRange(Calls, 4 * Calls, "every call is counted, and what was taken ahead and not used stays counted");
     }
@@ -158,24 +147,24 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         }
 
         store.PermitsHeld("call:10").Should().BePositive("a second ask in the same second takes two, and one is left");
-        var asksBefore = await admin.ScriptCallsAsync();
+        var asksBefore = await redis.ScriptCallsAsync();
         clock.Advance(TimeSpan.FromSeconds(1)); // on this node's clock the second Redis counted the held permit in is over
 
         (await store.TryAcquireAsync("call:10", 6_000, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
-        (await admin.ScriptCallsAsync()).Should().Be(asksBefore + 1, "the call asked Redis instead of taking the permit of a second gone by");
+        (await redis.ScriptCallsAsync()).Should().Be(asksBefore + 1, "the call asked Redis instead of taking the permit of a second gone by");
     }
 
     [Fact]
     public async Task ALimitOfAtMostOneCallASecondAsksRedisForEveryCall()
     {
         var store = Store();
-        var asksBefore = await admin.ScriptCallsAsync();
+        var asksBefore = await redis.ScriptCallsAsync();
         for (var i = 0; i < 20; i++)
         {
             (await store.TryAcquireAsync("msg:11", 60, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
         }
 
-        (await admin.ScriptCallsAsync() - asksBefore).Should().Be(20);
+        (await redis.ScriptCallsAsync() - asksBefore).Should().Be(20);
         (await CountsAsync($"{prefix}:ratelimit:slices:msg:11"))["total"].Should().Be(20, "nothing is taken ahead: each call counts once");
         store.KeysAhead.Should().Be(0);
     }
@@ -183,7 +172,7 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
     private static string Seconds(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private async Task<Dictionary<string, long>> CountsAsync(RedisKey key) =>
-        (await admin.Database.HashGetAllAsync(key)).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value);
+        (await redis.Database.HashGetAllAsync(key)).ToDictionary(entry => (string)entry.Name!, entry => (long)entry.Value);
 
     private RedisRateLimitStore Store(TimeProvider? time = null) => new(
         Connection(),
@@ -192,5 +181,5 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
         time ?? TimeProvider.System,
         NullLogger<RedisRateLimitStore>.Instance);
 
-    private RedisConnection Connection() => connections.Create(redis.ConnectionString);
+    private RedisConnection Connection() => redis.Connect();
 }
