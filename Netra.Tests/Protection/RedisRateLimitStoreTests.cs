@@ -155,6 +155,20 @@ public sealed class RedisRateLimitStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AKeyIdleForAMinuteIsForgottenOnTheNextSweep()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var store = Store(clock);
+        (await store.TryAcquireAsync("call:12", 6_000, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
+        store.KeysAhead.Should().Be(1);
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        (await store.TryAcquireAsync("call:13", 6_000, Minute, CancellationToken.None)).Allowed.Should().BeTrue();
+
+        store.KeysAhead.Should().Be(1, "the sweep that call ran dropped the idle key; the new one is held");
+    }
+
+    [Fact]
     public async Task ALimitOfAtMostOneCallASecondAsksRedisForEveryCall()
     {
         var store = Store();
