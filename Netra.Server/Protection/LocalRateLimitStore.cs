@@ -8,9 +8,8 @@ namespace Netra.Server.Protection;
 /// </summary>
 internal sealed class LocalRateLimitStore(TimeProvider time) : IRateLimitStore
 {
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, SlicedLog> logs = new(StringComparer.Ordinal);
-    private long nextSweepTicks;
+    private readonly SweepSchedule sweeps = new(time, TimeSpan.FromMinutes(1));
 
     /// <summary>Keys held (for tests: idle ones go on a sweep).</summary>
     internal int KeyCount => logs.Count;
@@ -39,8 +38,7 @@ internal sealed class LocalRateLimitStore(TimeProvider time) : IRateLimitStore
 
     private void SweepIfDue(long now)
     {
-        var due = Interlocked.Read(ref nextSweepTicks);
-        if (now < due || Interlocked.CompareExchange(ref nextSweepTicks, now + (long)(SweepInterval.TotalSeconds * time.TimestampFrequency), due) != due)
+        if (!sweeps.TryClaim(now))
         {
             return;
         }

@@ -28,9 +28,8 @@ internal sealed class RedisRateLimitStore(
     TimeProvider time,
     ILogger<RedisRateLimitStore> logger) : IRateLimitStore
 {
-    private static readonly TimeSpan SweepInterval = TimeSpan.FromMinutes(1);
     private readonly ConcurrentDictionary<string, Ahead> aheads = new(StringComparer.Ordinal);
-    private long nextSweep;
+    private readonly SweepSchedule sweeps = new(time, TimeSpan.FromMinutes(1)); // and a key idle that long goes
 
     // KEYS[1] = the key's hash: a field per slice (its number; value, the calls counted in it), "total" (their sum)
     // and "oldest" (no slice before it is held), so that a call reads and deletes only the slices that left the window
@@ -88,7 +87,7 @@ internal sealed class RedisRateLimitStore(
         """;
 
     /// <summary>The most permits one ask takes ahead for a key of <paramref name="limit"/> calls per window: its average per slice.</summary>
-    public static int MostAhead(int limit) => limit / IRateLimitStore.SlicesPerWindow;
+    private static int MostAhead(int limit) => limit / IRateLimitStore.SlicesPerWindow;
 
     /// <summary>Keys holding permits or their last second's use (for tests: idle ones go on a sweep).</summary>
     internal int KeysAhead => aheads.Count;
@@ -152,15 +151,14 @@ internal sealed class RedisRateLimitStore(
 
     private void SweepIfDue(long now)
     {
-        var due = Interlocked.Read(ref nextSweep);
-        if (now < due || Interlocked.CompareExchange(ref nextSweep, now + (long)(SweepInterval.TotalSeconds * time.TimestampFrequency), due) != due)
+        if (!sweeps.TryClaim(now))
         {
             return;
         }
 
         foreach (var (key, ahead) in aheads)
         {
-            if (ahead.IsIdleSince(now - (long)(SweepInterval.TotalSeconds * time.TimestampFrequency)))
+            if (ahead.IsIdleSince(now - sweeps.IntervalTicks))
             {
                 aheads.TryRemove(KeyValuePair.Create(key, ahead));
             }
