@@ -235,41 +235,35 @@ SCALEOUT_SETTLE_GC=${BENCH_SCALEOUT_SETTLE_GC:-20}
 ((smoke == 1)) && SCALEOUT_SETTLE_GC=1
 scaleout_env=(ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=40};Connection Idle Lifetime=15")
 scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=()
-scaleout_one_node() {
-  local prewarm=0 port
+# Both setups are connected at once, by one generator, and their windows taken in turn (BenchRunner.RunPairedFanoutAsync):
+# W=1 for one then the other, W=16 in the reverse order, so that the two W=1 windows compared are seconds apart rather
+# than 20-40 s, and a spell of a slower core falls on both (docs/benchmarks.md). Whatever the setup measured first leaves
+# behind falls on the other, so the two take turns: 1 node first in odd rounds, 2 nodes in even ones.
+run_scaleout() {
+  [[ -z $(scenarios fanout) ]] && return 0
+  local prewarm=0 port name
   if [[ -z $scaleout_1node ]]; then
     prewarm=$PREWARM
     port=$(free_port)
     start_netra netra-1node "$port" "" "${scaleout_env[@]}"
     scaleout_1node=$SERVER_PID scaleout_1node_url=http://127.0.0.1:$port
-  fi
-  generate "${netra_args[@]}" --label netra-1node --url "$scaleout_1node_url" --server-pid "$scaleout_1node" --scenarios fanout --windows 1,16 \
-    --duration "$SCALEOUT_DURATION" --prewarm "$prewarm" --settle-gc "$SCALEOUT_SETTLE_GC"
-}
-scaleout_two_nodes() {
-  local prewarm=0 port name
-  if ((${#scaleout_2nodes[@]} == 0)); then
-    prewarm=$PREWARM
     for name in netra-a netra-b; do
       port=$(free_port)
       start_netra "$name" "$port" "$redis_conn" "${scaleout_env[@]}"
-      scaleout_2nodes+=("$SERVER_PID") scaleout_2nodes_urls+=(--url "http://127.0.0.1:$port")
+      scaleout_2nodes+=("$SERVER_PID") scaleout_2nodes_urls+=("http://127.0.0.1:$port")
     done
   fi
-  generate "${netra_args[@]}" --label netra-2nodes "${scaleout_2nodes_urls[@]}" --server-pid "${scaleout_2nodes[0]}" --server-pid "${scaleout_2nodes[1]}" \
-    --scenarios fanout --windows 1,16 --duration "$SCALEOUT_DURATION" --prewarm "$prewarm" --settle-gc "$SCALEOUT_SETTLE_GC"
-}
-# Whatever the setup measured first leaves behind (its 1,000 subscribers closing, their last-seen writes) and any drift
-# within a round fall on the one measured second, so the two take turns: 1 node first in odd rounds, 2 nodes in even ones.
-run_scaleout() {
-  [[ -z $(scenarios fanout) ]] && return 0
-  if ((round % 2 == 1)); then
-    scaleout_one_node
-    scaleout_two_nodes
-  else
-    scaleout_two_nodes
-    scaleout_one_node
-  fi
+  local one=(--label netra-1node --url "$scaleout_1node_url" --server-pid "$scaleout_1node")
+  local two=(--label netra-2nodes --url "${scaleout_2nodes_urls[0]}" --url "${scaleout_2nodes_urls[1]}"
+    --server-pid "${scaleout_2nodes[0]}" --server-pid "${scaleout_2nodes[1]}")
+  local first second
+  if ((round % 2 == 1)); then first=("${one[@]}") second=("${two[@]}"); else first=("${two[@]}") second=("${one[@]}"); fi
+  # The second setup's flags are the pair's: --pair-label, --pair-url, --pair-server-pid.
+  second=("${second[@]/#--label/--pair-label}")
+  second=("${second[@]/#--url/--pair-url}")
+  second=("${second[@]/#--server-pid/--pair-server-pid}")
+  generate "${netra_args[@]}" "${first[@]}" "${second[@]}" --scenarios fanout --windows 1,16 \
+    --duration "$SCALEOUT_DURATION" --prewarm "$prewarm" --settle-gc "$SCALEOUT_SETTLE_GC"
 }
 
 systems=()
@@ -314,8 +308,8 @@ meta=$work/meta.txt
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
   dotnet "$generator" options "${options[@]}" # connect, idle, windows, warm-up, core probe: from the generator's own code
-  printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; 1 node measured first in odd rounds, 2 nodes first in even ones; windows of %s s; in every round, after the subscribers connected, connects and closes on every node until each had run two gen1 collections (at most %s s)\n' "$SCALEOUT_DURATION" "$SCALEOUT_SETTLE_GC"
-  printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL; each message is stored before it is broadcast\n'
+  printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; both connected at once by one generator, each round taking their W=1 windows back to back and then their W=16 windows in the reverse order, 1 node first in odd rounds and 2 nodes in even ones, each following a chat of its own; windows of %s s; in every round, after the subscribers connected, connects and closes on every node until each had run two gen1 collections (at most %s s)\n' "$SCALEOUT_DURATION" "$SCALEOUT_SETTLE_GC"
+  printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL (a second one of the same members for the scale-out pair, one for each setup); each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"
 

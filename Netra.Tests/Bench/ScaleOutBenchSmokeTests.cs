@@ -45,6 +45,41 @@ public sealed class ScaleOutBenchSmokeTests(ScaleOutBenchSmokeTests.BenchNodes n
             results.Single(m => m.Metric == "fanout.w1.p99.other_nodes").Value - results.Single(m => m.Metric == "fanout.w1.p99.sender_node").Value, 0.002);
     }
 
+    [Fact]
+    public async Task APairOfSetupsTakesItsWindowsInTurnEachFollowingAChatOfItsOwn()
+    {
+        Target Setup(int nodeCount, int fanoutChat) => new()
+        {
+            System = Target.Netra,
+            Nodes = [.. nodes.Nodes.Take(nodeCount).Select(node => node.BaseAddress)],
+            SigningKey = NetraTestServer.SigningKey,
+            Origin = BenchSmokeTests.Origin,
+            Postgres = nodes.Nodes[0].PostgresConnectionString,
+            FanoutChat = fanoutChat,
+        };
+
+        using var timeout = new CancellationTokenSource(BenchSmokeTests.Budget);
+        var options = BenchOptions.Smoke();
+        options.Prewarm = TimeSpan.Zero;
+        using var log = new StringWriter();
+        var (one, two) = (new BenchRunner(Setup(1, 0), options, "netra-1node", log), new BenchRunner(Setup(2, 1), options, "netra-2nodes", log));
+        await one.RunPairedFanoutAsync(two, timeout.Token);
+
+        var rates = log.ToString().Split('\n').Where(line => line.Contains(".rate rep", StringComparison.Ordinal)).Select(line => line.Trim().Split(' ')[0..2]);
+        rates.Select(words => string.Join(' ', words)).Should().Equal(
+            ["netra-1node fanout.w1.rate", "netra-2nodes fanout.w1.rate", "netra-2nodes fanout.w4.rate", "netra-1node fanout.w4.rate"],
+            "W=1 for one setup then the other, the next window in the reverse order");
+        foreach (var runner in new[] { one, two })
+        {
+            runner.Results.Should().Contain(m => m.Metric == "fanout.w1.rate" && m.Value > 0, $"{runner.System}'s subscribers got its messages");
+            runner.Results.Should().Contain(m => m.Metric == "fanout.w4.rate" && m.Value > 0);
+            runner.Results.Should().OnlyContain(m => m.System == runner.System);
+        }
+
+        two.Results.Should().Contain(m => m.Metric == "fanout.w1.p99.other_nodes" && m.Value > 0, "the 2-node setup's subscribers on the other node got its messages through Redis");
+        one.Results.Should().NotContain(m => m.Metric.EndsWith(".other_nodes", StringComparison.Ordinal), "the 1-node setup has no other node");
+    }
+
     /// <summary>
     /// Two nodes that allow the generator's Origin, let its one sender send far more than 60 messages a minute and take the GC
     /// settle's connects and closes.

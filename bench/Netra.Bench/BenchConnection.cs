@@ -22,8 +22,6 @@ public sealed class BenchConnection : IAsyncDisposable
     private readonly bool onFirstNode;
     private readonly Dictionary<long, TaskCompletionSource> pending = [];
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private static long messagesReceived;
-    private static long messagesReceivedOnFirstNode;
     private long nextInvocationId;
     private bool handshakeDone;
     private Task receiveLoop = Task.CompletedTask;
@@ -40,12 +38,6 @@ public sealed class BenchConnection : IAsyncDisposable
     public Action<ReadOnlySpan<byte>>? EventReceived { get; set; }
 
     public bool IsOpen => socket?.IsOpen == true;
-
-    /// <summary>WebSocket messages received by every connection of this process (a server may put several records in one).</summary>
-    public static long MessagesReceived => Interlocked.Read(ref messagesReceived);
-
-    /// <summary>The part of <see cref="MessagesReceived"/> that came from the first node (the fan-out sender's) of a target of several nodes.</summary>
-    public static long MessagesReceivedOnFirstNode => Interlocked.Read(ref messagesReceivedOnFirstNode);
 
     /// <summary>Opens the socket and completes the protocol handshake; Netra connections also wait for ConnectionEstablished.</summary>
     public static async Task<BenchConnection> OpenAsync(Target target, int node, long userId, TimeSpan timeout, CancellationToken cancellationToken)
@@ -156,11 +148,7 @@ public sealed class BenchConnection : IAsyncDisposable
             while (true)
             {
                 var message = await frames.ReceiveAsync(CancellationToken.None);
-                Interlocked.Increment(ref messagesReceived);
-                if (onFirstNode)
-                {
-                    Interlocked.Increment(ref messagesReceivedOnFirstNode);
-                }
+                target.Received.Received(onFirstNode);
 
                 if (target.Protocol == WireProtocol.SignalRJson)
                 {

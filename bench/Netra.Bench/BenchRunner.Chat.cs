@@ -43,7 +43,7 @@ public sealed partial class BenchRunner
         var netra = await SeedAsync(cancellationToken);
         var m = options.ChatMembers;
         var count = options.Chats * m;
-        var meter = new DeliveryMeter();
+        var meter = new DeliveryMeter(target.Received);
         var connections = await OpenManyAsync(count, 64, i => (0, netra.ChatMembers[i / m][i % m]), null, cancellationToken);
         long sequence = 0;
         double half;
@@ -162,7 +162,7 @@ public sealed partial class BenchRunner
         await using var dataSource = NpgsqlDataSource.Create(builder.ConnectionString);
         var workers = Math.Min(PostgresWorkers, netra.Chats.Length);
         long sequence = 0;
-        var meter = new DeliveryMeter();
+        var meter = new DeliveryMeter(target.Received);
         for (var rep = 1; rep <= options.Reps; rep++)
         {
             var measured = await DriveAsync(workers, InsertAsync, meter, cancellationToken);

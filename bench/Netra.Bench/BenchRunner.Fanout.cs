@@ -13,16 +13,63 @@ public sealed partial class BenchRunner
     /// </summary>
     private async Task FanoutAsync(CancellationToken cancellationToken)
     {
+        await using var setup = await OpenFanoutAsync(cancellationToken);
+        await SettleFanoutAsync(setup, cancellationToken);
+        foreach (var window in options.Windows)
+        {
+            for (var rep = 1; rep <= options.Reps; rep++)
+            {
+                await MeasureFanoutAsync(setup, window, rep, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The fan-out of two targets connected at once, this runner's and <paramref name="second"/>'s, their windows taken
+    /// in turn (this runner's window sizes and repetitions): each window for this one then the other, the next in the
+    /// reverse order (A B, B A, ...), so that the two windows compared are seconds apart rather than a whole setup's run.
+    /// The scale-out comparison (1 node against 2 nodes on the same core) measured them one after the other, 20-40 s
+    /// apart, and a spell of a slower core in one of the two went straight into the difference (docs/benchmarks.md). Each
+    /// target's subscribers follow a chat of their own (<see cref="Target.FanoutChat"/>); the one not measured is idle
+    /// meanwhile, its connections open.
+    /// </summary>
+    public async Task RunPairedFanoutAsync(BenchRunner second, CancellationToken cancellationToken)
+    {
+        Log($"{System} and {second.System}: fanout, their windows in turn");
+        var watch = Stopwatch.StartNew();
+        await using var a = await OpenFanoutAsync(cancellationToken);
+        await using var b = await second.OpenFanoutAsync(cancellationToken);
+        await SettleFanoutAsync(a, cancellationToken);
+        await second.SettleFanoutAsync(b, cancellationToken);
+        (BenchRunner Runner, FanoutSetup Setup)[] turns = [(this, a), (second, b)];
+        foreach (var window in options.Windows)
+        {
+            for (var rep = 1; rep <= options.Reps; rep++)
+            {
+                foreach (var (runner, setup) in turns)
+                {
+                    await runner.MeasureFanoutAsync(setup, window, rep, cancellationToken);
+                }
+
+                Array.Reverse(turns);
+            }
+        }
+
+        Log($"{System} and {second.System}: fanout done in {watch.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>Connects the subscribers (spread over the nodes) and subscribes them, then connects the sender on node 0.</summary>
+    private async Task<FanoutSetup> OpenFanoutAsync(CancellationToken cancellationToken)
+    {
         var s = options.Subscribers;
         NetraSeed? netra = target.IsNetra ? await SeedAsync(cancellationToken) : null;
-        var meter = new DeliveryMeter(byNode: target.HasSeveralNodes);
+        var chat = netra?.FanoutChats[target.FanoutChat];
+        var meter = new DeliveryMeter(target.Received, byNode: target.HasSeveralNodes);
         var subscribers = await OpenManyAsync(s, 64, i => (i, netra?.FanoutSubscribers[i] ?? 0), null, cancellationToken);
-        using var keepAliveStop = new CancellationTokenSource();
-        var keepAlive = KeepAliveAsync(() => subscribers, keepAliveStop.Token); // subscribers only listen
-        BenchConnection? sender = null;
+        var setup = new FanoutSetup(subscribers, meter);
         try
         {
-            var subscribeArgs = netra is null ? $"[\"{Room}\"]" : $"[\"chat:{netra.FanoutChat}\",null]";
+            var subscribeArgs = chat is null ? $"[\"{Room}\"]" : $"[\"chat:{chat}\",null]";
             var subscribeMethod = target.System switch { Target.Netra => "Subscribe", Target.Stock => "Subscribe", _ => "join" };
             await Parallel.ForEachAsync(Enumerable.Range(0, s), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, ct) =>
             {
@@ -30,75 +77,74 @@ public sealed partial class BenchRunner
                 subscribers[i].EventReceived = frame => meter.Delivered(SentAt(frame), node);
                 await subscribers[i].InvokeAsync(subscribeMethod, subscribeArgs, ct);
             });
-            sender = await BenchConnection.OpenAsync(target, 0, netra?.FanoutSender ?? 0, options.ConnectTimeout, cancellationToken);
+            var sender = await BenchConnection.OpenAsync(target, 0, netra?.FanoutSender ?? 0, options.ConnectTimeout, cancellationToken);
+            setup.Sender = sender;
 
             long sequence = 0;
             string Message() => target.System switch
             {
                 Target.Netra => string.Create(CultureInfo.InvariantCulture,
-                    $"[{{\"chatId\":{netra!.FanoutChat},\"content\":{Quote(Payload())},\"clientMessageId\":\"bench-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}\"}}]"),
+                    $"[{{\"chatId\":{chat},\"content\":{Quote(Payload())},\"clientMessageId\":\"bench-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}\"}}]"),
                 _ => $"[\"{Room}\",{Quote(Payload())}]",
             };
             var method = target.System switch { Target.Netra => "SendMessage", Target.Stock => "Publish", _ => "publish" };
-            Task Send(int worker) => sender.InvokeAsync(method, Message(), cancellationToken);
-
-            if (options.GcSettleMax > TimeSpan.Zero && target.IsNetra)
-            {
-                Add("fanout.gc_settle_s", "s", await SettleGcAsync(cancellationToken), 1);
-            }
-
-            if (options.Prewarm > TimeSpan.Zero)
-            {
-                var prewarm = await DriveAsync(options.Windows.Max(), Send, meter, cancellationToken, loadOnly: options.Prewarm);
-                Add("fanout.prewarm_s", "s", prewarm.WarmupSeconds, 1);
-            }
-
-            foreach (var window in options.Windows)
-            {
-                for (var rep = 1; rep <= options.Reps; rep++)
-                {
-                    var measured = await DriveAsync(window, Send, meter, cancellationToken);
-                    Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
-                    Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
-                    Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
-                    if (target.HasSeveralNodes)
-                    {
-                        var (senderNodeP99, otherNodesP99) = (meter.SenderNodeLatency.PercentileMs(0.99), meter.OtherNodesLatency.PercentileMs(0.99));
-                        Add($"fanout.w{window}.p50.sender_node", "ms", meter.SenderNodeLatency.PercentileMs(0.50), rep);
-                        Add($"fanout.w{window}.p50.other_nodes", "ms", meter.OtherNodesLatency.PercentileMs(0.50), rep);
-                        Add($"fanout.w{window}.p99.sender_node", "ms", senderNodeP99, rep);
-                        Add($"fanout.w{window}.p99.other_nodes", "ms", otherNodesP99, rep);
-                        Add($"fanout.w{window}.p99.backplane", "ms", otherNodesP99 - senderNodeP99, rep);
-                        AddMessageArrivals(window, meter.Messages, rep);
-                    }
-
-                    AddCpu($"fanout.w{window}", measured, meter.Deliveries, "deliveries per CPU-s", rep);
-                    if (meter.SocketMessages > 0)
-                    {
-                        // How many deliveries the server coalesced into one WebSocket message: sends, not records, cost the most.
-                        Add($"fanout.w{window}.per_message", "deliveries per WebSocket message", (double)meter.Deliveries / meter.SocketMessages, rep);
-                        var otherNodesMessages = meter.SocketMessages - meter.SenderNodeSocketMessages;
-                        if (target.HasSeveralNodes && meter.SenderNodeSocketMessages > 0 && otherNodesMessages > 0)
-                        {
-                            Add($"fanout.w{window}.per_message.sender_node", "deliveries per WebSocket message",
-                                (double)meter.SenderNodeLatency.Count / meter.SenderNodeSocketMessages, rep);
-                            Add($"fanout.w{window}.per_message.other_nodes", "deliveries per WebSocket message",
-                                (double)meter.OtherNodesLatency.Count / otherNodesMessages, rep);
-                        }
-                    }
-                }
-            }
+            setup.Send = _ => sender.InvokeAsync(method, Message(), cancellationToken);
+            return setup;
         }
-        finally
+        catch
         {
-            await keepAliveStop.CancelAsync();
-            await keepAlive;
-            if (sender is not null)
-            {
-                await sender.DisposeAsync();
-            }
+            await setup.DisposeAsync();
+            throw;
+        }
+    }
 
-            await CloseAllAsync(subscribers);
+    /// <summary>Before the first window: the GC settle (Netra, where asked for) and the unmeasured prewarm load.</summary>
+    private async Task SettleFanoutAsync(FanoutSetup setup, CancellationToken cancellationToken)
+    {
+        if (options.GcSettleMax > TimeSpan.Zero && target.IsNetra)
+        {
+            Add("fanout.gc_settle_s", "s", await SettleGcAsync(cancellationToken), 1);
+        }
+
+        if (options.Prewarm > TimeSpan.Zero)
+        {
+            var prewarm = await DriveAsync(options.Windows.Max(), setup.Send, setup.Meter, cancellationToken, loadOnly: options.Prewarm);
+            Add("fanout.prewarm_s", "s", prewarm.WarmupSeconds, 1);
+        }
+    }
+
+    /// <summary>One measured window of <paramref name="window"/> messages in flight, and its figures as repetition <paramref name="rep"/>.</summary>
+    private async Task MeasureFanoutAsync(FanoutSetup setup, int window, int rep, CancellationToken cancellationToken)
+    {
+        var meter = setup.Meter;
+        var measured = await DriveAsync(window, setup.Send, meter, cancellationToken);
+        Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
+        Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
+        Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
+        if (target.HasSeveralNodes)
+        {
+            var (senderNodeP99, otherNodesP99) = (meter.SenderNodeLatency.PercentileMs(0.99), meter.OtherNodesLatency.PercentileMs(0.99));
+            Add($"fanout.w{window}.p50.sender_node", "ms", meter.SenderNodeLatency.PercentileMs(0.50), rep);
+            Add($"fanout.w{window}.p50.other_nodes", "ms", meter.OtherNodesLatency.PercentileMs(0.50), rep);
+            Add($"fanout.w{window}.p99.sender_node", "ms", senderNodeP99, rep);
+            Add($"fanout.w{window}.p99.other_nodes", "ms", otherNodesP99, rep);
+            Add($"fanout.w{window}.p99.backplane", "ms", otherNodesP99 - senderNodeP99, rep);
+            AddMessageArrivals(window, meter.Messages, rep);
+        }
+
+        AddCpu($"fanout.w{window}", measured, meter.Deliveries, "deliveries per CPU-s", rep);
+        if (meter.SocketMessages > 0)
+        {
+            // How many deliveries the server coalesced into one WebSocket message: sends, not records, cost the most.
+            Add($"fanout.w{window}.per_message", "deliveries per WebSocket message", (double)meter.Deliveries / meter.SocketMessages, rep);
+            var otherNodesMessages = meter.SocketMessages - meter.SenderNodeSocketMessages;
+            if (target.HasSeveralNodes && meter.SenderNodeSocketMessages > 0 && otherNodesMessages > 0)
+            {
+                Add($"fanout.w{window}.per_message.sender_node", "deliveries per WebSocket message",
+                    (double)meter.SenderNodeLatency.Count / meter.SenderNodeSocketMessages, rep);
+                Add($"fanout.w{window}.per_message.other_nodes", "deliveries per WebSocket message",
+                    (double)meter.OtherNodesLatency.Count / otherNodesMessages, rep);
+            }
         }
     }
 
@@ -316,6 +362,43 @@ public sealed partial class BenchRunner
         if (window.ServerCpu > 0 && serverSide > 0)
         {
             Add($"{prefix}.per_cpu_s", perCpuUnit, count / serverSide, rep);
+        }
+    }
+
+    /// <summary>
+    /// A fan-out's connections: subscribers (kept alive with pings, since they only listen), the sender once connected,
+    /// what a call sends, and the meter their deliveries go to. Disposing closes them all.
+    /// </summary>
+    private sealed class FanoutSetup : IAsyncDisposable
+    {
+        private readonly BenchConnection[] subscribers;
+        private readonly CancellationTokenSource keepAliveStop = new();
+        private readonly Task keepAlive;
+
+        public FanoutSetup(BenchConnection[] subscribers, DeliveryMeter meter)
+        {
+            this.subscribers = subscribers;
+            Meter = meter;
+            keepAlive = KeepAliveAsync(() => subscribers, keepAliveStop.Token);
+        }
+
+        public DeliveryMeter Meter { get; }
+
+        public BenchConnection? Sender { get; set; }
+
+        public Func<int, Task> Send { get; set; } = _ => throw new InvalidOperationException("the sender is not connected yet");
+
+        public async ValueTask DisposeAsync()
+        {
+            await keepAliveStop.CancelAsync();
+            await keepAlive;
+            keepAliveStop.Dispose();
+            if (Sender is not null)
+            {
+                await Sender.DisposeAsync();
+            }
+
+            await CloseAllAsync(subscribers);
         }
     }
 }

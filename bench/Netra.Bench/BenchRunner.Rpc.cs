@@ -14,7 +14,7 @@ public sealed partial class BenchRunner
                 Target.Stock => ("Echo", "[\"hello\"]"),
                 _ => ("echo", "[\"hello\"]"),
             };
-            var meter = new DeliveryMeter();
+            var meter = new DeliveryMeter(target.Received);
             for (var rep = 1; rep <= options.Reps; rep++)
             {
                 // One worker per connection: worker i always calls on connection i.

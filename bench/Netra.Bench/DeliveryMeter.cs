@@ -9,7 +9,7 @@ namespace Netra.Bench;
 /// each message to when its first and last deliveries arrived on each side (<see cref="Messages"/>); otherwise it does
 /// no more per delivery than that, since at W=1 the generator's own work per delivery can be the limit.
 /// </summary>
-public sealed class DeliveryMeter(bool byNode = false)
+public sealed class DeliveryMeter(ReceivedMessages received, bool byNode = false)
 {
     private readonly ConcurrentDictionary<long, MessageArrivals> arrivals = new();
     private long deliveries;
@@ -44,10 +44,10 @@ public sealed class DeliveryMeter(bool byNode = false)
 
     public long Calls => Interlocked.Read(ref calls);
 
-    /// <summary>WebSocket messages the generator received while the window was open (<see cref="BenchConnection.MessagesReceived"/>).</summary>
+    /// <summary>WebSocket messages the generator received while the window was open (<see cref="ReceivedMessages.All"/> of the target's).</summary>
     public long SocketMessages => messagesAtClose - messagesAtOpen;
 
-    /// <summary>The part of <see cref="SocketMessages"/> from the sender's node (<see cref="BenchConnection.MessagesReceivedOnFirstNode"/>).</summary>
+    /// <summary>The part of <see cref="SocketMessages"/> from the sender's node (<see cref="ReceivedMessages.OnFirstNode"/>).</summary>
     public long SenderNodeSocketMessages => firstNodeMessagesAtClose - firstNodeMessagesAtOpen;
 
     /// <summary>
@@ -66,16 +66,16 @@ public sealed class DeliveryMeter(bool byNode = false)
         CallLatency = new LatencyHistogram();
         Interlocked.Exchange(ref deliveries, 0);
         Interlocked.Exchange(ref calls, 0);
-        messagesAtOpen = BenchConnection.MessagesReceived;
-        firstNodeMessagesAtOpen = BenchConnection.MessagesReceivedOnFirstNode;
+        messagesAtOpen = received.All;
+        firstNodeMessagesAtOpen = received.OnFirstNode;
         open = true;
     }
 
     public void Close()
     {
         open = false;
-        messagesAtClose = BenchConnection.MessagesReceived;
-        firstNodeMessagesAtClose = BenchConnection.MessagesReceivedOnFirstNode;
+        messagesAtClose = received.All;
+        firstNodeMessagesAtClose = received.OnFirstNode;
     }
 
     /// <summary>

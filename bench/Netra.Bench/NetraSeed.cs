@@ -9,16 +9,17 @@ namespace Netra.Bench;
 /// </summary>
 public sealed class NetraSeed
 {
-    private NetraSeed(long fanoutChat, long[] fanoutSubscribers, long fanoutSender, long[] chats, long[][] chatMembers)
+    private NetraSeed(long[] fanoutChats, long[] fanoutSubscribers, long fanoutSender, long[] chats, long[][] chatMembers)
     {
-        FanoutChat = fanoutChat;
+        FanoutChats = fanoutChats;
         FanoutSubscribers = fanoutSubscribers;
         FanoutSender = fanoutSender;
         Chats = chats;
         ChatMembers = chatMembers;
     }
 
-    public long FanoutChat { get; }
+    /// <summary>Two chats of the same members (the fan-out's subscribers and its sender): one per setup of a pair measured together.</summary>
+    public long[] FanoutChats { get; }
 
     public long[] FanoutSubscribers { get; }
 
@@ -50,7 +51,11 @@ public sealed class NetraSeed
 
         var fanoutSubscribers = ids[1..(subscribers + 1)];
         var fanoutSender = ids[subscribers + 1];
-        var fanoutChat = await EnsureChatAsync(dataSource, $"bench-fanout-{subscribers}", [.. fanoutSubscribers, fanoutSender], cancellationToken);
+        long[] fanoutChats =
+        [
+            await EnsureChatAsync(dataSource, $"bench-fanout-{subscribers}", [.. fanoutSubscribers, fanoutSender], cancellationToken),
+            await EnsureChatAsync(dataSource, $"bench-fanout-{subscribers}-pair", [.. fanoutSubscribers, fanoutSender], cancellationToken),
+        ];
 
         var chatIds = new long[chats];
         var chatMembers = new long[chats][];
@@ -61,7 +66,7 @@ public sealed class NetraSeed
             chatIds[c] = await EnsureChatAsync(dataSource, $"bench-chat-{members}-{c}", chatMembers[c], cancellationToken);
         }
 
-        return new NetraSeed(fanoutChat, fanoutSubscribers, fanoutSender, chatIds, chatMembers);
+        return new NetraSeed(fanoutChats, fanoutSubscribers, fanoutSender, chatIds, chatMembers);
     }
 
     private static async Task<long> EnsureChatAsync(NpgsqlDataSource dataSource, string title, long[] members, CancellationToken cancellationToken)

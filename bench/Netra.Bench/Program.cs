@@ -8,6 +8,8 @@ using Netra.Bench;
 //                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--settle-gc 0] [--smoke]
 //                   --out results.jsonl
 //                   [--core-probe SAMPLES] (the file of a probe on the server core: each window reports its median)
+//                   [--pair-label NAME --pair-url URL [--pair-url ...] [--pair-server-pid PID ...]] (fan-out only: a second
+//                   setup of the same system, connected beside the first, their windows taken in turn: BenchRunner.RunPairedFanoutAsync)
 //   Netra.Bench probe --out SAMPLES [--seconds 1800]: samples how fast this core runs system calls (CoreProbe.cs), until SIGTERM
 //   Netra.Bench options [the sizes and durations of run]: the report's lines on them and on the core probe (bench/run.sh adds them to the meta)
 //   Netra.Bench report --in a.jsonl [--in b.jsonl ...] [--meta meta.txt] --md latest.md --json latest.json
@@ -103,29 +105,37 @@ switch (args[0])
     case "run":
     {
         var options = Options();
-        var target = new Target
+        Target MakeTarget(string urls, string pids, int fanoutChat) => new()
         {
             System = One("--system") ?? throw new ArgumentException("--system is required"),
-            Nodes = All("--url").Select(u => new Uri(u)).ToList(),
+            Nodes = All(urls).Select(u => new Uri(u)).ToList(),
             SigningKey = One("--signing-key"),
             Origin = One("--origin"),
             Postgres = One("--pg"),
             PostgresPid = One("--pg-pid") is { } pgPid ? int.Parse(pgPid, CultureInfo.InvariantCulture) : null,
-            ServerPids = All("--server-pid").Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
+            ServerPids = All(pids).Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToList(),
             CoreProbe = One("--core-probe"),
+            FanoutChat = fanoutChat,
         };
         var scenarios = One("--scenarios")?.Split(',') ?? [.. BenchRunner.AllScenarios];
-        var runner = new BenchRunner(target, options, One("--label"), Console.Out);
+        var runner = new BenchRunner(MakeTarget("--url", "--server-pid", 0), options, One("--label"), Console.Out);
+        var pair = One("--pair-label") is { } pairLabel ? new BenchRunner(MakeTarget("--pair-url", "--pair-server-pid", 1), options, pairLabel, Console.Out) : null;
+        if (pair is not null && !scenarios.SequenceEqual(["fanout"]))
+        {
+            Console.Error.WriteLine("--pair-label takes --scenarios fanout alone");
+            return 2;
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
         try
         {
-            await runner.RunAsync(scenarios, timeout.Token);
+            await (pair is null ? runner.RunAsync(scenarios, timeout.Token) : runner.RunPairedFanoutAsync(pair, timeout.Token));
         }
         finally
         {
             if (One("--out") is { } output)
             {
-                await File.AppendAllLinesAsync(output, runner.Results.Select(Report.ToJsonLine));
+                await File.AppendAllLinesAsync(output, runner.Results.Concat(pair?.Results ?? []).Select(Report.ToJsonLine));
             }
         }
 

@@ -35,6 +35,16 @@ public sealed class Target
     /// <summary>The samples file of a <see cref="CoreProbe"/> on the server core, if one runs: each window reports their median.</summary>
     public string? CoreProbe { get; init; }
 
+    /// <summary>
+    /// Netra only: which of the seeded fan-out chats (<see cref="NetraSeed.FanoutChats"/>) the fan-out follows. The two
+    /// setups of the scale-out pair, connected at once, follow one each: a chat's seq counts every message stored in it,
+    /// and a node whose subscribers missed the other setup's messages would hold its next ones back for the missing seqs.
+    /// </summary>
+    public int FanoutChat { get; init; }
+
+    /// <summary>What this target's connections received, counted apart from any other target's.</summary>
+    public ReceivedMessages Received { get; } = new();
+
     public bool IsNetra => System == Netra;
 
     /// <summary>Several nodes (scale-out): the generator then also measures each node's subscribers apart.</summary>
