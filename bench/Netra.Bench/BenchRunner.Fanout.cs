@@ -66,7 +66,7 @@ public sealed partial class BenchRunner
         var chat = netra?.FanoutChats[target.FanoutChat];
         var meter = new DeliveryMeter(target.Received, byNode: target.HasSeveralNodes);
         var subscribers = await OpenManyAsync(s, 64, i => (i, netra?.FanoutSubscribers[i] ?? 0), null, cancellationToken);
-        var setup = new FanoutSetup(subscribers, meter);
+        BenchConnection sender;
         try
         {
             var subscribeArgs = chat is null ? $"[\"{Room}\"]" : $"[\"chat:{chat}\",null]";
@@ -77,25 +77,23 @@ public sealed partial class BenchRunner
                 subscribers[i].EventReceived = frame => meter.Delivered(SentAt(frame), node);
                 await subscribers[i].InvokeAsync(subscribeMethod, subscribeArgs, ct);
             });
-            var sender = await BenchConnection.OpenAsync(target, 0, netra?.FanoutSender ?? 0, options.ConnectTimeout, cancellationToken);
-            setup.Sender = sender;
-
-            long sequence = 0;
-            string Message() => target.System switch
-            {
-                Target.Netra => string.Create(CultureInfo.InvariantCulture,
-                    $"[{{\"chatId\":{chat},\"content\":{Quote(Payload())},\"clientMessageId\":\"bench-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}\"}}]"),
-                _ => $"[\"{Room}\",{Quote(Payload())}]",
-            };
-            var method = target.System switch { Target.Netra => "SendMessage", Target.Stock => "Publish", _ => "publish" };
-            setup.Send = _ => sender.InvokeAsync(method, Message(), cancellationToken);
-            return setup;
+            sender = await BenchConnection.OpenAsync(target, 0, netra?.FanoutSender ?? 0, options.ConnectTimeout, cancellationToken);
         }
         catch
         {
-            await setup.DisposeAsync();
+            await CloseAllAsync(subscribers);
             throw;
         }
+
+        long sequence = 0;
+        string Message() => target.System switch
+        {
+            Target.Netra => string.Create(CultureInfo.InvariantCulture,
+                $"[{{\"chatId\":{chat},\"content\":{Quote(Payload())},\"clientMessageId\":\"bench-{Environment.ProcessId}-{Interlocked.Increment(ref sequence)}-{Stopwatch.GetTimestamp()}\"}}]"),
+            _ => $"[\"{Room}\",{Quote(Payload())}]",
+        };
+        var method = target.System switch { Target.Netra => "SendMessage", Target.Stock => "Publish", _ => "publish" };
+        return new FanoutSetup(subscribers, sender, meter, _ => sender.InvokeAsync(method, Message(), cancellationToken));
     }
 
     /// <summary>Before the first window: the GC settle (Netra, where asked for) and the unmeasured prewarm load.</summary>
@@ -366,38 +364,36 @@ public sealed partial class BenchRunner
     }
 
     /// <summary>
-    /// A fan-out's connections: subscribers (kept alive with pings, since they only listen), the sender once connected,
-    /// what a call sends, and the meter their deliveries go to. Disposing closes them all.
+    /// A fan-out's connections: subscribers (kept alive with pings, since they only listen) and the sender, what a call
+    /// sends, and the meter their deliveries go to. Disposing closes them all.
     /// </summary>
     private sealed class FanoutSetup : IAsyncDisposable
     {
         private readonly BenchConnection[] subscribers;
+        private readonly BenchConnection sender;
         private readonly CancellationTokenSource keepAliveStop = new();
         private readonly Task keepAlive;
 
-        public FanoutSetup(BenchConnection[] subscribers, DeliveryMeter meter)
+        public FanoutSetup(BenchConnection[] subscribers, BenchConnection sender, DeliveryMeter meter, Func<int, Task> send)
         {
             this.subscribers = subscribers;
+            this.sender = sender;
             Meter = meter;
+            Send = send;
             keepAlive = KeepAliveAsync(() => subscribers, keepAliveStop.Token);
         }
 
         public DeliveryMeter Meter { get; }
 
-        public BenchConnection? Sender { get; set; }
-
-        public Func<int, Task> Send { get; set; } = _ => throw new InvalidOperationException("the sender is not connected yet");
+        /// <summary>One call of the sender (the worker's index, unused).</summary>
+        public Func<int, Task> Send { get; }
 
         public async ValueTask DisposeAsync()
         {
             await keepAliveStop.CancelAsync();
             await keepAlive;
             keepAliveStop.Dispose();
-            if (Sender is not null)
-            {
-                await Sender.DisposeAsync();
-            }
-
+            await sender.DisposeAsync();
             await CloseAllAsync(subscribers);
         }
     }
