@@ -331,6 +331,27 @@ describe('NetraClient', () => {
       .toEqual(['keep-me', 'keep-me']);
   });
 
+  it('re-sends several messages cut off by one drop in the order they were sent, before later ones', async () => {
+    const { client, hub } = await connectedClient();
+    const inFlight: ((e: Error) => void)[] = [];
+    hub.invokeImpl = (m) => (m === 'SendMessage' ? new Promise((_, reject) => inFlight.push(reject)) : undefined);
+    const sent = ['a', 'b', 'c'].map((content) => client.sendMessage({ chatId: 1, content, clientMessageId: content }));
+    await flush();
+    expect(inFlight).toHaveLength(3);
+    hub.dropConnection();
+    const later = client.sendMessage({ chatId: 1, content: 'd', clientMessageId: 'd' });
+    // SignalR fails the cut-off calls in the order they were made.
+    for (const reject of inFlight) reject(new Error('Invocation canceled due to the underlying connection being closed.'));
+    await flush();
+    expect(client.queuedSends).toBe(4);
+
+    hub.invokeImpl = (m, req) => (m === 'SendMessage' ? { ...message(1), ...(req as object) } : undefined);
+    hub.restoreConnection();
+    await Promise.all([...sent, later]);
+    expect(hub.calls('SendMessage').slice(3).map(([r]) => (r as { clientMessageId: string }).clientMessageId))
+      .toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('counts reconnect attempts through the retry policy it hands to withAutomaticReconnect', async () => {
     const { client, hub } = await connectedClient();
     hub.dropConnection();

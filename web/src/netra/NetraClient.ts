@@ -92,6 +92,8 @@ interface ChannelState {
 }
 
 interface QueuedSend {
+  /** Call order: the queue is kept sorted by it, so sends retried after a drop keep their order. */
+  order: number;
   request: { chatId: number; content: string; attachment: string | null; clientMessageId: string };
   resolve: (message: ChatMessage) => void;
   reject: (error: NetraError) => void;
@@ -162,6 +164,7 @@ export class NetraClient {
   private readonly resetListeners = new Set<(channel: string) => void>();
   private readonly channels = new Map<string, ChannelState>();
   private readonly queue: QueuedSend[] = [];
+  private sendOrder = 0;
 
   constructor(options: NetraClientOptions) {
     this.options = options;
@@ -497,7 +500,7 @@ export class NetraClient {
       clientMessageId: input.clientMessageId ?? newId(),
     };
     return new Promise<ChatMessage>((resolve, reject) => {
-      const item: QueuedSend = { request: req, resolve, reject };
+      const item: QueuedSend = { order: ++this.sendOrder, request: req, resolve, reject };
       if (this.isConnected && this.queue.length === 0 && !this.flushing) {
         void this.trySend(item);
       } else {
@@ -702,7 +705,16 @@ export class NetraClient {
       item.reject(new NetraError('QUEUE_FULL', `Offline: ${this.maxQueuedSends} messages are already waiting to be sent.`));
       return;
     }
-    this.queue.push(item);
+    this.requeue(item);
+  }
+
+  /**
+   * Puts a send in the queue by call order (as the .NET client does): sends cut off by one drop fail
+   * one after another, and each goes back before the ones called after it, not to the front.
+   */
+  private requeue(item: QueuedSend): void {
+    const index = this.queue.findIndex((q) => q.order > item.order);
+    this.queue.splice(index < 0 ? this.queue.length : index, 0, item);
   }
 
   /** One attempt; a failure that is not the server's answer puts it back in the queue. */
@@ -716,7 +728,7 @@ export class NetraClient {
         item.reject(e);
         return true;
       }
-      this.queue.unshift(item);
+      this.requeue(item);
       return false;
     }
   }
