@@ -295,6 +295,24 @@ describe('NetraClient', () => {
     expect(hub.calls('Subscribe')).toHaveLength(1);
   });
 
+  it('settles a subscribe made offline with CANCELLED when its channel is unsubscribed before the connection is back', async () => {
+    const { client, hub } = await connectedClient();
+    hub.dropConnection();
+    const first = client.subscribe('chat:1').catch((e: unknown) => e);
+    const second = client.subscribe('chat:1'); // follows the same pending subscription
+    await client.unsubscribe('chat:1');
+    await client.unsubscribe('chat:1');
+    let settled: unknown = 'pending';
+    void first.then((r) => (settled = r));
+    await flush();
+    expect(settled).toBeInstanceOf(NetraError);
+    expect(settled).toMatchObject({ code: 'CANCELLED' });
+    await second;
+    hub.restoreConnection();
+    await flush();
+    expect(hub.calls('Subscribe')).toEqual([]);
+  });
+
   it('queues sends while offline, bounded, and sends them in order with their clientMessageId on reconnect', async () => {
     const { client, hub } = await connectedClient({ maxQueuedSends: 2 });
     hub.dropConnection();

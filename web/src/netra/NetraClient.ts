@@ -479,12 +479,18 @@ export class NetraClient {
     return new Promise<SubscribeResult>((resolve, reject) => state.waiters.push({ resolve, reject }));
   }
 
-  /** Stops following a channel once its last subscriber leaves. */
+  /**
+   * Stops following a channel once its last subscriber leaves. A subscribe still waiting for the
+   * server then (one made offline) rejects with CANCELLED: it was never made, and nobody follows the
+   * channel any more.
+   */
   async unsubscribe(channel: string): Promise<void> {
     const state = this.channels.get(channel);
     if (!state) return;
     if (--state.refs > 0) return;
     this.channels.delete(channel);
+    const cancelled = new NetraError('CANCELLED', `Unsubscribed from ${channel} before the subscription was made.`);
+    for (const w of state.waiters.splice(0)) w.reject(cancelled);
     if (this.isConnected) await this.call<void>(HubMethods.Unsubscribe, channel);
   }
 
