@@ -370,6 +370,60 @@ describe('NetraClient', () => {
       .toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('fails queued sends and pending subscribes with DISCONNECTED when reconnecting gives up, and works again after start()', async () => {
+    const { client, hub } = await connectedClient();
+    hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'feed', lastSeq: 0, recovered: true, missed: [] } : undefined);
+    await client.subscribe('feed');
+    let cutOff!: (e: Error) => void;
+    hub.invokeImpl = (m) => (m === 'SendMessage' ? new Promise((_, reject) => (cutOff = reject)) : undefined);
+    const inFlight = client.sendMessage({ chatId: 1, content: 'in flight' }).catch((e: unknown) => e);
+    await flush();
+    hub.dropConnection();
+    const queued = client.sendMessage({ chatId: 1, content: 'queued' }).catch((e: unknown) => e);
+    const waiting = client.subscribe('alerts').catch((e: unknown) => e);
+    hub.close(new Error('WebSocket closed with status code: 1006')); // the retry policy gave up
+    cutOff(new Error('Invocation canceled due to the underlying connection being closed.'));
+    expect(client.status.state).toBe('disconnected');
+    expect(await inFlight).toMatchObject({ code: 'DISCONNECTED' });
+    expect(await queued).toMatchObject({ code: 'DISCONNECTED' });
+    expect(await waiting).toMatchObject({ code: 'DISCONNECTED' });
+    expect(await client.sendMessage({ chatId: 1, content: 'later' }).catch((e: unknown) => e)).toMatchObject({ code: 'DISCONNECTED' });
+    expect(client.queuedSends).toBe(0);
+
+    hub.invokeImpl = (m, arg) =>
+      m === 'SendMessage' ? { ...message(1), ...(arg as object) } : m === 'Subscribe' ? { channel: arg, lastSeq: 0, recovered: true, missed: [] } : undefined;
+    await client.start();
+    expect(client.status.state).toBe('connected');
+    expect((await client.sendMessage({ chatId: 1, content: 'again' })).content).toBe('again');
+    // The channels are still followed (their owners did not unsubscribe): resumed on the new connection.
+    expect(hub.calls('Subscribe').slice(1).map(([c]) => c).sort()).toEqual(['alerts', 'feed']);
+  });
+
+  it('fails sends with DISCONNECTED when the server closes the connection for good (CONNECTION_LIMIT)', async () => {
+    const { client, hub } = await connectedClient();
+    hub.dropConnection();
+    const queued = client.sendMessage({ chatId: 1, content: 'queued' }).catch((e: unknown) => e);
+    hub.emit('Error', { code: 'CONNECTION_LIMIT', error: 'At most 5 connections per user.', recoverable: false, help: null, timestamp: 'x' });
+    hub.close(new Error('Server returned an error on close: Connection closed with an error.'));
+    expect(await queued).toMatchObject({ code: 'DISCONNECTED' });
+    expect(client.status.error?.code).toBe('CONNECTION_LIMIT');
+  });
+
+  it('fails sends made while the first connect is retried with DISCONNECTED once the policy gives up', async () => {
+    const client = new NetraClient({
+      baseUrl: 'http://netra.test', accessTokenFactory: () => 't', fetch: fetchWithMe(200).fetch,
+      retryPolicy: new JitteredBackoffPolicy({ baseMs: 1, capMs: 2, maxRetries: 2 }),
+    });
+    let sent: Promise<unknown> | null = null;
+    await withStarts(async () => {
+      sent ??= client.sendMessage({ chatId: 1, content: 'early' }).catch((e: unknown) => e);
+      throw webSocketFailure();
+    }, () => client.start());
+    expect(client.status.state).toBe('disconnected');
+    expect(await sent).toMatchObject({ code: 'DISCONNECTED' });
+    expect(client.queuedSends).toBe(0);
+  });
+
   it('counts reconnect attempts through the retry policy it hands to withAutomaticReconnect', async () => {
     const { client, hub } = await connectedClient();
     hub.dropConnection();

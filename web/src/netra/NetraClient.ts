@@ -244,10 +244,20 @@ export class NetraClient {
     this.tokenCheck?.abort.abort();
     const connection = this.connection;
     if (connection && connection.state !== HubConnectionState.Disconnected) await connection.stop();
-    const error = new NetraError('DISCONNECTED', 'The connection was closed.');
+    this.setStatus({ state: 'disconnected', attempt: 0, error: null });
+    this.failPending();
+  }
+
+  /**
+   * The connection is down for good (stop(), the retry policy gave up, or a close that allows no
+   * reconnect such as CONNECTION_LIMIT or a refused token): queued sends and subscribes waiting for
+   * the server fail with DISCONNECTED instead of waiting for a connection that is not coming. The
+   * channels stay followed (their owners have not unsubscribed): a later start() resumes them.
+   */
+  private failPending(): void {
+    const error = NetraClient.disconnected();
     for (const q of this.queue.splice(0)) q.reject(error);
     for (const ch of this.channels.values()) for (const w of ch.waiters.splice(0)) w.reject(error);
-    this.setStatus({ state: 'disconnected', attempt: 0, error: null });
   }
 
   private async startLoop(): Promise<void> {
@@ -278,6 +288,7 @@ export class NetraClient {
         const refused = /\b401\b/.test(error.message) || (!this.stopped && (await this.tokenRefused()) && !this.stopped);
         if (refused) {
           this.setStatus({ state: 'disconnected', attempt: 0, error: NetraClient.unauthorized() });
+          this.failPending();
           return;
         }
         const delay = this.retryPolicy.nextRetryDelayInMilliseconds({
@@ -287,6 +298,7 @@ export class NetraClient {
         });
         if (delay === null || this.stopped) {
           this.setStatus({ state: 'disconnected', attempt: 0, error });
+          this.failPending();
           return;
         }
         this.statusValue = { ...this.statusValue, error };
@@ -365,17 +377,15 @@ export class NetraClient {
       const unauthorized = this.closingUnauthorized;
       this.closingUnauthorized = false;
       if (this.stopped) return;
-      if (unauthorized) {
-        this.setStatus({ state: 'disconnected', attempt: 0, error: NetraClient.unauthorized() });
-        return;
-      }
       const last = this.statusValue.error;
       this.setStatus({
         state: 'disconnected',
         attempt: 0,
         // A coded reason we already know (UNAUTHORIZED, or CONNECTION_LIMIT from the Error event) wins.
-        error: last?.fromServer || !error ? last : NetraError.parse(error, 'DISCONNECTED'),
+        error: unauthorized ? NetraClient.unauthorized() : last?.fromServer || !error ? last : NetraError.parse(error, 'DISCONNECTED'),
       });
+      // Closed with no reconnect coming (the policy gave up, or the close allowed none): nothing waits.
+      this.failPending();
     });
     return connection;
   }
@@ -460,7 +470,9 @@ export class NetraClient {
   /**
    * Follows a channel. `sinceSeq` null means "from now"; a number replays everything after it
    * (delivered through the same event handlers as live events, before them). Reference-counted:
-   * each subscribe needs one unsubscribe. Made while offline, it happens on connect.
+   * each subscribe needs one unsubscribe. Made while connecting or reconnecting, it happens on
+   * connect; made (or still waiting) once the connection is down for good, it rejects with
+   * DISCONNECTED, and the channel is subscribed on the next start() unless unsubscribed.
    */
   async subscribe(channel: string, sinceSeq: number | null = null): Promise<SubscribeResult> {
     const existing = this.channels.get(channel);
@@ -476,6 +488,8 @@ export class NetraClient {
     const state: ChannelState = { refs: 1, lastSeq: sinceSeq, syncing: true, buffer: [], waiters: [] };
     this.channels.set(channel, state);
     if (this.isConnected) return this.sync(channel);
+    // Disconnected for good: fails at once, like a send, but the channel is kept for the next start().
+    if (this.statusValue.state === 'disconnected') throw NetraClient.disconnected();
     return new Promise<SubscribeResult>((resolve, reject) => state.waiters.push({ resolve, reject }));
   }
 
@@ -495,8 +509,10 @@ export class NetraClient {
   }
 
   /**
-   * Sends a chat message and resolves with the stored one. Offline, it waits in a bounded queue
-   * (the clientMessageId kept, so a send that may have reached the server is never stored twice).
+   * Sends a chat message and resolves with the stored one. While connecting or reconnecting, it
+   * waits in a bounded queue (the clientMessageId kept, so a send that may have reached the server
+   * is never stored twice), in call order. Once the connection is down for good (stop(), the retry
+   * policy gave up, or a close that allows no reconnect), it rejects with DISCONNECTED.
    */
   sendMessage(input: SendInput): Promise<ChatMessage> {
     const req = {
@@ -507,7 +523,9 @@ export class NetraClient {
     };
     return new Promise<ChatMessage>((resolve, reject) => {
       const item: QueuedSend = { order: ++this.sendOrder, request: req, resolve, reject };
-      if (this.isConnected && this.queue.length === 0 && !this.flushing) {
+      if (this.statusValue.state === 'disconnected') {
+        reject(NetraClient.disconnected()); // no connection is coming until start() is called again
+      } else if (this.isConnected && this.queue.length === 0 && !this.flushing) {
         void this.trySend(item);
       } else {
         this.enqueue(item);
@@ -730,8 +748,9 @@ export class NetraClient {
       return true;
     } catch (error) {
       const e = NetraError.parse(error, 'DISCONNECTED');
-      if (e.fromServer || this.stopped) {
-        item.reject(e);
+      if (e.fromServer || this.stopped || this.statusValue.state === 'disconnected') {
+        // Refused, or cut off by a close that no reconnect follows (onclose has already run).
+        item.reject(e.fromServer ? e : NetraClient.disconnected());
         return true;
       }
       this.requeue(item);
@@ -750,6 +769,10 @@ export class NetraClient {
     } finally {
       this.flushing = false;
     }
+  }
+
+  private static disconnected(): NetraError {
+    return new NetraError('DISCONNECTED', 'Not connected to the server, and not reconnecting: call start() to connect again.');
   }
 
   private static unauthorized(): NetraError {
