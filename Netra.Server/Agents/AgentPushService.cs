@@ -95,12 +95,12 @@ internal sealed partial class AgentPushService(
         return agentEvent;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,48}$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,48}\\z")]
     private static partial Regex RunIdPattern();
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,31}$")]
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,31}\\z")]
     private static partial Regex AgentNamePattern();
 
-    [GeneratedRegex("^[A-Z][A-Z_]{1,39}$")]
+    [GeneratedRegex("^[A-Z][A-Z_]{1,39}\\z")]
     private static partial Regex CodePattern();
 }

@@ -67,6 +67,6 @@ internal sealed partial class AuthService(UserStore users, IPasswordHasher<UserR
         return new LoginResponse(token, expiresAt, new UserInfo(user.Id, user.UserName, user.DisplayName));
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{3,32}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{3,32}\\z")]
     private static partial Regex UserNamePattern();
 }

@@ -101,6 +101,6 @@ internal sealed partial class ServiceTokens(UserStore users, TokenIssuer tokens,
         return known.ValidAfter is { } after && (issuedAt is not { } issued || issued < after);
     }
 
-    [GeneratedRegex("^[a-z0-9._-]{1,40}$")]
+    [GeneratedRegex("^[a-z0-9._-]{1,40}\\z")]
     private static partial Regex NamePattern();
 }

@@ -227,9 +227,9 @@ internal sealed partial class ChatService(
     private static ChatSummary ToSummary(ChatRow chat) => new(
         chat.Id, chat.Title, chat.MemberIds, chat.LastSeq, MessageRow.Utc(chat.CreatedAt), chat.LastReadSeq, chat.UnreadCount, chat.ReadReceipts, chat.CreatedBy);
 
-    [GeneratedRegex("^[A-Za-z0-9_.:-]+$")]
+    [GeneratedRegex("^[A-Za-z0-9_.:-]+\\z")]
     private static partial Regex ClientMessageIdPattern();
 
-    [GeneratedRegex("^/uploads/[A-Za-z0-9_./-]+$")]
+    [GeneratedRegex("^/uploads/[A-Za-z0-9_./-]+\\z")]
     private static partial Regex AttachmentPattern();
 }

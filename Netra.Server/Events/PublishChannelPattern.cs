@@ -51,6 +51,6 @@ internal static partial class PublishChannelPattern
         return false;
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_.-][A-Za-z0-9_.:-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9_.-][A-Za-z0-9_.:-]*\\z")]
     private static partial Regex NamePattern();
 }

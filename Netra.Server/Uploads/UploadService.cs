@@ -315,9 +315,9 @@ internal sealed partial class UploadService(
         return new ProblemException(code, reason);
     }
 
-    [GeneratedRegex("^[0-9a-f]{32}\\.(png|jpg|gif|webp|pdf|txt)$")]
+    [GeneratedRegex("^[0-9a-f]{32}\\.(png|jpg|gif|webp|pdf|txt)\\z")]
     private static partial Regex StoredNamePattern();
 
-    [GeneratedRegex("^[0-9a-f]{32}\\.part$")]
+    [GeneratedRegex("^[0-9a-f]{32}\\.part\\z")]
     private static partial Regex PartialNamePattern();
 }

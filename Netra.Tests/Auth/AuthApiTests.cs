@@ -66,6 +66,7 @@ public sealed class AuthApiTests(ServerFixture fixture) : IClassFixture<ServerFi
     [Theory]
     [InlineData("""{"userName":"ab","password":"long-enough","displayName":"x"}""")]
     [InlineData("""{"userName":"has space","password":"long-enough","displayName":"x"}""")]
+    [InlineData("""{"userName":"line-feed\n","password":"long-enough","displayName":"x"}""")]
     [InlineData("""{"userName":"ok-name-1","password":"short","displayName":"x"}""")]
     [InlineData("""{"userName":"ok-name-2","password":"long-enough","displayName":"   "}""")]
     [InlineData("""{"userName":"ok-name-3","password":"long-enough","displayName":"bell\u0007"}""")]

@@ -146,9 +146,11 @@ public sealed class ChatHubTests(ServerFixture fixture) : IClassFixture<ServerFi
         { "empty clientMessageId", "hello", "", null, "VALIDATION_FAILED" },
         { "long clientMessageId", "hello", new string('a', 65), null, "VALIDATION_FAILED" },
         { "clientMessageId with spaces", "hello", "a b", null, "VALIDATION_FAILED" },
+        { "clientMessageId ending in a line feed", "hello", "id-11\n", null, "VALIDATION_FAILED" },
         { "attachment with a scheme", "hello", "id-8", "https://evil.example/x.png", "VALIDATION_FAILED" },
         { "attachment escaping the upload folder", "hello", "id-9", "/uploads/../appsettings.json", "VALIDATION_FAILED" },
         { "attachment with script", "hello", "id-10", "javascript:alert(1)", "VALIDATION_FAILED" },
+        { "attachment ending in a line feed", "hello", "id-12", "/uploads/0123456789abcdef0123456789abcdef.png\n", "VALIDATION_FAILED" },
     };
 
     [Theory]
