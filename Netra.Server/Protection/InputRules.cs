@@ -43,8 +43,9 @@ internal static class InputRules
     }
 
     /// <summary>
-    /// A JSON payload Netra will store and relay: at most <paramref name="maxDepth"/> levels deep, and every
-    /// string and property name valid Unicode without NUL (PostgreSQL's jsonb cannot hold either).
+    /// A JSON payload Netra will store and relay: at most <paramref name="maxDepth"/> levels deep, every
+    /// string and property name valid Unicode without NUL (PostgreSQL's jsonb cannot hold either), and every number
+    /// one jsonb stores as written (<see cref="FitsStoredNumber"/>).
     /// </summary>
     public static void RequireStorableJson(JsonElement value, string field, int maxDepth = 32)
     {
@@ -77,6 +78,19 @@ internal static class InputRules
                 case JsonValueKind.String:
                     RequireStorableString(Decode(() => element.GetString()!));
                     break;
+                case JsonValueKind.Number:
+                    RequireStorableNumber(element);
+                    break;
+            }
+        }
+
+        void RequireStorableNumber(JsonElement number)
+        {
+            var text = number.GetRawText();
+            if (!FitsStoredNumber(text))
+            {
+                throw ProblemException.Validation(
+                    $"{field} contains the number {(text.Length > 40 ? text[..40] + "..." : text)}; Netra stores numbers with an exponent of at most {MaxNumberExponent} either way (and at most 16,383 digits after the point).");
             }
         }
 
@@ -99,6 +113,59 @@ internal static class InputRules
             {
                 throw ProblemException.Validation($"{field} contains text that is not valid Unicode or contains NUL.");
             }
+        }
+    }
+
+    /// <summary>The largest exponent (either way) of a number in a stored JSON payload: a double's range, with room.</summary>
+    public const int MaxNumberExponent = 350;
+
+    /// <summary>
+    /// Whether jsonb stores a JSON number literal without refusing or blowing it up. jsonb keeps numbers as PostgreSQL's
+    /// numeric, written out in full: it refuses <c>1e200000</c>, <c>1e-20000</c> and even <c>0e-99999</c> (over 131,072
+    /// digits before the point or 16,383 after it), and stores <c>1e131071</c>, 9 bytes sent, as 131,072 digits. An
+    /// exponent of at most <see cref="MaxNumberExponent"/> either way (every double has one) keeps a number's stored form
+    /// within that many characters of what was sent; the digit limits matter only for payloads over 16 KB.
+    /// </summary>
+    internal static bool FitsStoredNumber(ReadOnlySpan<char> literal)
+    {
+        var i = literal.Length > 0 && literal[0] == '-' ? 1 : 0;
+        var integerDigits = CountDigits(literal, ref i);
+        var fractionDigits = 0;
+        if (i < literal.Length && literal[i] == '.')
+        {
+            i++;
+            fractionDigits = CountDigits(literal, ref i);
+        }
+
+        long exponent = 0;
+        if (i < literal.Length && literal[i] is 'e' or 'E')
+        {
+            i++;
+            var negative = i < literal.Length && literal[i] == '-';
+            if (i < literal.Length && literal[i] is '-' or '+')
+            {
+                i++;
+            }
+
+            for (; i < literal.Length && char.IsAsciiDigit(literal[i]); i++)
+            {
+                exponent = Math.Min(exponent * 10 + (literal[i] - '0'), int.MaxValue); // capped: only "too large" matters
+            }
+
+            exponent = negative ? -exponent : exponent;
+        }
+
+        return Math.Abs(exponent) <= MaxNumberExponent && integerDigits + exponent <= 131_072 && fractionDigits - exponent <= 16_383;
+
+        static int CountDigits(ReadOnlySpan<char> text, ref int at)
+        {
+            var start = at;
+            while (at < text.Length && char.IsAsciiDigit(text[at]))
+            {
+                at++;
+            }
+
+            return at - start;
         }
     }
 

@@ -120,10 +120,14 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
         { "a chat", """{"channel":"chat:1","type":"x","payload":{}}""", ErrorCodes.Forbidden },
         { "a channel outside the allow-list", """{"channel":"secret:x","type":"x","payload":{}}""", ErrorCodes.Forbidden },
         { "a prefix with nothing after it", """{"channel":"app:","type":"x","payload":{}}""", ErrorCodes.Forbidden },
+        { "a channel ending in a line feed", """{"channel":"app:refused\n","type":"x","payload":{}}""", ErrorCodes.Forbidden },
         { "no channel", """{"type":"x","payload":{}}""", ErrorCodes.ValidationFailed },
         { "no type", """{"channel":"app:refused","payload":{}}""", ErrorCodes.ValidationFailed },
         { "a control character in the type", """{"channel":"app:refused","type":"a\u0007b","payload":{}}""", ErrorCodes.ValidationFailed },
         { "a NUL in the payload", """{"channel":"app:refused","type":"x","payload":{"text":"a\u0000b"}}""", ErrorCodes.ValidationFailed },
+        { "a number too large for PostgreSQL's numeric", """{"channel":"app:refused","type":"x","payload":{"n":1e200000}}""", ErrorCodes.ValidationFailed },
+        { "a number too small for PostgreSQL's numeric", """{"channel":"app:refused","type":"x","payload":{"n":[1,-1e-20000]}}""", ErrorCodes.ValidationFailed },
+        { "a number PostgreSQL would store as 131,072 digits", """{"channel":"app:refused","type":"x","payload":{"n":1e131071}}""", ErrorCodes.ValidationFailed },
         { "a lone surrogate in the payload", """{"channel":"app:refused","type":"x","payload":{"text":"\ud800"}}""", ErrorCodes.ValidationFailed },
         { "a payload over the size limit", """{"channel":"app:refused","type":"x","payload":{"text":"BIG"}}""".Replace("BIG", new string('x', 9000), StringComparison.Ordinal), ErrorCodes.MessageTooLarge },
     };
@@ -163,10 +167,29 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
         await using var client = await UserClient.ConnectAsync(fixture.Server, user);
 
         await Expect.RefusedAsync(() => client.Client.SubscribeAsync("secret:stuff"), ErrorCodes.Forbidden);
+        await Expect.RefusedAsync(() => client.Client.SubscribeAsync("app:ok\n"), ErrorCodes.Forbidden);
         await Expect.RefusedAsync(() => client.Client.SubscribeAsync("app:" + new string('x', 10_000)), ErrorCodes.ValidationFailed);
         await client.SubscribeAsync("app:ok");
         client.Client.SubscribedChannels.Should().Equal("app:ok");
         (await client.ResumeIncomplete.StaysQuietAsync()).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task NumbersAsLargeAndAsSmallAsADoublesAreStoredAndReadBack()
+    {
+        var user = await fixture.Api.CreateUserAsync("numbers");
+        var channel = "app:numbers-" + Guid.NewGuid().ToString("N")[..8];
+        using var http = ServiceClient();
+        var body = $$$"""{"channel":"{{{channel}}}","type":"x","payload":{"values":[1.7976931348623157e308,-5e-324,0e350,1e-350,-0.0,12345678901234567890123]}}""";
+
+        var response = await http.PostAsync("/api/publish", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync());
+        var values = (await HistoryAsync(user, channel, "")).Single().GetProperty("payload").GetProperty("values").EnumerateArray().ToList();
+        values.Should().HaveCount(6).And.OnlyContain(v => v.ValueKind == JsonValueKind.Number);
+        values[0].GetDouble().Should().Be(double.MaxValue);
+        values[1].GetDouble().Should().Be(-double.Epsilon);
+        values[5].GetDouble().Should().Be(12345678901234567890123d);
     }
 
     private static long Seq(JsonElement item) => item.GetProperty("seq").GetInt64();
