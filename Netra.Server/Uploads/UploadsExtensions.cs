@@ -44,7 +44,7 @@ internal static class UploadsExtensions
             var reservation = await uploads.ReserveAsync(user.GetUserId(), http.Request.ContentLength, cancellationToken);
             try
             {
-                var form = await http.Request.ReadFormAsync(cancellationToken);
+                var form = await ReadFormAsync(http.Request, cancellationToken);
                 var result = await uploads.StoreAsync(user.GetUserId(), form.Files.GetFile("file") ?? (form.Files.Count > 0 ? form.Files[0] : null), form.Files.Count, cancellationToken);
                 return TypedResults.Created(result.Path, result);
             }
@@ -78,5 +78,27 @@ internal static class UploadsExtensions
         }).WithTags("Uploads").AllowAnonymous();
 
         return endpoints;
+    }
+
+    /// <summary>
+    /// The request's form; a body ASP.NET Core's multipart reader cannot parse (no boundary, a boundary never met, a part
+    /// cut off) is the client's mistake, <c>VALIDATION_FAILED</c>, not a server failure.
+    /// </summary>
+    private static async Task<IFormCollection> ReadFormAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await request.ReadFormAsync(cancellationToken);
+        }
+        catch (InvalidDataException exception)
+        {
+            throw ProblemException.Validation($"The multipart body is malformed: {exception.Message}");
+        }
+        catch (IOException exception) when (exception.Message.StartsWith("Unexpected end of Stream", StringComparison.Ordinal))
+        {
+            // The multipart reader's words for a body that ended inside a part (its only IOException of its own);
+            // a failing disk while the form is buffered stays a server failure.
+            throw ProblemException.Validation("The multipart body ended inside a part: its closing boundary never came.");
+        }
     }
 }
