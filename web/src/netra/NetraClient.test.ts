@@ -283,6 +283,136 @@ describe('NetraClient', () => {
     expect(client.lastSeq('chat:1')).toBe(5000);
   });
 
+  describe('when a re-subscribe fails', () => {
+    const dbDown = 'INTERNAL: The database (PostgreSQL) cannot be reached right now, so the request was not carried out. Retry in a few seconds.';
+    const accept = (since: unknown, missed: ChatMessage[] = []) =>
+      ({ channel: 'chat:1', lastSeq: missed.at(-1)?.seq ?? since, recovered: true, missed });
+
+    beforeEach(() => {
+      vi.useFakeTimers({ shouldAdvanceTime: true });
+      return () => vi.useRealTimers();
+    });
+
+    /** Connected, following chat:1 with seq 3 delivered; `seqs` collects what NewMessage delivers. */
+    async function following() {
+      const { client, hub } = await connectedClient();
+      hub.invokeImpl = (m, _c, since) => (m === 'Subscribe' ? accept(since) : undefined);
+      const seqs: number[] = [];
+      client.on('NewMessage', (m) => seqs.push(m.seq));
+      const statuses: string[] = [];
+      client.onChannelStatus((channel, s) => statuses.push(`${channel} ${s.subscribed} ${s.error?.code ?? '-'}`));
+      await client.subscribe('chat:1', 2);
+      hub.emit('NewMessage', message(3));
+      return { client, hub, seqs, statuses };
+    }
+
+    it('keeps a channel the server fails to resume (INTERNAL while PostgreSQL is down) and retries it from its last seq', async () => {
+      const { client, hub, seqs, statuses } = await following();
+      hub.dropConnection();
+      let failures = 0;
+      hub.invokeImpl = (m, _c, since) => {
+        if (m !== 'Subscribe') return undefined;
+        if (++failures <= 2) return Promise.reject(new Error(`HubException: ${dbDown}`));
+        return accept(since, [message(4), message(5)]);
+      };
+      hub.restoreConnection();
+      await flush();
+      expect(failures).toBe(1);
+      expect(client.lastSeq('chat:1')).toBe(3);
+      expect(client.channelStatus('chat:1')).toMatchObject({ subscribed: false, error: { code: 'INTERNAL' } });
+      expect(client.status.state).toBe('connected');
+
+      await vi.advanceTimersByTimeAsync(500); // the first retry: full jitter below 500 ms
+      expect(failures).toBe(2);
+      await vi.advanceTimersByTimeAsync(1000); // the second, below 1 s
+      expect(failures).toBe(3);
+      expect(hub.calls('Subscribe').slice(1)).toEqual([['chat:1', 3], ['chat:1', 3], ['chat:1', 3]]);
+      expect(seqs).toEqual([3, 4, 5]);
+      expect(client.channelStatus('chat:1')).toEqual({ subscribed: true, error: null });
+      expect(statuses).toEqual(['chat:1 true -', 'chat:1 false INTERNAL', 'chat:1 false INTERNAL', 'chat:1 true -']);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(hub.calls('Subscribe')).toHaveLength(4);
+    });
+
+    it('resumes a channel whose retry is still waiting from its last seq on the next reconnect, once', async () => {
+      const { client, hub, seqs } = await following();
+      hub.dropConnection();
+      hub.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error('RATE_LIMITED: 600 calls per minute; retry in 40 s')) : undefined);
+      hub.restoreConnection();
+      await flush();
+      hub.dropConnection();
+      hub.invokeImpl = (m, _c, since) => (m === 'Subscribe' ? accept(since, [message(4)]) : undefined);
+      hub.restoreConnection();
+      await flush();
+      expect(seqs).toEqual([3, 4]);
+      expect(client.channelStatus('chat:1')).toEqual({ subscribed: true, error: null });
+      await vi.advanceTimersByTimeAsync(60_000); // the retry of the first failure was called off
+      expect(hub.calls('Subscribe').slice(1)).toEqual([['chat:1', 3], ['chat:1', 3]]);
+    });
+
+    it('retries a failed gap re-sync no sooner than "retry in N s" asks, then delivers in order', async () => {
+      const { client, hub, seqs } = await following();
+      hub.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error('RATE_LIMITED: 600 calls per minute; retry in 12 s')) : undefined);
+      hub.emit('NewMessage', message(5)); // 4 is missing
+      await flush();
+      expect(client.lastSeq('chat:1')).toBe(3);
+      expect(client.channelStatus('chat:1')).toMatchObject({ subscribed: false, error: { code: 'RATE_LIMITED' } });
+      hub.invokeImpl = (m, _c, since) => (m === 'Subscribe' ? accept(since, [message(4)]) : undefined);
+      await vi.advanceTimersByTimeAsync(11_900);
+      expect(hub.calls('Subscribe')).toHaveLength(2);
+      await vi.advanceTimersByTimeAsync(200);
+      expect(hub.calls('Subscribe').at(-1)).toEqual(['chat:1', 3]);
+      expect(seqs).toEqual([3, 4, 5]);
+      expect(client.channelStatus('chat:1')).toEqual({ subscribed: true, error: null });
+    });
+
+    it('keeps a subscribe made offline waiting while its channel is retried, and resolves it once subscribed', async () => {
+      const { client, hub } = await connectedClient();
+      hub.dropConnection();
+      let answer: 'fail' | 'ok' = 'fail';
+      hub.invokeImpl = (m, _c, since) =>
+        m !== 'Subscribe' ? undefined : answer === 'fail' ? Promise.reject(new Error(dbDown)) : { ...accept(since), channel: 'alerts', lastSeq: 9 };
+      let settled: unknown = 'pending';
+      void client.subscribe('alerts').then((r) => (settled = r), (e: unknown) => (settled = e));
+      hub.restoreConnection();
+      await flush();
+      expect(settled).toBe('pending');
+      answer = 'ok';
+      await vi.advanceTimersByTimeAsync(500);
+      expect(settled).toMatchObject({ channel: 'alerts', lastSeq: 9 });
+    });
+
+    it.each(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'UNAUTHORIZED'])(
+      'drops a channel the server refuses for good (%s), says so, and fails a subscribe waiting for it',
+      async (code) => {
+        const { client, hub, statuses } = await following();
+        hub.dropConnection();
+        const waiting = client.subscribe('feed').catch((e: unknown) => e);
+        hub.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error(`${code}: refused`)) : undefined);
+        hub.restoreConnection();
+        await flush();
+        expect(client.lastSeq('chat:1')).toBeNull();
+        expect(client.channelStatus('chat:1')).toBeNull();
+        expect(statuses.slice(1).sort()).toEqual([`chat:1 false ${code}`, `feed false ${code}`]);
+        expect(await waiting).toMatchObject({ code });
+        await vi.advanceTimersByTimeAsync(60_000);
+        expect(hub.calls('Subscribe')).toHaveLength(3); // no retry
+      },
+    );
+
+    it('stops retrying a channel once it is unsubscribed', async () => {
+      const { client, hub } = await following();
+      hub.dropConnection();
+      hub.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error(dbDown)) : undefined);
+      hub.restoreConnection();
+      await flush();
+      await client.unsubscribe('chat:1');
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(hub.calls('Subscribe')).toHaveLength(2);
+      expect(client.channelStatus('chat:1')).toBeNull();
+    });
+  });
+
   it('unsubscribes from the server only when the last follower leaves', async () => {
     const { client, hub } = await connectedClient();
     hub.invokeImpl = (m) => (m === 'Subscribe' ? { channel: 'chat:1', lastSeq: 0, recovered: true, missed: [] } : undefined);

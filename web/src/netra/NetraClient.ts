@@ -38,6 +38,20 @@ export interface ConnectionStatus {
   error: NetraError | null;
 }
 
+/** Whether the client follows a channel, as useChannel reports it. */
+export interface ChannelStatus {
+  /**
+   * True once the server accepted its Subscribe. It stays true while the connection is down (the
+   * channel is resumed on reconnect) and turns false when a re-subscribe fails.
+   */
+  subscribed: boolean;
+  /**
+   * Why the last re-subscribe failed: a transient error (INTERNAL, RATE_LIMITED, ...) while it is
+   * retried, or the refusal that made the client drop the channel. Null once subscribed.
+   */
+  error: NetraError | null;
+}
+
 export interface NetraClientOptions {
   /** Server origin, e.g. `http://127.0.0.1:5080`; empty for the page's own origin. */
   baseUrl?: string;
@@ -89,6 +103,25 @@ interface ChannelState {
   syncing: boolean;
   buffer: { event: NetraEventName; payload: unknown; seq: number }[];
   waiters: { resolve: (r: SubscribeResult) => void; reject: (e: NetraError) => void }[];
+  status: ChannelStatus;
+  /** True while a Subscribe call for it is on its way. */
+  inFlight: boolean;
+  /** Re-subscribes that failed in a row (for the backoff), and the one waiting to be tried. */
+  retries: number;
+  retryTimer: ReturnType<typeof setTimeout> | null;
+}
+
+/**
+ * Refusals that trying again cannot change: a re-subscribe refused with one of these drops the
+ * channel. Any other failure (INTERNAL while PostgreSQL is down, RATE_LIMITED, ...) keeps it, with
+ * its last seq, and is retried. The .NET client keeps the same list.
+ */
+const PermanentRefusals: ReadonlySet<string> = new Set(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'UNAUTHORIZED']);
+
+/** The wait a refusal asks for ("RATE_LIMITED: ...; retry in 12 s"), in ms; 0 when it names none. */
+function retryAfterMs(error: NetraError): number {
+  const m = /\bretry in (\d+(?:\.\d+)?) ?s\b/i.exec(error.message);
+  return m ? Math.ceil(Number(m[1]) * 1000) : 0;
 }
 
 interface QueuedSend {
@@ -136,8 +169,9 @@ function replayEventOf(channel: string, item: unknown): NetraEventName {
 /**
  * The one connection of an app to Netra: typed hub calls and events, reconnect through
  * SignalR's withAutomaticReconnect with a jittered backoff, resume of every subscribed channel
- * from its last seq (missed events first, duplicates dropped), and a bounded queue of sends made
- * while offline. Create it once, outside React's render, and hand it to NetraProvider.
+ * from its last seq (missed events first, duplicates dropped; a re-subscribe that fails for a
+ * transient reason is retried, only a permanent refusal drops the channel), and a bounded queue of
+ * sends made while offline. Create it once, outside React's render, and hand it to NetraProvider.
  */
 export class NetraClient {
   readonly baseUrl: string;
@@ -162,6 +196,9 @@ export class NetraClient {
   private readonly statusListeners = new Set<(status: ConnectionStatus) => void>();
   private readonly listeners = new Map<NetraEventName, Set<Listener>>();
   private readonly resetListeners = new Set<(channel: string) => void>();
+  private readonly channelListeners = new Set<(channel: string, status: ChannelStatus) => void>();
+  /** Paces re-subscribes that failed for a transient reason (full jitter, capped). */
+  private readonly resubscribeBackoff = new JitteredBackoffPolicy();
   private readonly channels = new Map<string, ChannelState>();
   private readonly queue: QueuedSend[] = [];
   private sendOrder = 0;
@@ -201,6 +238,21 @@ export class NetraClient {
   onChannelReset(listener: (channel: string) => void): () => void {
     this.resetListeners.add(listener);
     return () => this.resetListeners.delete(listener);
+  }
+
+  /** Whether `channel` is followed and subscribed; null when it is not followed (or was dropped). */
+  channelStatus(channel: string): ChannelStatus | null {
+    return this.channels.get(channel)?.status ?? null;
+  }
+
+  /**
+   * Calls `listener` whenever a followed channel's status changes: subscribed, a re-subscribe that
+   * failed and is retried, or a channel dropped because the server refuses it. Returns the function
+   * that stops it.
+   */
+  onChannelStatus(listener: (channel: string, status: ChannelStatus) => void): () => void {
+    this.channelListeners.add(listener);
+    return () => this.channelListeners.delete(listener);
   }
 
   /** The highest seq delivered on `channel`, or null. */
@@ -244,6 +296,7 @@ export class NetraClient {
     this.tokenCheck?.abort.abort();
     const connection = this.connection;
     if (connection && connection.state !== HubConnectionState.Disconnected) await connection.stop();
+    for (const ch of this.channels.values()) this.cancelRetry(ch);
     this.setStatus({ state: 'disconnected', attempt: 0, error: null });
     this.failPending();
   }
@@ -357,7 +410,10 @@ export class NetraClient {
     }
     connection.onreconnecting((error) => {
       this.rearmEstablished();
-      for (const ch of this.channels.values()) ch.syncing = true;
+      for (const ch of this.channels.values()) {
+        ch.syncing = true;
+        this.cancelRetry(ch); // the reconnect resumes every channel
+      }
       this.setStatus({
         state: 'reconnecting',
         attempt: Math.max(this.statusValue.attempt, 1),
@@ -373,7 +429,10 @@ export class NetraClient {
     });
     connection.onclose((error) => {
       this.established.settle(false);
-      for (const ch of this.channels.values()) ch.syncing = true;
+      for (const ch of this.channels.values()) {
+        ch.syncing = true;
+        this.cancelRetry(ch); // the next start() resumes every channel
+      }
       const unauthorized = this.closingUnauthorized;
       this.closingUnauthorized = false;
       if (this.stopped) return;
@@ -461,7 +520,7 @@ export class NetraClient {
 
   /** After a connect or reconnect: resume every channel from its last seq, then send what waited. */
   private async afterConnected(): Promise<void> {
-    await Promise.all([...this.channels.keys()].map((channel) => this.sync(channel).catch(() => undefined)));
+    await Promise.all([...this.channels.keys()].map((channel) => this.resync(channel)));
     await this.flushQueue();
   }
 
@@ -480,14 +539,32 @@ export class NetraClient {
       existing.refs++;
       if (sinceSeq !== null && (existing.lastSeq === null || sinceSeq < existing.lastSeq)) {
         // A second follower that is further behind: replay to it too (handlers drop what they hold).
+        // The channel is already followed, so a failure is handled as on resume (dropped or retried).
         existing.lastSeq = sinceSeq;
-        if (this.isConnected) return this.sync(channel);
+        if (this.isConnected) {
+          const answer = new Promise<SubscribeResult>((resolve, reject) => existing.waiters.push({ resolve, reject }));
+          void this.resync(channel);
+          return answer;
+        }
       }
       return { channel, lastSeq: existing.lastSeq ?? 0, recovered: true, missed: [] };
     }
-    const state: ChannelState = { refs: 1, lastSeq: sinceSeq, syncing: true, buffer: [], waiters: [] };
+    const state: ChannelState = {
+      refs: 1, lastSeq: sinceSeq, syncing: true, buffer: [], waiters: [],
+      status: { subscribed: false, error: null }, inFlight: false, retries: 0, retryTimer: null,
+    };
     this.channels.set(channel, state);
-    if (this.isConnected) return this.sync(channel);
+    if (this.isConnected) {
+      try {
+        return await this.sync(channel);
+      } catch (error) {
+        // The caller's own subscribe: it gets the answer, and a refusal of any kind leaves nothing
+        // behind (as the .NET client's SubscribeAsync). One cut off by a drop is resumed on reconnect.
+        const e = NetraError.parse(error, 'DISCONNECTED');
+        if (e.fromServer && this.channels.get(channel) === state) this.drop(channel, state, e);
+        throw e;
+      }
+    }
     // Disconnected for good: fails at once, like a send, but the channel is kept for the next start().
     if (this.statusValue.state === 'disconnected') throw NetraClient.disconnected();
     return new Promise<SubscribeResult>((resolve, reject) => state.waiters.push({ resolve, reject }));
@@ -495,14 +572,15 @@ export class NetraClient {
 
   /**
    * Stops following a channel once its last subscriber leaves. A subscribe still waiting for the
-   * server then (one made offline) rejects with CANCELLED: it was never made, and nobody follows the
-   * channel any more.
+   * server then (one made offline, or one whose re-subscribe is being retried) rejects with CANCELLED:
+   * it was never made, and nobody follows the channel any more.
    */
   async unsubscribe(channel: string): Promise<void> {
     const state = this.channels.get(channel);
     if (!state) return;
     if (--state.refs > 0) return;
     this.channels.delete(channel);
+    this.cancelRetry(state);
     const cancelled = new NetraError('CANCELLED', `Unsubscribed from ${channel} before the subscription was made.`);
     for (const w of state.waiters.splice(0)) w.reject(cancelled);
     if (this.isConnected) await this.call<void>(HubMethods.Unsubscribe, channel);
@@ -642,18 +720,15 @@ export class NetraClient {
     const state = this.channels.get(channel);
     if (!state) throw new NetraError('DISCONNECTED', `Not subscribed to ${channel}.`);
     state.syncing = true;
+    state.inFlight = true;
     const since = state.lastSeq;
     let result: SubscribeResult;
     try {
       result = await this.call<SubscribeResult>(HubMethods.Subscribe, channel, since);
     } catch (error) {
-      const e = NetraError.parse(error, 'DISCONNECTED');
-      if (e.fromServer) {
-        // Refused (e.g. FORBIDDEN): the channel is not followed any more.
-        this.channels.delete(channel);
-        for (const w of state.waiters.splice(0)) w.reject(e);
-      }
-      throw e;
+      throw NetraError.parse(error, 'DISCONNECTED');
+    } finally {
+      state.inFlight = false;
     }
     if (this.channels.get(channel) !== state) return result; // unsubscribed meanwhile
     // Missed events first, in seq order; then what arrived live during the call; drop what we have.
@@ -679,9 +754,65 @@ export class NetraClient {
       if (!result.recovered) state.lastSeq = Math.max(state.lastSeq ?? 0, result.lastSeq);
     }
     state.syncing = false;
+    state.retries = 0;
+    this.setChannelStatus(channel, state, { subscribed: true, error: null });
     for (const w of state.waiters.splice(0)) w.resolve(result);
     if (!result.recovered) for (const l of [...this.resetListeners]) l(channel);
     return result;
+  }
+
+  /**
+   * Subscribes a followed channel again from its last seq (after a reconnect, on a gap, for a
+   * follower further behind). Never rejects: a permanent refusal (PermanentRefusals) drops the
+   * channel and fails whoever waits for it; any other failure keeps it, with its last seq, and tries
+   * again while connected after a full-jitter backoff (at least what a "retry in N s" asks), and at
+   * the next reconnect in any case.
+   */
+  private async resync(channel: string): Promise<void> {
+    const state = this.channels.get(channel);
+    if (!state) return;
+    this.cancelRetry(state);
+    try {
+      await this.sync(channel);
+    } catch (error) {
+      const e = NetraError.parse(error, 'DISCONNECTED');
+      if (this.channels.get(channel) !== state) return; // unsubscribed meanwhile
+      if (PermanentRefusals.has(e.code)) {
+        this.drop(channel, state, e);
+        return;
+      }
+      this.setChannelStatus(channel, state, { subscribed: false, error: e });
+      // Tried again only while connected (a retry due in a reconnect does nothing: the reconnect
+      // resumes every channel, and calls off the retries still waiting).
+      const backoff = this.resubscribeBackoff.nextRetryDelayInMilliseconds({
+        previousRetryCount: state.retries++,
+        elapsedMilliseconds: 0,
+        retryReason: e,
+      });
+      state.retryTimer = setTimeout(() => {
+        state.retryTimer = null;
+        if (this.isConnected && this.channels.get(channel) === state && !state.inFlight) void this.resync(channel);
+      }, Math.max(backoff ?? 0, retryAfterMs(e)));
+    }
+  }
+
+  /** The server refuses the channel: it is not followed any more, and whoever waited for it is told why. */
+  private drop(channel: string, state: ChannelState, error: NetraError): void {
+    this.channels.delete(channel);
+    this.cancelRetry(state);
+    for (const w of state.waiters.splice(0)) w.reject(error);
+    this.setChannelStatus(channel, state, { subscribed: false, error });
+  }
+
+  private cancelRetry(state: ChannelState): void {
+    if (state.retryTimer !== null) clearTimeout(state.retryTimer);
+    state.retryTimer = null;
+  }
+
+  private setChannelStatus(channel: string, state: ChannelState, status: ChannelStatus): void {
+    if (state.status.subscribed === status.subscribed && state.status.error === status.error) return;
+    state.status = status;
+    for (const l of [...this.channelListeners]) l(channel, status);
   }
 
   private dispatch(event: NetraEventName, payload: unknown): void {
@@ -704,7 +835,7 @@ export class NetraClient {
         // (two senders' broadcasts can overtake each other). Fetch from the last seq we have;
         // this event waits and is delivered after what it skipped, in order.
         state.buffer.push({ event, payload, seq: sequence.seq });
-        this.sync(sequence.channel).catch(() => undefined);
+        void this.resync(sequence.channel);
         return;
       }
       state.lastSeq = sequence.seq;

@@ -124,6 +124,35 @@ describe('useChannel', () => {
     const refused = renderHook(() => useChannel('nope'), { wrapper });
     await waitFor(() => expect(refused.result.current.error?.code).toBe('FORBIDDEN'));
   });
+
+  it('tells while a re-subscribe after a reconnect is retried, and when it worked again', async () => {
+    const { result } = renderHook(() => useChannel('alerts'), { wrapper });
+    const h = await connected();
+    await waitFor(() => expect(result.current).toEqual({ subscribed: true, error: null }));
+    h.dropConnection();
+    let down = true;
+    h.invokeImpl = (m, channel) =>
+      m !== 'Subscribe' ? undefined
+        : down ? Promise.reject(new Error('INTERNAL: The database (PostgreSQL) cannot be reached right now.'))
+          : { channel, lastSeq: 2, recovered: true, missed: [] };
+    act(() => h.restoreConnection());
+    await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
+    expect(result.current.subscribed).toBe(false);
+    down = false;
+    await waitFor(() => expect(result.current).toEqual({ subscribed: true, error: null }), { timeout: 2000 });
+  });
+
+  it('reports a channel the server refuses when it is subscribed again after a reconnect', async () => {
+    const { result } = renderHook(() => useChannel('alerts'), { wrapper });
+    const h = await connected();
+    await waitFor(() => expect(result.current.subscribed).toBe(true));
+    h.dropConnection();
+    h.invokeImpl = () => Promise.reject(new Error('FORBIDDEN: no longer allowed'));
+    act(() => h.restoreConnection());
+    await waitFor(() => expect(result.current.error?.code).toBe('FORBIDDEN'));
+    expect(result.current.subscribed).toBe(false);
+    expect(client.channelStatus('alerts')).toBeNull();
+  });
 });
 
 describe('useChat', () => {

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore
 import { useStore } from 'zustand';
 import { emptyRoom, type PendingMessage, type TypingUser } from './chatStore';
 import { Channels, type ChatMessage, type NetraEventName, type NetraEvents } from './contracts';
-import type { ConnectionStatus, NetraClient } from './NetraClient';
+import type { ChannelStatus, ConnectionStatus, NetraClient } from './NetraClient';
 import { NetraError } from './NetraError';
 import { useNetraContext } from './NetraProvider';
 
@@ -37,14 +37,15 @@ export function useNetraEvent<E extends NetraEventName>(event: E, handler: (payl
   useEffect(() => client.on(event, (payload) => latest.current(payload)), [client, event]);
 }
 
-export interface ChannelState {
-  subscribed: boolean;
-  error: NetraError | null;
-}
+/** What useChannel reports: the client's ChannelStatus, or the error of the subscribe itself. */
+export type ChannelState = ChannelStatus;
 
 /**
  * Follows `channel` while mounted (null: nothing). Events arrive through useNetraEvent; this
- * hook only holds the subscription and reports whether it worked.
+ * hook only holds the subscription and reports whether it worked, and, after that, what the client
+ * says of it: a re-subscribe after a reconnect that fails for a while (`subscribed` false with the
+ * error while the client retries it, true again once it worked) or that the server refuses for good
+ * (`subscribed` false with the refusal: the client no longer follows it).
  */
 export function useChannel(channel: string | null, sinceSeq: number | null = null): ChannelState {
   const client = useNetra();
@@ -53,12 +54,17 @@ export function useChannel(channel: string | null, sinceSeq: number | null = nul
     if (!channel) return;
     let active = true;
     setState({ subscribed: false, error: null });
+    const off = client.onChannelStatus((c, status) => {
+      if (active && c === channel) setState(status);
+    });
     client.subscribe(channel, sinceSeq).then(
-      () => active && setState({ subscribed: true, error: null }),
+      // Another follower's subscribe may still be waiting or retried: the client's status says.
+      () => active && setState(client.channelStatus(channel) ?? { subscribed: true, error: null }),
       (e: unknown) => active && setState({ subscribed: false, error: NetraError.parse(e) }),
     );
     return () => {
       active = false;
+      off();
       client.unsubscribe(channel).catch(() => undefined);
     };
     // sinceSeq only matters for the first subscribe; later ones resume from the client's own seq.
