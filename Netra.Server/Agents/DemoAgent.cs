@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Netra.Contracts.Chat;
 using Netra.Server.Chat;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Agents;
 
@@ -93,7 +94,7 @@ internal sealed partial class DemoAgent(ChatStore chats, IOptions<AgentOptions> 
     private static string Shorten(string text, int length)
     {
         var line = text.ReplaceLineEndings(" ").Trim();
-        return line.Length <= length ? line : line[..length] + "…";
+        return line.Length <= length ? line : InputRules.Cut(line, length) + "…";
     }
 
     private async Task PauseAsync(int milliseconds, CancellationToken cancellationToken)

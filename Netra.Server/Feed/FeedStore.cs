@@ -7,6 +7,7 @@ using Netra.Contracts.Notifications;
 using Netra.Contracts.Realtime;
 using Netra.Server.Events;
 using Netra.Server.Notifications;
+using Netra.Server.Protection;
 
 namespace Netra.Server.Feed;
 
@@ -62,7 +63,7 @@ internal sealed class FeedStore(NpgsqlDataSource dataSource)
         NotificationEvent? notification = null;
         if (postAuthorId != authorId)
         {
-            var preview = content.Length <= previewLength ? content : content[..previewLength];
+            var preview = InputRules.Cut(content, previewLength);
             notification = await NotificationStore.InsertAsync(
                 connection, transaction, postAuthorId.Value, NotificationTypes.CommentOnPost,
                 NotificationService.Data(new { postId, commentId = comment.Id, fromUserId = authorId, fromUserName = comment.AuthorName, preview }),

@@ -26,6 +26,13 @@ internal static class InputRules
         return value;
     }
 
+    /// <summary>
+    /// At most <paramref name="maxLength"/> UTF-16 units of <paramref name="text"/>, one fewer where the cut would split a
+    /// surrogate pair: half an emoji is not text PostgreSQL, the JSON checks or the clients take.
+    /// </summary>
+    public static string Cut(string text, int maxLength) =>
+        text.Length <= maxLength ? text : text[..(char.IsHighSurrogate(text[maxLength - 1]) ? maxLength - 1 : maxLength)];
+
     public static void RequireCleanText(string value, string field, bool multiLine)
     {
         if (!IsValidUnicode(value))

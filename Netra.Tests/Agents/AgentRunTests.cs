@@ -73,6 +73,22 @@ public sealed class AgentRunTests(AgentFixture fixture) : IClassFixture<AgentFix
     }
 
     [Fact]
+    public async Task AnAnswerQuotingAMessageWhoseCutFallsInsideAnEmojiIsStored()
+    {
+        var alice = await Api.CreateUserAsync("quoted");
+        var chat = await Api.CreateChatAsync(alice);
+        await using var caller = await UserClient.ConnectAsync(Server, alice);
+        // The answer quotes the newest message's first 80 UTF-16 units: the 80th is the first half of the emoji.
+        await caller.SendAsync(chat.Id, new string('a', 79) + "\U0001F600 and more");
+
+        var events = await RunToEndAsync(caller, new StartAgentRunRequest(chat.Id, "hi", null));
+
+        events[^1].Type.Should().Be(AgentEventTypes.AgentCompleted, events[^1].Text);
+        events[^1].Message.Should().NotBeNull();
+        events[^1].Message!.Content.Should().Contain(new string('a', 79) + "…");
+    }
+
+    [Fact]
     public async Task ARunWithoutAChatStreamsToItsCallerAndStoresNothing()
     {
         var alice = await Api.CreateUserAsync("solo");

@@ -79,6 +79,23 @@ public sealed class FeedTests(ServerFixture fixture) : IClassFixture<ServerFixtu
         stored!.Select(n => n.Type).Should().Equal(NotificationTypes.CommentOnPost);
     }
 
+    [Fact]
+    public async Task ACommentWhosePreviewWouldCutAnEmojiInHalfIsStoredWithTheEmojiLeftOut()
+    {
+        var author = await fixture.Api.CreateUserAsync("emoji-author");
+        var commenter = await fixture.Api.CreateUserAsync("emoji-commenter");
+        await using var tab = await UserClient.ConnectAsync(fixture.Server, author);
+        var post = await PostAsync(author, "a post");
+        // The preview keeps 140 UTF-16 units: the 140th is the first half of the emoji.
+        var content = new string('a', 139) + "😀 and more";
+
+        var comment = await CommentAsync(commenter, post.Id, content);
+
+        comment.Content.Should().Be(content);
+        var notification = await tab.Notifications.NextAsync();
+        notification.Data.GetProperty("preview").GetString().Should().Be(new string('a', 139));
+    }
+
     public static TheoryData<string, string, HttpStatusCode, string> BadPosts => new()
     {
         { "no body", "", HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed },
