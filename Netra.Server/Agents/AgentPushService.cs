@@ -56,7 +56,14 @@ internal sealed partial class AgentPushService(
             throw ProblemException.Validation($"agent must be 1 to {MaxAgentLength} lower-case letters, digits, '-' or '_'.");
         }
 
-        var text = request.Text is null ? null : InputRules.RequireText(request.Text, "text", chatOptions.Value.MaxContentLength, multiLine: true);
+        var maxText = chatOptions.Value.MaxContentLength;
+        if (request.Text is { } over && over.Length > maxText)
+        {
+            // The answer becomes a chat message: over the message limit it is MESSAGE_TOO_LARGE (413), as a SendMessage would be.
+            throw new ProblemException(ErrorCodes.MessageTooLarge, $"text is {over.Length} characters; the limit is {maxText}.");
+        }
+
+        var text = request.Text is null ? null : InputRules.RequireText(request.Text, "text", maxText, multiLine: true);
         var tool = request.Tool is null ? null : InputRules.RequireText(request.Tool, "tool", MaxToolLength);
         if (type == AgentEventTypes.ToolExecuting && tool is null)
         {

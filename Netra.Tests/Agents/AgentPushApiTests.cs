@@ -149,4 +149,22 @@ public sealed class AgentPushApiTests(AgentFixture fixture) : IClassFixture<Agen
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest, why);
         (await NetraApi.ReadCodeAsync(response)).Should().Be(ErrorCodes.ValidationFailed, why);
     }
+
+    [Theory]
+    [InlineData(AgentEventTypes.AgentCompleted)]
+    [InlineData(AgentEventTypes.AgentThinking)]
+    public async Task TextOverTheMessageLimitIsRefusedAsTooLargeAndStoresNothing(string type)
+    {
+        var service = await fixture.CreateServiceAsync();
+        var alice = await Api.CreateUserAsync("long-answer");
+        var chat = await Api.CreateChatAsync(alice);
+        using var http = Api.CreateClient(service);
+
+        var response = await http.PostAsJsonAsync("/api/agent-runs/long-1/events",
+            new PushAgentEventRequest(alice.Id, chat.Id, null, type, 1, new string('x', 4001), null, null));
+
+        response.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        (await NetraApi.ReadCodeAsync(response)).Should().Be(ErrorCodes.MessageTooLarge);
+        (await Api.GetMessagesAsync(alice, chat.Id)).Should().BeEmpty();
+    }
 }
