@@ -76,6 +76,14 @@ internal sealed partial class CodedErrorsHubProtocol(IHubProtocol inner, long? m
             return $"{ErrorCodes.NotFound}: There is no hub method '{target}'.";
         }
 
+        if (error.StartsWith("The client attempted to invoke", StringComparison.Ordinal)
+            || (error.StartsWith("Client sent ", StringComparison.Ordinal) && error.Contains("Hub method expects", StringComparison.Ordinal)))
+        {
+            // SignalR's words for a streaming method called with a plain invocation (or the other way round), and for a
+            // call with the wrong number of client streams: the call was made the wrong way, the server is fine.
+            return $"{ErrorCodes.ValidationFailed}: {error} See docs/protocol.md for how each method is called.";
+        }
+
         if (error.StartsWith("Failed to invoke", StringComparison.Ordinal))
         {
             return $"{ErrorCodes.ValidationFailed}: {error} The arguments do not match the method's parameters (count or JSON types).";

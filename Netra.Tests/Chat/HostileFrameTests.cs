@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using System.Text.Json;
 using FluentAssertions;
 using Netra.Contracts;
 using Netra.Tests.Infrastructure;
@@ -49,6 +50,26 @@ public sealed class HostileFrameTests(ServerFixture fixture) : IClassFixture<Ser
         await using var raw = await RawHubClient.ConnectAsync(fixture.Server, user.Token);
         var completion = await raw.InvokeRawAsync("DropAllTables", "[]");
         completion.GetProperty("error").GetString().Should().StartWith("NOT_FOUND: ");
+    }
+
+    [Theory]
+    [InlineData(1, "StartAgentRun", """[{"prompt":"hi"}]""")]
+    [InlineData(4, "Ping", "[]")]
+    public async Task CallingAMethodInTheWrongModeIsAValidationError(int type, string target, string arguments)
+    {
+        var user = await Api.CreateUserAsync("raw");
+        await using var raw = await RawHubClient.ConnectAsync(fixture.Server, user.Token);
+
+        await raw.SendRawAsync($$"""{"type":{{type}},"invocationId":"wrong-mode","target":"{{target}}","arguments":{{arguments}}}""" + "\u001e");
+        JsonElement completion;
+        do
+        {
+            completion = await raw.ReceiveAsync();
+        }
+        while (completion.GetProperty("type").GetInt32() != 3 || completion.GetProperty("invocationId").GetString() != "wrong-mode");
+
+        completion.GetProperty("error").GetString().Should().StartWith("VALIDATION_FAILED: ").And.Contain(target);
+        (await raw.InvokeRawAsync("Ping", "[]")).TryGetProperty("result", out _).Should().BeTrue("the connection survives");
     }
 
     [Theory]
