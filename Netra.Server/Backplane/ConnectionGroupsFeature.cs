@@ -42,6 +42,15 @@ internal sealed class ConnectionGroupsFeature(HubConnectionContext connection, T
         }
     }
 
+    /// <summary>Whether the connection is in <paramref name="groupName"/>.</summary>
+    public bool Follows(string groupName)
+    {
+        lock (groups)
+        {
+            return groups.Contains(groupName);
+        }
+    }
+
     /// <summary>True when the connection is in <paramref name="max"/> groups or more and not in <paramref name="groupName"/>.</summary>
     public bool IsFullFor(string groupName, int max)
     {

@@ -47,6 +47,8 @@ internal sealed class SubscriptionService(
             throw new ProblemException(ErrorCodes.RateLimited, $"{max} subscriptions per connection at most; unsubscribe from one first.");
         }
 
+        // A Subscribe that fails leaves the connection as it found it: following the channel only if it already did.
+        var followed = cursor?.Follows(name.Name) ?? false;
         cursor?.BeginCatchUp(name.Name);
         try
         {
@@ -75,7 +77,14 @@ internal sealed class SubscriptionService(
         }
         catch
         {
+            // Reading history failed (PostgreSQL out of reach, say): the caller is told so and is not left receiving live
+            // events of a channel it was not following, unordered and counting against its subscription limit.
             cursor?.CancelCatchUp(name.Name);
+            if (!followed)
+            {
+                await hub.Groups.RemoveFromGroupAsync(connectionId, name.Name, CancellationToken.None);
+            }
+
             throw;
         }
     }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.Extensions.Logging;
@@ -106,5 +107,41 @@ public sealed class PostgresOutageTests
         again.Id.Should().Be(stored.Id, "the same clientMessageId is the same message");
         (await b.Messages.NextAsync()).Id.Should().Be(stored.Id);
         (await api.GetMessagesAsync(alice, chat.Id)).Select(m => m.Content).Should().Equal("before the outage", "during the outage");
+    }
+
+    [Fact]
+    public async Task ASubscribeThatFailsWhilePostgresIsDownLeavesTheConnectionOutOfTheChannel()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await using var server = await NetraTestServer.StartAsync(await postgres.CreateDatabaseAsync());
+        var api = new NetraApi(server);
+        var user = await api.CreateUserAsync("watcher");
+        await using var raw = await RawHubClient.ConnectAsync(server, user.Token);
+        (await raw.InvokeRawAsync("Subscribe", """["alerts",null]""")).TryGetProperty("result", out _).Should().BeTrue();
+
+        await postgres.StopAsync();
+        // "issues" needs no membership query: the connection joins its group, then reading its history fails.
+        var failed = await raw.InvokeRawAsync("Subscribe", """["issues",0]""");
+        failed.GetProperty("error").GetString().Should().StartWith("INTERNAL: ").And.Contain("PostgreSQL");
+        await postgres.StartAgainAsync();
+
+        using var service = api.CreateServiceClient();
+        await Eventually.UntilAsync(async () =>
+            (await service.PostAsJsonAsync("/api/issues/NET-1/events", new { updateType = "status_changed" })).StatusCode == HttpStatusCode.Accepted);
+        (await service.PostAsJsonAsync("/api/alerts", new { alertId = "a-1", severity = "info", message = "after the issue" })).StatusCode
+            .Should().Be(HttpStatusCode.Accepted);
+
+        // The alert, published after the issue event, arrives; the issue event, of a channel whose Subscribe failed, does not.
+        var targets = new List<string>();
+        while (targets.LastOrDefault() != "AlertTriggered")
+        {
+            var message = await raw.ReceiveAsync();
+            if (message.GetProperty("type").GetInt32() == 1)
+            {
+                targets.Add(message.GetProperty("target").GetString()!);
+            }
+        }
+
+        targets.Should().NotContain("IssueUpdated");
     }
 }
