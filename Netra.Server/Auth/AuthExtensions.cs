@@ -122,7 +122,7 @@ internal static class AuthExtensions
                         }
                         else
                         {
-                            context.Fail("The service token was revoked.");
+                            context.Fail("The token's 'sub' is not a user id, or it is a revoked service token.");
                         }
                     },
                     OnAuthenticationFailed = context =>
@@ -176,7 +176,7 @@ internal static class AuthExtensions
         // Outside the anonymous group, with the same bearer scheme as the hub: a token this accepts, the hub's handshake
         // accepts too.
         endpoints.MapGet("/api/auth/me", Ok<TokenInfo> (ClaimsPrincipal user) => TypedResults.Ok(new TokenInfo(
-            user.TryGetUserId(out var userId) ? userId : null,
+            user.GetUserId(),
             user.GetUserName(),
             [.. Roles.Where(user.IsInRole)])))
             .WithTags("Auth")

@@ -56,8 +56,21 @@ internal static class NetraClaims
         return new SlimPrincipal(new ClaimsIdentity(claims, authenticationType, Name, Role));
     }
 
-    private static bool TryParseUserId(string? subject, out long userId) =>
-        long.TryParse(subject, NumberStyles.None, CultureInfo.InvariantCulture, out userId);
+    /// <summary>
+    /// A user id as Netra writes it in <c>sub</c>: digits without leading zeros, 1 or more. Only that form, because
+    /// SignalR addresses a user's connections by the <c>sub</c> text itself (<see cref="SubjectUserIdProvider"/>): "007"
+    /// would be user 7 to the hub's checks and a stranger to <c>Clients.User("7")</c>.
+    /// </summary>
+    private static bool TryParseUserId(string? subject, out long userId)
+    {
+        if (long.TryParse(subject, NumberStyles.None, CultureInfo.InvariantCulture, out userId) && subject[0] != '0')
+        {
+            return true;
+        }
+
+        userId = 0;
+        return false;
+    }
 
     /// <summary>
     /// What <see cref="Slim"/> makes: the claims, with the user id and name read once, because every hub call and request reads

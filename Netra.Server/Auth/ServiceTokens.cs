@@ -72,11 +72,18 @@ internal sealed partial class ServiceTokens(UserStore users, TokenIssuer tokens,
     /// <summary>
     /// The principal a validated token gives a request or a hub connection: only the claims Netra reads
     /// (<see cref="NetraClaims.Slim"/>; a connection keeps its principal for as long as it is open, and the validated one
-    /// holds the whole parsed token), or null when it is a revoked service token.
+    /// holds the whole parsed token), or null when its <c>sub</c> is not a user id or it is a revoked service token. Every
+    /// token names a user, services included: a service is a user of its own (<see cref="IssueAsync"/>), which is what
+    /// revoking its tokens keys on, and the hub addresses a user's connections by that id.
     /// </summary>
     public async ValueTask<ClaimsPrincipal?> AcceptAsync(ClaimsPrincipal validated, string authenticationType, CancellationToken cancellationToken)
     {
         var principal = NetraClaims.Slim(validated, authenticationType);
+        if (!principal.TryGetUserId(out _))
+        {
+            return null;
+        }
+
         return await IsRevokedAsync(principal, cancellationToken) ? null : principal;
     }
 

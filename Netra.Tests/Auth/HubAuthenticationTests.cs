@@ -26,6 +26,10 @@ public sealed class HubAuthenticationTests(ServerFixture fixture) : IClassFixtur
         { "wrong audience", TestTokens.Create(1, audience: "someone-else") },
         { "wrong issuer", TestTokens.Create(1, issuer: "someone-else") },
         { "HS512", TestTokens.Create(1, algorithm: Microsoft.IdentityModel.Tokens.SecurityAlgorithms.HmacSha512) },
+        { "a service whose sub is a name", TestTokens.WithSubject("issue-tracker", roles: "service") },
+        { "a sub with leading zeros", TestTokens.WithSubject("007") },
+        { "sub 0", TestTokens.WithSubject("0") },
+        { "no sub", TestTokens.WithSubject("") },
     };
 
     [Theory]

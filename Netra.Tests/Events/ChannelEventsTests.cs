@@ -158,6 +158,10 @@ public sealed class ChannelEventsTests(ServerFixture fixture) : IClassFixture<Se
         (await http.PostAsJsonAsync("/api/issues/1/events", new { updateType = "x" })).StatusCode.Should().Be(HttpStatusCode.Forbidden);
         using var anonymous = fixture.Server.CreateHttpClient();
         (await anonymous.PostAsJsonAsync("/api/publish", new { channel = "app:x", type = "x", payload = new { } })).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        using var unnamed = fixture.Api.CreateBearerClient(TestTokens.WithSubject("issue-tracker", roles: "service"));
+        var refused = await unnamed.PostAsJsonAsync("/api/publish", new { channel = "app:x", type = "x", payload = new { } });
+        refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized, "a service token's sub is its service user's id");
+        (await NetraApi.ReadCodeAsync(refused)).Should().Be(ErrorCodes.Unauthorized);
     }
 
     [Fact]

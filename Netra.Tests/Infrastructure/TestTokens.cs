@@ -15,6 +15,17 @@ public static class TestTokens
         string audience = "netra",
         DateTime? expires = null,
         string algorithm = SecurityAlgorithms.HmacSha256,
+        params string[] roles) =>
+        WithSubject(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), key, issuer, audience, expires, algorithm, roles);
+
+    /// <summary>A token whose <c>sub</c> is <paramref name="subject"/> as written (e.g. not a user id), otherwise as <see cref="Create"/>.</summary>
+    public static string WithSubject(
+        string subject,
+        string key = NetraTestServer.SigningKey,
+        string issuer = "netra",
+        string audience = "netra",
+        DateTime? expires = null,
+        string algorithm = SecurityAlgorithms.HmacSha256,
         params string[] roles)
     {
         var now = DateTime.UtcNow;
@@ -22,7 +33,7 @@ public static class TestTokens
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Subject = new ClaimsIdentity([
-                new Claim("sub", userId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                new Claim("sub", subject),
                 new Claim("name", "someone"),
                 .. roles.Select(role => new Claim("role", role)),
             ]),
