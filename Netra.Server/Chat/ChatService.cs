@@ -153,12 +153,16 @@ internal sealed partial class ChatService(
         }
 
         // One more than the replay limit tells whether everything fits. Events stored after lastSeq was
-        // read may be included; the head reported is then the newest replayed seq.
+        // read may be included; the head reported is then the newest replayed seq. When not everything fits, nothing
+        // is replayed (as for every other channel): the client reloads from history, and part of it would be thrown away.
         var limit = options.Value.MaxReplay;
         var missed = await GetEventsAsync(chatId, sinceSeq.Value, long.MaxValue, limit + 1, cancellationToken);
-        var recovered = missed.Count <= limit;
-        var replay = recovered ? missed : missed.Take(limit).ToList();
-        return (Math.Max(lastSeq, replay.Count > 0 ? replay[^1].Seq : 0), recovered, replay);
+        if (missed.Count > limit)
+        {
+            return (lastSeq, false, []);
+        }
+
+        return (Math.Max(lastSeq, missed.Count > 0 ? missed[^1].Seq : 0), true, missed);
     }
 
     /// <summary>The chat's durable events with <paramref name="afterSeq"/> &lt; seq &lt; <paramref name="beforeSeq"/>, ascending, at most <paramref name="limit"/>.</summary>

@@ -168,11 +168,10 @@ public sealed class NetraClientReconnectTests
 
         await client.SubscribeAsync(Channels.Chat(chat.Id), sinceSeq: 0).WaitAsync(TestTimeouts.Network);
 
-        (await events.Messages.TakeAsync(2)).Select(m => m.Seq).Should().Equal(1, 2);
         var gap = await events.ResumeIncomplete.NextAsync();
         gap.Should().Be(new NetraResumeIncomplete(Channels.Chat(chat.Id), 0, 4));
         var next = await client.SendMessageAsync(chat.Id, "m5").WaitAsync(TestTimeouts.Network);
-        (await events.Messages.NextAsync()).Should().Be(next, "live delivery goes on after the server's head");
+        (await events.Messages.NextAsync()).Should().Be(next, "nothing up to the server's head is replayed (the app reloads it from history), and live delivery goes on after it");
     }
 
     private static ExponentialBackoffRetryPolicy FastRetries() => new()
