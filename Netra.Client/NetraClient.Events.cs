@@ -137,7 +137,15 @@ public sealed partial class NetraClient
 
     internal void OnChannelEvent(ChannelEventMessage e) => Route(e.Channel, e.Seq, () => DeliverChannelEvent(e));
 
-    internal void OnError(ErrorEvent e) => dispatcher.Post(() => Error?.Invoke(e));
+    internal void OnError(ErrorEvent e)
+    {
+        lock (gate)
+        {
+            refusedWith = e; // a refusal (CONNECTION_LIMIT) comes before the server closes: ConnectAsync reports its code
+        }
+
+        dispatcher.Post(() => Error?.Invoke(e));
+    }
 
     internal void OnAgentEvent(AgentEvent e) => dispatcher.Post(() => AgentEvent?.Invoke(e));
 

@@ -48,6 +48,11 @@ public sealed partial class NetraClient : IAsyncDisposable
     // connection ends first. The server sends it once the connection is registered on every node.
     private TaskCompletionSource<bool> established = NewEstablished();
 
+    // Why the connection being opened ended before it was established: its close error, and the Error event the
+    // server pushed before closing (e.g. CONNECTION_LIMIT). Reset with established.
+    private Exception? closedWith;
+    private ErrorEvent? refusedWith;
+
     private long sendOrder;
     private long messagesSent;
     private long messagesReceived;
@@ -144,8 +149,10 @@ public sealed partial class NetraClient : IAsyncDisposable
 
     /// <summary>
     /// Opens the connection (and re-subscribes the channels followed before, if this is a connect after
-    /// the reconnect policy gave up). Throws if the server cannot be reached or refuses the token; the
-    /// first connect is not retried.
+    /// the reconnect policy gave up). Completes once the server's <c>ConnectionEstablished</c> has come and the
+    /// channels are resumed. Throws if the server cannot be reached or refuses the token, or
+    /// <see cref="NetraException"/> with the server's code if it closes the connection before that (e.g.
+    /// <c>CONNECTION_LIMIT</c>); the first connect is not retried.
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
@@ -179,7 +186,20 @@ public sealed partial class NetraClient : IAsyncDisposable
             throw;
         }
 
-        await ResumeAndDrainAsync(connecting).ConfigureAwait(false);
+        if (await ResumeAndDrainAsync(connecting).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            // The server closed the connection after the handshake (a refusal such as CONNECTION_LIMIT comes then), so
+            // it is not connected: say why. Dropped with a reconnect allowed instead, the retry policy goes on.
+            if (state == NetraConnectionState.Disconnected && !disposed)
+            {
+                throw ClosedBeforeEstablished();
+            }
+        }
     }
 
     /// <summary>
@@ -615,6 +635,7 @@ public sealed partial class NetraClient : IAsyncDisposable
         lock (gate)
         {
             generation++;
+            closedWith = error;
             established.TrySetResult(false);
             failed = [.. queue];
             queue.Clear();
@@ -635,14 +656,14 @@ public sealed partial class NetraClient : IAsyncDisposable
 
     /// <summary>
     /// After a (re)connect: waits for the server's <c>ConnectionEstablished</c>, re-subscribes every channel from its
-    /// last delivered seq, then sends the offline queue in order, then reports Connected. Stops quietly if the
+    /// last delivered seq, then sends the offline queue in order, then reports Connected (true). Stops (false) if the
     /// connection drops again meanwhile (the next Reconnected starts over) or the client is disconnected.
     /// </summary>
-    private async Task ResumeAndDrainAsync(long connection)
+    private async Task<bool> ResumeAndDrainAsync(long connection)
     {
         if (!await WaitForEstablishedAsync(connection).ConfigureAwait(false))
         {
-            return;
+            return false;
         }
 
         List<ChannelState> toResume;
@@ -655,7 +676,7 @@ public sealed partial class NetraClient : IAsyncDisposable
         {
             if (!IsCurrent(connection))
             {
-                return;
+                return false;
             }
 
             var sinceSeq = subscription.Sequenced ? subscription.ResumeAfter : null;
@@ -678,14 +699,14 @@ public sealed partial class NetraClient : IAsyncDisposable
             {
                 // The connection dropped again (the next Reconnected starts over) or the client is closing.
                 NetraClientLog.ResumeInterrupted(logger, ex);
-                return;
+                return false;
             }
         }
 
-        await DrainQueueAsync(connection).ConfigureAwait(false);
+        return await DrainQueueAsync(connection).ConfigureAwait(false);
     }
 
-    private async Task DrainQueueAsync(long connection)
+    private async Task<bool> DrainQueueAsync(long connection)
     {
         while (true)
         {
@@ -694,14 +715,14 @@ public sealed partial class NetraClient : IAsyncDisposable
             {
                 if (generation != connection)
                 {
-                    return;
+                    return false;
                 }
 
                 if (queue.Count == 0)
                 {
                     state = NetraConnectionState.Connected;
                     RaiseStateChanged(new NetraStateChange(NetraConnectionState.Connected, null));
-                    return;
+                    return true;
                 }
 
                 next = queue[0];
@@ -734,12 +755,12 @@ public sealed partial class NetraClient : IAsyncDisposable
                     {
                         next.Interrupted = true;
                         Enqueue(next);
-                        return;
+                        return false;
                     }
                 }
 
                 next.Completion.TrySetException(HubErrors.Disconnected(ex));
-                return;
+                return false;
             }
         }
     }
@@ -786,7 +807,20 @@ public sealed partial class NetraClient : IAsyncDisposable
     {
         established.TrySetResult(false);
         established = NewEstablished();
+        closedWith = null;
+        refusedWith = null;
     }
+
+    /// <summary>
+    /// Under <see cref="gate"/>: why the server closed the connection being opened, with its code: its close message's
+    /// error (<c>CONNECTION_LIMIT: ...</c>), else the <c>Error</c> event it pushed first, else CLIENT_DISCONNECTED.
+    /// </summary>
+    private NetraException ClosedBeforeEstablished() => (closedWith, refusedWith) switch
+    {
+        (HubException closed, _) => HubErrors.ToNetraException(closed),
+        (var closed, { } refused) => new NetraException(refused.Code, $"{refused.Code}: {refused.Error}", closed),
+        (var closed, null) => HubErrors.Disconnected(closed),
+    };
 
     private bool IsCurrent(long connection)
     {

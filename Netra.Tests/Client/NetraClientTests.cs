@@ -185,6 +185,27 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         (await events.IssueUpdates.NextAsync()).Should().BeEquivalentTo(new { Channel = Channels.Issue(issue), Seq = 1L, Type = "opened" });
     }
 
+    [Fact]
+    public async Task AConnectTheServerRefusesAfterTheHandshakeThrowsTheServersCode()
+    {
+        await using var server = await NetraTestServer.StartWithLimitAsync("MaxConnectionsPerUser", 1);
+        var user = await new NetraApi(server).CreateUserAsync("one-tab");
+        await using var open = await UserClient.ConnectAsync(server, user);
+        await using var second = UserClient.Create(new NetraClientOptions
+        {
+            Url = server.BaseAddress,
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(user.Token),
+        });
+
+        var refused = await Expect.RefusedAsync(() => second.Client.ConnectAsync(), ErrorCodes.ConnectionLimit);
+
+        refused.Message.Should().Contain("1 connections per user");
+        second.Client.State.Should().Be(NetraConnectionState.Disconnected);
+        (await second.Errors.NextAsync()).Code.Should().Be(ErrorCodes.ConnectionLimit);
+        (await second.Established.StaysQuietAsync()).Should().BeTrue();
+        open.Client.State.Should().Be(NetraConnectionState.Connected, "the open connection stays");
+    }
+
     /// <summary>A user with the library's default options (reconnect, gap timeout), unlike the strict clients of the other tests.</summary>
     private Task<UserClient> ConnectAsync(TestUser user) => UserClient.ConnectAsync(Options(user.Token));
 }
