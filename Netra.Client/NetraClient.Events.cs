@@ -155,9 +155,11 @@ public sealed partial class NetraClient
     private void Route(string channelName, long seq, Action deliver)
     {
         ChannelState? channel;
+        long connection;
         lock (gate)
         {
             channels.TryGetValue(channelName, out channel);
+            connection = generation;
         }
 
         if (channel is null || !channel.Sequenced)
@@ -166,7 +168,7 @@ public sealed partial class NetraClient
         }
         else if (channel.OnLive(seq, deliver) is { } gap)
         {
-            RepairGapLater(channel, gap);
+            RepairGapLater(channel, connection, gap);
         }
     }
 

@@ -66,6 +66,7 @@ public sealed partial class NetraClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var url = options.Url ?? throw new ArgumentException($"{nameof(NetraClientOptions.Url)} is required.", nameof(options));
         ArgumentNullException.ThrowIfNull(options.RetryPolicy);
+        ArgumentNullException.ThrowIfNull(options.ResubscribeRetryPolicy);
         ArgumentOutOfRangeException.ThrowIfNegative(options.OfflineQueueCapacity);
 
         this.options = options;
@@ -478,7 +479,9 @@ public sealed partial class NetraClient : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(channel);
         // Every channel but presence carries durable events with a seq (application channels too).
         var sequenced = !string.Equals(channel, Channels.Presence, StringComparison.Ordinal);
-        var subscription = new ChannelState(channel, sequenced);
+        var subscription = new ChannelState(channel, sequenced, sinceSeq);
+        long connection;
+        long attempt;
         lock (gate)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -486,6 +489,9 @@ public sealed partial class NetraClient : IAsyncDisposable
             {
                 return;
             }
+
+            connection = generation;
+            attempt = subscription.BeginResume();
         }
 
         try
@@ -493,30 +499,37 @@ public sealed partial class NetraClient : IAsyncDisposable
             var result = await InvokeAsync(
                 hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, channel, sinceSeq, cancellationToken),
                 cancellationToken).ConfigureAwait(false);
-            Complete(subscription, sinceSeq, result);
+            Complete(subscription, attempt, connection, sinceSeq, result);
         }
         catch (Exception)
         {
             lock (gate)
             {
-                channels.Remove(channel);
+                Forget(subscription);
             }
 
             throw;
         }
     }
 
-    /// <summary>Delivers what a (re-)subscribe returned, then the live messages held meanwhile.</summary>
-    private void Complete(ChannelState subscription, long? sinceSeq, SubscribeResult result)
+    /// <summary>
+    /// Delivers what a (re-)subscribe returned, then the live messages held meanwhile; nothing when a later
+    /// (re-)subscribe of the channel was sent since (its answer counts).
+    /// </summary>
+    private void Complete(ChannelState subscription, long attempt, long connection, long? sinceSeq, SubscribeResult result)
     {
         var missed = subscription.Sequenced
             ? result.Missed.Select(item => ReadReplayed(subscription.Name, item)).ToList()
             : [];
-        NetraClientLog.Resumed(logger, subscription.Name, sinceSeq, missed.Count, result.LastSeq, result.Recovered);
-        var before = subscription.ResumeAfter;
-        if (subscription.CompleteResume(missed, result.LastSeq) is { } gap)
+        if (!subscription.CompleteResume(attempt, missed, result.LastSeq, out var before, out var gap))
         {
-            RepairGapLater(subscription, gap);
+            return;
+        }
+
+        NetraClientLog.Resumed(logger, subscription.Name, sinceSeq, missed.Count, result.LastSeq, result.Recovered);
+        if (gap is { } open)
+        {
+            RepairGapLater(subscription, connection, open);
         }
 
         if (!result.Recovered)
@@ -529,40 +542,149 @@ public sealed partial class NetraClient : IAsyncDisposable
     /// After <see cref="NetraClientOptions.GapTimeout"/>, if the channel still waits for a missing seq,
     /// re-subscribes from the last seq delivered so that the server replays what is missing.
     /// </summary>
-    private void RepairGapLater(ChannelState subscription, long gap) => _ = Task.Run(async () =>
+    private void RepairGapLater(ChannelState subscription, long connection, long gap) =>
+        ResubscribeLater(subscription, connection, gap, failures: 0, failingSince: 0, options.GapTimeout);
+
+    /// <summary>
+    /// A (re-)subscribe failed with a transient code (INTERNAL while PostgreSQL is down, RATE_LIMITED, ...) or an
+    /// error of the client's own: the channel stays followed with its last seq and is tried again on this
+    /// connection after <see cref="NetraClientOptions.ResubscribeRetryPolicy"/>'s delay, or the server's
+    /// "retry in N s" if later, and in any case by the next reconnect's resume.
+    /// </summary>
+    private void RetryLater(ChannelState subscription, long connection, Exception error, int failures, long failingSince)
+    {
+        if (failures == 0)
+        {
+            failingSince = Stopwatch.GetTimestamp();
+        }
+
+        var code = error is NetraException coded ? coded.Code : NetraClientErrorCodes.Disconnected;
+        var delay = options.ResubscribeRetryPolicy.NextRetryDelay(new RetryContext
+        {
+            PreviousRetryCount = failures,
+            ElapsedTime = Stopwatch.GetElapsedTime(failingSince),
+            RetryReason = error,
+        });
+        if (delay is not { } wait)
+        {
+            NetraClientLog.ResubscribeGaveUp(logger, subscription.Name, code);
+            return;
+        }
+
+        if (HubErrors.RetryIn(error.Message) is { } asked && asked > wait)
+        {
+            wait = asked;
+        }
+
+        NetraClientLog.ResubscribeFailed(logger, subscription.Name, error.Message, wait);
+        ResubscribeLater(subscription, connection, gap: null, failures + 1, failingSince, wait);
+    }
+
+    /// <summary>
+    /// After <paramref name="delay"/>, re-subscribes the channel from its last delivered seq if it still needs it: the
+    /// gap of version <paramref name="gap"/> is still open, or (null) the last (re-)subscribe failed. Only on the
+    /// connection of <paramref name="connection"/>: once another one is opened, its resume re-subscribes every followed
+    /// channel from its last delivered seq, which covers the gap or the failure as well.
+    /// </summary>
+    private void ResubscribeLater(ChannelState subscription, long connection, long? gap, int failures, long failingSince, TimeSpan delay) => _ = Task.Run(async () =>
     {
         try
         {
-            await Task.Delay(options.GapTimeout, lifetime.Token).ConfigureAwait(false);
-            long connection;
+            await Task.Delay(delay, lifetime.Token).ConfigureAwait(false);
+            long attempt;
             lock (gate)
             {
-                if (state != NetraConnectionState.Connected || !channels.ContainsKey(subscription.Name) || !subscription.GapStillOpen(gap))
+                // Not followed any more, or nothing left to do: the gap closed by itself, or another re-subscribe of the
+                // channel is in flight (and retries itself if it fails).
+                if (generation != connection || !IsFollowed(subscription) || !subscription.TryBeginRepair(gap, out attempt))
                 {
-                    return; // closed by itself, or a reconnect's resume takes care of it
+                    return;
                 }
-
-                connection = generation;
-                subscription.BeginResume();
             }
 
-            var sinceSeq = subscription.ResumeAfter;
-            NetraClientLog.RepairingGap(logger, subscription.Name, sinceSeq, options.GapTimeout);
-            var result = await hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, lifetime.Token).ConfigureAwait(false);
-            if (IsCurrent(connection))
+            var sinceSeq = ResumePoint(subscription);
+            if (gap is null)
             {
-                Complete(subscription, sinceSeq, result);
+                NetraClientLog.Resubscribing(logger, subscription.Name, sinceSeq, failures);
             }
+            else
+            {
+                NetraClientLog.RepairingGap(logger, subscription.Name, sinceSeq, options.GapTimeout);
+            }
+
+            await ResubscribeAsync(subscription, attempt, connection, sinceSeq, failures, failingSince).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !lifetime.IsCancellationRequested)
-        {
-            NetraClientLog.GapRepairFailed(logger, subscription.Name, ex);
-        }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
         {
             // The client is being disposed.
         }
     });
+
+    /// <summary>
+    /// Sends one re-subscribe of a followed channel (the resume after a (re)connect, a gap repair, a retry) and applies
+    /// its outcome: a permanent refusal drops the channel, a transient one keeps it and retries it later. False when
+    /// the connection failed under it (the next connection's resume takes over) or the client is closing.
+    /// </summary>
+    private async Task<bool> ResubscribeAsync(ChannelState subscription, long attempt, long connection, long? sinceSeq, int failures, long failingSince)
+    {
+        try
+        {
+            var result = await hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, lifetime.Token).ConfigureAwait(false);
+            Complete(subscription, attempt, connection, sinceSeq, result);
+            return true;
+        }
+        catch (HubException ex)
+        {
+            var error = HubErrors.ToNetraException(ex);
+            if (HubErrors.IsPermanentRefusal(error.Code))
+            {
+                // E.g. the user was removed from the chat while away: the server will not let it be followed again.
+                Drop(subscription, error.Code);
+            }
+            else if (subscription.FailResume(attempt))
+            {
+                RetryLater(subscription, connection, error, failures, failingSince);
+            }
+
+            return true;
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // The connection dropped under it; the next connection's resume re-subscribes the channel.
+            NetraClientLog.ResubscribeInterrupted(logger, subscription.Name, ex);
+            subscription.FailResume(attempt);
+            return false;
+        }
+    }
+
+    /// <summary>Refused for good (FORBIDDEN, NOT_FOUND, VALIDATION_FAILED, UNAUTHORIZED): no longer followed.</summary>
+    private void Drop(ChannelState subscription, string code)
+    {
+        bool dropped;
+        lock (gate)
+        {
+            dropped = Forget(subscription);
+        }
+
+        if (dropped)
+        {
+            NetraClientLog.ResubscribeRefused(logger, subscription.Name, code);
+        }
+    }
+
+    /// <summary>Under <see cref="gate"/>: true when <paramref name="subscription"/> is the channel followed under its name.</summary>
+    private bool IsFollowed(ChannelState subscription) =>
+        channels.TryGetValue(subscription.Name, out var followed) && ReferenceEquals(followed, subscription);
+
+    /// <summary>Under <see cref="gate"/>: stops following the channel if <paramref name="subscription"/> is still it.</summary>
+    private bool Forget(ChannelState subscription) => IsFollowed(subscription) && channels.Remove(subscription.Name);
+
+    /// <summary>The seq a re-subscribe asks to resume after: the last delivered, or null ("from now") for presence.</summary>
+    private static long? ResumePoint(ChannelState subscription) => subscription.Sequenced ? subscription.ResumeAfter : null;
 
     private void Enqueue(PendingSend pending)
     {
@@ -656,7 +778,8 @@ public sealed partial class NetraClient : IAsyncDisposable
 
     /// <summary>
     /// After a (re)connect: waits for the server's <c>ConnectionEstablished</c>, re-subscribes every channel from its
-    /// last delivered seq, then sends the offline queue in order, then reports Connected (true). Stops (false) if the
+    /// last delivered seq, then sends the offline queue in order, then reports Connected (true). A channel refused for
+    /// good is dropped; one refused for now is kept and retried (<see cref="ResubscribeAsync"/>). Stops (false) if the
     /// connection drops again meanwhile (the next Reconnected starts over) or the client is disconnected.
     /// </summary>
     private async Task<bool> ResumeAndDrainAsync(long connection)
@@ -674,31 +797,24 @@ public sealed partial class NetraClient : IAsyncDisposable
 
         foreach (var subscription in toResume)
         {
-            if (!IsCurrent(connection))
+            long attempt;
+            lock (gate)
             {
-                return false;
+                if (generation != connection)
+                {
+                    return false;
+                }
+
+                if (!IsFollowed(subscription))
+                {
+                    continue; // unsubscribed meanwhile
+                }
+
+                attempt = subscription.BeginResume();
             }
 
-            var sinceSeq = subscription.Sequenced ? subscription.ResumeAfter : null;
-            try
+            if (!await ResubscribeAsync(subscription, attempt, connection, ResumePoint(subscription), failures: 0, failingSince: 0).ConfigureAwait(false))
             {
-                var result = await hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, lifetime.Token).ConfigureAwait(false);
-                Complete(subscription, sinceSeq, result);
-            }
-            catch (HubException ex)
-            {
-                // E.g. the user was removed from the chat while away.
-                var error = HubErrors.ToNetraException(ex);
-                NetraClientLog.ResubscribeRefused(logger, subscription.Name, error.Code);
-                lock (gate)
-                {
-                    channels.Remove(subscription.Name);
-                }
-            }
-            catch (Exception ex)
-            {
-                // The connection dropped again (the next Reconnected starts over) or the client is closing.
-                NetraClientLog.ResumeInterrupted(logger, ex);
                 return false;
             }
         }

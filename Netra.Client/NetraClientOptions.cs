@@ -44,4 +44,14 @@ public sealed class NetraClientOptions
     /// re-subscribing from the last seq delivered). Messages are always delivered in seq order.
     /// </summary>
     public TimeSpan GapTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// When a channel's re-subscribe (after a reconnect, or to fill a gap) is refused for now (<c>INTERNAL</c> while the
+    /// server's database is down, <c>RATE_LIMITED</c>, any code but <c>FORBIDDEN</c>, <c>NOT_FOUND</c>,
+    /// <c>VALIDATION_FAILED</c> and <c>UNAUTHORIZED</c>, which drop the channel), the channel is kept with its last seq
+    /// and re-subscribed after this policy's delay, or after the server's "retry in N s" if that is later; the next
+    /// reconnect re-subscribes it too. A null delay stops retrying until then. Default:
+    /// <see cref="ExponentialBackoffRetryPolicy"/> (full jitter, 1 s base, 30 s cap, never gives up).
+    /// </summary>
+    public IRetryPolicy ResubscribeRetryPolicy { get; set; } = new ExponentialBackoffRetryPolicy();
 }

@@ -26,8 +26,6 @@ internal static partial class NetraClientLog
     [LoggerMessage(3206, LogLevel.Warning, "Re-subscribing {Channel} was refused ({Code}); the channel is no longer followed.")]
     public static partial void ResubscribeRefused(ILogger logger, string channel, string code);
 
-    [LoggerMessage(3207, LogLevel.Debug, "Resuming stopped: the connection dropped again.")]
-    public static partial void ResumeInterrupted(ILogger logger, Exception exception);
 
     [LoggerMessage(3208, LogLevel.Debug, "A send was interrupted by a dropped connection; it is retried after reconnect with client message id {ClientMessageId}.")]
     public static partial void SendInterrupted(ILogger logger, string? clientMessageId, Exception exception);
@@ -41,8 +39,8 @@ internal static partial class NetraClientLog
     [LoggerMessage(3211, LogLevel.Information, "{Channel} has a gap after seq {Seq} that did not close within {Timeout}; re-subscribing to fill it.")]
     public static partial void RepairingGap(ILogger logger, string channel, long? seq, TimeSpan timeout);
 
-    [LoggerMessage(3212, LogLevel.Debug, "Filling a gap in {Channel} stopped; the next reconnect or gap check retries.")]
-    public static partial void GapRepairFailed(ILogger logger, string channel, Exception exception);
+    [LoggerMessage(3212, LogLevel.Debug, "Re-subscribing {Channel} stopped: the connection dropped; the next connection's resume re-subscribes it.")]
+    public static partial void ResubscribeInterrupted(ILogger logger, string channel, Exception exception);
 
     [LoggerMessage(3213, LogLevel.Debug, "The ping that applies the server's heartbeat timings failed; the next connection applies them again.")]
     public static partial void HeartbeatPingFailed(ILogger logger, Exception exception);
@@ -58,4 +56,13 @@ internal static partial class NetraClientLog
 
     [LoggerMessage(3217, LogLevel.Warning, "The server did not send ConnectionEstablished within {Timeout}; using the connection anyway, though a push from another node may miss it until the server has registered it.")]
     public static partial void EstablishedLate(ILogger logger, TimeSpan timeout);
+
+    [LoggerMessage(3218, LogLevel.Warning, "Re-subscribing {Channel} failed ({Error}); it is still followed and tried again in {Delay}.")]
+    public static partial void ResubscribeFailed(ILogger logger, string channel, string error, TimeSpan delay);
+
+    [LoggerMessage(3219, LogLevel.Warning, "Re-subscribing {Channel} failed ({Code}) and the resubscribe retry policy gave up; it is still followed and re-subscribed on the next reconnect.")]
+    public static partial void ResubscribeGaveUp(ILogger logger, string channel, string code);
+
+    [LoggerMessage(3220, LogLevel.Debug, "Re-subscribing {Channel} after seq {SinceSeq} ({Failures} failed so far).")]
+    public static partial void Resubscribing(ILogger logger, string channel, long? sinceSeq, int failures);
 }
