@@ -479,33 +479,121 @@ public sealed partial class NetraClient : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(channel);
         // Every channel but presence carries durable events with a seq (application channels too).
         var sequenced = !string.Equals(channel, Channels.Presence, StringComparison.Ordinal);
-        var subscription = new ChannelState(channel, sequenced, sinceSeq);
-        long connection;
-        long attempt;
-        lock (gate)
+        while (true)
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            if (!channels.TryAdd(channel, subscription))
+            ChannelState? existing;
+            ChannelState? subscription = null;
+            long connection;
+            long attempt = 0;
+            lock (gate)
+            {
+                ObjectDisposedException.ThrowIf(disposed, this);
+                connection = generation;
+                if (!channels.TryGetValue(channel, out existing))
+                {
+                    subscription = new ChannelState(channel, sequenced, sinceSeq);
+                    channels.Add(channel, subscription);
+                    attempt = subscription.BeginResume();
+                }
+            }
+
+            if (existing is null)
+            {
+                await FirstSubscribeAsync(subscription!, attempt, connection, sinceSeq, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // Followed already, or its first subscribe is still on its way: that subscribe's outcome is this call's too.
+            try
+            {
+                await existing.Subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                continue; // its caller cancelled it, so the channel is not followed: subscribe anew
+            }
+            catch (NetraException refused)
+            {
+                throw new NetraException(refused.Code, refused.Message, refused);
+            }
+
+            if (sinceSeq is not { } since || await RewindAsync(existing, since, cancellationToken).ConfigureAwait(false))
             {
                 return;
             }
 
+            // No longer followed (refused, unsubscribed or removed meanwhile): subscribe anew.
+        }
+    }
+
+    private async Task FirstSubscribeAsync(ChannelState subscription, long attempt, long connection, long? sinceSeq, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await InvokeAsync(
+                hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, cancellationToken),
+                cancellationToken).ConfigureAwait(false);
+            Complete(subscription, attempt, connection, sinceSeq, result);
+        }
+        catch (Exception ex)
+        {
+            lock (gate)
+            {
+                Forget(subscription);
+            }
+
+            subscription.FirstSubscribeFailed(ex);
+            throw;
+        }
+
+        subscription.FirstSubscribeSucceeded();
+    }
+
+    /// <summary>
+    /// A followed channel asked for again from <paramref name="sinceSeq"/>: when that is before the last seq delivered,
+    /// re-subscribes from it so that the events after it are raised again, in order, before live ones (as the TypeScript
+    /// client replays to a second follower further behind). A failure leaves the channel where it was. False when the
+    /// channel is no longer followed.
+    /// </summary>
+    private async Task<bool> RewindAsync(ChannelState subscription, long sinceSeq, CancellationToken cancellationToken)
+    {
+        long attempt;
+        long? previous;
+        long connection;
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (!IsFollowed(subscription))
+            {
+                return false;
+            }
+
             connection = generation;
-            attempt = subscription.BeginResume();
+            if (!subscription.TryRewind(sinceSeq, out attempt, out previous))
+            {
+                return true; // not behind it: nothing to replay
+            }
         }
 
         try
         {
             var result = await InvokeAsync(
-                hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, channel, sinceSeq, cancellationToken),
+                hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, cancellationToken),
                 cancellationToken).ConfigureAwait(false);
             Complete(subscription, attempt, connection, sinceSeq, result);
+            return true;
         }
-        catch (Exception)
+        catch (NetraException refused) when (refused.InnerException is HubException && HubErrors.IsPermanentRefusal(refused.Code))
         {
-            lock (gate)
+            Drop(subscription, refused.Code);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            if (subscription.FailResume(attempt, restore: previous))
             {
-                Forget(subscription);
+                // Another (re-)subscribe it superseded may have had something to deliver: fetch it again.
+                RetryLater(subscription, connection, ex, failures: 0, failingSince: 0);
             }
 
             throw;

@@ -24,6 +24,7 @@ internal sealed class ChannelState(string name, bool sequenced, long? sinceSeq)
 
     private readonly Lock gate = new();
     private readonly SortedDictionary<long, Action> held = [];
+    private readonly TaskCompletionSource subscribed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long? watermark = sinceSeq;
     private bool resuming = true; // until the first subscribe answers
     private long attempt;
@@ -35,6 +36,12 @@ internal sealed class ChannelState(string name, bool sequenced, long? sinceSeq)
 
     /// <summary>True for channels whose events carry a seq the client orders and resumes by (all but presence).</summary>
     public bool Sequenced { get; } = sequenced;
+
+    /// <summary>
+    /// The first subscribe's outcome: completes when it answered (or was superseded by a resume), faults with its
+    /// error. A second <c>SubscribeAsync</c> of the channel waits for it.
+    /// </summary>
+    public Task Subscribed => subscribed.Task;
 
     /// <summary>The seq to resume after, or null when nothing was delivered yet (subscribe "from now").</summary>
     public long? ResumeAfter
@@ -60,6 +67,10 @@ internal sealed class ChannelState(string name, bool sequenced, long? sinceSeq)
         }
     }
 
+    public void FirstSubscribeSucceeded() => subscribed.TrySetResult();
+
+    public void FirstSubscribeFailed(Exception error) => subscribed.TrySetException(error);
+
     /// <summary>
     /// A (re-)subscribe from <see cref="ResumeAfter"/> is about to be sent: hold live messages until it completes.
     /// Returns the attempt, for <see cref="CompleteResume"/> or <see cref="FailResume"/>.
@@ -71,6 +82,29 @@ internal sealed class ChannelState(string name, bool sequenced, long? sinceSeq)
             resuming = true;
             overflowed = false;
             return ++attempt;
+        }
+    }
+
+    /// <summary>
+    /// Moves the watermark back to <paramref name="sinceSeq"/> and begins a resume from there, so that what came after
+    /// it is delivered again; false (nothing begun) when the channel is not behind it.
+    /// </summary>
+    public bool TryRewind(long sinceSeq, out long rewound, out long? previous)
+    {
+        lock (gate)
+        {
+            previous = watermark;
+            rewound = 0;
+            if (!Sequenced || (watermark is { } current && sinceSeq >= current))
+            {
+                return false;
+            }
+
+            watermark = sinceSeq;
+            resuming = true;
+            overflowed = false;
+            rewound = ++attempt;
+            return true;
         }
     }
 

@@ -206,6 +206,48 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         open.Client.State.Should().Be(NetraConnectionState.Connected, "the open connection stays");
     }
 
+    [Fact]
+    public async Task SubscribingAgainFromAnEarlierSeqReplaysTheEventsAfterItThenLiveOnesEachOnce()
+    {
+        var (alice, bob) = (await Api.CreateUserAsync("alice"), await Api.CreateUserAsync("bob"));
+        var chat = await Api.CreateChatAsync(bob, alice);
+        await using var events = await ConnectAsync(alice);
+        var client = events.Client;
+        await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+        await using var sender = await UserClient.ConnectAsync(fixture.Server, bob);
+        foreach (var content in new[] { "1", "2", "3" })
+        {
+            await sender.SendAsync(chat.Id, content);
+        }
+
+        (await events.Messages.TakeAsync(3)).Select(m => m.Seq).Should().Equal(1, 2, 3);
+
+        await client.SubscribeAsync(Channels.Chat(chat.Id), sinceSeq: 1).WaitAsync(TestTimeouts.Network);
+        (await events.Messages.TakeAsync(2)).Select(m => (m.Seq, m.Content)).Should().Equal((2, "2"), (3, "3"));
+        await sender.SendAsync(chat.Id, "4");
+        (await events.Messages.NextAsync()).Seq.Should().Be(4);
+
+        await client.SubscribeAsync(Channels.Chat(chat.Id), sinceSeq: 4).WaitAsync(TestTimeouts.Network);
+        await client.SubscribeAsync(Channels.Chat(chat.Id)).WaitAsync(TestTimeouts.Network);
+        (await events.Messages.StaysQuietAsync()).Should().BeTrue("nothing is replayed from the last seq delivered or from now");
+        client.SubscribedChannels.Should().Equal(Channels.Chat(chat.Id));
+    }
+
+    [Fact]
+    public async Task ASecondSubscribeWhileTheFirstIsOnItsWayGetsTheFirstsOutcome()
+    {
+        var (owner, outsider) = (await Api.CreateUserAsync("owner"), await Api.CreateUserAsync("outsider"));
+        var chat = await Api.CreateChatAsync(owner);
+        await using var intruder = await ConnectAsync(outsider);
+
+        var first = intruder.Client.SubscribeAsync(Channels.Chat(chat.Id));
+        var second = intruder.Client.SubscribeAsync(Channels.Chat(chat.Id), sinceSeq: 0);
+
+        await Expect.RefusedAsync(() => first, ErrorCodes.Forbidden);
+        await Expect.RefusedAsync(() => second, ErrorCodes.Forbidden, "the second call waited for the first, which was refused");
+        intruder.Client.SubscribedChannels.Should().BeEmpty();
+    }
+
     /// <summary>A user with the library's default options (reconnect, gap timeout), unlike the strict clients of the other tests.</summary>
     private Task<UserClient> ConnectAsync(TestUser user) => UserClient.ConnectAsync(Options(user.Token));
 }
