@@ -16,17 +16,13 @@ public static class TestTokens
         DateTime? expires = null,
         string algorithm = SecurityAlgorithms.HmacSha256,
         params string[] roles) =>
-        WithSubject(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), key, issuer, audience, expires, algorithm, roles);
+        Build(userId.ToString(System.Globalization.CultureInfo.InvariantCulture), key, issuer, audience, expires, algorithm, roles);
 
-    /// <summary>A token whose <c>sub</c> is <paramref name="subject"/> as written (e.g. not a user id), otherwise as <see cref="Create"/>.</summary>
-    public static string WithSubject(
-        string subject,
-        string key = NetraTestServer.SigningKey,
-        string issuer = "netra",
-        string audience = "netra",
-        DateTime? expires = null,
-        string algorithm = SecurityAlgorithms.HmacSha256,
-        params string[] roles)
+    /// <summary>A token whose <c>sub</c> is <paramref name="subject"/> as written (e.g. not a user id), otherwise as <see cref="Create"/>'s defaults.</summary>
+    public static string WithSubject(string subject, params string[] roles) =>
+        Build(subject, NetraTestServer.SigningKey, "netra", "netra", null, SecurityAlgorithms.HmacSha256, roles);
+
+    private static string Build(string subject, string key, string issuer, string audience, DateTime? expires, string algorithm, string[] roles)
     {
         var now = DateTime.UtcNow;
         var expiresAt = expires ?? now.AddHours(1);
