@@ -290,7 +290,12 @@ describe('NetraClient', () => {
 
     beforeEach(() => {
       vi.useFakeTimers({ shouldAdvanceTime: true });
-      return () => vi.useRealTimers();
+      // The longest waits the jitter allows (just below each cap): retries are due at known times.
+      const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+      return () => {
+        random.mockRestore();
+        vi.useRealTimers();
+      };
     });
 
     /** Connected, following chat:1 with seq 3 delivered; `seqs` collects what NewMessage delivers. */
