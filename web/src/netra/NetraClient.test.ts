@@ -405,6 +405,83 @@ describe('NetraClient', () => {
       },
     );
 
+    it('hands the failure of a subscribe made while connected to its caller, and keeps nothing', async () => {
+      const { client, hub } = await connectedClient();
+      hub.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error(dbDown)) : undefined);
+      await expect(client.subscribe('chat:1', 2)).rejects.toMatchObject({ code: 'INTERNAL' });
+      expect(client.channelStatus('chat:1')).toBeNull();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(hub.calls('Subscribe')).toHaveLength(1);
+    });
+
+    it('with retry, keeps a channel whose first subscribe fails for a transient reason, and settles once it is subscribed', async () => {
+      const { client, hub } = await connectedClient();
+      let failures = 0;
+      hub.invokeImpl = (m, _c, since) => {
+        if (m !== 'Subscribe') return undefined;
+        if (++failures <= 2) return Promise.reject(new Error(`HubException: ${dbDown}`));
+        return accept(since, [message(3)]);
+      };
+      const seqs: number[] = [];
+      client.on('NewMessage', (m) => seqs.push(m.seq));
+      let settled: unknown = 'pending';
+      void client.subscribe('chat:1', 2, { retry: true }).then((r) => (settled = r), (e: unknown) => (settled = e));
+      await flush();
+      expect(settled).toBe('pending');
+      expect(client.channelStatus('chat:1')).toMatchObject({ subscribed: false, error: { code: 'INTERNAL' } });
+      await vi.advanceTimersByTimeAsync(500); // the first retry: below 500 ms
+      expect(failures).toBe(2);
+      expect(settled).toBe('pending');
+      await vi.advanceTimersByTimeAsync(1000); // the second, below 1 s
+      expect(settled).toMatchObject({ channel: 'chat:1', lastSeq: 3 });
+      expect(hub.calls('Subscribe')).toEqual([['chat:1', 2], ['chat:1', 2], ['chat:1', 2]]);
+      expect(seqs).toEqual([3]);
+      expect(client.channelStatus('chat:1')).toEqual({ subscribed: true, error: null });
+    });
+
+    it('with retry, rejects a permanent refusal and keeps nothing', async () => {
+      const { client, hub } = await connectedClient();
+      hub.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error('NOT_FOUND: no such issue')) : undefined);
+      await expect(client.subscribe('issue:X-1', null, { retry: true })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      expect(client.channelStatus('issue:X-1')).toBeNull();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(hub.calls('Subscribe')).toHaveLength(1);
+    });
+
+    it('sends no Unsubscribe for a channel the server never took, and one for a channel it took', async () => {
+      const { client, hub } = await connectedClient();
+      hub.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error(dbDown)) : undefined);
+      void client.subscribe('chat:1', 2, { retry: true }).catch(() => undefined);
+      await flush();
+      await client.unsubscribe('chat:1');
+      expect(hub.calls('Unsubscribe')).toEqual([]);
+      hub.invokeImpl = (m, _c, since) => (m === 'Subscribe' ? accept(since) : undefined);
+      await client.subscribe('chat:1', 2);
+      await client.unsubscribe('chat:1');
+      expect(hub.calls('Unsubscribe')).toEqual([['chat:1']]);
+    });
+
+    it('leaves a channel whose first subscribe fails for a transient reason to a follower that joined meanwhile, retried for it', async () => {
+      const { client, hub } = await connectedClient();
+      let answer!: (failure: Error | null) => void;
+      hub.invokeImpl = (m, _c, since) =>
+        m !== 'Subscribe' ? undefined
+          : new Promise((resolve, reject) => (answer = (failure) => (failure ? reject(failure) : resolve(accept(since)))));
+      const first = client.subscribe('chat:1', 2).catch((e: unknown) => e);
+      await client.subscribe('chat:1', null, { retry: true }); // joins the channel being subscribed
+      answer(new Error(dbDown));
+      expect(await first).toMatchObject({ code: 'INTERNAL' });
+      expect(client.channelStatus('chat:1')).toMatchObject({ subscribed: false, error: { code: 'INTERNAL' } });
+      await vi.advanceTimersByTimeAsync(500);
+      answer(null);
+      await flush();
+      expect(client.channelStatus('chat:1')).toEqual({ subscribed: true, error: null });
+      expect(hub.calls('Subscribe')).toEqual([['chat:1', 2], ['chat:1', 2]]);
+      await client.unsubscribe('chat:1'); // the joiner's one reference: the first caller's went with its failure
+      expect(hub.calls('Unsubscribe')).toEqual([['chat:1']]);
+      expect(client.channelStatus('chat:1')).toBeNull();
+    });
+
     it('stops retrying a channel once it is unsubscribed', async () => {
       const { client, hub } = await following();
       hub.dropConnection();

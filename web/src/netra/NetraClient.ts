@@ -64,6 +64,19 @@ export interface NetraClientOptions {
   logLevel?: LogLevel;
 }
 
+export interface SubscribeOptions {
+  /**
+   * Keep following the channel when the server fails this Subscribe for a transient reason (INTERNAL
+   * while PostgreSQL is down, RATE_LIMITED, ...), and retry it as a re-subscribe is retried: the
+   * promise then settles once the channel is subscribed, or rejects when the server refuses it for good
+   * (isPermanentRefusal; nothing is kept then), with CANCELLED when it is unsubscribed first, or with
+   * DISCONNECTED when the connection goes down for good (the channel stays followed and is subscribed
+   * on the next start()). The caller holds one reference meanwhile, as after a subscribe made offline.
+   * Without it, a subscribe made while connected hands any failure to its caller and keeps nothing.
+   */
+  retry?: boolean;
+}
+
 export interface SendInput {
   chatId: number;
   content: string;
@@ -109,6 +122,11 @@ interface ChannelState {
   /** Re-subscribes that failed in a row (for the backoff), and the one waiting to be tried. */
   retries: number;
   retryTimer: ReturnType<typeof setTimeout> | null;
+  /**
+   * True once a Subscribe of it worked on the current connection: the server then follows it until it
+   * is unsubscribed or refused (a failed Subscribe leaves the server's side as it found it).
+   */
+  joined: boolean;
 }
 
 /**
@@ -117,6 +135,15 @@ interface ChannelState {
  * its last seq, and is retried. The .NET client keeps the same list.
  */
 const PermanentRefusals: ReadonlySet<string> = new Set(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'UNAUTHORIZED']);
+
+/**
+ * Whether trying a Subscribe again cannot change the server's answer (FORBIDDEN, NOT_FOUND,
+ * VALIDATION_FAILED, UNAUTHORIZED): the refusals that make the client drop a channel. Any other
+ * failure is one the client retries for a followed channel (and for `subscribe(..., { retry: true })`).
+ */
+export function isPermanentRefusal(error: NetraError): boolean {
+  return PermanentRefusals.has(error.code);
+}
 
 /** The wait a refusal asks for ("RATE_LIMITED: ...; retry in 12 s"), in ms; 0 when it names none. */
 function retryAfterMs(error: NetraError): number {
@@ -412,6 +439,7 @@ export class NetraClient {
       this.rearmEstablished();
       for (const ch of this.channels.values()) {
         ch.syncing = true;
+        ch.joined = false; // a new connection follows nothing yet
         this.cancelRetry(ch); // the reconnect resumes every channel
       }
       this.setStatus({
@@ -431,6 +459,7 @@ export class NetraClient {
       this.established.settle(false);
       for (const ch of this.channels.values()) {
         ch.syncing = true;
+        ch.joined = false;
         this.cancelRetry(ch); // the next start() resumes every channel
       }
       const unauthorized = this.closingUnauthorized;
@@ -531,9 +560,11 @@ export class NetraClient {
    * (delivered through the same event handlers as live events, before them). Reference-counted:
    * each subscribe needs one unsubscribe. Made while connecting or reconnecting, it happens on
    * connect; made (or still waiting) once the connection is down for good, it rejects with
-   * DISCONNECTED, and the channel is subscribed on the next start() unless unsubscribed.
+   * DISCONNECTED, and the channel is subscribed on the next start() unless unsubscribed. Made while
+   * connected, a failure goes to the caller and keeps nothing of its (as the .NET client's
+   * SubscribeAsync), unless `options.retry` asks to keep the channel and retry it (SubscribeOptions).
    */
-  async subscribe(channel: string, sinceSeq: number | null = null): Promise<SubscribeResult> {
+  async subscribe(channel: string, sinceSeq: number | null = null, options: SubscribeOptions = {}): Promise<SubscribeResult> {
     const existing = this.channels.get(channel);
     if (existing) {
       existing.refs++;
@@ -551,17 +582,31 @@ export class NetraClient {
     }
     const state: ChannelState = {
       refs: 1, lastSeq: sinceSeq, syncing: true, buffer: [], waiters: [],
-      status: { subscribed: false, error: null }, inFlight: false, retries: 0, retryTimer: null,
+      status: { subscribed: false, error: null }, inFlight: false, retries: 0, retryTimer: null, joined: false,
     };
     this.channels.set(channel, state);
+    if (this.isConnected && options.retry) {
+      // As a subscribe made offline is when the connection comes: kept, and retried until it works.
+      const answer = new Promise<SubscribeResult>((resolve, reject) => state.waiters.push({ resolve, reject }));
+      void this.resync(channel);
+      return answer;
+    }
     if (this.isConnected) {
       try {
         return await this.sync(channel);
       } catch (error) {
-        // The caller's own subscribe: it gets the answer, and a refusal of any kind leaves nothing
-        // behind (as the .NET client's SubscribeAsync). One cut off by a drop is resumed on reconnect.
+        // The caller's own subscribe: it gets the answer, and a refusal of any kind leaves nothing of
+        // its behind (as the .NET client's SubscribeAsync). One cut off by a drop is resumed on reconnect.
         const e = NetraError.parse(error, 'DISCONNECTED');
-        if (e.fromServer && this.channels.get(channel) === state) this.drop(channel, state, e);
+        if (e.fromServer && this.channels.get(channel) === state) {
+          if (state.refs > 1 && !isPermanentRefusal(e)) {
+            // Others joined while it was on its way: their references keep the channel, retried for them.
+            state.refs--;
+            this.retryLater(channel, state, e);
+          } else {
+            this.drop(channel, state, e);
+          }
+        }
         throw e;
       }
     }
@@ -583,7 +628,8 @@ export class NetraClient {
     this.cancelRetry(state);
     const cancelled = new NetraError('CANCELLED', `Unsubscribed from ${channel} before the subscription was made.`);
     for (const w of state.waiters.splice(0)) w.reject(cancelled);
-    if (this.isConnected) await this.call<void>(HubMethods.Unsubscribe, channel);
+    // Nothing to undo on the server when no Subscribe of it worked there (one still on its way may yet).
+    if (this.isConnected && (state.joined || state.inFlight)) await this.call<void>(HubMethods.Unsubscribe, channel);
   }
 
   /**
@@ -730,6 +776,7 @@ export class NetraClient {
     } finally {
       state.inFlight = false;
     }
+    state.joined = true;
     if (this.channels.get(channel) !== state) return result; // unsubscribed meanwhile
     // Missed events first, in seq order; then what arrived live during the call; drop what we have.
     for (const item of result.missed) {
@@ -777,23 +824,30 @@ export class NetraClient {
     } catch (error) {
       const e = NetraError.parse(error, 'DISCONNECTED');
       if (this.channels.get(channel) !== state) return; // unsubscribed meanwhile
-      if (PermanentRefusals.has(e.code)) {
-        this.drop(channel, state, e);
-        return;
-      }
-      this.setChannelStatus(channel, state, { subscribed: false, error: e });
-      // Tried again only while connected (a retry due in a reconnect does nothing: the reconnect
-      // resumes every channel, and calls off the retries still waiting).
-      const backoff = this.resubscribeBackoff.nextRetryDelayInMilliseconds({
-        previousRetryCount: state.retries++,
-        elapsedMilliseconds: 0,
-        retryReason: e,
-      });
-      state.retryTimer = setTimeout(() => {
-        state.retryTimer = null;
-        if (this.isConnected && this.channels.get(channel) === state && !state.inFlight) void this.resync(channel);
-      }, Math.max(backoff ?? 0, retryAfterMs(e)));
+      if (isPermanentRefusal(e)) this.drop(channel, state, e);
+      else this.retryLater(channel, state, e);
     }
+  }
+
+  /**
+   * A followed channel's Subscribe failed for a transient reason: says so, and tries again after a
+   * full-jitter backoff (at least what a "retry in N s" asks). Tried again only while connected (a
+   * retry due in a reconnect does nothing: the reconnect resumes every channel, and calls off the
+   * retries still waiting); none is set when the connection is already gone (the call was cut off).
+   */
+  private retryLater(channel: string, state: ChannelState, error: NetraError): void {
+    this.setChannelStatus(channel, state, { subscribed: false, error });
+    if (!this.isConnected) return; // the next connect resumes it
+    const backoff = this.resubscribeBackoff.nextRetryDelayInMilliseconds({
+      previousRetryCount: state.retries++,
+      elapsedMilliseconds: 0,
+      retryReason: error,
+    });
+    this.cancelRetry(state);
+    state.retryTimer = setTimeout(() => {
+      state.retryTimer = null;
+      if (this.isConnected && this.channels.get(channel) === state && !state.inFlight) void this.resync(channel);
+    }, Math.max(backoff ?? 0, retryAfterMs(error)));
   }
 
   /** The server refuses the channel: it is not followed any more, and whoever waited for it is told why. */

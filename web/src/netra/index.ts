@@ -1,5 +1,7 @@
 export * from './contracts';
-export { NetraClient, type ChannelStatus, type ConnectionState, type ConnectionStatus, type NetraClientOptions, type SendInput } from './NetraClient';
+export {
+  NetraClient, isPermanentRefusal, type ChannelStatus, type ConnectionState, type ConnectionStatus, type NetraClientOptions, type SendInput, type SubscribeOptions,
+} from './NetraClient';
 export { NetraError, type NetraErrorCode } from './NetraError';
 export { JitteredBackoffPolicy, type BackoffOptions } from './backoff';
 export { request } from './api';
