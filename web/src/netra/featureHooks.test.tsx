@@ -148,4 +148,39 @@ describe('presence seed and channel history', () => {
     });
     expect(result.current.items.map((e) => e.seq)).toEqual([6, 5, 4]);
   });
+
+  it('useChannelEvents retries a subscribe the server fails for a transient reason, and clears the error once it works', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const ev = (seq: number) => ({ channel: 'alerts', seq, type: 'critical', payload: null, timestamp: t });
+      answers.set('/api/channels/alerts/events', [ev(4)]);
+      // History is read once connected, so the subscribe after it is made while connected.
+      let open!: () => void;
+      const connectedGate = new Promise<void>((r) => (open = r));
+      const read = client.http.bind(client);
+      client.http = (async (path: string) => {
+        await connectedGate;
+        return read(path);
+      }) as typeof client.http;
+      const { result, unmount } = renderHook(() => hooks.useChannelEvents('alerts', 'AlertTriggered'), { wrapper });
+      const h = await hub();
+      let calls = 0;
+      h.invokeImpl = (m, channel) =>
+        m !== 'Subscribe' ? undefined
+          : ++calls === 1 ? Promise.reject(new Error('INTERNAL: The database (PostgreSQL) cannot be reached right now.'))
+            : { channel, lastSeq: 5, recovered: true, missed: [ev(5)] };
+      open();
+      await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
+      expect(result.current.loading).toBe(false);
+      await act(() => vi.advanceTimersByTimeAsync(500));
+      expect(h.calls('Subscribe')).toEqual([['alerts', 4], ['alerts', 4]]);
+      expect(result.current.error).toBeNull();
+      expect(result.current.items.map((e) => e.seq)).toEqual([5, 4]);
+      unmount();
+      await act(() => vi.advanceTimersByTimeAsync(60_000));
+      expect(h.calls('Subscribe')).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -14,7 +14,7 @@ import {
   type Post,
   type PresenceChangedEvent,
 } from './contracts';
-import { useChannel, useConnectionState, useNetra, useNetraEvent } from './hooks';
+import { followChannel, useChannel, useConnectionState, useNetra, useNetraEvent } from './hooks';
 import { NetraError } from './NetraError';
 
 export const DEFAULT_LIMIT = 200;
@@ -159,7 +159,7 @@ export function useChannelEvents(channel: string, event: ChannelEventName, limit
 
   useEffect(() => {
     let active = true;
-    let subscribed = false;
+    let unfollow: (() => void) | null = null;
     setItems([]);
     setLoading(true);
     const add = (list: ChannelEventMessage[]) =>
@@ -176,9 +176,11 @@ export function useChannelEvents(channel: string, event: ChannelEventName, limit
         );
         if (!active) return;
         add(page);
-        subscribed = true;
-        await client.subscribe(channel, page.at(-1)?.seq ?? 0);
-        if (active) setError(null);
+        // A Subscribe that fails for a transient reason is retried by the client: its error shows
+        // meanwhile, and goes once the channel is subscribed; a refusal for good stays.
+        unfollow = followChannel(client, channel, page.at(-1)?.seq ?? 0, (status) => {
+          if (status.error || status.subscribed) setError(status.error);
+        });
       } catch (e) {
         if (active) setError(NetraError.parse(e));
       } finally {
@@ -188,7 +190,7 @@ export function useChannelEvents(channel: string, event: ChannelEventName, limit
     return () => {
       active = false;
       off();
-      if (subscribed) client.unsubscribe(channel).catch(() => undefined);
+      unfollow?.();
     };
   }, [client, channel, event, limit]);
 

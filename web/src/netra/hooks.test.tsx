@@ -35,6 +35,7 @@ const fetchStub = (async (url: string | URL | Request) => {
 }) as typeof fetch;
 
 let client: InstanceType<typeof NetraClient>;
+const newClient = () => new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 'tok', fetch: fetchStub });
 let hub: FakeHubConnection;
 let wrapper: (props: { children: ReactNode }) => ReactNode;
 
@@ -42,7 +43,7 @@ beforeEach(async () => {
   created.length = 0;
   httpCalls.length = 0;
   history = [message(1), message(2)];
-  client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 'tok', fetch: fetchStub });
+  client = newClient();
   wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
 });
 
@@ -152,6 +153,197 @@ describe('useChannel', () => {
     await waitFor(() => expect(result.current.error?.code).toBe('FORBIDDEN'));
     expect(result.current.subscribed).toBe(false);
     expect(client.channelStatus('alerts')).toBeNull();
+  });
+});
+
+describe('useChannel, when its first subscribe fails for a transient reason', () => {
+  const dbDown = 'INTERNAL: The database (PostgreSQL) cannot be reached right now, so the request was not carried out. Retry in a few seconds.';
+  const accept = (channel: unknown) => ({ channel, lastSeq: 0, recovered: true, missed: [] });
+
+  beforeEach(() => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    // The longest waits the jitter allows (just below each cap): retries are due at known times.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    client = newClient();
+    return () => {
+      random.mockRestore();
+      vi.useRealTimers();
+    };
+  });
+
+  /** Connected first, then `useChannel('alerts')` mounted (`on`), so its subscribe is made while connected. */
+  async function mountedWhileConnected(answer: (call: number, channel: unknown) => unknown) {
+    const view = renderHook(({ on }) => useChannel(on ? 'alerts' : null), { wrapper, initialProps: { on: false } });
+    const h = await connected();
+    let calls = 0;
+    h.invokeImpl = (m, channel) => (m === 'Subscribe' ? answer(++calls, channel) : undefined);
+    view.rerender({ on: true });
+    await act(flush);
+    return { ...view, h };
+  }
+
+  it('retries it with a full-jitter backoff, reports the error meanwhile, and subscribed once it works', async () => {
+    const { result, rerender, h } = await mountedWhileConnected((call, channel) =>
+      call <= 2 ? Promise.reject(new Error(`HubException: ${dbDown}`)) : accept(channel));
+    expect(result.current).toMatchObject({ subscribed: false, error: { code: 'INTERNAL' } });
+    expect(h.calls('Subscribe')).toHaveLength(1);
+    await act(() => vi.advanceTimersByTimeAsync(500)); // the first retry: below 500 ms
+    expect(h.calls('Subscribe')).toHaveLength(2);
+    expect(result.current).toMatchObject({ subscribed: false, error: { code: 'INTERNAL' } });
+    await act(() => vi.advanceTimersByTimeAsync(1000)); // the second: below 1 s
+    expect(result.current).toEqual({ subscribed: true, error: null });
+    expect(h.calls('Subscribe')).toEqual([['alerts', null], ['alerts', null], ['alerts', null]]);
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(h.calls('Subscribe')).toHaveLength(3);
+    rerender({ on: false });
+    await act(flush);
+    expect(h.calls('Unsubscribe')).toEqual([['alerts']]);
+  });
+
+  it('waits at least as long as a "retry in N s" asks', async () => {
+    const { result, h } = await mountedWhileConnected((call, channel) =>
+      call === 1 ? Promise.reject(new Error('RATE_LIMITED: 600 calls per minute; retry in 12 s')) : accept(channel));
+    expect(result.current).toMatchObject({ subscribed: false, error: { code: 'RATE_LIMITED' } });
+    await act(() => vi.advanceTimersByTimeAsync(11_900));
+    expect(h.calls('Subscribe')).toHaveLength(1);
+    await act(() => vi.advanceTimersByTimeAsync(200));
+    expect(h.calls('Subscribe')).toHaveLength(2);
+    expect(result.current).toEqual({ subscribed: true, error: null });
+  });
+
+  it('subscribes it on the next connect when the connection drops before the retry', async () => {
+    let down = true;
+    const { result, h } = await mountedWhileConnected((_call, channel) =>
+      down ? Promise.reject(new Error('RATE_LIMITED: 600 calls per minute; retry in 40 s')) : accept(channel));
+    expect(result.current).toMatchObject({ subscribed: false, error: { code: 'RATE_LIMITED' } });
+    act(() => h.dropConnection());
+    down = false;
+    await act(async () => {
+      h.restoreConnection();
+      await flush();
+    });
+    expect(result.current).toEqual({ subscribed: true, error: null });
+    await act(() => vi.advanceTimersByTimeAsync(60_000)); // the waiting retry was called off
+    expect(h.calls('Subscribe')).toEqual([['alerts', null], ['alerts', null]]);
+  });
+
+  it.each(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'UNAUTHORIZED'])(
+    'does not retry a permanent refusal (%s), and has nothing to unsubscribe',
+    async (code) => {
+      const { result, rerender, h } = await mountedWhileConnected(() => Promise.reject(new Error(`${code}: refused`)));
+      expect(result.current).toMatchObject({ subscribed: false, error: { code } });
+      await act(() => vi.advanceTimersByTimeAsync(60_000));
+      expect(h.calls('Subscribe')).toHaveLength(1);
+      rerender({ on: false });
+      await act(flush);
+      expect(h.calls('Unsubscribe')).toEqual([]);
+    },
+  );
+
+  it('stops retrying once unmounted: no timer left, no subscribe, nothing to unsubscribe', async () => {
+    const { rerender, h } = await mountedWhileConnected(() => Promise.reject(new Error(dbDown)));
+    expect(h.calls('Subscribe')).toHaveLength(1);
+    rerender({ on: false });
+    await act(flush);
+    expect(vi.getTimerCount()).toBe(0);
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(h.calls('Subscribe')).toHaveLength(1);
+    expect(h.calls('Unsubscribe')).toEqual([]); // the server never took it
+    expect(client.channelStatus('alerts')).toBeNull();
+  });
+
+  it('keeps the count of two followers of one channel: both recover, and the last to leave unsubscribes once', async () => {
+    const view = renderHook(({ a, b }) => [useChannel(a ? 'alerts' : null), useChannel(b ? 'alerts' : null)], {
+      wrapper, initialProps: { a: false, b: false },
+    });
+    const h = await connected();
+    let calls = 0;
+    h.invokeImpl = (m, channel) => (m !== 'Subscribe' ? undefined : ++calls === 1 ? Promise.reject(new Error(dbDown)) : accept(channel));
+    view.rerender({ a: true, b: true });
+    await act(flush);
+    expect(view.result.current.map((s) => s.error?.code)).toEqual(['INTERNAL', 'INTERNAL']);
+    await act(() => vi.advanceTimersByTimeAsync(500));
+    expect(view.result.current).toEqual([{ subscribed: true, error: null }, { subscribed: true, error: null }]);
+    expect(h.calls('Subscribe')).toHaveLength(2);
+    view.rerender({ a: false, b: true });
+    await act(flush);
+    expect(h.calls('Unsubscribe')).toEqual([]);
+    view.rerender({ a: false, b: false });
+    await act(flush);
+    expect(h.calls('Unsubscribe')).toEqual([['alerts']]);
+  });
+
+  it('does not unsubscribe a later follower when a refused one unmounts', async () => {
+    const view = renderHook(({ a, b }) => [useChannel(a ? 'alerts' : null), useChannel(b ? 'alerts' : null)], {
+      wrapper, initialProps: { a: false, b: false },
+    });
+    const h = await connected();
+    h.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error('FORBIDDEN: not yet')) : undefined);
+    view.rerender({ a: true, b: false });
+    await act(flush);
+    expect(view.result.current[0]).toMatchObject({ subscribed: false, error: { code: 'FORBIDDEN' } });
+    h.invokeImpl = (m, channel) => (m === 'Subscribe' ? accept(channel) : undefined); // allowed now
+    view.rerender({ a: true, b: true });
+    await act(flush);
+    expect(view.result.current[1]).toEqual({ subscribed: true, error: null });
+    view.rerender({ a: false, b: true });
+    await act(flush);
+    expect(h.calls('Unsubscribe')).toEqual([]);
+    expect(client.channelStatus('alerts')).toEqual({ subscribed: true, error: null });
+    view.rerender({ a: false, b: false });
+    await act(flush);
+    expect(h.calls('Unsubscribe')).toEqual([['alerts']]);
+  });
+});
+
+describe('useChat, when its first subscribe fails for a transient reason', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    return () => vi.useRealTimers();
+  });
+
+  /** Connected first, then chat 1 opened, so its subscribe is made while connected. */
+  async function openedWhileConnected(answer: (call: number) => unknown) {
+    const view = renderHook(({ id }) => useChat(id), { wrapper, initialProps: { id: null as number | null } });
+    const h = await connected();
+    let calls = 0;
+    h.invokeImpl = (m) => (m === 'Subscribe' ? answer(++calls) : undefined);
+    view.rerender({ id: 1 });
+    await waitFor(() => expect(h.calls('Subscribe')).toHaveLength(1));
+    await act(flush);
+    return { ...view, h };
+  }
+
+  it('shows the error, retries, and clears it once subscribed, with what was missed meanwhile', async () => {
+    const { result, rerender, h } = await openedWhileConnected((call) =>
+      call === 1
+        ? Promise.reject(new Error('INTERNAL: The database (PostgreSQL) cannot be reached right now.'))
+        : { channel: 'chat:1', lastSeq: 3, recovered: true, missed: [message(3)] });
+    expect(result.current.error?.code).toBe('INTERNAL');
+    expect(result.current.messages.map((m) => m.seq)).toEqual([1, 2]);
+    await act(() => vi.advanceTimersByTimeAsync(500));
+    expect(h.calls('Subscribe')).toEqual([['chat:1', 2], ['chat:1', 2]]);
+    expect(result.current.error).toBeNull();
+    expect(result.current.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    rerender({ id: null });
+    await act(flush);
+    expect(h.calls('Unsubscribe')).toEqual([['chat:1']]);
+  });
+
+  it('stops retrying when the chat is closed, and does not retry a refusal', async () => {
+    const { rerender, h } = await openedWhileConnected(() => Promise.reject(new Error('RATE_LIMITED: 600 calls per minute; retry in 5 s')));
+    rerender({ id: null });
+    await act(flush);
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(h.calls('Subscribe')).toHaveLength(1);
+    expect(h.calls('Unsubscribe')).toEqual([]);
+
+    h.invokeImpl = (m) => (m === 'Subscribe' ? Promise.reject(new Error('FORBIDDEN: You are not a member of chat 1.')) : undefined);
+    rerender({ id: 1 });
+    await waitFor(() => expect(h.calls('Subscribe')).toHaveLength(2));
+    await act(flush);
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(h.calls('Subscribe')).toHaveLength(2);
   });
 });
 

@@ -41,32 +41,57 @@ export function useNetraEvent<E extends NetraEventName>(event: E, handler: (payl
 export type ChannelState = ChannelStatus;
 
 /**
+ * Follows `channel` for a hook until the returned function is called (in the effect's cleanup). The
+ * subscribe keeps the channel when the server fails it for a transient reason, and the client retries
+ * it as it retries a re-subscribe (SubscribeOptions.retry): while connected, and on the next connect.
+ * `report` gets each status meanwhile: the error while it is retried, `{subscribed: true, error: null}`
+ * once it worked, the refusal when the server refuses it for good (not retried: the client no longer
+ * follows it), and later what re-subscribes after a reconnect meet. The returned function stops the
+ * reports and unsubscribes once, and not at all when the server refused the channel (the client has
+ * dropped it, with this caller's reference: another follower's must not be taken).
+ */
+export function followChannel(
+  client: NetraClient,
+  channel: string,
+  sinceSeq: number | null,
+  report: (status: ChannelStatus) => void,
+): () => void {
+  let active = true;
+  let held = true;
+  const off = client.onChannelStatus((c, status) => {
+    if (c !== channel || !held) return;
+    if (client.channelStatus(channel) === null) held = false; // dropped: refused for good
+    if (active) report(status);
+  });
+  client.subscribe(channel, sinceSeq, { retry: true }).then(
+    // Another follower's subscribe may still be waiting or retried: the client's status says.
+    () => active && held && report(client.channelStatus(channel) ?? { subscribed: true, error: null }),
+    (e: unknown) => active && report({ subscribed: false, error: NetraError.parse(e) }),
+  );
+  return () => {
+    active = false;
+    off();
+    if (held) client.unsubscribe(channel).catch(() => undefined);
+    held = false;
+  };
+}
+
+/**
  * Follows `channel` while mounted (null: nothing). Events arrive through useNetraEvent; this
  * hook only holds the subscription and reports whether it worked, and, after that, what the client
- * says of it: a re-subscribe after a reconnect that fails for a while (`subscribed` false with the
- * error while the client retries it, true again once it worked) or that the server refuses for good
- * (`subscribed` false with the refusal: the client no longer follows it).
+ * says of it. A Subscribe that fails for a transient reason (INTERNAL while the server's database is
+ * down, RATE_LIMITED, ...), the first one or a re-subscribe after a reconnect, is retried by the
+ * client: `subscribed` false with the error meanwhile, true with no error once it worked. One the
+ * server refuses for good (FORBIDDEN, NOT_FOUND, ...) is not retried: `subscribed` false with the
+ * refusal, and the client no longer follows it.
  */
 export function useChannel(channel: string | null, sinceSeq: number | null = null): ChannelState {
   const client = useNetra();
   const [state, setState] = useState<ChannelState>({ subscribed: false, error: null });
   useEffect(() => {
     if (!channel) return;
-    let active = true;
     setState({ subscribed: false, error: null });
-    const off = client.onChannelStatus((c, status) => {
-      if (active && c === channel) setState(status);
-    });
-    client.subscribe(channel, sinceSeq).then(
-      // Another follower's subscribe may still be waiting or retried: the client's status says.
-      () => active && setState(client.channelStatus(channel) ?? { subscribed: true, error: null }),
-      (e: unknown) => active && setState({ subscribed: false, error: NetraError.parse(e) }),
-    );
-    return () => {
-      active = false;
-      off();
-      client.unsubscribe(channel).catch(() => undefined);
-    };
+    return followChannel(client, channel, sinceSeq, setState);
     // sinceSeq only matters for the first subscribe; later ones resume from the client's own seq.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, channel]);
@@ -169,7 +194,19 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
     const channel = Channels.chat(chatId);
     const typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
     let active = true;
-    let subscribed = false;
+    /** Stops following the channel; null until history is in and the channel is followed. */
+    let unfollow: (() => void) | null = null;
+    /** The subscribe error shown, cleared once the channel is subscribed (an HTTP error stays). */
+    let shown: NetraError | null = null;
+    const showStatus = (status: ChannelStatus) => {
+      if (status.error) {
+        shown = status.error;
+        store.setError(chatId, status.error);
+      } else if (status.subscribed && shown) {
+        if (chatStore.getState().rooms[chatId]?.error === shown) store.setError(chatId, null);
+        shown = null;
+      }
+    };
 
     const offMessage = client.on('NewMessage', (m) => {
       if (m.chatId === chatId) store.addMessages(chatId, [m]);
@@ -198,11 +235,9 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
         const page = await client.http<ChatMessage[]>(`/api/chats/${chatId}/messages?beforeSeq=${LATEST}&limit=${PAGE_SIZE}`);
         if (!active) return;
         store.setHistory(chatId, page, page.length === PAGE_SIZE);
-        if (!subscribed) {
-          subscribed = true;
-          // From the last message we hold: anything newer is replayed, then live.
-          await client.subscribe(channel, page.at(-1)?.seq ?? 0);
-        }
+        // From the last message we hold: anything newer is replayed, then live. A Subscribe that
+        // fails for a transient reason is retried (its error shown meanwhile); a refusal is shown.
+        unfollow ??= followChannel(client, channel, page.at(-1)?.seq ?? 0, showStatus);
       } catch (e) {
         if (active) store.setError(chatId, NetraError.parse(e));
       }
@@ -220,7 +255,7 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
       offTyping();
       offReset();
       for (const t of typingTimers.values()) clearTimeout(t);
-      if (subscribed) client.unsubscribe(channel).catch(() => undefined);
+      unfollow?.();
     };
   }, [client, chatStore, chatId]);
 
