@@ -40,4 +40,7 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 11503, Level = LogLevel.Warning, Message = "No node acknowledged taking connection {ConnectionId} of user {UserId} out of chat {ChatId}; it is taken for gone")]
     public static partial void GroupLeaveUnacknowledged(ILogger logger, string connectionId, long chatId, long userId, Exception exception);
+
+    [LoggerMessage(EventId = 11504, Level = LogLevel.Warning, Message = "User {UserId} was not removed from chat {ChatId}: Redis could not be reached to take their connections out of its group on every node")]
+    public static partial void GroupLeaveImpossible(ILogger logger, long userId, long chatId, Exception exception);
 }

@@ -6,10 +6,12 @@ using Netra.Contracts.Chat;
 using Netra.Contracts.Notifications;
 using Netra.Contracts.Realtime;
 using Netra.Server.Auth;
+using Netra.Server.Backplane;
 using Netra.Server.Errors;
 using Netra.Server.Notifications;
 using Netra.Server.Presence;
 using Netra.Server.Realtime;
+using StackExchange.Redis;
 
 namespace Netra.Server.Chat;
 
@@ -30,6 +32,7 @@ internal sealed class ChatMembershipService(
     IPresenceStore presence,
     NotificationService notifications,
     IHubContext<NetraHub, INetraClient> hub,
+    HubLifetimeManager<NetraHub> connections,
     IOptions<ChatOptions> options,
     ILogger<ChatMembershipService> logger)
 {
@@ -47,14 +50,12 @@ internal sealed class ChatMembershipService(
             throw ProblemException.NotFound($"There is no user {userId}.");
         }
 
-        if (chat.MemberCount >= options.Value.MaxMembers)
+        switch (await store.AddAsync(chatId, userId, options.Value.MaxMembers, cancellationToken))
         {
-            throw ProblemException.Validation($"A chat may have at most {options.Value.MaxMembers} members.");
-        }
-
-        if (!await store.AddAsync(chatId, userId, cancellationToken))
-        {
-            throw new ProblemException(ErrorCodes.Conflict, $"User {userId} is already a member of chat {chatId}.");
+            case MemberAdd.ChatFull:
+                throw ProblemException.Validation($"A chat may have at most {options.Value.MaxMembers} members.");
+            case MemberAdd.AlreadyMember:
+                throw new ProblemException(ErrorCodes.Conflict, $"User {userId} is already a member of chat {chatId}.");
         }
 
         ChatLog.MemberAdded(logger, chatId, userId, callerId);
@@ -72,13 +73,14 @@ internal sealed class ChatMembershipService(
         var chat = userId == callerId
             ? await RequireMemberAsync(callerId, chatId, cancellationToken)
             : await RequireCreatorAsync(callerId, chatId, "remove other members", cancellationToken);
-        if (!await store.RemoveAsync(chatId, userId, cancellationToken))
+        // The user's connections leave the chat's group before the removal commits: if that cannot be done (Redis out of
+        // reach), nothing is removed and the call can be made again, rather than a removed member still getting the chat.
+        if (!await store.RemoveAsync(chatId, userId, () => LeaveGroupEverywhereAsync(userId, chatId, cancellationToken), cancellationToken))
         {
             throw ProblemException.NotFound($"User {userId} is not a member of chat {chatId}.");
         }
 
         ChatLog.MemberRemoved(logger, chatId, userId, callerId);
-        await LeaveGroupEverywhereAsync(userId, chatId, cancellationToken);
         if (userId != callerId)
         {
             await notifications.NotifyAsync(userId, NotificationTypes.RemovedFromChat, new { chatId, title = chat.Title, byUserId = callerId, byUserName = await DisplayNameOfAsync(callerId, cancellationToken) }, cancellationToken);
@@ -93,21 +95,40 @@ internal sealed class ChatMembershipService(
     private async Task LeaveGroupEverywhereAsync(long userId, long chatId, CancellationToken cancellationToken)
     {
         var group = Channels.Chat(chatId);
-        var connections = await presence.GetConnectionsAsync(userId, cancellationToken);
-        await Task.WhenAll(connections.Select(async connectionId =>
+        try
         {
-            try
+            // This node's own connections of the user too: right after Redis came back, presence there may not list them
+            // yet (each node writes its connections again within a heartbeat).
+            var user = userId.ToString(CultureInfo.InvariantCulture);
+            var local = connections is NetraHubLifetimeManager<NetraHub> netra
+                ? netra.LocalUserConnections().Where(c => c.UserId == user).Select(c => c.ConnectionId)
+                : [];
+            var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).ToList();
+            await Task.WhenAll(targets.Select(async connectionId =>
             {
-                await hub.Groups.RemoveFromGroupAsync(connectionId, group, CancellationToken.None);
-            }
-            catch (TimeoutException exception)
+                try
+                {
+                    await hub.Groups.RemoveFromGroupAsync(connectionId, group, CancellationToken.None);
+                }
+                catch (TimeoutException exception)
+                {
+                    // No node acknowledged: the connection is gone (its node died and presence has not swept it yet),
+                    // so it is in no group; the membership check refuses it anyway if it comes back.
+                    ChatLog.GroupLeaveUnacknowledged(logger, connectionId, chatId, userId, exception);
+                }
+            }));
+            ChatLog.GroupLeft(logger, userId, chatId, targets.Count);
+        }
+        catch (RedisException exception)
+        {
+            ChatLog.GroupLeaveImpossible(logger, userId, chatId, exception);
+            throw new ProblemException(
+                ErrorCodes.Internal,
+                $"Redis cannot be reached, so user {userId}'s connections could not be taken out of chat {chatId} on every node; nothing was changed. Try again once it is back.")
             {
-                // No node acknowledged: the connection is gone (its node died and presence has not swept it yet),
-                // so it is in no group; the membership check refuses it anyway if it comes back.
-                ChatLog.GroupLeaveUnacknowledged(logger, connectionId, chatId, userId, exception);
-            }
-        }));
-        ChatLog.GroupLeft(logger, userId, chatId, connections.Count);
+                RetryAfterSeconds = 5,
+            };
+        }
     }
 
     private async Task<(long CreatedBy, string Title, int MemberCount)> RequireCreatorAsync(long callerId, long chatId, string what, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using FluentAssertions;
 using Microsoft.AspNetCore.SignalR;
@@ -161,6 +162,59 @@ public sealed class RedisOutageTests : IAsyncLifetime
                 await client.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task RemovingAMemberWhileRedisIsDownChangesNothingAndSucceedsOnceItIsBack()
+    {
+        await StartNodesAsync();
+        var api = new NetraApi(a);
+        var (owner, bob) = (await api.CreateUserAsync("owner"), await api.CreateUserAsync("removed"));
+        var chat = await api.CreateChatAsync(owner, bob);
+        await using var ownerOnA = await UserClient.ConnectAsync(a, owner);
+        // Bob's connection is read raw, so that what the server sends shows, whatever a client library would drop.
+        await using var bobOnA = await RawHubClient.ConnectAsync(a, bob.Token);
+        foreach (var channel in new[] { Channels.Chat(chat.Id), Channels.Alerts })
+        {
+            (await bobOnA.InvokeRawAsync("Subscribe", $"[\"{channel}\",null]")).TryGetProperty("result", out _).Should().BeTrue();
+        }
+
+        await redis.StopAsync();
+        using var http = api.CreateClient(owner);
+        using (var refused = await http.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}"))
+        {
+            ((int)refused.StatusCode).Should().BeGreaterThanOrEqualTo(500);
+            (await NetraApi.ReadCodeAsync(refused)).Should().Be(ErrorCodes.Internal);
+        }
+
+        // Nothing changed: bob is still a member and still gets the chat.
+        (await api.GetMessagesAsync(bob, chat.Id)).Should().BeEmpty();
+        var during = await ownerOnA.SendAsync(chat.Id, "still a member");
+        RawHubClient.SeqOf((await bobOnA.NextInvocationsAsync("NewMessage")).Single()).Should().Be(during.Seq);
+
+        await redis.RestartAsync();
+        await Eventually.UntilAsync(async () =>
+        {
+            using var removal = await http.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}");
+            return removal.StatusCode == System.Net.HttpStatusCode.NoContent;
+        });
+
+        // Removed now: a message after it does not reach bob; an alert published after the message does.
+        await ownerOnA.SendAsync(chat.Id, "after the removal");
+        using var service = api.CreateServiceClient();
+        (await service.PostAsJsonAsync("/api/alerts", new { alertId = "a-1", severity = "info", message = "after the message" })).StatusCode
+            .Should().Be(System.Net.HttpStatusCode.Accepted);
+        var targets = new List<string>();
+        while (targets.LastOrDefault() != "AlertTriggered")
+        {
+            var message = await bobOnA.ReceiveAsync();
+            if (message.GetProperty("type").GetInt32() == 1)
+            {
+                targets.Add(message.GetProperty("target").GetString()!);
+            }
+        }
+
+        targets.Should().NotContain("NewMessage");
     }
 
     private async Task StartNodesAsync()

@@ -68,6 +68,33 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
     }
 
     [Fact]
+    public async Task AddsMadeAtOnceNeverTakeAChatPastItsMemberLimit()
+    {
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        await using var server = await NetraTestServer.StartAsync(database, new Dictionary<string, string?> { ["Netra:Chat:MaxMembers"] = "3" });
+        var api = new NetraApi(server);
+        var owner = await api.CreateUserAsync("owner");
+        var chat = await api.CreateChatAsync(owner, await api.CreateUserAsync("first"));
+        var candidates = new List<TestUser>();
+        for (var i = 0; i < 8; i++)
+        {
+            candidates.Add(await api.CreateUserAsync("candidate"));
+        }
+
+        using var http = api.CreateClient(owner);
+        var answers = await Task.WhenAll(candidates.Select(async user =>
+        {
+            using var response = await http.PostAsJsonAsync($"/api/chats/{chat.Id}/members", new { userId = user.Id });
+            return response.StatusCode;
+        }));
+
+        answers.Count(status => status == HttpStatusCode.OK).Should().Be(1, "one place was left");
+        answers.Count(status => status == HttpStatusCode.BadRequest).Should().Be(7);
+        var chats = await http.GetFromJsonAsync<List<ChatSummary>>("/api/chats", NetraApi.Json);
+        chats!.Single(c => c.Id == chat.Id).MemberIds.Should().HaveCount(3);
+    }
+
+    [Fact]
     public async Task TheCreatorAddsAMemberWhoIsNotifiedAndCanFollowTheChatAtOnce()
     {
         var owner = await fixture.Api.CreateUserAsync("owner");

@@ -1,0 +1,9 @@
+namespace Netra.Server.Chat;
+
+/// <summary>What <see cref="ChatMembersStore.AddAsync"/> did.</summary>
+internal enum MemberAdd
+{
+    Added,
+    AlreadyMember,
+    ChatFull,
+}
