@@ -204,15 +204,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
         using var service = api.CreateServiceClient();
         (await service.PostAsJsonAsync("/api/alerts", new { alertId = "a-1", severity = "info", message = "after the message" })).StatusCode
             .Should().Be(System.Net.HttpStatusCode.Accepted);
-        var targets = new List<string>();
-        while (targets.LastOrDefault() != "AlertTriggered")
-        {
-            var message = await bobOnA.ReceiveAsync();
-            if (message.GetProperty("type").GetInt32() == 1)
-            {
-                targets.Add(message.GetProperty("target").GetString()!);
-            }
-        }
+        var targets = await bobOnA.TargetsUntilAsync("AlertTriggered");
 
         targets.Should().NotContain("NewMessage");
     }

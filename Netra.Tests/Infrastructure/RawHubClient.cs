@@ -200,6 +200,25 @@ public sealed class RawHubClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The targets of the invocations received from now up to and including the first to <paramref name="target"/>: with a
+    /// marker sent after some event, whether that event came before it.
+    /// </summary>
+    public async Task<List<string>> TargetsUntilAsync(string target)
+    {
+        var targets = new List<string>();
+        while (targets.LastOrDefault() != target)
+        {
+            var message = await ReceiveAsync();
+            if (message.GetProperty("type").GetInt32() == 1)
+            {
+                targets.Add(message.GetProperty("target").GetString()!);
+            }
+        }
+
+        return targets;
+    }
+
     /// <summary>The <c>seq</c> of a durable event's invocation (its first argument).</summary>
     public static long SeqOf(JsonElement invocation) => invocation.GetProperty("arguments")[0].GetProperty("seq").GetInt64();
 

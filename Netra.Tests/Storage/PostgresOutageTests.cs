@@ -132,15 +132,7 @@ public sealed class PostgresOutageTests
             .Should().Be(HttpStatusCode.Accepted);
 
         // The alert, published after the issue event, arrives; the issue event, of a channel whose Subscribe failed, does not.
-        var targets = new List<string>();
-        while (targets.LastOrDefault() != "AlertTriggered")
-        {
-            var message = await raw.ReceiveAsync();
-            if (message.GetProperty("type").GetInt32() == 1)
-            {
-                targets.Add(message.GetProperty("target").GetString()!);
-            }
-        }
+        var targets = await raw.TargetsUntilAsync("AlertTriggered");
 
         targets.Should().NotContain("IssueUpdated");
     }
