@@ -38,11 +38,12 @@ internal sealed class PresenceMonitor(
     private async Task TickAsync(CancellationToken cancellationToken)
     {
         var alive = await store.HeartbeatAsync(cancellationToken);
-        var local = manager is NetraHubLifetimeManager<NetraHub> netra ? netra.LocalUserConnections() : [];
+        var local = LocalConnections();
         if ((!alive && local.Count > 0) || store.NeedsResync)
         {
             PresenceLog.Resyncing(logger, local.Count);
-            var changes = await store.ResyncAsync(local, cancellationToken);
+            // The store reads the connections again once it records the changes made meanwhile (RedisPresenceStore.ResyncAsync).
+            var changes = await store.ResyncAsync(LocalConnections, cancellationToken);
             await Task.WhenAll(changes.Select(change => presence.AnnounceAsync(change.UserId, change.Online)));
         }
 
@@ -53,4 +54,7 @@ internal sealed class PresenceMonitor(
             await Task.WhenAll(offline.Select(userId => presence.AnnounceAsync(userId, online: false)));
         }
     }
+
+    private IReadOnlyList<(string ConnectionId, string UserId)> LocalConnections() =>
+        manager is NetraHubLifetimeManager<NetraHub> netra ? netra.LocalUserConnections() : [];
 }

@@ -107,7 +107,11 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
         return offline
         """;
 
+    private readonly Lock journalLock = new();
     private volatile bool needsResync;
+
+    // While a resync runs: this node's connection changes made meanwhile, in order (see ResyncAsync).
+    private List<(string UserId, string ConnectionId, bool Added)>? journal;
 
     /// <summary>A change could not be written to Redis: this node's connections must be written again.</summary>
     public bool NeedsResync => needsResync;
@@ -118,6 +122,7 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
 
     public async ValueTask<bool> AddConnectionAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
+        Record(userId, connectionId, added: true);
         try
         {
             return (long)await EvaluateAsync(AddScript, [Prefix, redis.ServerName, Id(userId), connectionId], cancellationToken) == 1;
@@ -132,6 +137,7 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
 
     public async ValueTask<bool> RemoveConnectionAsync(long userId, string connectionId)
     {
+        Record(userId, connectionId, added: false);
         try
         {
             return (long)await EvaluateAsync(RemoveScript, [Prefix, redis.ServerName, Id(userId), connectionId], CancellationToken.None) == 1;
@@ -168,12 +174,28 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
     public async Task<bool> HeartbeatAsync(CancellationToken cancellationToken) =>
         (long)await EvaluateAsync(HeartbeatScript, [Prefix, redis.ServerName, TimeoutMs], cancellationToken) == 1;
 
-    /// <summary>Writes this node's connections again; returns the users whose presence changed (true: came online).</summary>
-    public async Task<IReadOnlyList<(long UserId, bool Online)>> ResyncAsync(IReadOnlyList<(string ConnectionId, string UserId)> connections, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes this node's connections, as <paramref name="localConnections"/> lists them when called, again; returns the
+    /// users whose presence changed (true: came online), in order.
+    /// </summary>
+    /// <remarks>
+    /// A connection that closes or opens while this runs may have its own script run before the resync's, which would then
+    /// undo it: put back a connection that had just closed (its user shown online for as long as this node lives) or take
+    /// out one that had just opened. Such changes are recorded from before the list is read and written again after the
+    /// resync's script, so the last word on each is the change itself.
+    /// </remarks>
+    public async Task<IReadOnlyList<(long UserId, bool Online)>> ResyncAsync(
+        Func<IReadOnlyList<(string ConnectionId, string UserId)>> localConnections, CancellationToken cancellationToken)
     {
         needsResync = false;
+        lock (journalLock)
+        {
+            journal = [];
+        }
+
         try
         {
+            var connections = localConnections();
             var args = new List<RedisValue>(2 + (connections.Count * 2)) { Prefix, redis.ServerName };
             foreach (var (connectionId, userId) in connections)
             {
@@ -181,11 +203,22 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
                 args.Add(connectionId);
             }
 
-            var changes = (RedisResult[])(await EvaluateAsync(ResyncScript, [.. args], cancellationToken))!;
-            return changes.Select(change => (string)change!).Select(change => (long.Parse(change.AsSpan(1), CultureInfo.InvariantCulture), change[0] == '+')).ToList();
+            var results = (RedisResult[])(await EvaluateAsync(ResyncScript, [.. args], cancellationToken))!;
+            var changes = results.Select(change => (string)change!).Select(change => (long.Parse(change.AsSpan(1), CultureInfo.InvariantCulture), change[0] == '+')).ToList();
+            foreach (var (userId, connectionId, added) in TakeJournal())
+            {
+                var changed = (long)await EvaluateAsync(added ? AddScript : RemoveScript, [Prefix, redis.ServerName, userId, connectionId], cancellationToken) == 1;
+                if (changed)
+                {
+                    changes.Add((long.Parse(userId, CultureInfo.InvariantCulture), added));
+                }
+            }
+
+            return changes;
         }
         catch
         {
+            TakeJournal();
             needsResync = true;
             throw;
         }
@@ -199,6 +232,24 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
     }
 
     private static string Id(long userId) => userId.ToString(CultureInfo.InvariantCulture);
+
+    private void Record(long userId, string connectionId, bool added)
+    {
+        lock (journalLock)
+        {
+            journal?.Add((Id(userId), connectionId, added));
+        }
+    }
+
+    private List<(string UserId, string ConnectionId, bool Added)> TakeJournal()
+    {
+        lock (journalLock)
+        {
+            var taken = journal ?? [];
+            journal = null;
+            return taken;
+        }
+    }
 
     private async Task<RedisResult> EvaluateAsync(string script, RedisValue[] args, CancellationToken cancellationToken)
     {

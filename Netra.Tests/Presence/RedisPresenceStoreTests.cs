@@ -1,0 +1,79 @@
+using FluentAssertions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Netra.Server.Backplane;
+using Netra.Server.Presence;
+using Netra.Tests.Infrastructure;
+using Xunit;
+
+namespace Netra.Tests.Presence;
+
+/// <summary>
+/// A node writing its connections again (<see cref="RedisPresenceStore.ResyncAsync"/>, after Redis lost a change) while
+/// connections close and open, against a real Redis of the test's own. The connection list is read from inside the
+/// resync, as the node's monitor does; each test makes its change there, so that the change's own script runs before the
+/// resync's: the order in which the resync used to undo it.
+/// </summary>
+public sealed class RedisPresenceStoreTests : IAsyncLifetime
+{
+    private OwnRedis redis = null!;
+    private RedisPresenceStore store = null!;
+
+    public async Task InitializeAsync()
+    {
+        redis = await OwnRedis.StartAsync();
+        var backplane = new BackplaneOptions();
+        store = new RedisPresenceStore(redis.Connect(backplane), Options.Create(backplane), Options.Create(new PresenceOptions()), NullLogger<RedisPresenceStore>.Instance);
+    }
+
+    public async Task DisposeAsync() => await redis.DisposeAsync();
+
+    [Fact]
+    public async Task AConnectionThatClosesWhileTheNodeResyncsStaysOffline()
+    {
+        (await store.AddConnectionAsync(7, "c7", CancellationToken.None)).Should().BeTrue();
+
+        var changes = await store.ResyncAsync(
+            () =>
+            {
+                // The list still holds c7; it closes now, and its removal reaches Redis before the resync does.
+                IReadOnlyList<(string ConnectionId, string UserId)> listed = [("c7", "7")];
+                store.RemoveConnectionAsync(7, "c7").AsTask().GetAwaiter().GetResult().Should().BeTrue();
+                return listed;
+            },
+            CancellationToken.None);
+
+        (await store.GetOnlineAsync(CancellationToken.None)).Should().NotContainKey(7);
+        (await store.GetConnectionsAsync(7, CancellationToken.None)).Should().BeEmpty();
+        changes[^1].Should().Be((7L, false), "whatever the resync announced for user 7, the last word is that they went offline");
+    }
+
+    [Fact]
+    public async Task AConnectionThatOpensWhileTheNodeResyncsStaysOnline()
+    {
+        var changes = await store.ResyncAsync(
+            () =>
+            {
+                // The list was read before c8 opened; c8's add reaches Redis before the resync does.
+                IReadOnlyList<(string ConnectionId, string UserId)> listed = [];
+                store.AddConnectionAsync(8, "c8", CancellationToken.None).AsTask().GetAwaiter().GetResult().Should().BeTrue();
+                return listed;
+            },
+            CancellationToken.None);
+
+        (await store.GetOnlineAsync(CancellationToken.None)).Should().ContainKey(8);
+        (await store.GetConnectionsAsync(8, CancellationToken.None)).Should().Equal("c8");
+        changes[^1].Should().Be((8L, true));
+    }
+
+    [Fact]
+    public async Task AResyncWithNothingChangingMeanwhileWritesTheListAsItIs()
+    {
+        (await store.AddConnectionAsync(1, "stale", CancellationToken.None)).Should().BeTrue();
+
+        var changes = await store.ResyncAsync(() => [("c2", "2")], CancellationToken.None);
+
+        changes.Should().BeEquivalentTo(new[] { (1L, false), (2L, true) });
+        (await store.GetOnlineAsync(CancellationToken.None)).Keys.Should().Equal(2);
+    }
+}
