@@ -30,7 +30,9 @@ internal sealed class ProblemExceptionHandler(IProblemDetailsService problemDeta
         {
             ErrorsLog.StorageUnavailableHttp(logger, httpContext.Request.Method, httpContext.Request.Path, httpContext.TraceIdentifier, exception.Message);
         }
-        else if (code == ErrorCodes.Internal)
+        // A ProblemException with INTERNAL is a failure its thrower foresaw and logged (e.g. Redis out of reach for a member's
+        // removal): it is not logged again as an unexpected error with its stack.
+        else if (code == ErrorCodes.Internal && exception is not ProblemException)
         {
             ErrorsLog.UnhandledHttpException(logger, httpContext.Request.Method, httpContext.Request.Path, httpContext.TraceIdentifier, exception);
         }

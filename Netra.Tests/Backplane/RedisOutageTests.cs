@@ -185,7 +185,12 @@ public sealed class RedisOutageTests : IAsyncLifetime
         {
             ((int)refused.StatusCode).Should().BeGreaterThanOrEqualTo(500);
             (await NetraApi.ReadCodeAsync(refused)).Should().Be(ErrorCodes.Internal);
+            refused.Headers.RetryAfter?.Delta.Should().Be(TimeSpan.FromSeconds(5));
         }
+
+        // Said once, as the warning of a foreseen failure, not as an unexpected error with its stack.
+        a.Logs.Lines.Should().Contain(line => line.EventId.Id == 11504 && line.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        a.Logs.Lines.Should().NotContain(line => line.Level >= Microsoft.Extensions.Logging.LogLevel.Error && line.Category.StartsWith("Netra.Server.Errors", StringComparison.Ordinal));
 
         // Nothing changed: bob is still a member and still gets the chat.
         (await api.GetMessagesAsync(bob, chat.Id)).Should().BeEmpty();
