@@ -92,10 +92,11 @@ describe('feature hooks', () => {
 describe('presence seed and channel history', () => {
   const answers = new Map<string, unknown>();
   const urls: string[] = [];
+  let fetchWith: typeof fetch;
   beforeEach(() => {
     answers.clear();
     urls.length = 0;
-    const fetchWith = (async (url: string | URL | Request) => {
+    fetchWith = (async (url: string | URL | Request) => {
       const u = String(url);
       urls.push(u);
       for (const [part, body] of answers) if (u.includes(part)) return new Response(JSON.stringify(body), { status: 200 });
@@ -151,6 +152,9 @@ describe('presence seed and channel history', () => {
 
   it('useChannelEvents retries a subscribe the server fails for a transient reason, and clears the error once it works', async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
+    // The longest waits the jitter allows: the retry is not due before the test has seen the error.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchWith });
     try {
       const ev = (seq: number) => ({ channel: 'alerts', seq, type: 'critical', payload: null, timestamp: t });
       answers.set('/api/channels/alerts/events', [ev(4)]);
@@ -180,6 +184,7 @@ describe('presence seed and channel history', () => {
       await act(() => vi.advanceTimersByTimeAsync(60_000));
       expect(h.calls('Subscribe')).toHaveLength(2);
     } finally {
+      random.mockRestore();
       vi.useRealTimers();
     }
   });

@@ -299,7 +299,13 @@ describe('useChannel, when its first subscribe fails for a transient reason', ()
 describe('useChat, when its first subscribe fails for a transient reason', () => {
   beforeEach(() => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
-    return () => vi.useRealTimers();
+    // The longest waits the jitter allows: the first retry is not due before the test looks.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    client = newClient();
+    return () => {
+      random.mockRestore();
+      vi.useRealTimers();
+    };
   });
 
   /** Connected first, then chat 1 opened, so its subscribe is made while connected. */
