@@ -9,6 +9,7 @@ import {
 } from '@microsoft/signalr';
 import { request, type RequestOptions } from './api';
 import { JitteredBackoffPolicy } from './backoff';
+import { isPermanentRefusal, retryDelayMs } from './retry';
 import {
   Channels,
   HubMethods,
@@ -127,28 +128,6 @@ interface ChannelState {
    * is unsubscribed or refused (a failed Subscribe leaves the server's side as it found it).
    */
   joined: boolean;
-}
-
-/**
- * Refusals that trying again cannot change: a re-subscribe refused with one of these drops the
- * channel. Any other failure (INTERNAL while PostgreSQL is down, RATE_LIMITED, ...) keeps it, with
- * its last seq, and is retried. The .NET client keeps the same list.
- */
-const PermanentRefusals: ReadonlySet<string> = new Set(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'UNAUTHORIZED']);
-
-/**
- * Whether trying a Subscribe again cannot change the server's answer (FORBIDDEN, NOT_FOUND,
- * VALIDATION_FAILED, UNAUTHORIZED): the refusals that make the client drop a channel. Any other
- * failure is one the client retries for a followed channel (and for `subscribe(..., { retry: true })`).
- */
-export function isPermanentRefusal(error: NetraError): boolean {
-  return PermanentRefusals.has(error.code);
-}
-
-/** The wait a refusal asks for ("RATE_LIMITED: ...; retry in 12 s"), in ms; 0 when it names none. */
-function retryAfterMs(error: NetraError): number {
-  const m = /\bretry in (\d+(?:\.\d+)?) ?s\b/i.exec(error.message);
-  return m ? Math.ceil(Number(m[1]) * 1000) : 0;
 }
 
 interface QueuedSend {
@@ -810,7 +789,7 @@ export class NetraClient {
 
   /**
    * Subscribes a followed channel again from its last seq (after a reconnect, on a gap, for a
-   * follower further behind). Never rejects: a permanent refusal (PermanentRefusals) drops the
+   * follower further behind). Never rejects: a permanent refusal (isPermanentRefusal) drops the
    * channel and fails whoever waits for it; any other failure keeps it, with its last seq, and tries
    * again while connected after a full-jitter backoff (at least what a "retry in N s" asks), and at
    * the next reconnect in any case.
@@ -838,16 +817,12 @@ export class NetraClient {
   private retryLater(channel: string, state: ChannelState, error: NetraError): void {
     this.setChannelStatus(channel, state, { subscribed: false, error });
     if (!this.isConnected) return; // the next connect resumes it
-    const backoff = this.resubscribeBackoff.nextRetryDelayInMilliseconds({
-      previousRetryCount: state.retries++,
-      elapsedMilliseconds: 0,
-      retryReason: error,
-    });
+    const delay = retryDelayMs(this.resubscribeBackoff, state.retries++, error);
     this.cancelRetry(state);
     state.retryTimer = setTimeout(() => {
       state.retryTimer = null;
       if (this.isConnected && this.channels.get(channel) === state && !state.inFlight) void this.resync(channel);
-    }, Math.max(backoff ?? 0, retryAfterMs(error)));
+    }, delay ?? 0); // (this policy never gives up)
   }
 
   /** The server refuses the channel: it is not followed any more, and whoever waited for it is told why. */

@@ -17,6 +17,8 @@ export class NetraError extends Error {
     readonly code: NetraErrorCode,
     message: string,
     readonly status?: number,
+    /** How long an HTTP answer asked the caller to wait before trying again (its Retry-After), in ms. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { request } from './api';
+import type { NetraError } from './NetraError';
 
 const respond = (status: number, body: unknown) =>
   (async () => new Response(body === undefined ? '' : JSON.stringify(body), { status })) as unknown as typeof fetch;
@@ -37,6 +38,20 @@ describe('request', () => {
       .rejects.toMatchObject({ code: 'FORBIDDEN', message: 'You are not a member of chat 7.', status: 403 });
     await expect(request('http://x', '/nope', { fetch: respond(502, undefined) }))
       .rejects.toMatchObject({ code: 'HTTP_ERROR', status: 502 });
+  });
+
+  it('carries a Retry-After (seconds, or an HTTP date) as retryAfterMs, and none without one', async () => {
+    const problem = { title: 'Service Unavailable', status: 503, code: 'INTERNAL', detail: 'The database (PostgreSQL) cannot be reached right now.' };
+    const answer = (headers: Record<string, string>) =>
+      (async () => new Response(JSON.stringify(problem), { status: 503, headers })) as unknown as typeof fetch;
+    await expect(request('http://x', '/api/chats/1/messages', { fetch: answer({ 'Retry-After': '5' }) }))
+      .rejects.toMatchObject({ code: 'INTERNAL', status: 503, retryAfterMs: 5000 });
+    const at = new Date(Date.now() + 30_000).toUTCString();
+    const dated = await request<never>('http://x', '/x', { fetch: answer({ 'Retry-After': at }) }).catch((e: unknown) => e as NetraError);
+    expect(dated.retryAfterMs).toBeGreaterThan(28_000);
+    expect(dated.retryAfterMs).toBeLessThanOrEqual(30_000);
+    const none = await request<never>('http://x', '/x', { fetch: answer({}) }).catch((e: unknown) => e as NetraError);
+    expect(none.retryAfterMs).toBeUndefined();
   });
 
   it('reports an unreachable server as DISCONNECTED', async () => {

@@ -16,9 +16,17 @@ interface ProblemDetails {
   code?: string;
 }
 
+/** A Retry-After header (seconds, or an HTTP date) as ms from now; undefined when absent or unreadable. */
+function retryAfterHeaderMs(value: string | null): number | undefined {
+  const text = value?.trim() ?? '';
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = text === '' ? Number.NaN : Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
 /**
  * One call to Netra's HTTP API. JSON in and out; failures (RFC 7807 problem details carrying a
- * `code`) become NetraError with that code and the detail as message.
+ * `code`) become NetraError with that code and the detail as message, and the status and Retry-After.
  */
 export async function request<T>(baseUrl: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -48,7 +56,7 @@ export async function request<T>(baseUrl: string, path: string, options: Request
     const parsed = problem.code ? NetraError.parse(`${problem.code}: x`) : null;
     const code = parsed?.fromServer ? parsed.code : 'HTTP_ERROR';
     const message = problem.detail ?? problem.title ?? `HTTP ${response.status}`;
-    throw new NetraError(code, message, response.status);
+    throw new NetraError(code, message, response.status, retryAfterHeaderMs(response.headers.get('retry-after')));
   }
   return (text ? JSON.parse(text) : undefined) as T;
 }

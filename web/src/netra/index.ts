@@ -1,9 +1,10 @@
 export * from './contracts';
 export {
-  NetraClient, isPermanentRefusal, type ChannelStatus, type ConnectionState, type ConnectionStatus, type NetraClientOptions, type SendInput, type SubscribeOptions,
+  NetraClient, type ChannelStatus, type ConnectionState, type ConnectionStatus, type NetraClientOptions, type SendInput, type SubscribeOptions,
 } from './NetraClient';
 export { NetraError, type NetraErrorCode } from './NetraError';
 export { JitteredBackoffPolicy, type BackoffOptions } from './backoff';
+export { isPermanentRefusal, retryTransient } from './retry';
 export { request } from './api';
 export { NetraProvider, type NetraProviderProps } from './NetraProvider';
 export {
