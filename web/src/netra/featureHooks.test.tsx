@@ -2,7 +2,7 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
+import { created, defaults, flush, type FakeHubConnection } from './testing/fakeSignalR';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -187,5 +187,74 @@ describe('presence seed and channel history', () => {
       random.mockRestore();
       vi.useRealTimers();
     }
+  });
+});
+
+describe('useChannelEvents, when its history read fails for a transient reason', () => {
+  const ev = (seq: number) => ({ channel: 'alerts', seq, type: 'critical', payload: null, timestamp: t });
+  const dbDown = () =>
+    new Response(JSON.stringify({ title: 'Service Unavailable', status: 503, code: 'INTERNAL', detail: 'The database (PostgreSQL) cannot be reached right now.' }), {
+      status: 503, headers: { 'Retry-After': '5' },
+    });
+  /** The answers to GET /api/channels/alerts/events, in order; the last one repeats. */
+  let answers: (() => Response)[] = [];
+  let reads = 0;
+  /** Reads wait for it: the test opens it once connected, so retries are due at known times. */
+  let open!: () => void;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    reads = 0;
+    const connectedGate = new Promise<void>((r) => (open = r));
+    const scripted = (async (url: string | URL | Request) => {
+      if (!String(url).includes('/api/channels/alerts/events')) return new Response('', { status: 404 });
+      await connectedGate;
+      return answers[Math.min(reads++, answers.length - 1)]!();
+    }) as typeof fetch;
+    client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: scripted });
+    wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
+    return () => vi.useRealTimers();
+  });
+
+  it('shows the error, reads again after Retry-After, then shows the history and follows from its last seq', async () => {
+    answers = [dbDown, () => new Response(JSON.stringify([ev(4), ev(3)]), { status: 200 })];
+    const { result } = renderHook(() => hooks.useChannelEvents('alerts', 'AlertTriggered'), { wrapper });
+    const h = await hub();
+    open();
+    await act(flush);
+    expect(result.current).toMatchObject({ error: { code: 'INTERNAL', status: 503 }, loading: false });
+    expect(h.calls('Subscribe')).toEqual([]);
+    await act(() => vi.advanceTimersByTimeAsync(4900));
+    expect(reads).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(200));
+    expect(reads).toBe(2);
+    expect(result.current).toMatchObject({ error: null, loading: false });
+    expect(result.current.items.map((e) => e.seq)).toEqual([4, 3]);
+    expect(h.calls('Subscribe')).toEqual([['alerts', 3]]);
+  });
+
+  it('stops at a FORBIDDEN, and stops retrying once unmounted', async () => {
+    const forbidden = () => new Response(JSON.stringify({ title: 'Forbidden', status: 403, code: 'FORBIDDEN', detail: 'Not yours.' }), { status: 403 });
+    answers = [dbDown, forbidden, () => new Response(JSON.stringify([ev(4)]), { status: 200 })];
+    const refused = renderHook(() => hooks.useChannelEvents('alerts', 'AlertTriggered'), { wrapper });
+    const h = await hub();
+    open();
+    await waitFor(() => expect(refused.result.current.error?.code).toBe('INTERNAL'));
+    await act(() => vi.advanceTimersByTimeAsync(5100));
+    expect(refused.result.current.error?.code).toBe('FORBIDDEN');
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads).toBe(2);
+    refused.unmount();
+
+    reads = 0;
+    answers = [dbDown, dbDown, () => new Response(JSON.stringify([ev(4)]), { status: 200 })];
+    const waiting = renderHook(() => hooks.useChannelEvents('alerts', 'AlertTriggered'), { wrapper });
+    await waitFor(() => expect(waiting.result.current.error?.code).toBe('INTERNAL'));
+    await act(() => vi.advanceTimersByTimeAsync(5100));
+    expect(reads).toBe(2);
+    waiting.unmount();
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads).toBe(2);
+    expect(h.calls('Subscribe')).toEqual([]);
   });
 });

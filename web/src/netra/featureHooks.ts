@@ -15,7 +15,8 @@ import {
   type PresenceChangedEvent,
 } from './contracts';
 import { followChannel, useChannel, useConnectionState, useNetra, useNetraEvent } from './hooks';
-import { NetraError } from './NetraError';
+import type { NetraError } from './NetraError';
+import { retryTransient } from './retry';
 
 export const DEFAULT_LIMIT = 200;
 
@@ -149,7 +150,9 @@ type ChannelEventName = 'IssueUpdated' | 'AlertTriggered' | 'ChannelEvent';
 /**
  * A durable event channel (`issues`, `issue:{id}`, `alerts`, `app:*`) with its recent history:
  * the newest `limit` events from GET /api/channels/{channel}/events, then the channel followed
- * from the last of them, so nothing published in between is lost or shown twice.
+ * from the last of them, so nothing published in between is lost or shown twice. A read that fails
+ * for a transient reason is retried while mounted (at least as long as its Retry-After asks), its
+ * error shown meanwhile; a refusal (FORBIDDEN, NOT_FOUND, ...) is shown and not retried.
  */
 export function useChannelEvents(channel: string, event: ChannelEventName, limit = 50): ChannelEvents {
   const client = useNetra();
@@ -158,10 +161,10 @@ export function useChannelEvents(channel: string, event: ChannelEventName, limit
   const [error, setError] = useState<NetraError | null>(null);
 
   useEffect(() => {
-    let active = true;
     let unfollow: (() => void) | null = null;
     setItems([]);
     setLoading(true);
+    setError(null);
     const add = (list: ChannelEventMessage[]) =>
       setItems((held) => {
         const seqs = new Set(held.map((e) => e.seq));
@@ -169,26 +172,31 @@ export function useChannelEvents(channel: string, event: ChannelEventName, limit
         return fresh.length === 0 ? held : [...held, ...fresh].sort((a, b) => b.seq - a.seq).slice(0, Math.max(limit, DEFAULT_LIMIT));
       });
     const off = client.on(event, (e) => add([e]));
-    (async () => {
-      try {
-        const page = await client.http<ChannelEventMessage[]>(
-          `/api/channels/${encodeURIComponent(channel)}/events?beforeSeq=${Number.MAX_SAFE_INTEGER}&limit=${limit}`,
-        );
-        if (!active) return;
-        add(page);
-        // A Subscribe that fails for a transient reason is retried by the client: its error shows
-        // meanwhile, and goes once the channel is subscribed; a refusal for good stays.
-        unfollow = followChannel(client, channel, page.at(-1)?.seq ?? 0, (status) => {
-          if (status.error || status.subscribed) setError(status.error);
-        });
-      } catch (e) {
-        if (active) setError(NetraError.parse(e));
-      } finally {
-        if (active) setLoading(false);
-      }
-    })();
+    // A read that fails for a transient reason (503 INTERNAL while PostgreSQL is down, RATE_LIMITED,
+    // the network) is retried as a re-subscribe is, its error shown meanwhile; a refusal is shown.
+    const stopLoading = retryTransient(
+      () => client.http<ChannelEventMessage[]>(
+        `/api/channels/${encodeURIComponent(channel)}/events?beforeSeq=${Number.MAX_SAFE_INTEGER}&limit=${limit}`,
+      ),
+      {
+        done: (page) => {
+          add(page);
+          setError(null);
+          setLoading(false);
+          // A Subscribe that fails for a transient reason is retried by the client: its error shows
+          // meanwhile, and goes once the channel is subscribed; a refusal for good stays.
+          unfollow = followChannel(client, channel, page.at(-1)?.seq ?? 0, (status) => {
+            if (status.error || status.subscribed) setError(status.error);
+          });
+        },
+        failed: (e) => {
+          setError(e);
+          setLoading(false);
+        },
+      },
+    );
     return () => {
-      active = false;
+      stopLoading();
       off();
       unfollow?.();
     };

@@ -353,6 +353,133 @@ describe('useChat, when its first subscribe fails for a transient reason', () =>
   });
 });
 
+describe('useChat, when its history read fails for a transient reason', () => {
+  const dbDown = {
+    title: 'Service Unavailable', status: 503, code: 'INTERNAL',
+    detail: 'The database (PostgreSQL) cannot be reached right now, so the request was not carried out. Retry in a few seconds.',
+  };
+  const problem = (status: number, body: object, headers: Record<string, string> = {}) =>
+    new Response(JSON.stringify(body), { status, headers });
+  /** The answers to GET /api/chats/1/messages, in order; the last one repeats. */
+  let answers: (() => Response | Promise<Response>)[] = [];
+  let reads = 0;
+
+  beforeEach(() => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    // The longest waits the jitter allows (just below each cap): retries are due at known times.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    reads = 0;
+    const scripted = (async (url: string | URL | Request) => {
+      const u = String(url);
+      httpCalls.push(u);
+      if (!u.includes('/api/chats/1/messages')) return fetchStub(url);
+      const answer = answers[Math.min(reads++, answers.length - 1)]!;
+      return answer();
+    }) as typeof fetch;
+    client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 'tok', fetch: scripted });
+    return () => {
+      random.mockRestore();
+      vi.useRealTimers();
+    };
+  });
+
+  /** Connected first, then chat 1 opened: its first read fails (or works) now, so retries are due at known times. */
+  const opened = async () => {
+    const view = renderHook(({ id }) => useChat(id), { wrapper, initialProps: { id: null as number | null } });
+    const h = await connected();
+    view.rerender({ id: 1 });
+    await act(flush);
+    return { ...view, h };
+  };
+
+  it('shows the 503 and reads again no sooner than its Retry-After, then shows the messages and subscribes from the last', async () => {
+    answers = [() => problem(503, dbDown, { 'Retry-After': '5' }), () => new Response(JSON.stringify(history), { status: 200 })];
+    const { result, h } = await opened();
+    expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 });
+    expect(result.current.messages).toEqual([]);
+    expect(h.calls('Subscribe')).toEqual([]);
+    await act(() => vi.advanceTimersByTimeAsync(4800)); // the backoff alone would be below 500 ms
+    expect(reads).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(300));
+    expect(reads).toBe(2);
+    expect(result.current.error).toBeNull();
+    expect(result.current.messages.map((m) => m.seq)).toEqual([1, 2]);
+    expect(h.calls('Subscribe')).toEqual([['chat:1', 2]]);
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads).toBe(2);
+  });
+
+  it('retries RATE_LIMITED and a network failure with the full-jitter backoff, the error shown meanwhile', async () => {
+    answers = [
+      () => problem(429, { title: 'Too Many Requests', status: 429, code: 'RATE_LIMITED', detail: 'Too many requests.' }, { 'Retry-After': '2' }),
+      () => {
+        throw new TypeError('Failed to fetch');
+      },
+      () => new Response(JSON.stringify(history), { status: 200 }),
+    ];
+    const { result, h } = await opened();
+    expect(result.current.error?.code).toBe('RATE_LIMITED');
+    await act(() => vi.advanceTimersByTimeAsync(1900));
+    expect(reads).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(200)); // Retry-After: 2
+    expect(reads).toBe(2);
+    expect(result.current.error?.code).toBe('DISCONNECTED');
+    await act(() => vi.advanceTimersByTimeAsync(1000)); // the second retry: below 1 s
+    expect(reads).toBe(3);
+    expect(result.current.error).toBeNull();
+    expect(h.calls('Subscribe')).toEqual([['chat:1', 2]]);
+  });
+
+  it('stops at a 403 FORBIDDEN: not retried, nothing subscribed', async () => {
+    answers = [
+      () => problem(503, dbDown, { 'Retry-After': '1' }),
+      () => problem(403, { title: 'Forbidden', status: 403, code: 'FORBIDDEN', detail: 'You are not a member of chat 1.' }),
+      () => new Response(JSON.stringify(history), { status: 200 }),
+    ];
+    const { result, h } = await opened();
+    expect(result.current.error?.code).toBe('INTERNAL');
+    await act(() => vi.advanceTimersByTimeAsync(1100));
+    expect(reads).toBe(2);
+    expect(result.current.error).toMatchObject({ code: 'FORBIDDEN', message: 'You are not a member of chat 1.' });
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads).toBe(2);
+    expect(result.current.error?.code).toBe('FORBIDDEN');
+    expect(h.calls('Subscribe')).toEqual([]);
+  });
+
+  it('stops when the chat is closed during the wait: no timer left, no read, no subscribe', async () => {
+    answers = [
+      () => problem(503, dbDown, { 'Retry-After': '1' }),
+      () => problem(503, dbDown, { 'Retry-After': '5' }),
+      () => new Response(JSON.stringify(history), { status: 200 }),
+    ];
+    const { result, rerender, h } = await opened();
+    await act(() => vi.advanceTimersByTimeAsync(1100));
+    expect(reads).toBe(2);
+    expect(result.current.error?.code).toBe('INTERNAL');
+    await act(() => vi.advanceTimersByTimeAsync(1000)); // 4 s still to wait
+    rerender({ id: null });
+    await act(flush);
+    expect(vi.getTimerCount()).toBe(0);
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads).toBe(2);
+    expect(h.calls('Subscribe')).toEqual([]);
+  });
+
+  it('stops when unmounted while a retried read is on its way: its answer is dropped, nothing follows', async () => {
+    let arrive!: (r: Response) => void;
+    answers = [() => problem(503, dbDown, { 'Retry-After': '1' }), () => new Promise<Response>((r) => (arrive = r))];
+    const { unmount, h } = await opened();
+    await act(() => vi.advanceTimersByTimeAsync(1100));
+    expect(reads).toBe(2); // the retry is on its way
+    unmount();
+    arrive(new Response(JSON.stringify(history), { status: 200 }));
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads).toBe(2);
+    expect(h.calls('Subscribe')).toEqual([]);
+  });
+});
+
 describe('useChat', () => {
   it('loads history, subscribes from its last seq, and appends live messages once', async () => {
     const { result, rerender } = renderHook(({ id }) => useChat(id), { wrapper, initialProps: { id: 1 as number | null } });

@@ -5,6 +5,7 @@ import { Channels, type ChatMessage, type NetraEventName, type NetraEvents } fro
 import type { ChannelStatus, ConnectionStatus, NetraClient } from './NetraClient';
 import { NetraError } from './NetraError';
 import { useNetraContext } from './NetraProvider';
+import { retryTransient } from './retry';
 
 /** Newest-first pages: `beforeSeq` above any real seq returns the latest messages. */
 const LATEST = Number.MAX_SAFE_INTEGER;
@@ -181,7 +182,10 @@ const newClientMessageId = (): string =>
 /**
  * One chat: history (newest page, older on demand), live messages resumed across reconnects,
  * optimistic sends (pending → replaced by the stored message, or failed with a retry), and the
- * typing indicator both ways.
+ * typing indicator both ways. A read of the newest page that fails for a transient reason (503
+ * INTERNAL while PostgreSQL is down, RATE_LIMITED, the network) is retried while the chat is open,
+ * with the client's re-subscribe backoff and at least as long as its Retry-After asks; its error
+ * shows meanwhile and goes once the page is in. A refusal (FORBIDDEN, NOT_FOUND, ...) is not retried.
  */
 export function useChat(chatId: number | null, options: { selfName?: string } = {}): UseChatResult {
   const { client, chatStore } = useNetraContext();
@@ -193,7 +197,6 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
     const store = chatStore.getState();
     const channel = Channels.chat(chatId);
     const typingTimers = new Map<number, ReturnType<typeof setTimeout>>();
-    let active = true;
     /** Stops following the channel; null until history is in and the channel is followed. */
     let unfollow: (() => void) | null = null;
     /** The subscribe error shown, cleared once the channel is subscribed (an HTTP error stays). */
@@ -229,32 +232,39 @@ export function useChat(chatId: number | null, options: { selfName?: string } = 
       }
     });
 
-    const loadLatest = async () => {
+    /** Calls off the read of the latest page still on its way or waiting to be retried. */
+    let stopLoading: (() => void) | null = null;
+    const loadLatest = () => {
+      stopLoading?.();
       store.setLoading(chatId, true);
-      try {
-        const page = await client.http<ChatMessage[]>(`/api/chats/${chatId}/messages?beforeSeq=${LATEST}&limit=${PAGE_SIZE}`);
-        if (!active) return;
-        store.setHistory(chatId, page, page.length === PAGE_SIZE);
-        // From the last message we hold: anything newer is replayed, then live. A Subscribe that
-        // fails for a transient reason is retried (its error shown meanwhile); a refusal is shown.
-        unfollow ??= followChannel(client, channel, page.at(-1)?.seq ?? 0, showStatus);
-      } catch (e) {
-        if (active) store.setError(chatId, NetraError.parse(e));
-      }
+      // A read that fails for a transient reason (503 INTERNAL while PostgreSQL is down, RATE_LIMITED,
+      // the network) is retried as a re-subscribe is, its error shown meanwhile; a refusal is shown.
+      stopLoading = retryTransient(
+        () => client.http<ChatMessage[]>(`/api/chats/${chatId}/messages?beforeSeq=${LATEST}&limit=${PAGE_SIZE}`),
+        {
+          done: (page) => {
+            store.setHistory(chatId, page, page.length === PAGE_SIZE); // clears the error
+            // From the last message we hold: anything newer is replayed, then live. A Subscribe that
+            // fails for a transient reason is retried (its error shown meanwhile); a refusal is shown.
+            unfollow ??= followChannel(client, channel, page.at(-1)?.seq ?? 0, showStatus);
+          },
+          failed: (e) => store.setError(chatId, e),
+        },
+      );
     };
     const offReset = client.onChannelReset((c) => {
-      if (c === channel) void loadLatest();
+      if (c === channel) loadLatest();
     });
-    void loadLatest();
+    loadLatest();
 
     return () => {
-      active = false;
       offMessage();
       offEdit();
       offDelete();
       offTyping();
       offReset();
       for (const t of typingTimers.values()) clearTimeout(t);
+      stopLoading?.();
       unfollow?.();
     };
   }, [client, chatStore, chatId]);
