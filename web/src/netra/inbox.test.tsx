@@ -2,7 +2,7 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeFetch, type RecordedCall } from './testing/fakeApi';
+import { databaseDown, fakeFetch, ok, scriptedFetch, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
@@ -135,5 +135,84 @@ describe('inbox hooks', () => {
     // The server took both (a failed mark would show as the inbox's error).
     expect(result.current.error).toBeNull();
     expect(h.calls('Subscribe')).toEqual([]);
+  });
+});
+
+describe('useFeedPage and useNotificationInbox, when their first read fails for a transient reason', () => {
+  const postsPath = '/api/posts?limit=20';
+  const inboxPath = '/api/notifications?unread=true&limit=50';
+  let reads: Record<string, number>;
+  let random: { mockRestore(): void };
+
+  beforeEach(() => {
+    created.length = 0;
+    reads = {};
+    defaults.invoke = (method, ...args) => (method === 'Subscribe' ? { channel: args[0], lastSeq: 0, recovered: true, missed: [] } : undefined);
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    // The longest waits the jitter allows: a retry is due no sooner than Retry-After (5 s) asks.
+    random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+  });
+  afterEach(() => {
+    cleanup();
+    random.mockRestore();
+    vi.useRealTimers();
+  });
+
+  function mount<T>(routes: Record<string, (() => Response)[]>, hook: () => T) {
+    const client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: scriptedFetch(routes, reads) });
+    const wrapper = ({ children }: { children: ReactNode }) => <NetraProvider client={client}>{children}</NetraProvider>;
+    return renderHook(hook, { wrapper });
+  }
+
+  it('useFeedPage shows the 503, reads again after its Retry-After, then shows the posts and clears the error', async () => {
+    const { result } = mount({ [postsPath]: [() => databaseDown(5), () => ok([post(2), post(1)])] }, () => inbox.useFeedPage());
+    await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
+    await act(() => vi.advanceTimersByTimeAsync(4800));
+    expect(reads[postsPath]).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(400));
+    expect(reads[postsPath]).toBe(2);
+    expect(result.current).toMatchObject({ error: null, loading: false });
+    expect(result.current.posts.map((p) => p.id)).toEqual([2, 1]);
+  });
+
+  it('useFeedPage stops retrying once unmounted', async () => {
+    const { result, unmount } = mount({ [postsPath]: [() => databaseDown(5)] }, () => inbox.useFeedPage());
+    await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
+    await act(() => vi.advanceTimersByTimeAsync(5200));
+    expect(reads[postsPath]).toBe(2);
+    unmount();
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads[postsPath]).toBe(2);
+  });
+
+  it('useNotificationInbox shows the 503, reads again after its Retry-After, then shows the notifications and clears the error', async () => {
+    const { result } = mount({ [inboxPath]: [() => databaseDown(5), () => ok([note(2), note(1)])] }, () => inbox.useNotificationInbox());
+    await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
+    await act(() => vi.advanceTimersByTimeAsync(4800));
+    expect(reads[inboxPath]).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(400));
+    expect(reads[inboxPath]).toBe(2);
+    expect(result.current).toMatchObject({ error: null, unread: 2 });
+  });
+
+  it('useNotificationInbox stops retrying once unmounted, and does not retry a refusal', async () => {
+    const forbidden = () => new Response(JSON.stringify({ title: 'Forbidden', status: 403, code: 'FORBIDDEN' }), { status: 403 });
+    const waiting = mount({ [inboxPath]: [() => databaseDown(5), forbidden] }, () => inbox.useNotificationInbox());
+    await waitFor(() => expect(waiting.result.current.error?.code).toBe('INTERNAL'));
+    await act(() => vi.advanceTimersByTimeAsync(5200));
+    expect(reads[inboxPath]).toBe(2);
+    expect(waiting.result.current.error?.code).toBe('FORBIDDEN');
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads[inboxPath]).toBe(2);
+    waiting.unmount();
+
+    reads = {};
+    const gone = mount({ [inboxPath]: [() => databaseDown(5)] }, () => inbox.useNotificationInbox());
+    await waitFor(() => expect(gone.result.current.error?.code).toBe('INTERNAL'));
+    await act(() => vi.advanceTimersByTimeAsync(5200));
+    expect(reads[inboxPath]).toBe(2);
+    gone.unmount();
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads[inboxPath]).toBe(2);
   });
 });

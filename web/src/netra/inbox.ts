@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Channels, type Comment, type NotificationEvent, type Post } from './contracts';
 import { useChannel, useConnectionState, useNetra, useNetraEvent } from './hooks';
 import { NetraError } from './NetraError';
+import { retryTransient } from './retry';
 
 /** Posts newest first (by id), each once; a later copy replaces an earlier one. */
 export function mergePosts(held: readonly Post[], incoming: readonly Post[]): Post[] {
@@ -84,7 +85,11 @@ export interface UseFeedPageResult {
 
 /**
  * The feed: the newest `limit` posts, older pages on demand, live new posts and comments, and
- * posting. The newest page is read again after a reconnect.
+ * posting. The newest page is read again after a reconnect. That read, when it fails for a
+ * transient reason (503 INTERNAL while PostgreSQL is down, RATE_LIMITED, the network), is retried
+ * while connected (retryTransient: at least as long as its Retry-After asks), its error shown
+ * meanwhile and cleared once it works; a refusal is not retried. Older pages, comments and posting
+ * are the user's to try again.
  */
 export function useFeedPage(limit = 20): UseFeedPageResult {
   const client = useNetra();
@@ -112,23 +117,19 @@ export function useFeedPage(limit = 20): UseFeedPageResult {
 
   useEffect(() => {
     if (state !== 'connected') return;
-    let active = true;
-    client.http<Post[]>(`/api/posts?limit=${limit}`).then(
-      (list) => {
-        if (!active) return;
+    // A read that fails for a transient reason (503 INTERNAL while PostgreSQL is down, RATE_LIMITED,
+    // the network) is retried while connected, its error shown meanwhile; a refusal is shown.
+    return retryTransient(() => client.http<Post[]>(`/api/posts?limit=${limit}`), {
+      done: (list) => {
         setFeed((held) => addNewestPosts(held, list, limit));
         setError(null);
         setLoading(false);
       },
-      (e: unknown) => {
-        if (!active) return;
-        setError(NetraError.parse(e));
+      failed: (e) => {
+        setError(e);
         setLoading(false);
       },
-    );
-    return () => {
-      active = false;
-    };
+    });
   }, [client, state, limit]);
 
   const loadComments = useCallback(
@@ -188,7 +189,11 @@ export interface UseNotificationInboxResult {
   markAllRead(): Promise<void>;
 }
 
-/** The user's notifications (personal: no subscription), read again after every reconnect. */
+/**
+ * The user's notifications (personal: no subscription), read again after every reconnect; a read
+ * that fails for a transient reason is retried while connected, its error shown meanwhile (as
+ * useFeedPage's). Marking read is not retried.
+ */
 export function useNotificationInbox(limit = 50): UseNotificationInboxResult {
   const client = useNetra();
   const { state } = useConnectionState();
@@ -198,18 +203,14 @@ export function useNotificationInbox(limit = 50): UseNotificationInboxResult {
 
   useEffect(() => {
     if (state !== 'connected') return;
-    let active = true;
-    client.http<NotificationEvent[]>(`/api/notifications?unread=true&limit=${limit}`).then(
-      (list) => {
-        if (!active) return;
+    // Retried while connected when it fails for a transient reason, as useFeedPage's read is.
+    return retryTransient(() => client.http<NotificationEvent[]>(`/api/notifications?unread=true&limit=${limit}`), {
+      done: (list) => {
         setNotifications((held) => mergeNotifications(held, list));
         setError(null);
       },
-      (e: unknown) => active && setError(NetraError.parse(e)),
-    );
-    return () => {
-      active = false;
-    };
+      failed: setError,
+    });
   }, [client, state, limit]);
 
   const markRead = useCallback(

@@ -28,3 +28,28 @@ export function fakeFetch(
     return new Response(JSON.stringify(answer), { status: 200 });
   }) as unknown as typeof fetch;
 }
+
+/** A 503 INTERNAL as the server answers while PostgreSQL is down, asking to wait `retryAfterS`. */
+export const databaseDown = (retryAfterS = 5): Response =>
+  new Response(
+    JSON.stringify({ title: 'Service Unavailable', status: 503, code: 'INTERNAL', detail: 'The database (PostgreSQL) cannot be reached right now.' }),
+    { status: 503, headers: { 'Retry-After': String(retryAfterS) } },
+  );
+
+/** A 200 with `body` as JSON. */
+export const ok = (body: unknown): Response => new Response(JSON.stringify(body), { status: 200 });
+
+/**
+ * A fetch for retry tests: `GET path` (with its query) answers from `routes[path]` in order, the last
+ * one repeating, and counts each read in `reads[path]`; anything else is a 404.
+ */
+export function scriptedFetch(routes: Record<string, (() => Response)[]>, reads: Record<string, number>): typeof fetch {
+  return (async (url: string | URL | Request) => {
+    const path = String(url).replace(/^https?:\/\/[^/]+/, '');
+    const answers = routes[path];
+    if (!answers) return new Response('', { status: 404 });
+    const n = reads[path] ?? 0;
+    reads[path] = n + 1;
+    return answers[Math.min(n, answers.length - 1)]!();
+  }) as typeof fetch;
+}
