@@ -2,7 +2,7 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeFetch, type RecordedCall } from './testing/fakeApi';
+import { databaseDown, fakeFetch, ok, scriptedFetch, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
@@ -149,5 +149,52 @@ describe('useConnectionRequests', () => {
     await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
     await expect(result.current.send(2)).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(show(result.current)).toEqual({ incoming: [], outgoing: [], connections: [] });
+  });
+});
+
+describe('useConnectionRequests, when its first read fails for a transient reason', () => {
+  let reads: Record<string, number>;
+  let random: { mockRestore(): void };
+
+  beforeEach(() => {
+    created.length = 0;
+    reads = {};
+    defaults.invoke = () => undefined;
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    // The longest waits the jitter allows: a retry is due no sooner than Retry-After (5 s) asks.
+    random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+  });
+  afterEach(() => {
+    cleanup();
+    random.mockRestore();
+    vi.useRealTimers();
+  });
+
+  function mount(pending: (() => Response)[]) {
+    const routes = { '/api/connections/requests': pending, '/api/connections': [() => ok([info(3, SELF, 4, 'accepted')])] };
+    const client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: scriptedFetch(routes, reads) });
+    const wrapper = ({ children }: { children: ReactNode }) => <NetraProvider client={client}>{children}</NetraProvider>;
+    return renderHook(() => connections.useConnectionRequests(SELF), { wrapper });
+  }
+
+  it('shows the 503, reads again after its Retry-After, then shows the lists and clears the error', async () => {
+    const { result } = mount([() => databaseDown(5), () => ok([info(5, 2, SELF)])]);
+    await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
+    await act(() => vi.advanceTimersByTimeAsync(4800));
+    expect(reads['/api/connections/requests']).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(400));
+    expect(reads['/api/connections/requests']).toBe(2);
+    expect(result.current).toMatchObject({ error: null, loading: false });
+    expect(show(result.current)).toEqual({ incoming: ['5:Alice'], outgoing: [], connections: ['3:Carol'] });
+  });
+
+  it('stops retrying once unmounted', async () => {
+    const { result, unmount } = mount([() => databaseDown(5)]);
+    await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
+    await act(() => vi.advanceTimersByTimeAsync(5200));
+    expect(reads['/api/connections/requests']).toBe(2);
+    unmount();
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads['/api/connections/requests']).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import type { ConnectionAcceptedEvent, ConnectionRequestEvent, ConnectionRequestInfo } from './contracts';
 import { useConnectionState, useNetra, useNetraEvent } from './hooks';
 import { NetraError } from './NetraError';
+import { isPermanentRefusal, retryTransient } from './retry';
 
 /** The other person of a request, seen from the signed-in user. */
 export interface ConnectionEntry {
@@ -88,7 +89,10 @@ type Update = (lists: ConnectionLists) => ConnectionLists;
 export interface UseConnectionRequestsResult extends ConnectionLists {
   /** True until the first read answered. */
   loading: boolean;
-  /** Why the last read failed (the live events still come; the next reconnect reads again). */
+  /**
+   * Why the last read failed (the live events still come). A transient failure is retried while
+   * connected and cleared once a read works; a refusal stays until the next reconnect reads again.
+   */
   error: NetraError | null;
   /** Asks `toUserId` to connect; rejects with a NetraError (VALIDATION_FAILED, NOT_FOUND, CONFLICT, ...). */
   send(toUserId: number): Promise<void>;
@@ -100,7 +104,8 @@ export interface UseConnectionRequestsResult extends ConnectionLists {
 
 /**
  * The signed-in user's (`selfId`) connection requests and connections: read over HTTP once
- * connected and after every reconnect, then kept live. A change that lands while a read is under
+ * connected and after every reconnect (a read that fails for a transient reason is retried while
+ * connected, with retryTransient), then kept live. A change that lands while a read is under
  * way (a live event, or the user's own send, accept or decline) is applied again on top of that
  * read's answer, so a read that started before it cannot undo it.
  */
@@ -122,30 +127,37 @@ export function useConnectionRequests(selfId: number): UseConnectionRequestsResu
 
   useEffect(() => {
     if (state !== 'connected') return;
-    let active = true;
+    // Kept from the first try to the answer that works: a change made while a retry waited is
+    // applied again on top of that answer too (each update is idempotent).
     const changes: Update[] = [];
     sinceRead.current = changes;
-    Promise.all([
-      client.http<ConnectionRequestInfo[]>('/api/connections/requests'),
-      client.http<ConnectionRequestInfo[]>('/api/connections'),
-    ]).then(
-      ([pending, accepted]) => {
-        if (!active) return;
-        setLists(changes.reduce((l, change) => change(l), connectionListsFrom(selfId, pending, accepted)));
-        setError(null);
-        setLoading(false);
-      },
-      (e: unknown) => {
-        if (!active) return;
-        setError(NetraError.parse(e));
-        setLoading(false);
-      },
-    ).finally(() => {
+    const readDone = () => {
       if (sinceRead.current === changes) sinceRead.current = null;
-    });
+    };
+    // A read that fails for a transient reason (503 INTERNAL while PostgreSQL is down, RATE_LIMITED,
+    // the network) is retried while connected, its error shown meanwhile; a refusal is shown.
+    const stop = retryTransient(
+      () => Promise.all([
+        client.http<ConnectionRequestInfo[]>('/api/connections/requests'),
+        client.http<ConnectionRequestInfo[]>('/api/connections'),
+      ]),
+      {
+        done: ([pending, accepted]) => {
+          readDone();
+          setLists(changes.reduce((l, change) => change(l), connectionListsFrom(selfId, pending, accepted)));
+          setError(null);
+          setLoading(false);
+        },
+        failed: (e) => {
+          if (isPermanentRefusal(e)) readDone();
+          setError(e);
+          setLoading(false);
+        },
+      },
+    );
     return () => {
-      active = false;
-      if (sinceRead.current === changes) sinceRead.current = null;
+      stop();
+      readDone();
     };
   }, [client, state, selfId]);
 
