@@ -4,6 +4,7 @@ import { NotificationTypes, type ChatMessage, type ChatSummary, type ReadMarkerE
 import { useConnectionState, useNetra } from './hooks';
 import { NetraError } from './NetraError';
 import { useNetraContext } from './NetraProvider';
+import { isPermanentRefusal, retryTransient } from './retry';
 
 // ------------------------------------------------------------------------ pure updates --
 
@@ -60,7 +61,10 @@ export interface UseChatListResult {
  * every reconnect and when the window regains focus; kept current by NewMessage (counts up),
  * ReadMarker from any of the user's tabs (clears), and edits and deletes (a delete of an unread
  * message is counted by the server: the list is reloaded), and reloaded when a notification says
- * the user was added to a chat or removed from one. Use it once, where the list lives;
+ * the user was added to a chat or removed from one. Those reads, when one fails for a transient
+ * reason (503 INTERNAL while PostgreSQL is down, RATE_LIMITED, the network), are retried while
+ * connected (retryTransient, at least as long as its Retry-After asks), the error shown meanwhile
+ * and cleared once one works; `reload()`, the user's, is not retried. Use it once, where the list lives;
  * useChatSummary reads one chat of it elsewhere.
  */
 export function useChatList(selfId: number): UseChatListResult {
@@ -70,7 +74,40 @@ export function useChatList(selfId: number): UseChatListResult {
   const { state } = useConnectionState();
   const [error, setError] = useState<NetraError | null>(null);
   const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  /** Calls off the hook's own read still on its way or waiting to be retried; null when none is. */
+  const stopLoad = useRef<(() => void) | null>(null);
 
+  /**
+   * The hook's own read (on connect, on focus, after a change the server must count): one that
+   * fails for a transient reason (503 INTERNAL while PostgreSQL is down, RATE_LIMITED, the network)
+   * is retried with retryTransient, its error shown meanwhile; a refusal is shown. `restart` calls
+   * off a read under way and reads now; without it (focus), one under way is left to finish.
+   */
+  const load = useCallback(
+    (restart: boolean) => {
+      if (stopLoad.current && !restart) return;
+      stopLoad.current?.();
+      const stop = retryTransient(() => client.http<ChatSummary[]>('/api/chats'), {
+        done: (list) => {
+          if (stopLoad.current === stop) stopLoad.current = null;
+          chatStore.getState().setChats(list);
+          setError(null);
+        },
+        failed: (e) => {
+          if (isPermanentRefusal(e) && stopLoad.current === stop) stopLoad.current = null;
+          setError(e);
+        },
+      });
+      stopLoad.current = stop;
+    },
+    [client, chatStore],
+  );
+  const stopLoading = useCallback(() => {
+    stopLoad.current?.();
+    stopLoad.current = null;
+  }, []);
+
+  /** A read the user asked for: not retried (the error shows; they may ask again). */
   const reload = useCallback(async () => {
     try {
       const list = await client.http<ChatSummary[]>('/api/chats');
@@ -84,7 +121,7 @@ export function useChatList(selfId: number): UseChatListResult {
   useEffect(() => {
     const later = () => {
       if (reloadTimer.current) clearTimeout(reloadTimer.current);
-      reloadTimer.current = setTimeout(() => void reload(), RELOAD_DEBOUNCE_MS);
+      reloadTimer.current = setTimeout(() => load(true), RELOAD_DEBOUNCE_MS);
     };
     const set = chatStore.getState().setChats;
     const offs = [
@@ -110,19 +147,23 @@ export function useChatList(selfId: number): UseChatListResult {
     return () => {
       for (const off of offs) off();
       if (reloadTimer.current) clearTimeout(reloadTimer.current);
+      stopLoading();
     };
-  }, [client, chatStore, selfId, reload]);
+  }, [client, chatStore, selfId, load, stopLoading]);
 
   // On start, after every reconnect, and when the window regains focus: the server pushes no chat
   // summaries (only notifications of membership changes), and counts may have moved while the
   // connection was down.
   useEffect(() => {
     if (state !== 'connected') return;
-    void reload();
-    const onFocus = () => void reload();
+    load(true);
+    const onFocus = () => load(false);
     window.addEventListener('focus', onFocus);
-    return () => window.removeEventListener('focus', onFocus);
-  }, [state, reload]);
+    return () => {
+      window.removeEventListener('focus', onFocus);
+      stopLoading();
+    };
+  }, [state, load, stopLoading]);
 
   const add = useCallback(
     (chat: ChatSummary) => chatStore.getState().setChats((list) => [chat, ...(list ?? []).filter((c) => c.id !== chat.id)]),
