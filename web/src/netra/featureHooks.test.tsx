@@ -2,6 +2,7 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { databaseDown, ok, scriptedFetch } from './testing/fakeApi';
 import { created, defaults, flush, type FakeHubConnection } from './testing/fakeSignalR';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
@@ -256,5 +257,55 @@ describe('useChannelEvents, when its history read fails for a transient reason',
     await act(() => vi.advanceTimersByTimeAsync(60_000));
     expect(reads).toBe(2);
     expect(h.calls('Subscribe')).toEqual([]);
+  });
+});
+
+describe('usePresence, when its seed read fails for a transient reason', () => {
+  const path = '/api/presence?userIds=2,3';
+  let reads: Record<string, number>;
+  let random: { mockRestore(): void };
+
+  beforeEach(() => {
+    reads = {};
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    // The longest waits the jitter allows: a retry is due no sooner than Retry-After (5 s) asks.
+    random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+  });
+  afterEach(() => {
+    random.mockRestore();
+    vi.useRealTimers();
+  });
+
+  function mount(answers: (() => Response)[]) {
+    client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: scriptedFetch({ [path]: answers }, reads) });
+    wrapper = ({ children }) => <NetraProvider client={client}>{children}</NetraProvider>;
+    return renderHook(() => hooks.usePresence([3, 2]), { wrapper });
+  }
+
+  it('shows the 503, reads again after its Retry-After, then shows who is online and clears the error', async () => {
+    const { result } = mount([
+      () => databaseDown(5),
+      () => ok([
+        { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null },
+        { userId: 3, displayName: 'Bob', isOnline: false, status: 'offline', lastSeen: t },
+      ]),
+    ]);
+    await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
+    await act(() => vi.advanceTimersByTimeAsync(4800));
+    expect(reads[path]).toBe(1);
+    await act(() => vi.advanceTimersByTimeAsync(400));
+    expect(reads[path]).toBe(2);
+    expect(result.current.error).toBeNull();
+    expect([2, 3].map((id) => result.current.statusOf(id))).toEqual(['online', 'offline']);
+  });
+
+  it('stops retrying once unmounted', async () => {
+    const { result, unmount } = mount([() => databaseDown(5)]);
+    await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
+    await act(() => vi.advanceTimersByTimeAsync(5200));
+    expect(reads[path]).toBe(2);
+    unmount();
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads[path]).toBe(2);
   });
 });

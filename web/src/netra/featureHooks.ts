@@ -52,6 +52,7 @@ export interface UsePresenceResult {
   isOnline(userId: number): boolean;
   /** `online`, `away` or `offline` (unknown users are `offline`). */
   statusOf(userId: number): PresenceChangedEvent['status'];
+  /** The channel's error, or the seed read's while it fails. */
   error: NetraError | null;
 }
 
@@ -59,12 +60,15 @@ export interface UsePresenceResult {
  * Who is online, by user id, from `PresenceChanged` on the `presence` channel. With `userIds`,
  * their current state is read from GET /api/presence?userIds=... once the channel is followed (and
  * again after a reconnect, when changes may have been missed: presence is not replayed); a live
- * change that arrives while that read runs wins over it.
+ * change that arrives while that read runs wins over it. That read, when it fails for a transient
+ * reason, is retried while connected (retryTransient), its error shown in `error` meanwhile.
  */
 export function usePresence(userIds: readonly number[] = []): UsePresenceResult {
   const client = useNetra();
   const { state } = useConnectionState();
-  const { subscribed, error } = useChannel(Channels.Presence);
+  const { subscribed, error: channelError } = useChannel(Channels.Presence);
+  /** Why the seed read failed, while it is retried (or for good, after a refusal). */
+  const [seedError, setSeedError] = useState<NetraError | null>(null);
   const [users, setUsers] = useState<Record<number, PresenceChangedEvent>>({});
   const liveSince = useRef<Set<number> | null>(null);
   useNetraEvent('PresenceChanged', (p) => {
@@ -74,29 +78,31 @@ export function usePresence(userIds: readonly number[] = []): UsePresenceResult 
 
   const key = [...new Set(userIds.filter((id) => Number.isInteger(id) && id > 0))].sort((a, b) => a - b).slice(0, 200).join(',');
   useEffect(() => {
-    if (!subscribed || state !== 'connected' || key === '') return;
-    let active = true;
+    if (!subscribed || state !== 'connected' || key === '') {
+      setSeedError(null);
+      return;
+    }
     const live = new Set<number>();
     liveSince.current = live;
-    client.http<PresenceChangedEvent[]>(`/api/presence?userIds=${key}`).then(
-      (list) => {
-        if (!active) return;
+    // The live changes come meanwhile. A read that fails for a transient reason (503 INTERNAL while
+    // PostgreSQL is down, RATE_LIMITED, the network) is retried while connected, its error shown
+    // meanwhile; a refusal is shown, and the next reconnect reads again.
+    return retryTransient(() => client.http<PresenceChangedEvent[]>(`/api/presence?userIds=${key}`), {
+      done: (list) => {
+        setSeedError(null);
         setUsers((u) => {
           const next = { ...u };
           for (const p of list) if (!live.has(p.userId)) next[p.userId] = p;
           return next;
         });
       },
-      () => undefined, // the live changes still come; the next reconnect reads again
-    );
-    return () => {
-      active = false;
-    };
+      failed: setSeedError,
+    });
   }, [client, subscribed, state, key]);
 
   const isOnline = useCallback((userId: number) => users[userId]?.isOnline ?? false, [users]);
   const statusOf = useCallback((userId: number) => users[userId]?.status ?? 'offline', [users]);
-  return { users, isOnline, statusOf, error };
+  return { users, isOnline, statusOf, error: seedError ?? channelError };
 }
 
 /** New posts (newest first) and their new comments, from the `feed` channel. */
