@@ -115,7 +115,8 @@ public sealed partial class NetraClient
             bool followed;
             lock (gate)
             {
-                followed = channels.Remove(channel);
+                followed = channels.Remove(channel, out var removed);
+                removed?.FirstSubscribeFailed(NoLongerFollowed());
             }
 
             if (followed)

@@ -48,6 +48,7 @@ public sealed partial class NetraClient : IAsyncDisposable
     // connection ends first. The server sends it once the connection is registered on every node.
     private TaskCompletionSource<bool> established = NewEstablished();
 
+
     // Why the connection being opened ended before it was established: its close error, and the Error event the
     // server pushed before closing (e.g. CONNECTION_LIMIT). Reset with established.
     private Exception? closedWith;
@@ -224,7 +225,10 @@ public sealed partial class NetraClient : IAsyncDisposable
         ArgumentException.ThrowIfNullOrEmpty(channel);
         lock (gate)
         {
-            channels.Remove(channel);
+            if (channels.Remove(channel, out var removed))
+            {
+                removed.FirstSubscribeFailed(NoLongerFollowed());
+            }
         }
 
         await InvokeAsync(hub.InvokeAsync(HubMethods.Unsubscribe, channel, cancellationToken), cancellationToken).ConfigureAwait(false);
@@ -535,6 +539,14 @@ public sealed partial class NetraClient : IAsyncDisposable
                 cancellationToken).ConfigureAwait(false);
             Complete(subscription, attempt, connection, sinceSeq, result);
         }
+        catch (NetraException ex) when (ex.InnerException is not HubException && !cancellationToken.IsCancellationRequested && KeptForResume(subscription))
+        {
+            // The connection dropped under it (or was not open yet) and a reconnect is under way: the channel stays
+            // followed, the reconnect's resume subscribes it, and its outcome is this call's (see ResubscribeAsync).
+            NetraClientLog.ResubscribeInterrupted(logger, subscription.Name, ex);
+            await WaitForResumeAsync(subscription, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         catch (Exception ex)
         {
             lock (gate)
@@ -548,6 +560,45 @@ public sealed partial class NetraClient : IAsyncDisposable
 
         subscription.FirstSubscribeSucceeded();
     }
+
+    /// <summary>True when a first subscribe cut off by a drop is left to the reconnect's resume.</summary>
+    private bool KeptForResume(ChannelState subscription)
+    {
+        lock (gate)
+        {
+            // Disconnected (no reconnect allowed, the policy gave up, disposed): no resume will come.
+            return !disposed && state != NetraConnectionState.Disconnected && IsFollowed(subscription);
+        }
+    }
+
+    private async Task WaitForResumeAsync(ChannelState subscription, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await subscription.Subscribed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Given up by its caller before the resume answered: not followed, as for a cancelled first subscribe.
+            lock (gate)
+            {
+                if (subscription.FirstSubscribeFailed(new OperationCanceledException(cancellationToken)))
+                {
+                    Forget(subscription);
+                }
+            }
+
+            throw;
+        }
+        catch (NetraException refused)
+        {
+            throw new NetraException(refused.Code, refused.Message, refused);
+        }
+    }
+
+    /// <summary>The error of a first subscribe still waiting for the resume when its channel is no longer followed.</summary>
+    private static OperationCanceledException NoLongerFollowed() =>
+        new("The channel was no longer followed before its subscribe completed.");
 
     /// <summary>
     /// A followed channel asked for again from <paramref name="sinceSeq"/>: when that is before the last seq delivered,
@@ -719,6 +770,7 @@ public sealed partial class NetraClient : IAsyncDisposable
         {
             var result = await hub.InvokeAsync<SubscribeResult>(HubMethods.Subscribe, subscription.Name, sinceSeq, lifetime.Token).ConfigureAwait(false);
             Complete(subscription, attempt, connection, sinceSeq, result);
+            subscription.FirstSubscribeSucceeded(); // a first subscribe cut off by a drop completes with the resume
             return true;
         }
         catch (HubException ex)
@@ -728,6 +780,12 @@ public sealed partial class NetraClient : IAsyncDisposable
             {
                 // E.g. the user was removed from the chat while away: the server will not let it be followed again.
                 Drop(subscription, error.Code);
+                subscription.FirstSubscribeFailed(error);
+            }
+            else if (!subscription.Settled && ForgetUnconfirmed(subscription, error))
+            {
+                // The first subscribe of the channel was cut off by a drop and never answered: refused now, it is not
+                // followed, and its caller gets the refusal, as if the first subscribe itself had been refused.
             }
             else if (subscription.FailResume(attempt))
             {
@@ -761,6 +819,21 @@ public sealed partial class NetraClient : IAsyncDisposable
         if (dropped)
         {
             NetraClientLog.ResubscribeRefused(logger, subscription.Name, code);
+        }
+    }
+
+    /// <summary>Fails a first subscribe the resume took over and stops following its channel; false when it was settled meanwhile.</summary>
+    private bool ForgetUnconfirmed(ChannelState subscription, NetraException error)
+    {
+        lock (gate)
+        {
+            if (!subscription.FirstSubscribeFailed(error))
+            {
+                return false;
+            }
+
+            Forget(subscription);
+            return true;
         }
     }
 
@@ -849,6 +922,16 @@ public sealed partial class NetraClient : IAsyncDisposable
             established.TrySetResult(false);
             failed = [.. queue];
             queue.Clear();
+
+            // A first subscribe cut off by a drop waits for the reconnect's resume; there will be none now.
+            foreach (var waiting in channels.Values.Where(c => !c.Settled).ToList())
+            {
+                if (waiting.FirstSubscribeFailed(HubErrors.Disconnected(error)))
+                {
+                    channels.Remove(waiting.Name);
+                }
+            }
+
             if (state == NetraConnectionState.Disconnected)
             {
                 return;

@@ -38,8 +38,8 @@ internal sealed class ChannelState(string name, bool sequenced, long? sinceSeq)
     public bool Sequenced { get; } = sequenced;
 
     /// <summary>
-    /// The first subscribe's outcome: completes when it answered (or was superseded by a resume), faults with its
-    /// error. A second <c>SubscribeAsync</c> of the channel waits for it.
+    /// The first subscribe's outcome: completes when it answered, or, when the connection dropped under it, when the
+    /// reconnect's resume answered; faults with the error. A second <c>SubscribeAsync</c> of the channel waits for it.
     /// </summary>
     public Task Subscribed => subscribed.Task;
 
@@ -67,9 +67,13 @@ internal sealed class ChannelState(string name, bool sequenced, long? sinceSeq)
         }
     }
 
+    /// <summary>True once the first subscribe (or the resume that took it over) has answered or failed.</summary>
+    public bool Settled => subscribed.Task.IsCompleted;
+
     public void FirstSubscribeSucceeded() => subscribed.TrySetResult();
 
-    public void FirstSubscribeFailed(Exception error) => subscribed.TrySetException(error);
+    /// <summary>Fails the first subscribe; false when it had already succeeded or failed.</summary>
+    public bool FirstSubscribeFailed(Exception error) => subscribed.TrySetException(error);
 
     /// <summary>
     /// A (re-)subscribe from <see cref="ResumeAfter"/> is about to be sent: hold live messages until it completes.

@@ -167,6 +167,36 @@ public sealed partial class NetraClientResubscribeTests
         client.Client.Stats.ReconnectCount.Should().Be(1);
     }
 
+    [Fact]
+    public async Task AFirstSubscribeCutOffByADropIsCompletedByTheReconnectsResumeAndTheChannelStaysFollowed()
+    {
+        var subscribes = new HoldPoint();
+        await using var node = await NetraTestServer.StartAsync(
+            await (await PostgresServer.SharedAsync()).CreateDatabaseAsync(),
+            services: services => services.Configure<HubOptions>(options => options.AddFilter(new HeldSubscribes(subscribes, _ => true))));
+        await using var network = new TcpLoadBalancer([node.BaseAddress]);
+        var api = new NetraApi(node);
+        var (alice, bob) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"));
+        var chat = await api.CreateChatAsync(bob, alice);
+        await using var client = await UserClient.ConnectAsync(Resuming(network, alice, new ClientLogs()));
+
+        // The first Subscribe reaches the server and is held there; the connection drops under it.
+        subscribes.Hold();
+        var subscribe = client.Client.SubscribeAsync(Channels.Chat(chat.Id));
+        await subscribes.Entered.WaitAsync(TestTimeouts.Network);
+        network.DropOne().Should().BeTrue();
+        await client.WaitForStateAsync(NetraConnectionState.Reconnecting);
+        subscribes.Release();
+
+        await subscribe.WaitAsync(TestTimeouts.Network); // completed by the reconnect's resume, not failed
+        await client.WaitForStateAsync(NetraConnectionState.Connected);
+        client.Client.SubscribedChannels.Should().Equal(Channels.Chat(chat.Id));
+        await using var sender = await UserClient.ConnectAsync(node, bob);
+        var stored = await sender.SendAsync(chat.Id, "after the drop");
+        (await client.Messages.NextAsync()).Id.Should().Be(stored.Id, "the channel is followed on the new connection");
+        client.Client.Stats.ReconnectCount.Should().Be(1);
+    }
+
     /// <summary>Reconnects at once, fills gaps after the default timeout and retries a failed re-subscribe within half a second.</summary>
     private static NetraClientOptions Resuming(TcpLoadBalancer node, TestUser user, ClientLogs logs) => new()
     {
