@@ -48,6 +48,9 @@ public sealed partial class NetraClient : IAsyncDisposable
     // connection ends first. The server sends it once the connection is registered on every node.
     private TaskCompletionSource<bool> established = NewEstablished();
 
+    // Completed (true) when the client reaches Connected, or (false) when it becomes Disconnected, after the
+    // ConnectAsync that armed it: a first connect dropped before it was established waits on it for the reconnect.
+    private TaskCompletionSource<bool> settled = NewEstablished();
 
     // Why the connection being opened ended before it was established: its close error, and the Error event the
     // server pushed before closing (e.g. CONNECTION_LIMIT). Reset with established.
@@ -154,7 +157,9 @@ public sealed partial class NetraClient : IAsyncDisposable
     /// the reconnect policy gave up). Completes once the server's <c>ConnectionEstablished</c> has come and the
     /// channels are resumed. Throws if the server cannot be reached or refuses the token, or
     /// <see cref="NetraException"/> with the server's code if it closes the connection before that (e.g.
-    /// <c>CONNECTION_LIMIT</c>); the first connect is not retried.
+    /// <c>CONNECTION_LIMIT</c>); the first connect is not retried. Dropped after the handshake but before
+    /// <c>ConnectionEstablished</c>, with a reconnect allowed, it waits for the reconnect to be established (throws when the
+    /// policy gives up); cancelling <paramref name="cancellationToken"/> then stops the connection and throws.
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
@@ -170,6 +175,7 @@ public sealed partial class NetraClient : IAsyncDisposable
             state = NetraConnectionState.Connecting;
             connecting = ++generation;
             RearmEstablished();
+            settled = NewEstablished();
             foreach (var channel in channels.Values)
             {
                 channel.BeginResume();
@@ -193,13 +199,49 @@ public sealed partial class NetraClient : IAsyncDisposable
             return;
         }
 
+        Task<bool> outcome;
         lock (gate)
         {
             // The server closed the connection after the handshake (a refusal such as CONNECTION_LIMIT comes then), so
-            // it is not connected: say why. Dropped with a reconnect allowed instead, the retry policy goes on.
-            if (state == NetraConnectionState.Disconnected && !disposed)
+            // it is not connected: say why.
+            if (state == NetraConnectionState.Disconnected)
             {
+                if (disposed)
+                {
+                    return;
+                }
+
                 throw ClosedBeforeEstablished();
+            }
+
+            outcome = settled.Task;
+        }
+
+        // Dropped before it was established (or while resuming) with a reconnect allowed: the retry policy goes on, and
+        // this call completes once a reconnect is established and resumed, as promised, or throws when the policy
+        // gives up. The caller's token bounds the wait: cancelled, the connection is stopped.
+        bool connected;
+        try
+        {
+            connected = await outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Disconnected first: that also wakes a reconnect waiting for its ConnectionEstablished, which StopAsync
+            // would otherwise wait for.
+            SetDisconnected(new OperationCanceledException("ConnectAsync was cancelled before the connection was established.", null, cancellationToken));
+            await hub.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        if (!connected)
+        {
+            lock (gate)
+            {
+                if (!disposed)
+                {
+                    throw ClosedBeforeEstablished();
+                }
             }
         }
     }
@@ -920,6 +962,7 @@ public sealed partial class NetraClient : IAsyncDisposable
             generation++;
             closedWith = error;
             established.TrySetResult(false);
+            settled.TrySetResult(false);
             failed = [.. queue];
             queue.Clear();
 
@@ -1008,6 +1051,7 @@ public sealed partial class NetraClient : IAsyncDisposable
                 if (queue.Count == 0)
                 {
                     state = NetraConnectionState.Connected;
+                    settled.TrySetResult(true);
                     RaiseStateChanged(new NetraStateChange(NetraConnectionState.Connected, null));
                     return true;
                 }

@@ -71,6 +71,53 @@ public sealed class NetraClientEstablishedTests : IAsyncLifetime
         (await client.Established.NextAsync()).UserId.Should().Be(user.Id);
     }
 
+    [Fact]
+    public async Task AFirstConnectDroppedBeforeConnectionEstablishedCompletesOnlyOnceTheReconnectIsEstablished()
+    {
+        var user = await new NetraApi(server).CreateUserAsync("dropped-first");
+        await using var network = new TcpLoadBalancer([server.BaseAddress]);
+        var options = UserClient.StrictOptions(network, user.Token);
+        options.RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(50), Jitter = false };
+        options.SkipNegotiation = true; // the WebSocket is the only connection through the balancer
+        await using var client = UserClient.Create(options);
+        held.Hold();
+
+        var connect = client.Client.ConnectAsync();
+        await held.Entered.WaitAsync(TestTimeouts.Network);
+        network.DropOne().Should().BeTrue();
+        await client.WaitForStateAsync(NetraConnectionState.Reconnecting);
+
+        (await StaysPendingAsync(connect)).Should().BeTrue("the client is reconnecting, not connected");
+        held.Release();
+        await connect.WaitAsync(TestTimeouts.Network);
+        client.Client.State.Should().Be(NetraConnectionState.Connected);
+        (await client.Established.NextAsync()).UserId.Should().Be(user.Id);
+    }
+
+    [Fact]
+    public async Task AFirstConnectWaitingForTheReconnectStopsAndThrowsWhenItsTokenIsCancelled()
+    {
+        var user = await new NetraApi(server).CreateUserAsync("dropped-cancelled");
+        await using var network = new TcpLoadBalancer([server.BaseAddress]);
+        var options = UserClient.StrictOptions(network, user.Token);
+        options.RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(50), Jitter = false };
+        options.SkipNegotiation = true;
+        await using var client = UserClient.Create(options);
+        using var cancel = new CancellationTokenSource();
+        held.Hold();
+
+        var connect = client.Client.ConnectAsync(cancel.Token);
+        await held.Entered.WaitAsync(TestTimeouts.Network);
+        network.DropOne().Should().BeTrue();
+        await client.WaitForStateAsync(NetraConnectionState.Reconnecting);
+        await cancel.CancelAsync();
+
+        await connect.Invoking(c => c.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<OperationCanceledException>();
+        await client.WaitForStateAsync(NetraConnectionState.Disconnected);
+        client.Client.State.Should().Be(NetraConnectionState.Disconnected);
+        held.Release();
+    }
+
     private static async Task<bool> StaysPendingAsync(Task task) =>
         await Task.WhenAny(task, Task.Delay(TestTimeouts.Quiet)) != task;
 
