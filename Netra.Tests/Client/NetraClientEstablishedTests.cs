@@ -16,6 +16,8 @@ namespace Netra.Tests.Client;
 /// </summary>
 public sealed class NetraClientEstablishedTests : IAsyncLifetime
 {
+    private const int HubConnectionStartedEvent = 44; // SignalR's HubConnection: the handshake is done, StartAsync returns
+
     private readonly HoldPoint held = new();
     private NetraTestServer server = null!;
 
@@ -79,11 +81,14 @@ public sealed class NetraClientEstablishedTests : IAsyncLifetime
         var options = UserClient.StrictOptions(network, user.Token);
         options.RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(50), Jitter = false };
         options.SkipNegotiation = true; // the WebSocket is the only connection through the balancer
+        var logs = new ClientLogs();
+        options.LoggerFactory = logs.CreateFactory();
         await using var client = UserClient.Create(options);
         held.Hold();
 
         var connect = client.Client.ConnectAsync();
         await held.Entered.WaitAsync(TestTimeouts.Network);
+        await logs.NextAsync(HubConnectionStartedEvent); // dropped after the handshake, not during it
         network.DropOne().Should().BeTrue();
         await client.WaitForStateAsync(NetraConnectionState.Reconnecting);
 
@@ -102,12 +107,15 @@ public sealed class NetraClientEstablishedTests : IAsyncLifetime
         var options = UserClient.StrictOptions(network, user.Token);
         options.RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(50), Jitter = false };
         options.SkipNegotiation = true;
+        var logs = new ClientLogs();
+        options.LoggerFactory = logs.CreateFactory();
         await using var client = UserClient.Create(options);
         using var cancel = new CancellationTokenSource();
         held.Hold();
 
         var connect = client.Client.ConnectAsync(cancel.Token);
         await held.Entered.WaitAsync(TestTimeouts.Network);
+        await logs.NextAsync(HubConnectionStartedEvent);
         network.DropOne().Should().BeTrue();
         await client.WaitForStateAsync(NetraConnectionState.Reconnecting);
         await cancel.CancelAsync();
