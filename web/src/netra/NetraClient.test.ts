@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { created, defaults, establishedEvent, flush, FakeHubConnectionBuilder, type FakeHubConnection } from './testing/fakeSignalR';
+import { pinRetryClock } from './testing/retryClock';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -289,13 +290,8 @@ describe('NetraClient', () => {
       ({ channel: 'chat:1', lastSeq: missed.at(-1)?.seq ?? since, recovered: true, missed });
 
     beforeEach(() => {
-      vi.useFakeTimers({ shouldAdvanceTime: true });
-      // The longest waits the jitter allows (just below each cap): retries are due at known times.
-      const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
-      return () => {
-        random.mockRestore();
-        vi.useRealTimers();
-      };
+      const restoreClock = pinRetryClock();
+      return restoreClock;
     });
 
     /** Connected, following chat:1 with seq 3 delivered; `seqs` collects what NewMessage delivers. */

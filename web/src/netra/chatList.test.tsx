@@ -6,6 +6,7 @@ import { databaseDown, ok, scriptedFetch } from './testing/fakeApi';
 import { created, defaults, flush, type FakeHubConnection } from './testing/fakeSignalR';
 import { applyChatEvent, applyNewMessage, applyReadMarker } from './chatList';
 import type { ChatMessage, ChatSummary } from './contracts';
+import { pinRetryClock } from './testing/retryClock';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -153,20 +154,17 @@ describe('useChatList', () => {
 
 describe('useChatList, when its first read fails for a transient reason', () => {
   let reads: Record<string, number>;
-  let random: { mockRestore(): void };
+  let restoreClock: () => void;
 
   beforeEach(() => {
     created.length = 0;
     reads = {};
     defaults.invoke = () => undefined;
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows: a retry is due no sooner than Retry-After (5 s) asks.
-    random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    restoreClock = pinRetryClock();
   });
   afterEach(() => {
     cleanup();
-    random.mockRestore();
-    vi.useRealTimers();
+    restoreClock();
   });
 
   function mount(answers: (() => Response)[]) {

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { databaseDown, fakeFetch, ok, scriptedFetch, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
+import { pinRetryClock } from './testing/retryClock';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -154,20 +155,17 @@ describe('useConnectionRequests', () => {
 
 describe('useConnectionRequests, when its first read fails for a transient reason', () => {
   let reads: Record<string, number>;
-  let random: { mockRestore(): void };
+  let restoreClock: () => void;
 
   beforeEach(() => {
     created.length = 0;
     reads = {};
     defaults.invoke = () => undefined;
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows: a retry is due no sooner than Retry-After (5 s) asks.
-    random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    restoreClock = pinRetryClock();
   });
   afterEach(() => {
     cleanup();
-    random.mockRestore();
-    vi.useRealTimers();
+    restoreClock();
   });
 
   function mount(pending: (() => Response)[]) {

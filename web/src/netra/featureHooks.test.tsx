@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { databaseDown, ok, scriptedFetch } from './testing/fakeApi';
 import { created, defaults, flush, type FakeHubConnection } from './testing/fakeSignalR';
+import { pinRetryClock } from './testing/retryClock';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -152,9 +153,7 @@ describe('presence seed and channel history', () => {
   });
 
   it('useChannelEvents retries a subscribe the server fails for a transient reason, and clears the error once it works', async () => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows: the retry is not due before the test has seen the error.
-    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const restoreClock = pinRetryClock();
     client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: fetchWith });
     try {
       const ev = (seq: number) => ({ channel: 'alerts', seq, type: 'critical', payload: null, timestamp: t });
@@ -185,8 +184,7 @@ describe('presence seed and channel history', () => {
       await act(() => vi.advanceTimersByTimeAsync(60_000));
       expect(h.calls('Subscribe')).toHaveLength(2);
     } finally {
-      random.mockRestore();
-      vi.useRealTimers();
+      restoreClock();
     }
   });
 });
@@ -263,17 +261,14 @@ describe('useChannelEvents, when its history read fails for a transient reason',
 describe('usePresence, when its seed read fails for a transient reason', () => {
   const path = '/api/presence?userIds=2,3';
   let reads: Record<string, number>;
-  let random: { mockRestore(): void };
+  let restoreClock: () => void;
 
   beforeEach(() => {
     reads = {};
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows: a retry is due no sooner than Retry-After (5 s) asks.
-    random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    restoreClock = pinRetryClock();
   });
   afterEach(() => {
-    random.mockRestore();
-    vi.useRealTimers();
+    restoreClock();
   });
 
   function mount(answers: (() => Response)[]) {

@@ -3,6 +3,7 @@ import { act, cleanup, render, renderHook, screen, waitFor } from '@testing-libr
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { created, defaults, flush, type FakeHubConnection } from './testing/fakeSignalR';
+import { pinRetryClock } from './testing/retryClock';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -161,14 +162,9 @@ describe('useChannel, when its first subscribe fails for a transient reason', ()
   const accept = (channel: unknown) => ({ channel, lastSeq: 0, recovered: true, missed: [] });
 
   beforeEach(() => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows (just below each cap): retries are due at known times.
-    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const restoreClock = pinRetryClock();
     client = newClient();
-    return () => {
-      random.mockRestore();
-      vi.useRealTimers();
-    };
+    return restoreClock;
   });
 
   /** Connected first, then `useChannel('alerts')` mounted (`on`), so its subscribe is made while connected. */
@@ -298,14 +294,9 @@ describe('useChannel, when its first subscribe fails for a transient reason', ()
 
 describe('useChat, when its first subscribe fails for a transient reason', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows: the first retry is not due before the test looks.
-    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const restoreClock = pinRetryClock();
     client = newClient();
-    return () => {
-      random.mockRestore();
-      vi.useRealTimers();
-    };
+    return restoreClock;
   });
 
   /** Connected first, then chat 1 opened, so its subscribe is made while connected. */
@@ -365,9 +356,7 @@ describe('useChat, when its history read fails for a transient reason', () => {
   let reads = 0;
 
   beforeEach(() => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows (just below each cap): retries are due at known times.
-    const random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    const restoreClock = pinRetryClock();
     reads = 0;
     const scripted = (async (url: string | URL | Request) => {
       const u = String(url);
@@ -377,10 +366,7 @@ describe('useChat, when its history read fails for a transient reason', () => {
       return answer();
     }) as typeof fetch;
     client = new NetraClient({ baseUrl: 'http://netra.test', accessTokenFactory: () => 'tok', fetch: scripted });
-    return () => {
-      random.mockRestore();
-      vi.useRealTimers();
-    };
+    return restoreClock;
   });
 
   /** Connected first, then chat 1 opened: its first read fails (or works) now, so retries are due at known times. */

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { databaseDown, fakeFetch, ok, scriptedFetch, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
+import { pinRetryClock } from './testing/retryClock';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -142,20 +143,17 @@ describe('useFeedPage and useNotificationInbox, when their first read fails for 
   const postsPath = '/api/posts?limit=20';
   const inboxPath = '/api/notifications?unread=true&limit=50';
   let reads: Record<string, number>;
-  let random: { mockRestore(): void };
+  let restoreClock: () => void;
 
   beforeEach(() => {
     created.length = 0;
     reads = {};
     defaults.invoke = (method, ...args) => (method === 'Subscribe' ? { channel: args[0], lastSeq: 0, recovered: true, missed: [] } : undefined);
-    vi.useFakeTimers({ shouldAdvanceTime: true });
-    // The longest waits the jitter allows: a retry is due no sooner than Retry-After (5 s) asks.
-    random = vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    restoreClock = pinRetryClock();
   });
   afterEach(() => {
     cleanup();
-    random.mockRestore();
-    vi.useRealTimers();
+    restoreClock();
   });
 
   function mount<T>(routes: Record<string, (() => Response)[]>, hook: () => T) {
