@@ -94,6 +94,10 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         return open;
     }
 
+    /// <summary>This node's connections of one user, from the per-user store that <c>Clients.User</c> sends through.</summary>
+    internal IReadOnlyList<string> LocalConnectionsOf(string userId) =>
+        users.Get(userId) is { } members ? [.. members.Select(member => member.Connection.ConnectionId)] : [];
+
     public override async Task OnConnectedAsync(HubConnectionContext connection)
     {
         var member = new ConnectionGroupsFeature(connection, time, orderingWindow);

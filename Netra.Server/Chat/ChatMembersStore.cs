@@ -7,14 +7,13 @@ namespace Netra.Server.Chat;
 /// <summary>SQL for adding and removing chat members.</summary>
 internal sealed class ChatMembersStore(NpgsqlDataSource dataSource)
 {
-    /// <summary>The chat's creator, title and member count; null when there is no such chat.</summary>
-    public async Task<(long CreatedBy, string Title, int MemberCount)?> GetChatAsync(long chatId, CancellationToken cancellationToken)
+    /// <summary>The chat's creator and title; null when there is no such chat.</summary>
+    public async Task<(long CreatedBy, string Title)?> GetChatAsync(long chatId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(long CreatedBy, string Title, int MemberCount)>(new CommandDefinition(
-            "SELECT created_by, title, (SELECT count(*)::int FROM chat_members WHERE chat_id = c.id) FROM chats c WHERE id = @chatId",
-            new { chatId }, cancellationToken: cancellationToken));
-        return rows.Cast<(long, string, int)?>().SingleOrDefault();
+        var rows = await connection.QueryAsync<(long CreatedBy, string Title)>(new CommandDefinition(
+            "SELECT created_by, title FROM chats WHERE id = @chatId", new { chatId }, cancellationToken: cancellationToken));
+        return rows.Cast<(long, string)?>().SingleOrDefault();
     }
 
     /// <summary>

@@ -99,9 +99,8 @@ internal sealed class ChatMembershipService(
         {
             // This node's own connections of the user too: right after Redis came back, presence there may not list them
             // yet (each node writes its connections again within a heartbeat).
-            var user = userId.ToString(CultureInfo.InvariantCulture);
             var local = connections is NetraHubLifetimeManager<NetraHub> netra
-                ? netra.LocalUserConnections().Where(c => c.UserId == user).Select(c => c.ConnectionId)
+                ? netra.LocalConnectionsOf(userId.ToString(CultureInfo.InvariantCulture))
                 : [];
             var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).ToList();
             await Task.WhenAll(targets.Select(async connectionId =>
@@ -131,7 +130,7 @@ internal sealed class ChatMembershipService(
         }
     }
 
-    private async Task<(long CreatedBy, string Title, int MemberCount)> RequireCreatorAsync(long callerId, long chatId, string what, CancellationToken cancellationToken)
+    private async Task<(long CreatedBy, string Title)> RequireCreatorAsync(long callerId, long chatId, string what, CancellationToken cancellationToken)
     {
         var chat = await RequireMemberAsync(callerId, chatId, cancellationToken);
         return chat.CreatedBy == callerId
@@ -139,7 +138,7 @@ internal sealed class ChatMembershipService(
             : throw ProblemException.Forbidden($"Only the creator of chat {chatId} (user {chat.CreatedBy.ToString(CultureInfo.InvariantCulture)}) may {what}.");
     }
 
-    private async Task<(long CreatedBy, string Title, int MemberCount)> RequireMemberAsync(long callerId, long chatId, CancellationToken cancellationToken)
+    private async Task<(long CreatedBy, string Title)> RequireMemberAsync(long callerId, long chatId, CancellationToken cancellationToken)
     {
         // A chat that does not exist gets the same answer as one the caller is not in (no probing of chat ids).
         await chats.RequireMemberAsync(chatId, callerId, cancellationToken);
