@@ -34,7 +34,11 @@ public sealed partial class NetraClient
     /// <summary>Another member started or stopped typing.</summary>
     public event Action<TypingEvent>? Typing;
 
-    /// <summary>A user went on- or offline.</summary>
+    /// <summary>
+    /// A user went on- or offline, or away and back. Per user in version order: an announcement that arrives after a later
+    /// one (from another node, say) is not raised. Compare <see cref="PresenceChangedEvent.Version"/> to merge these with
+    /// what <c>GET /api/presence</c> answers.
+    /// </summary>
     public event Action<PresenceChangedEvent>? PresenceChanged;
 
     /// <summary>A new post in the feed.</summary>
@@ -98,7 +102,20 @@ public sealed partial class NetraClient
 
     internal void OnTyping(TypingEvent e) => dispatcher.Post(() => Typing?.Invoke(e));
 
-    internal void OnPresenceChanged(PresenceChangedEvent e) => dispatcher.Post(() => PresenceChanged?.Invoke(e));
+    internal void OnPresenceChanged(PresenceChangedEvent e)
+    {
+        lock (presenceVersions)
+        {
+            if (presenceVersions.TryGetValue(e.UserId, out var held) && e.Version <= held)
+            {
+                return; // announced before a change already raised, or raised already
+            }
+
+            presenceVersions[e.UserId] = e.Version;
+        }
+
+        dispatcher.Post(() => PresenceChanged?.Invoke(e));
+    }
 
     internal void OnNewPost(Post e) => Route(Channels.Feed, e.Seq, () => DeliverPost(e));
 

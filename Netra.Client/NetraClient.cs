@@ -57,6 +57,10 @@ public sealed partial class NetraClient : IAsyncDisposable
     private Exception? closedWith;
     private ErrorEvent? refusedWith;
 
+    // Per user, the version of the last PresenceChanged raised (guarded by itself): one user's announcements can
+    // arrive out of order, and an older one is dropped. A pair of longs per user seen.
+    private readonly Dictionary<long, long> presenceVersions = [];
+
     private long sendOrder;
     private long messagesSent;
     private long messagesReceived;

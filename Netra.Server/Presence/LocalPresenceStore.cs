@@ -6,19 +6,23 @@ namespace Netra.Server.Presence;
 /// A single node's presence: in memory, since every connection is here. A user's connection ids are a small array
 /// (replaced under the lock), not a set: a user has a handful of connections, and a set costs about 0.2 KiB per user.
 /// </summary>
-internal sealed class LocalPresenceStore : IPresenceStore
+internal sealed class LocalPresenceStore(TimeProvider time) : IPresenceStore
 {
     private readonly Dictionary<long, string[]> connections = [];
     private readonly Dictionary<long, string> statuses = [];
 
-    public ValueTask<bool> AddConnectionAsync(long userId, string connectionId, CancellationToken cancellationToken)
+    // The presence clock: microseconds since 1970 at least, so a restarted node's versions are above its last run's.
+    // A read moves it too, so that a change right after the read never gets the read's version.
+    private long clock;
+
+    public ValueTask<long?> AddConnectionAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         lock (connections)
         {
             if (!connections.TryGetValue(userId, out var ids))
             {
                 connections[userId] = [connectionId];
-                return ValueTask.FromResult(true);
+                return ValueTask.FromResult<long?>(Tick());
             }
 
             if (!ids.Contains(connectionId, StringComparer.Ordinal))
@@ -26,38 +30,38 @@ internal sealed class LocalPresenceStore : IPresenceStore
                 connections[userId] = [.. ids, connectionId];
             }
 
-            return ValueTask.FromResult(false);
+            return ValueTask.FromResult<long?>(null);
         }
     }
 
-    public ValueTask<bool> RemoveConnectionAsync(long userId, string connectionId)
+    public ValueTask<long?> RemoveConnectionAsync(long userId, string connectionId)
     {
         lock (connections)
         {
             if (!connections.TryGetValue(userId, out var ids) || !ids.Contains(connectionId, StringComparer.Ordinal))
             {
-                return ValueTask.FromResult(false);
+                return ValueTask.FromResult<long?>(null);
             }
 
             if (ids.Length > 1)
             {
                 connections[userId] = Array.FindAll(ids, id => !string.Equals(id, connectionId, StringComparison.Ordinal));
-                return ValueTask.FromResult(false);
+                return ValueTask.FromResult<long?>(null);
             }
 
             connections.Remove(userId);
             statuses.Remove(userId);
-            return ValueTask.FromResult(true);
+            return ValueTask.FromResult<long?>(Tick());
         }
     }
 
-    public ValueTask<bool> SetStatusAsync(long userId, string status, CancellationToken cancellationToken)
+    public ValueTask<long?> SetStatusAsync(long userId, string status, CancellationToken cancellationToken)
     {
         lock (connections)
         {
             if (!connections.ContainsKey(userId))
             {
-                return ValueTask.FromResult(false);
+                return ValueTask.FromResult<long?>(null);
             }
 
             var previous = statuses.GetValueOrDefault(userId, PresenceStatus.Online);
@@ -70,16 +74,16 @@ internal sealed class LocalPresenceStore : IPresenceStore
                 statuses[userId] = status;
             }
 
-            return ValueTask.FromResult(previous != status);
+            return ValueTask.FromResult(previous == status ? null : (long?)Tick());
         }
     }
 
-    public ValueTask<IReadOnlyDictionary<long, string>> GetOnlineAsync(CancellationToken cancellationToken)
+    public ValueTask<PresenceSnapshot> GetOnlineAsync(CancellationToken cancellationToken)
     {
         lock (connections)
         {
-            IReadOnlyDictionary<long, string> online = connections.Keys.ToDictionary(id => id, id => statuses.GetValueOrDefault(id, PresenceStatus.Online));
-            return ValueTask.FromResult(online);
+            var online = connections.Keys.ToDictionary(id => id, id => statuses.GetValueOrDefault(id, PresenceStatus.Online));
+            return ValueTask.FromResult(new PresenceSnapshot(Tick(), online));
         }
     }
 
@@ -91,4 +95,7 @@ internal sealed class LocalPresenceStore : IPresenceStore
             return ValueTask.FromResult(ids);
         }
     }
+
+    // Under the lock.
+    private long Tick() => clock = Math.Max(clock + 1, (time.GetUtcNow() - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond);
 }

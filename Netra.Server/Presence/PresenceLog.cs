@@ -2,8 +2,8 @@ namespace Netra.Server.Presence;
 
 internal static partial class PresenceLog
 {
-    [LoggerMessage(EventId = 10000, Level = LogLevel.Debug, Message = "User {UserId} is {Status}")]
-    public static partial void Changed(ILogger logger, long userId, string status);
+    [LoggerMessage(EventId = 10000, Level = LogLevel.Debug, Message = "User {UserId} is {Status} (presence version {Version})")]
+    public static partial void Changed(ILogger logger, long userId, string status, long version);
 
     [LoggerMessage(EventId = 10001, Level = LogLevel.Warning, Message = "Presence of user {UserId} could not be written to Redis; this node's connections are written again once it answers")]
     public static partial void StoreUnavailable(ILogger logger, long userId, Exception exception);

@@ -44,14 +44,14 @@ internal sealed class PresenceMonitor(
             PresenceLog.Resyncing(logger, local.Count);
             // The store reads the connections again once it records the changes made meanwhile (RedisPresenceStore.ResyncAsync).
             var changes = await store.ResyncAsync(LocalConnections, cancellationToken);
-            await Task.WhenAll(changes.Select(change => presence.AnnounceAsync(change.UserId, change.Online)));
+            await Task.WhenAll(changes.Select(presence.AnnounceAsync));
         }
 
         var offline = await store.SweepDeadNodesAsync(cancellationToken);
         if (offline.Count > 0)
         {
             PresenceLog.DeadNodeSwept(logger, offline.Count);
-            await Task.WhenAll(offline.Select(userId => presence.AnnounceAsync(userId, online: false)));
+            await Task.WhenAll(offline.Select(presence.AnnounceAsync));
         }
     }
 

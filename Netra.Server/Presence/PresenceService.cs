@@ -24,18 +24,18 @@ internal sealed class PresenceService(
 
     public async Task ConnectedAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
-        if (await store.AddConnectionAsync(userId, connectionId, cancellationToken))
+        if (await store.AddConnectionAsync(userId, connectionId, cancellationToken) is { } version)
         {
             // Not cancelled when the connection closes meanwhile: its disconnect, which runs after this, announces the change back.
-            await AnnounceAsync(userId, online: true);
+            await AnnounceAsync(new PresenceChange(userId, Online: true, version));
         }
     }
 
     public async Task DisconnectedAsync(long userId, string connectionId)
     {
-        if (await store.RemoveConnectionAsync(userId, connectionId))
+        if (await store.RemoveConnectionAsync(userId, connectionId) is { } version)
         {
-            await AnnounceAsync(userId, online: false);
+            await AnnounceAsync(new PresenceChange(userId, Online: false, version));
         }
     }
 
@@ -46,13 +46,16 @@ internal sealed class PresenceService(
             throw ProblemException.Validation($"status must be '{PresenceStatus.Online}' or '{PresenceStatus.Away}'.");
         }
 
-        if (await store.SetStatusAsync(userId, status, cancellationToken))
+        if (await store.SetStatusAsync(userId, status, cancellationToken) is { } version)
         {
-            await BroadcastAsync((await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault(), status);
+            await BroadcastAsync((await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault(), status, version);
         }
     }
 
-    /// <summary>Who is online now, or (with <paramref name="userIds"/>) those users whether online or not.</summary>
+    /// <summary>
+    /// Who is online now, or (with <paramref name="userIds"/>) those users whether online or not; every entry has the
+    /// version of the presence read, so a client that already holds a later change of a user keeps it.
+    /// </summary>
     public async Task<IReadOnlyList<PresenceChangedEvent>> GetAsync(IReadOnlyCollection<long>? userIds, CancellationToken cancellationToken)
     {
         if (userIds is { Count: > MaxUserIds })
@@ -60,45 +63,46 @@ internal sealed class PresenceService(
             throw ProblemException.Validation($"At most {MaxUserIds} userIds at a time.");
         }
 
-        var online = await store.GetOnlineAsync(cancellationToken);
+        var (version, online) = await store.GetOnlineAsync(cancellationToken);
         var ids = userIds is { Count: > 0 } ? userIds.Distinct().ToList() : online.Keys.ToList();
         var now = time.GetUtcNow();
         return (await users.GetPresenceInfoAsync(ids, cancellationToken))
             .Select(user => online.TryGetValue(user.Id, out var status)
-                ? new PresenceChangedEvent(user.Id, user.DisplayName, true, status, now)
-                : new PresenceChangedEvent(user.Id, user.DisplayName, false, PresenceStatus.Offline, user.LastSeenAt))
+                ? new PresenceChangedEvent(user.Id, user.DisplayName, true, status, now, version)
+                : new PresenceChangedEvent(user.Id, user.DisplayName, false, PresenceStatus.Offline, user.LastSeenAt, version))
             .OrderBy(presence => presence.UserId)
             .ToList();
     }
 
     /// <summary>
-    /// Records and announces that a user came online or went offline (decided by the store, once). Announcements
-    /// started together share one last-seen write.
+    /// Records and announces that a user came online or went offline (decided by the store, once, with the change's
+    /// version). Announcements started together share one last-seen write, and may go out in any order: the version
+    /// tells clients which is the later.
     /// </summary>
-    public async Task AnnounceAsync(long userId, bool online)
+    public async Task AnnounceAsync(PresenceChange change)
     {
         try
         {
             // The write returns what the announcement shows.
-            var user = await lastSeen.SetAsync(userId, time.GetUtcNow());
-            await BroadcastAsync(user, online ? PresenceStatus.Online : PresenceStatus.Offline);
+            var user = await lastSeen.SetAsync(change.UserId, time.GetUtcNow());
+            await BroadcastAsync(user, change.Online ? PresenceStatus.Online : PresenceStatus.Offline, change.Version);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The user's connection is served either way; subscribers see the next change.
-            PresenceLog.AnnounceFailed(logger, userId, exception);
+            PresenceLog.AnnounceFailed(logger, change.UserId, exception);
         }
     }
 
-    private async Task BroadcastAsync(PresenceInfo? user, string status)
+    private async Task BroadcastAsync(PresenceInfo? user, string status, long version)
     {
         if (user is null)
         {
             return;
         }
 
-        PresenceLog.Changed(logger, user.Id, status);
+        PresenceLog.Changed(logger, user.Id, status, version);
         await hub.Clients.Group(Channels.Presence).PresenceChanged(
-            new PresenceChangedEvent(user.Id, user.DisplayName, status != PresenceStatus.Offline, status, user.LastSeenAt));
+            new PresenceChangedEvent(user.Id, user.DisplayName, status != PresenceStatus.Offline, status, user.LastSeenAt, version));
     }
 }

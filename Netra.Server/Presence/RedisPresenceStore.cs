@@ -19,9 +19,24 @@ namespace Netra.Server.Presence;
 internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<BackplaneOptions> backplane, IOptions<PresenceOptions> options, ILogger<RedisPresenceStore> logger)
     : IPresenceStore
 {
-    // Removes member "uid|conn" of a node; returns the uid when that was the user's last connection, else nil.
-    private const string RemovePrelude = """
+    // The presence clock (IPresenceStore): tick() moves it on and returns the new version, at least Redis's time in
+    // microseconds (exact in Lua's doubles until the year 2255), so a Redis that lost its data still counts up.
+    private const string ClockPrelude = """
         local p = ARGV[1]
+        local function tick()
+          local t = redis.call('TIME')
+          local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+          local v = math.max(tonumber(redis.call('GET', p .. ':presence:clock') or '0') + 1, now)
+          redis.call('SET', p .. ':presence:clock', string.format('%.0f', v))
+          return v
+        end
+        local function change(sign, uid) return sign .. uid .. ':' .. string.format('%.0f', tick()) end
+
+        """;
+
+    // Removes member "uid|conn" of a node; returns the uid when that was the user's last connection, else nil.
+    // Adds a connection; returns 1 when it was the user's first.
+    private const string ConnectionPrelude = ClockPrelude + """
         local function remove(node, member)
           redis.call('SREM', p .. ':presence:node:' .. node .. ':conns', member)
           local sep = string.find(member, '|', 1, true)
@@ -41,26 +56,31 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
 
         """;
 
-    // ARGV = prefix, node, uid, conn. Returns 1 when the user came online. The node joins the swept nodes only
-    // with its heartbeat, so a connection added before the first one is never taken for a dead node's.
-    private const string AddScript = RemovePrelude + """
-        return add(ARGV[2], ARGV[3], ARGV[4])
-        """;
-
-    // ARGV = prefix, node, uid, conn. Returns 1 when the user went offline.
-    private const string RemoveScript = RemovePrelude + """
-        if remove(ARGV[2], ARGV[3] .. '|' .. ARGV[4]) then return 1 end
+    // ARGV = prefix, node, uid, conn. Returns the change's version when the user came online, else 0. The node joins
+    // the swept nodes only with its heartbeat, so a connection added before the first one is never taken for a dead node's.
+    private const string AddScript = ConnectionPrelude + """
+        if add(ARGV[2], ARGV[3], ARGV[4]) == 1 then return tick() end
         return 0
         """;
 
-    // ARGV = prefix, uid, status. Returns 1 when changed, 0 when not, -1 when the user is not online.
-    private const string StatusScript = """
-        local p = ARGV[1]
+    // ARGV = prefix, node, uid, conn. Returns the change's version when the user went offline, else 0.
+    private const string RemoveScript = ConnectionPrelude + """
+        if remove(ARGV[2], ARGV[3] .. '|' .. ARGV[4]) then return tick() end
+        return 0
+        """;
+
+    // ARGV = prefix, uid, status. Returns the change's version when changed, 0 when not, -1 when the user is not online.
+    private const string StatusScript = ClockPrelude + """
         if redis.call('SISMEMBER', p .. ':presence:online', ARGV[2]) == 0 then return -1 end
         local previous = redis.call('HGET', p .. ':presence:status', ARGV[2]) or 'online'
         if ARGV[3] == 'online' then redis.call('HDEL', p .. ':presence:status', ARGV[2]) else redis.call('HSET', p .. ':presence:status', ARGV[2], ARGV[3]) end
         if previous == ARGV[3] then return 0 end
-        return 1
+        return tick()
+        """;
+
+    // ARGV = prefix. Returns a version of the read's own, the online users, and the statuses (a flat hash).
+    private const string SnapshotScript = ClockPrelude + """
+        return { tick(), redis.call('SMEMBERS', p .. ':presence:online'), redis.call('HGETALL', p .. ':presence:status') }
         """;
 
     // ARGV = prefix, node, ttl ms. Renews the node's heartbeat; returns 1 when it was still alive, 0 when it had expired.
@@ -74,8 +94,8 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
         """;
 
     // ARGV = prefix, node, then uid, conn pairs: this node's connections. Makes Redis agree with them and returns
-    // the changes as '+uid' (came online) and '-uid' (went offline).
-    private const string ResyncScript = RemovePrelude + """
+    // the changes as '+uid:version' (came online) and '-uid:version' (went offline).
+    private const string ResyncScript = ConnectionPrelude + """
         local node = ARGV[2]
         local want = {}
         for i = 3, #ARGV, 2 do want[ARGV[i] .. '|' .. ARGV[i + 1]] = { ARGV[i], ARGV[i + 1] } end
@@ -83,23 +103,24 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
         for _, member in ipairs(redis.call('SMEMBERS', p .. ':presence:node:' .. node .. ':conns')) do
           if not want[member] then
             local uid = remove(node, member)
-            if uid then table.insert(changes, '-' .. uid) end
+            if uid then table.insert(changes, change('-', uid)) end
           end
         end
         for _, pair in pairs(want) do
-          if add(node, pair[1], pair[2]) == 1 then table.insert(changes, '+' .. pair[1]) end
+          if add(node, pair[1], pair[2]) == 1 then table.insert(changes, change('+', pair[1])) end
         end
         return changes
         """;
 
-    // ARGV = prefix. Removes the connections of every node whose heartbeat expired; returns the users that went offline.
-    private const string SweepScript = RemovePrelude + """
+    // ARGV = prefix. Removes the connections of every node whose heartbeat expired; returns the users that went
+    // offline as '-uid:version'.
+    private const string SweepScript = ConnectionPrelude + """
         local offline = {}
         for _, node in ipairs(redis.call('SMEMBERS', p .. ':presence:nodes')) do
           if redis.call('EXISTS', p .. ':presence:node:' .. node .. ':alive') == 0 then
             for _, member in ipairs(redis.call('SMEMBERS', p .. ':presence:node:' .. node .. ':conns')) do
               local uid = remove(node, member)
-              if uid then table.insert(offline, uid) end
+              if uid then table.insert(offline, change('-', uid)) end
             end
             redis.call('SREM', p .. ':presence:nodes', node)
           end
@@ -120,48 +141,53 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
 
     private long TimeoutMs => options.Value.NodeTimeoutSeconds * 1000L;
 
-    public async ValueTask<bool> AddConnectionAsync(long userId, string connectionId, CancellationToken cancellationToken)
+    public async ValueTask<long?> AddConnectionAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         Record(userId, connectionId, added: true);
         try
         {
-            return (long)await EvaluateAsync(AddScript, [Prefix, redis.ServerName, Id(userId), connectionId], cancellationToken) == 1;
+            return Version(await EvaluateAsync(AddScript, [Prefix, redis.ServerName, Id(userId), connectionId], cancellationToken));
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             needsResync = true;
             PresenceLog.StoreUnavailable(logger, userId, exception);
-            return false;
+            return null;
         }
     }
 
-    public async ValueTask<bool> RemoveConnectionAsync(long userId, string connectionId)
+    public async ValueTask<long?> RemoveConnectionAsync(long userId, string connectionId)
     {
         Record(userId, connectionId, added: false);
         try
         {
-            return (long)await EvaluateAsync(RemoveScript, [Prefix, redis.ServerName, Id(userId), connectionId], CancellationToken.None) == 1;
+            return Version(await EvaluateAsync(RemoveScript, [Prefix, redis.ServerName, Id(userId), connectionId], CancellationToken.None));
         }
         catch (Exception exception) when (exception is RedisException or TimeoutException)
         {
             needsResync = true;
             PresenceLog.StoreUnavailable(logger, userId, exception);
-            return false;
+            return null;
         }
     }
 
-    public async ValueTask<bool> SetStatusAsync(long userId, string status, CancellationToken cancellationToken) =>
-        (long)await EvaluateAsync(StatusScript, [Prefix, Id(userId), status], cancellationToken) == 1;
+    public async ValueTask<long?> SetStatusAsync(long userId, string status, CancellationToken cancellationToken) =>
+        Version(await EvaluateAsync(StatusScript, [Prefix, Id(userId), status], cancellationToken));
 
-    public async ValueTask<IReadOnlyDictionary<long, string>> GetOnlineAsync(CancellationToken cancellationToken)
+    public async ValueTask<PresenceSnapshot> GetOnlineAsync(CancellationToken cancellationToken)
     {
-        var database = (await redis.GetAsync(cancellationToken)).GetDatabase();
-        var online = database.SetMembersAsync($"{Prefix}:presence:online");
-        var statuses = database.HashGetAllAsync($"{Prefix}:presence:status");
-        var away = (await statuses).ToDictionary(entry => (string)entry.Name!, entry => (string)entry.Value!, StringComparer.Ordinal);
-        return (await online).Select(id => (string)id!).ToDictionary(
+        var read = (RedisResult[])(await EvaluateAsync(SnapshotScript, [Prefix], cancellationToken))!;
+        var statuses = (RedisResult[])read[2]!;
+        var away = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < statuses.Length; i += 2)
+        {
+            away[(string)statuses[i]!] = (string)statuses[i + 1]!;
+        }
+
+        var online = ((RedisResult[])read[1]!).Select(id => (string)id!).ToDictionary(
             id => long.Parse(id, CultureInfo.InvariantCulture),
             id => away.GetValueOrDefault(id, PresenceStatus.Online));
+        return new PresenceSnapshot((long)read[0], online);
     }
 
     public async ValueTask<IReadOnlyList<string>> GetConnectionsAsync(long userId, CancellationToken cancellationToken)
@@ -176,7 +202,7 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
 
     /// <summary>
     /// Writes this node's connections, as <paramref name="localConnections"/> lists them when called, again; returns the
-    /// users whose presence changed (true: came online), in order.
+    /// users whose presence changed, in order.
     /// </summary>
     /// <remarks>
     /// A connection that closes or opens while this runs may have its own script run before the resync's, which would then
@@ -184,7 +210,7 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
     /// out one that had just opened. Such changes are recorded from before the list is read and written again after the
     /// resync's script, so the last word on each is the change itself.
     /// </remarks>
-    public async Task<IReadOnlyList<(long UserId, bool Online)>> ResyncAsync(
+    public async Task<IReadOnlyList<PresenceChange>> ResyncAsync(
         Func<IReadOnlyList<(string ConnectionId, string UserId)>> localConnections, CancellationToken cancellationToken)
     {
         needsResync = false;
@@ -204,13 +230,12 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
             }
 
             var results = (RedisResult[])(await EvaluateAsync(ResyncScript, [.. args], cancellationToken))!;
-            var changes = results.Select(change => (string)change!).Select(change => (long.Parse(change.AsSpan(1), CultureInfo.InvariantCulture), change[0] == '+')).ToList();
+            var changes = results.Select(change => ParseChange((string)change!)).ToList();
             foreach (var (userId, connectionId, added) in TakeJournal())
             {
-                var changed = (long)await EvaluateAsync(added ? AddScript : RemoveScript, [Prefix, redis.ServerName, userId, connectionId], cancellationToken) == 1;
-                if (changed)
+                if (Version(await EvaluateAsync(added ? AddScript : RemoveScript, [Prefix, redis.ServerName, userId, connectionId], cancellationToken)) is { } version)
                 {
-                    changes.Add((long.Parse(userId, CultureInfo.InvariantCulture), added));
+                    changes.Add(new PresenceChange(long.Parse(userId, CultureInfo.InvariantCulture), added, version));
                 }
             }
 
@@ -225,13 +250,26 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
     }
 
     /// <summary>Takes the connections of nodes whose heartbeat expired out of presence; returns the users that went offline.</summary>
-    public async Task<IReadOnlyList<long>> SweepDeadNodesAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PresenceChange>> SweepDeadNodesAsync(CancellationToken cancellationToken)
     {
         var offline = (RedisResult[])(await EvaluateAsync(SweepScript, [Prefix], cancellationToken))!;
-        return offline.Select(id => long.Parse((string)id!, CultureInfo.InvariantCulture)).ToList();
+        return offline.Select(change => ParseChange((string)change!)).ToList();
     }
 
     private static string Id(long userId) => userId.ToString(CultureInfo.InvariantCulture);
+
+    // A script's answer to one change: its version, or 0 (or -1) when nothing changed.
+    private static long? Version(RedisResult result) => (long)result is > 0 and var version ? version : null;
+
+    // "+uid:version" or "-uid:version".
+    private static PresenceChange ParseChange(string change)
+    {
+        var separator = change.IndexOf(':', StringComparison.Ordinal);
+        return new PresenceChange(
+            long.Parse(change.AsSpan(1, separator - 1), CultureInfo.InvariantCulture),
+            change[0] == '+',
+            long.Parse(change.AsSpan(separator + 1), CultureInfo.InvariantCulture));
+    }
 
     private void Record(long userId, string connectionId, bool added)
     {

@@ -38,7 +38,8 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         await using var watching = await UserClient.ConnectAsync(survivor, watcher);
         await watching.SubscribeAsync(Channels.Presence);
         await using var daveOnDoomed = await UserClient.ConnectAsync(doomed, dave);
-        (await watching.NextPresenceOfAsync(dave.Id)).IsOnline.Should().BeTrue("dave's node announced him across nodes");
+        var daveOnline = await watching.NextPresenceOfAsync(dave.Id);
+        daveOnline.IsOnline.Should().BeTrue("dave's node announced him across nodes");
 
         // Alice comes in through the balancer, which sends her to the first node: the one that will die.
         await using var aliceClient = await UserClient.ConnectAsync(new NetraClientOptions
@@ -66,6 +67,7 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
 
         var offline = await watching.NextPresenceOfAsync(dave.Id, OfflineWithin);
         offline.Should().BeEquivalentTo(new { IsOnline = false, Status = PresenceStatus.Offline });
+        offline.Version.Should().BeGreaterThan(daveOnline.Version, "the survivor's sweep announces a later change than the dead node's");
         output.WriteLine($"dave went offline {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after his node was killed");
 
         await aliceClient.WaitForStateAsync(NetraConnectionState.Connected);

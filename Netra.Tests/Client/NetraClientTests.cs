@@ -1,8 +1,13 @@
+using System.Globalization;
 using System.Net.Http.Json;
 using FluentAssertions;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.DependencyInjection;
 using Netra.Client;
 using Netra.Contracts;
 using Netra.Contracts.Notifications;
+using Netra.Contracts.Realtime;
+using Netra.Server.Realtime;
 using Netra.Tests.Infrastructure;
 using Xunit;
 
@@ -246,6 +251,27 @@ public sealed class NetraClientTests(ServerFixture fixture) : IClassFixture<Serv
         await Expect.RefusedAsync(() => first, ErrorCodes.Forbidden);
         await Expect.RefusedAsync(() => second, ErrorCodes.Forbidden, "the second call waited for the first, which was refused");
         intruder.Client.SubscribedChannels.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task APresenceAnnouncementOlderThanOneAlreadyRaisedForItsUserIsDropped()
+    {
+        var (watcher, dave, erin) = (await Api.CreateUserAsync("watcher"), await Api.CreateUserAsync("dave"), await Api.CreateUserAsync("erin"));
+        await using var watching = await ConnectAsync(watcher);
+        var hub = fixture.Server.Services.GetRequiredService<IHubContext<NetraHub, INetraClient>>().Clients.User(watcher.Id.ToString(CultureInfo.InvariantCulture));
+        PresenceChangedEvent Of(TestUser user, string status, long version) =>
+            new(user.Id, user.DisplayName, status != PresenceStatus.Offline, status, DateTimeOffset.UtcNow, version);
+
+        // As two nodes could deliver them: dave's going offline (50) after his coming back (70), then a duplicate.
+        await hub.PresenceChanged(Of(dave, PresenceStatus.Online, 70));
+        await hub.PresenceChanged(Of(dave, PresenceStatus.Offline, 50));
+        await hub.PresenceChanged(Of(dave, PresenceStatus.Online, 70));
+        await hub.PresenceChanged(Of(erin, PresenceStatus.Online, 60));
+        await hub.PresenceChanged(Of(dave, PresenceStatus.Away, 71));
+
+        (await watching.Presence.TakeAsync(3)).Select(p => (p.UserId, p.Status, p.Version))
+            .Should().Equal((dave.Id, PresenceStatus.Online, 70L), (erin.Id, PresenceStatus.Online, 60L), (dave.Id, PresenceStatus.Away, 71L));
+        (await watching.Presence.StaysQuietAsync()).Should().BeTrue();
     }
 
     /// <summary>A user with the library's default options (reconnect, gap timeout), unlike the strict clients of the other tests.</summary>

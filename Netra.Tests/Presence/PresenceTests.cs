@@ -67,6 +67,28 @@ public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerF
     }
 
     [Fact]
+    public async Task EachAnnouncementOfAUserHasALaterVersionAndAReadOfPresenceSitsBetween()
+    {
+        var (watcher, dave) = (await fixture.Api.CreateUserAsync("watcher"), await fixture.Api.CreateUserAsync("dave"));
+        await using var watching = await UserClient.ConnectAsync(fixture.Server, watcher);
+        await watching.SubscribeAsync(Channels.Presence);
+
+        var client = await UserClient.ConnectAsync(fixture.Server, dave);
+        var online = await watching.NextPresenceOfAsync(dave.Id);
+        await client.Client.SetPresenceAsync(PresenceStatus.Away).WaitAsync(TestTimeouts.Network);
+        var away = await watching.NextPresenceOfAsync(dave.Id);
+        var read = (await PresenceAsync(watcher, $"?userIds={dave.Id}")).Single();
+        await client.Client.SetPresenceAsync(PresenceStatus.Online).WaitAsync(TestTimeouts.Network);
+        var back = await watching.NextPresenceOfAsync(dave.Id);
+        await client.DisposeAsync();
+        var offline = await watching.NextPresenceOfAsync(dave.Id);
+
+        read.Status.Should().Be(PresenceStatus.Away);
+        new[] { online, away, read, back, offline }.Select(p => p.Version).Should().BeInAscendingOrder().And.OnlyHaveUniqueItems();
+        online.Version.Should().BePositive();
+    }
+
+    [Fact]
     public async Task AConnectionThatClosesWhileComingOnlineIsAnnouncedOnlineThenOfflineWithoutAnError()
     {
         var watcher = await fixture.Api.CreateUserAsync("watcher");

@@ -31,21 +31,22 @@ public sealed class RedisPresenceStoreTests : IAsyncLifetime
     [Fact]
     public async Task AConnectionThatClosesWhileTheNodeResyncsStaysOffline()
     {
-        (await store.AddConnectionAsync(7, "c7", CancellationToken.None)).Should().BeTrue();
+        var online = (await store.AddConnectionAsync(7, "c7", CancellationToken.None))!.Value;
 
         var changes = await store.ResyncAsync(
             () =>
             {
                 // The list still holds c7; it closes now, and its removal reaches Redis before the resync does.
                 IReadOnlyList<(string ConnectionId, string UserId)> listed = [("c7", "7")];
-                store.RemoveConnectionAsync(7, "c7").AsTask().GetAwaiter().GetResult().Should().BeTrue();
+                store.RemoveConnectionAsync(7, "c7").AsTask().GetAwaiter().GetResult().Should().BeGreaterThan(online);
                 return listed;
             },
             CancellationToken.None);
 
-        (await store.GetOnlineAsync(CancellationToken.None)).Should().NotContainKey(7);
+        (await store.GetOnlineAsync(CancellationToken.None)).Online.Should().NotContainKey(7);
         (await store.GetConnectionsAsync(7, CancellationToken.None)).Should().BeEmpty();
-        changes[^1].Should().Be((7L, false), "whatever the resync announced for user 7, the last word is that they went offline");
+        changes[^1].Should().BeEquivalentTo(new { UserId = 7L, Online = false }, "whatever the resync announced for user 7, the last word is that they went offline");
+        changes.Select(change => change.Version).Should().BeInAscendingOrder().And.OnlyContain(version => version > online);
     }
 
     [Fact]
@@ -56,24 +57,24 @@ public sealed class RedisPresenceStoreTests : IAsyncLifetime
             {
                 // The list was read before c8 opened; c8's add reaches Redis before the resync does.
                 IReadOnlyList<(string ConnectionId, string UserId)> listed = [];
-                store.AddConnectionAsync(8, "c8", CancellationToken.None).AsTask().GetAwaiter().GetResult().Should().BeTrue();
+                store.AddConnectionAsync(8, "c8", CancellationToken.None).AsTask().GetAwaiter().GetResult().Should().BePositive();
                 return listed;
             },
             CancellationToken.None);
 
-        (await store.GetOnlineAsync(CancellationToken.None)).Should().ContainKey(8);
+        (await store.GetOnlineAsync(CancellationToken.None)).Online.Should().ContainKey(8);
         (await store.GetConnectionsAsync(8, CancellationToken.None)).Should().Equal("c8");
-        changes[^1].Should().Be((8L, true));
+        changes[^1].Should().BeEquivalentTo(new { UserId = 8L, Online = true });
     }
 
     [Fact]
     public async Task AResyncWithNothingChangingMeanwhileWritesTheListAsItIs()
     {
-        (await store.AddConnectionAsync(1, "stale", CancellationToken.None)).Should().BeTrue();
+        (await store.AddConnectionAsync(1, "stale", CancellationToken.None)).Should().BePositive();
 
         var changes = await store.ResyncAsync(() => [("c2", "2")], CancellationToken.None);
 
-        changes.Should().BeEquivalentTo(new[] { (1L, false), (2L, true) });
-        (await store.GetOnlineAsync(CancellationToken.None)).Keys.Should().Equal(2);
+        changes.Should().BeEquivalentTo(new[] { new { UserId = 1L, Online = false }, new { UserId = 2L, Online = true } });
+        (await store.GetOnlineAsync(CancellationToken.None)).Online.Keys.Should().Equal(2);
     }
 }
