@@ -166,6 +166,13 @@ export interface PresenceChangedEvent {
   /** `online`, `away` (set with `SetPresence`) or `offline`. */
   status: 'online' | 'away' | 'offline';
   lastSeen: Timestamp | null;
+  /**
+   * Orders one user's presence (a positive integer below 2^53): each change gets a greater one
+   * than every earlier change of that user, and every entry of one GET /api/presence answer the
+   * server's presence clock when it read them. Announcements can arrive out of order (a reload's
+   * disconnect and connect, two nodes), so keep the highest per user and drop what is not greater.
+   */
+  version: number;
 }
 
 export interface Post {
@@ -429,7 +436,7 @@ export const RecordFields = {
   ]),
   ErrorEvent: fields<ErrorEvent>()(['code', 'error', 'recoverable', 'help', 'timestamp']),
   TypingEvent: fields<TypingEvent>()(['chatId', 'userId', 'userName', 'isTyping']),
-  PresenceChangedEvent: fields<PresenceChangedEvent>()(['userId', 'displayName', 'isOnline', 'status', 'lastSeen']),
+  PresenceChangedEvent: fields<PresenceChangedEvent>()(['userId', 'displayName', 'isOnline', 'status', 'lastSeen', 'version']),
   Post: fields<Post>()(['id', 'seq', 'authorId', 'authorName', 'content', 'timestamp']),
   Comment: fields<Comment>()(['id', 'seq', 'postId', 'authorId', 'authorName', 'content', 'timestamp']),
   NotificationEvent: fields<NotificationEvent>()(['id', 'type', 'data', 'isRead', 'timestamp']),

@@ -39,10 +39,35 @@ describe('feature hooks', () => {
     const { result } = renderHook(() => hooks.usePresence(), { wrapper });
     const h = await hub();
     await waitFor(() => expect(h.calls('Subscribe')).toEqual([['presence', null]]));
-    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: true, lastSeen: null }));
+    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null, version: 1 }));
     expect(result.current.isOnline(2)).toBe(true);
-    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: false, lastSeen: t }));
+    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: false, status: 'offline', lastSeen: t, version: 2 }));
     expect(result.current.isOnline(2)).toBe(false);
+  });
+
+  it('usePresence keeps a user online when an older offline comes after the newer online', async () => {
+    const { result } = renderHook(() => hooks.usePresence(), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(h.calls('Subscribe')).toEqual([['presence', null]]));
+    // A tab reload: the disconnect (5) and the connect (7) announced together, the connect first.
+    act(() => {
+      h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null, version: 7 });
+      h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: false, status: 'offline', lastSeen: t, version: 5 });
+    });
+    expect(result.current.isOnline(2)).toBe(true);
+    expect(result.current.users[2]?.version).toBe(7);
+  });
+
+  it('usePresence drops a change with the version it holds (the same state), without a new users object', async () => {
+    const { result } = renderHook(() => hooks.usePresence(), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(h.calls('Subscribe')).toEqual([['presence', null]]));
+    const first = { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null, version: 7 };
+    act(() => h.emit('PresenceChanged', first));
+    const held = result.current.users;
+    act(() => h.emit('PresenceChanged', { ...first }));
+    expect(result.current.users).toBe(held);
+    expect(result.current.users[2]).toBe(first);
   });
 
   it('useFeed collects new posts and their comments once each', async () => {
@@ -112,9 +137,9 @@ describe('presence seed and channel history', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     answers.set('/api/presence?userIds=1,2,3', [
-      { userId: 1, displayName: 'Demo', isOnline: true, status: 'online', lastSeen: null },
-      { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null },
-      { userId: 3, displayName: 'Bob', isOnline: false, status: 'offline', lastSeen: t },
+      { userId: 1, displayName: 'Demo', isOnline: true, status: 'online', lastSeen: null, version: 10 },
+      { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null, version: 10 },
+      { userId: 3, displayName: 'Bob', isOnline: false, status: 'offline', lastSeen: t, version: 10 },
     ]);
     const slow = client.http.bind(client);
     client.http = (async (path: string) => {
@@ -125,7 +150,7 @@ describe('presence seed and channel history', () => {
     const h = await hub();
     await waitFor(() => expect(h.calls('Subscribe')).toEqual([['presence', null]]));
     // A live change while the read is on its way wins over the (older) answer.
-    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: true, status: 'away', lastSeen: null }));
+    act(() => h.emit('PresenceChanged', { userId: 2, displayName: 'Alice', isOnline: true, status: 'away', lastSeen: null, version: 11 }));
     await act(async () => {
       release();
       await new Promise((r) => setTimeout(r, 20));
@@ -133,8 +158,47 @@ describe('presence seed and channel history', () => {
     expect(urls.at(-1)).toContain('/api/presence?userIds=1,2,3');
     expect([1, 2, 3].map((id) => result.current.statusOf(id))).toEqual(['online', 'away', 'offline']);
     expect(result.current.users[3]?.displayName).toBe('Bob');
-    act(() => h.emit('PresenceChanged', { userId: 3, displayName: 'Bob', isOnline: true, status: 'online', lastSeen: null }));
+    act(() => h.emit('PresenceChanged', { userId: 3, displayName: 'Bob', isOnline: true, status: 'online', lastSeen: null, version: 12 }));
     expect(result.current.isOnline(3)).toBe(true);
+  });
+
+  it('usePresence applies a read after a reconnect only where it is newer than what it holds', async () => {
+    const reads: ((list: unknown) => void)[] = [];
+    client.http = ((path: string) => {
+      urls.push(path);
+      return new Promise((resolve) => reads.push(resolve as (list: unknown) => void));
+    }) as typeof client.http;
+    const alice = { userId: 2, displayName: 'Alice', lastSeen: null };
+    const bob = { userId: 3, displayName: 'Bob', lastSeen: null };
+    const { result } = renderHook(() => hooks.usePresence([2, 3]), { wrapper });
+    const h = await hub();
+    await waitFor(() => expect(reads).toHaveLength(1));
+    await act(async () => {
+      reads[0]!([{ ...alice, isOnline: true, status: 'online', version: 4 }, { ...bob, isOnline: true, status: 'online', version: 4 }]);
+      await flush();
+    });
+    expect([2, 3].map((id) => result.current.statusOf(id))).toEqual(['online', 'online']);
+
+    act(() => h.dropConnection());
+    await act(async () => {
+      h.restoreConnection();
+      await flush();
+    });
+    await waitFor(() => expect(reads).toHaveLength(2));
+    expect(urls.at(-1)).toBe('/api/presence?userIds=2,3');
+    // While the read is on its way: Alice goes away after it (14), and Bob's offline from before
+    // it (9) comes late. The answer (12) loses to the first and wins over the second.
+    act(() => {
+      h.emit('PresenceChanged', { ...alice, isOnline: true, status: 'away', version: 14 });
+      h.emit('PresenceChanged', { ...bob, isOnline: false, status: 'offline', lastSeen: t, version: 9 });
+    });
+    expect([2, 3].map((id) => result.current.statusOf(id))).toEqual(['away', 'offline']);
+    await act(async () => {
+      reads[1]!([{ ...alice, isOnline: true, status: 'online', version: 12 }, { ...bob, isOnline: true, status: 'online', version: 12 }]);
+      await flush();
+    });
+    expect([2, 3].map((id) => result.current.statusOf(id))).toEqual(['away', 'online']);
+    expect([2, 3].map((id) => result.current.users[id]?.version)).toEqual([14, 12]);
   });
 
   it('useChannelEvents shows recent history, then follows from its last seq, each seq once', async () => {
@@ -281,8 +345,8 @@ describe('usePresence, when its seed read fails for a transient reason', () => {
     const { result } = mount([
       () => databaseDown(5),
       () => ok([
-        { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null },
-        { userId: 3, displayName: 'Bob', isOnline: false, status: 'offline', lastSeen: t },
+        { userId: 2, displayName: 'Alice', isOnline: true, status: 'online', lastSeen: null, version: 3 },
+        { userId: 3, displayName: 'Bob', isOnline: false, status: 'offline', lastSeen: t, version: 3 },
       ]),
     ]);
     await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));

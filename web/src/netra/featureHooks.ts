@@ -3,7 +3,7 @@
 // browser tests cover them). useFeed and useNotifications here only collect live events; the chat
 // app's feed page and bell use useFeedPage and useNotificationInbox (inbox.ts), and its connections
 // page useConnectionRequests (connections.ts), which also read what came before over HTTP.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import {
   Channels,
   type ChannelEventMessage,
@@ -59,9 +59,11 @@ export interface UsePresenceResult {
 /**
  * Who is online, by user id, from `PresenceChanged` on the `presence` channel. With `userIds`,
  * their current state is read from GET /api/presence?userIds=... once the channel is followed (and
- * again after a reconnect, when changes may have been missed: presence is not replayed); a live
- * change that arrives while that read runs wins over it. That read, when it fails for a transient
- * reason, is retried while connected (retryTransient), its error shown in `error` meanwhile.
+ * again after a reconnect, when changes may have been missed: presence is not replayed). Events and
+ * read entries alike replace a user's state only when their `version` is greater than the one held,
+ * so neither an event that arrives late nor a read older than a live change goes back in time. That
+ * read, when it fails for a transient reason, is retried while connected (retryTransient), its
+ * error shown in `error` meanwhile.
  */
 export function usePresence(userIds: readonly number[] = []): UsePresenceResult {
   const client = useNetra();
@@ -70,11 +72,21 @@ export function usePresence(userIds: readonly number[] = []): UsePresenceResult 
   /** Why the seed read failed, while it is retried (or for good, after a refusal). */
   const [seedError, setSeedError] = useState<NetraError | null>(null);
   const [users, setUsers] = useState<Record<number, PresenceChangedEvent>>({});
-  const liveSince = useRef<Set<number> | null>(null);
-  useNetraEvent('PresenceChanged', (p) => {
-    liveSince.current?.add(p.userId);
-    setUsers((u) => ({ ...u, [p.userId]: p }));
-  });
+  // Out-of-order announcements (a reload's disconnect and connect, two nodes) and a read older
+  // than a live change lose to the greater version; an equal one is the same state. When nothing
+  // is newer the same object is kept, so nothing re-renders.
+  const merge = useCallback((list: readonly PresenceChangedEvent[]) => {
+    setUsers((u) => {
+      let next = u;
+      for (const p of list) {
+        if (p.version <= (next[p.userId]?.version ?? 0)) continue;
+        if (next === u) next = { ...u };
+        next[p.userId] = p;
+      }
+      return next;
+    });
+  }, []);
+  useNetraEvent('PresenceChanged', (p) => merge([p]));
 
   const key = [...new Set(userIds.filter((id) => Number.isInteger(id) && id > 0))].sort((a, b) => a - b).slice(0, 200).join(',');
   useEffect(() => {
@@ -82,23 +94,17 @@ export function usePresence(userIds: readonly number[] = []): UsePresenceResult 
       setSeedError(null);
       return;
     }
-    const live = new Set<number>();
-    liveSince.current = live;
-    // The live changes come meanwhile. A read that fails for a transient reason (503 INTERNAL while
+    // Live changes keep coming meanwhile (merge orders them). A read that fails for a transient reason (503 INTERNAL while
     // PostgreSQL is down, RATE_LIMITED, the network) is retried while connected, its error shown
     // meanwhile; a refusal is shown, and the next reconnect reads again.
     return retryTransient(() => client.http<PresenceChangedEvent[]>(`/api/presence?userIds=${key}`), {
       done: (list) => {
         setSeedError(null);
-        setUsers((u) => {
-          const next = { ...u };
-          for (const p of list) if (!live.has(p.userId)) next[p.userId] = p;
-          return next;
-        });
+        merge(list);
       },
       failed: setSeedError,
     });
-  }, [client, subscribed, state, key]);
+  }, [client, subscribed, state, key, merge]);
 
   const isOnline = useCallback((userId: number) => users[userId]?.isOnline ?? false, [users]);
   const statusOf = useCallback((userId: number) => users[userId]?.status ?? 'offline', [users]);
