@@ -163,7 +163,8 @@ public sealed partial class NetraClient : IAsyncDisposable
     /// <see cref="NetraException"/> with the server's code if it closes the connection before that (e.g.
     /// <c>CONNECTION_LIMIT</c>); the first connect is not retried. Dropped after the handshake but before
     /// <c>ConnectionEstablished</c>, with a reconnect allowed, it waits for the reconnect to be established (throws when the
-    /// policy gives up); cancelling <paramref name="cancellationToken"/> then stops the connection and throws.
+    /// policy gives up). Cancelling <paramref name="cancellationToken"/> before it completes (during the handshake, while
+    /// waiting for <c>ConnectionEstablished</c>, the resume or a reconnect) stops the connection and throws.
     /// </summary>
     public async Task ConnectAsync(CancellationToken cancellationToken = default)
     {
@@ -198,35 +199,37 @@ public sealed partial class NetraClient : IAsyncDisposable
             throw;
         }
 
-        if (await ResumeAndDrainAsync(connecting).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        Task<bool> outcome;
-        lock (gate)
-        {
-            // The server closed the connection after the handshake (a refusal such as CONNECTION_LIMIT comes then), so
-            // it is not connected: say why.
-            if (state == NetraConnectionState.Disconnected)
-            {
-                if (disposed)
-                {
-                    return;
-                }
-
-                throw ClosedBeforeEstablished();
-            }
-
-            outcome = settled.Task;
-        }
-
-        // Dropped before it was established (or while resuming) with a reconnect allowed: the retry policy goes on, and
-        // this call completes once a reconnect is established and resumed, as promised, or throws when the policy
-        // gives up. The caller's token bounds the wait: cancelled, the connection is stopped.
+        // The caller's token bounds the wait for ConnectionEstablished and the resume as well: cancelled, the
+        // connection is stopped.
         bool connected;
         try
         {
+            if (await ResumeAndDrainAsync(connecting).WaitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            Task<bool> outcome;
+            lock (gate)
+            {
+                // The server closed the connection after the handshake (a refusal such as CONNECTION_LIMIT comes then), so
+                // it is not connected: say why.
+                if (state == NetraConnectionState.Disconnected)
+                {
+                    if (disposed)
+                    {
+                        return;
+                    }
+
+                    throw ClosedBeforeEstablished();
+                }
+
+                outcome = settled.Task;
+            }
+
+            // Dropped before it was established (or while resuming) with a reconnect allowed: the retry policy goes on,
+            // and this call completes once a reconnect is established and resumed, as promised, or throws when the
+            // policy gives up.
             connected = await outcome.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

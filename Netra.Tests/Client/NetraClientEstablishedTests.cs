@@ -50,6 +50,26 @@ public sealed class NetraClientEstablishedTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConnectCancelledWhileWaitingForConnectionEstablishedStopsTheConnectionAndThrows()
+    {
+        var user = await new NetraApi(server).CreateUserAsync("impatient");
+        await using var client = UserClient.Create(UserClient.StrictOptions(server, user.Token));
+        held.Hold();
+        using var cancel = new CancellationTokenSource();
+
+        var connect = client.Client.ConnectAsync(cancel.Token);
+        await held.Entered.WaitAsync(TestTimeouts.Network);
+        (await StaysPendingAsync(connect)).Should().BeTrue();
+        await cancel.CancelAsync();
+
+        await FluentActions.Awaiting(() => connect.WaitAsync(TestTimeouts.Network)).Should().ThrowAsync<OperationCanceledException>();
+        client.Client.State.Should().Be(NetraConnectionState.Disconnected);
+        held.Release();
+        (await client.Established.StaysQuietAsync()).Should().BeTrue("the connection was stopped before the server established it");
+        client.Client.State.Should().Be(NetraConnectionState.Disconnected);
+    }
+
+    [Fact]
     public async Task AReconnectIsReportedConnectedOnlyOnceTheServerHasSentConnectionEstablished()
     {
         var user = await new NetraApi(server).CreateUserAsync("held-again");
