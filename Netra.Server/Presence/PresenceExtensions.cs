@@ -14,7 +14,9 @@ internal static class PresenceExtensions
     {
         builder.Services.AddValidatedOptions<PresenceOptions>(PresenceOptions.SectionName)
             .Validate(options => options.NodeTimeoutSeconds >= 2 * options.HeartbeatSeconds,
-                $"{PresenceOptions.SectionName}:NodeTimeoutSeconds must be at least twice {PresenceOptions.SectionName}:HeartbeatSeconds, or a live node could be taken for dead.");
+                $"{PresenceOptions.SectionName}:NodeTimeoutSeconds must be at least twice {PresenceOptions.SectionName}:HeartbeatSeconds, or a live node could be taken for dead.")
+            .Validate(options => options.StopGraceSeconds <= options.NodeTimeoutSeconds,
+                $"{PresenceOptions.SectionName}:StopGraceSeconds must be at most {PresenceOptions.SectionName}:NodeTimeoutSeconds: a stopped node's users would stay online longer than a killed node's.");
         builder.Services.AddSingleton<PresenceService>();
         builder.Services.AddSingleton<LastSeenWriter>();
         builder.Services.PostConfigure<StorageOptions>(storage => storage.WriterLoops++); // LastSeenWriter's loop

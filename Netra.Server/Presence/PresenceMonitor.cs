@@ -9,7 +9,9 @@ namespace Netra.Server.Presence;
 /// <summary>
 /// Scaled out, every <see cref="PresenceOptions.HeartbeatSeconds"/>: renews this node's heartbeat; writes its
 /// connections again when the heartbeat had expired or a change was lost to a Redis failure; and takes the
-/// users of nodes whose heartbeat expired (killed, frozen, cut off) out of presence, announcing them offline.
+/// users of nodes whose heartbeat expired (killed, frozen, cut off) out of presence, announcing them offline. Stopping,
+/// it lets this node's heartbeat expire after <see cref="PresenceOptions.StopGraceSeconds"/>, so that the other nodes
+/// sweep its connections then, whose users did not reconnect elsewhere.
 /// </summary>
 internal sealed class PresenceMonitor(
     RedisPresenceStore store,
@@ -33,6 +35,21 @@ internal sealed class PresenceMonitor(
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        var grace = TimeSpan.FromSeconds(options.Value.StopGraceSeconds);
+        try
+        {
+            await store.ExpireHeartbeatAsync(grace, cancellationToken);
+            PresenceLog.Leaving(logger, options.Value.StopGraceSeconds);
+        }
+        catch (Exception exception) when (exception is RedisException or TimeoutException or OperationCanceledException)
+        {
+            PresenceLog.LeaveFailed(logger, options.Value.NodeTimeoutSeconds, exception);
+        }
     }
 
     private async Task TickAsync(CancellationToken cancellationToken)

@@ -17,4 +17,12 @@ internal sealed class PresenceOptions
     /// </summary>
     [Range(2, 300)]
     public int NodeTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// A node stopped gracefully (SIGTERM: a rolling deploy) leaves its connections in presence this long, so that users who
+    /// reconnect through another node meanwhile are not announced offline and back online; the others go offline after this
+    /// plus at most one heartbeat, through the other nodes' sweep. 0: offline at once, as their connections close.
+    /// </summary>
+    [Range(0, 300)]
+    public int StopGraceSeconds { get; set; } = 5;
 }

@@ -13,10 +13,17 @@ namespace Netra.Server.Presence;
 /// change is one Lua script, so exactly one caller learns that a user came online or went offline.
 /// </summary>
 /// <remarks>
-/// When Redis cannot answer, a change is logged and remembered as lost (<see cref="NeedsResync"/>); the
+/// While the node stops gracefully (<see cref="PresenceOptions.StopGraceSeconds"/>), its closing connections stay: the
+/// monitor lets its heartbeat expire after the grace, and the other nodes' sweep takes out those whose users did not
+/// reconnect elsewhere meanwhile. When Redis cannot answer, a change is logged and remembered as lost (<see cref="NeedsResync"/>); the
 /// monitor then rewrites this node's connections from the hub's own connection store once Redis is back.
 /// </remarks>
-internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<BackplaneOptions> backplane, IOptions<PresenceOptions> options, ILogger<RedisPresenceStore> logger)
+internal sealed class RedisPresenceStore(
+    RedisConnection redis,
+    IOptions<BackplaneOptions> backplane,
+    IOptions<PresenceOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<RedisPresenceStore> logger)
     : IPresenceStore
 {
     // The presence clock (IPresenceStore): tick() moves it on and returns the new version, at least Redis's time in
@@ -158,6 +165,11 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
 
     public async ValueTask<long?> RemoveConnectionAsync(long userId, string connectionId)
     {
+        if (options.Value.StopGraceSeconds > 0 && lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            return null; // left to the sweep once this node's heartbeat expires (ExpireHeartbeatAsync)
+        }
+
         Record(userId, connectionId, added: false);
         try
         {
@@ -247,6 +259,17 @@ internal sealed class RedisPresenceStore(RedisConnection redis, IOptions<Backpla
             needsResync = true;
             throw;
         }
+    }
+
+    /// <summary>
+    /// Stopping: this node's heartbeat expires after <paramref name="grace"/> (at once when zero), and then any other node's
+    /// sweep takes its connections out of presence.
+    /// </summary>
+    public async Task ExpireHeartbeatAsync(TimeSpan grace, CancellationToken cancellationToken)
+    {
+        var database = (await redis.GetAsync(cancellationToken)).GetDatabase();
+        var alive = $"{Prefix}:presence:node:{redis.ServerName}:alive";
+        await (grace > TimeSpan.Zero ? database.KeyExpireAsync(alive, grace) : database.KeyDeleteAsync(alive));
     }
 
     /// <summary>Takes the connections of nodes whose heartbeat expired out of presence; returns the users that went offline.</summary>

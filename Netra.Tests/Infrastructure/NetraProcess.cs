@@ -87,6 +87,20 @@ internal sealed class NetraProcess : INetraNode, IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM, as an orchestrator stops a node in a rolling deploy: the node shuts down gracefully and exits.</summary>
+    public async Task TerminateAsync()
+    {
+        using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    /// <summary>The exit code once the node exited, waiting at most <paramref name="within"/>.</summary>
+    public async Task<int> ExitCodeAsync(TimeSpan within)
+    {
+        await process.WaitForExitAsync().WaitAsync(within);
+        return process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill();

@@ -1,5 +1,10 @@
 using System.Globalization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Netra.Server.Backplane;
+using Netra.Server.Presence;
 using StackExchange.Redis;
 
 namespace Netra.Tests.Infrastructure;
@@ -45,6 +50,18 @@ public sealed class OwnRedis : IAsyncDisposable
 
     /// <summary>A node's connection to this server (<see cref="RedisConnections.Create"/>), closed with it.</summary>
     internal RedisConnection Connect(BackplaneOptions? backplane = null) => connections.Create(server.ConnectionString, backplane);
+
+    /// <summary>A node's presence store on this server (a node of its own for each call), running unless <paramref name="lifetime"/> says it stops.</summary>
+    internal RedisPresenceStore PresenceStore(IHostApplicationLifetime? lifetime = null, PresenceOptions? presence = null)
+    {
+        var backplane = new BackplaneOptions();
+        return new RedisPresenceStore(
+            Connect(backplane),
+            Options.Create(backplane),
+            Options.Create(presence ?? new PresenceOptions()),
+            lifetime ?? new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance),
+            NullLogger<RedisPresenceStore>.Instance);
+    }
 
     /// <summary>Redis's own clock, in Unix milliseconds.</summary>
     public async Task<long> MillisecondsAsync() => (long)(await Server.TimeAsync() - DateTime.UnixEpoch).TotalMilliseconds;

@@ -1,9 +1,6 @@
 using FluentAssertions;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Netra.Contracts.Realtime;
-using Netra.Server.Backplane;
 using Netra.Server.Presence;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -86,9 +83,5 @@ public sealed class PresenceVersionTests : IAsyncLifetime
         online.Should().BeGreaterThan((DateTimeOffset.UtcNow.AddMinutes(-1) - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond, "the clock starts at the time in microseconds");
     }
 
-    private RedisPresenceStore RedisStore()
-    {
-        var backplane = new BackplaneOptions();
-        return new RedisPresenceStore(redis.Connect(backplane), Options.Create(backplane), Options.Create(new PresenceOptions()), NullLogger<RedisPresenceStore>.Instance);
-    }
+    private RedisPresenceStore RedisStore() => redis.PresenceStore();
 }

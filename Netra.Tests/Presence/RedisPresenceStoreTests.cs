@@ -1,7 +1,6 @@
 using FluentAssertions;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Netra.Server.Backplane;
 using Netra.Server.Presence;
 using Netra.Tests.Infrastructure;
 using Xunit;
@@ -22,8 +21,7 @@ public sealed class RedisPresenceStoreTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         redis = await OwnRedis.StartAsync();
-        var backplane = new BackplaneOptions();
-        store = new RedisPresenceStore(redis.Connect(backplane), Options.Create(backplane), Options.Create(new PresenceOptions()), NullLogger<RedisPresenceStore>.Instance);
+        store = redis.PresenceStore();
     }
 
     public async Task DisposeAsync() => await redis.DisposeAsync();
@@ -76,5 +74,34 @@ public sealed class RedisPresenceStoreTests : IAsyncLifetime
 
         changes.Should().BeEquivalentTo(new[] { new { UserId = 1L, Online = false }, new { UserId = 2L, Online = true } });
         (await store.GetOnlineAsync(CancellationToken.None)).Online.Keys.Should().Equal(2);
+    }
+
+    [Fact]
+    public async Task AStoppingNodesClosedConnectionsStayUntilItsHeartbeatExpiresAndTheSweepTakesOutOnlyTheUsersNotBackElsewhere()
+    {
+        var lifetime = new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance);
+        var stopping = redis.PresenceStore(lifetime);
+        await stopping.HeartbeatAsync(CancellationToken.None);
+        await stopping.AddConnectionAsync(1, "gone", CancellationToken.None);
+        await stopping.AddConnectionAsync(2, "moving", CancellationToken.None);
+
+        lifetime.StopApplication();
+        (await stopping.RemoveConnectionAsync(1, "gone")).Should().BeNull("a stopping node leaves its connections to the sweep");
+        (await stopping.RemoveConnectionAsync(2, "moving")).Should().BeNull();
+        (await store.AddConnectionAsync(2, "moved", CancellationToken.None)).Should().BeNull("user 2 never went offline");
+        (await store.GetOnlineAsync(CancellationToken.None)).Online.Keys.Should().BeEquivalentTo([1L, 2L]);
+        (await store.SweepDeadNodesAsync(CancellationToken.None)).Should().BeEmpty("the stopping node's heartbeat has not expired yet");
+
+        await stopping.ExpireHeartbeatAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        var swept = new List<PresenceChange>();
+        await Eventually.UntilAsync(async () =>
+        {
+            swept.AddRange(await store.SweepDeadNodesAsync(CancellationToken.None));
+            return swept.Count > 0;
+        });
+
+        swept.Should().ContainSingle().Which.Should().BeEquivalentTo(new { UserId = 1L, Online = false });
+        (await store.GetOnlineAsync(CancellationToken.None)).Online.Keys.Should().Equal(2L);
+        (await store.GetConnectionsAsync(2, CancellationToken.None)).Should().Equal("moved");
     }
 }

@@ -1,0 +1,81 @@
+using FluentAssertions;
+using Netra.Client;
+using Netra.Contracts;
+using Netra.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Netra.Tests.Backplane;
+
+/// <summary>
+/// A rolling deploy: two nodes in processes of their own behind a TCP load balancer, sharing one Redis and one database;
+/// one is stopped with SIGTERM mid-conversation, as an orchestrator stops it. Its clients reconnect through the other
+/// node and miss nothing, and its users do not flap offline and online (<c>Netra:Presence:StopGraceSeconds</c>).
+/// </summary>
+public sealed class StoppedNodeTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task AStoppedNodesClientsReconnectThroughTheOtherNodeAndNothingIsLost()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["Netra:Backplane:ChannelPrefix"] = "netra-stop-" + Guid.NewGuid().ToString("N")[..8],
+            ["Netra:Presence:HeartbeatSeconds"] = "1",
+            ["Netra:Presence:NodeTimeoutSeconds"] = "3",
+            ["Netra:Presence:StopGraceSeconds"] = "3",
+        };
+        await using var stopping = await NetraProcess.StartAsync(database, settings);
+        await using var staying = await NetraProcess.StartAsync(database, settings);
+        await using var balancer = new TcpLoadBalancer([stopping.BaseAddress, staying.BaseAddress]);
+        var api = new NetraApi(staying);
+        var (alice, bob, carol, watcher) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"), await api.CreateUserAsync("watcher"));
+        var chat = await api.CreateChatAsync(alice, bob);
+        await using var watching = await UserClient.ConnectAsync(staying, watcher);
+        await watching.SubscribeAsync(Channels.Presence);
+
+        // Alice comes in through the balancer, which sends her to the first node: the one that will be stopped.
+        await using var aliceClient = await UserClient.ConnectAsync(new NetraClientOptions
+        {
+            Url = balancer.BaseAddress,
+            SkipNegotiation = true, // the balancer has no sticky sessions
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
+            RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1) },
+        });
+        await aliceClient.SubscribeAsync(Channels.Chat(chat.Id));
+        (await watching.NextPresenceOfAsync(alice.Id)).IsOnline.Should().BeTrue();
+        // Carol is on the stopping node only, and does not come back.
+        var carolClient = await UserClient.ConnectAsync(stopping, carol);
+        (await watching.NextPresenceOfAsync(carol.Id)).IsOnline.Should().BeTrue();
+        await using var bobOnStaying = await UserClient.ConnectAsync(staying, bob);
+        await bobOnStaying.SendAsync(chat.Id, "1");
+        (await aliceClient.Messages.NextAsync()).Content.Should().Be("1");
+
+        var stoppedAt = DateTime.UtcNow;
+        await stopping.TerminateAsync();
+        foreach (var content in new[] { "2", "3", "4" })
+        {
+            await bobOnStaying.SendAsync(chat.Id, content);
+        }
+
+        var exitCode = await stopping.ExitCodeAsync(TimeSpan.FromSeconds(40));
+        output.WriteLine($"exited after {(DateTime.UtcNow - stoppedAt).TotalSeconds:0.0} s");
+        output.WriteLine(stopping.Output.ToString());
+        exitCode.Should().Be(0, "SIGTERM stops a node gracefully");
+        (await aliceClient.States.NextAsync(change => change.State is NetraConnectionState.Connected or NetraConnectionState.Disconnected)).State
+            .Should().Be(NetraConnectionState.Connected, "a stopped node's clients reconnect");
+        await bobOnStaying.SendAsync(chat.Id, "5");
+        (await aliceClient.Messages.TakeAsync(4)).Select(m => m.Content).Should().Equal("2", "3", "4", "5");
+        (await aliceClient.Messages.StaysQuietAsync()).Should().BeTrue("each message reaches alice once");
+        output.WriteLine($"alice had them after {(DateTime.UtcNow - stoppedAt).TotalSeconds:0.0} s");
+
+        // Carol goes offline once the stopping node's grace is over and the other node swept it; alice, back through the
+        // other node meanwhile, never went offline.
+        (await watching.NextPresenceOfAsync(carol.Id)).IsOnline.Should().BeFalse();
+        output.WriteLine($"carol offline after {(DateTime.UtcNow - stoppedAt).TotalSeconds:0.0} s");
+        (await watching.PresenceOfWithinQuietAsync(alice.Id)).Should().BeEmpty("alice moved nodes without going offline");
+        stopping.Output.ToString().Should().Contain("Stopping: this node's connections stay in presence for 3 s");
+        await carolClient.DisposeAsync();    }
+}
