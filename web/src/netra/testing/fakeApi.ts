@@ -6,9 +6,11 @@ export interface RecordedCall {
 }
 
 /**
- * A fetch for hook tests: answers `METHOD /path` from `answers` (a Response as is, anything else as JSON),
- * a POST it has no answer for with 204 and anything else with 404, and records every call in `calls`. A key
- * in `held` waits until the test calls its `release()`.
+ * A fetch for hook tests: answers `METHOD /path` from `answers` (a Response as a fresh copy each time, anything
+ * else as JSON), a POST it has no answer for with 204 and anything else with 404, and records every call in
+ * `calls`. A key in `held` waits until the test calls its `release()`. Asked again (a hook retrying a read that
+ * failed), a key gets the same answer: a Response's body can be read only once, so handing out the same object
+ * twice would fail the second read with a TypeError ("Body is unusable") instead of the test's answer.
  */
 export function fakeFetch(
   answers: Record<string, unknown>,
@@ -24,7 +26,7 @@ export function fakeFetch(
     // (A 204 must have a null body: new Response('', { status: 204 }) throws.)
     if (!(key in answers)) return method === 'POST' ? new Response(null, { status: 204 }) : new Response('', { status: 404 });
     const answer = answers[key];
-    if (answer instanceof Response) return answer;
+    if (answer instanceof Response) return answer.clone();
     return new Response(JSON.stringify(answer), { status: 200 });
   }) as unknown as typeof fetch;
 }
