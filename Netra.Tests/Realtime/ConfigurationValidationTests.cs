@@ -14,6 +14,8 @@ public sealed class ConfigurationValidationTests
     [InlineData("Netra:Realtime:ClientTimeoutSeconds", "20", "Netra__Realtime__ClientTimeoutSeconds")]
     [InlineData("Netra:Chat:MaxContentLength", "-1", "Netra__Chat__MaxContentLength")]
     [InlineData("Netra:Auth:TokenLifetimeMinutes", "0", "Netra__Auth__TokenLifetimeMinutes")]
+    [InlineData("Netra:Presence:StopGraceSeconds", "-1", "Netra__Presence__StopGraceSeconds")]
+    [InlineData("Netra:Presence:StopGraceSeconds", "20", "StopGraceSeconds must be at most")]
     public async Task ABadValueStopsStartUpNamingItsKey(string key, string value, string environmentVariable)
     {
         var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
