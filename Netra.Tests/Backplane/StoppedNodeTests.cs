@@ -1,6 +1,8 @@
+using System.Globalization;
 using FluentAssertions;
 using Netra.Client;
 using Netra.Contracts;
+using Netra.Contracts.Chat;
 using Netra.Tests.Infrastructure;
 using Xunit;
 using Xunit.Abstractions;
@@ -78,4 +80,55 @@ public sealed class StoppedNodeTests(ITestOutputHelper output)
         (await watching.PresenceOfWithinQuietAsync(alice.Id)).Should().BeEmpty("alice moved nodes without going offline");
         stopping.Output.ToString().Should().Contain("Stopping: this node's connections stay in presence for 3 s");
         await carolClient.DisposeAsync();    }
+
+    [Fact]
+    public async Task SendsInFlightWhenTheirNodeStopsAreStoredOnceEachInTheirOrder()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["Netra:Backplane:ChannelPrefix"] = "netra-stop-" + Guid.NewGuid().ToString("N")[..8],
+            ["Netra:Limits:MessagesPerMinute"] = "10000",
+        };
+        await using var stopping = await NetraProcess.StartAsync(database, settings);
+        await using var staying = await NetraProcess.StartAsync(database, settings);
+        await using var balancer = new TcpLoadBalancer([stopping.BaseAddress, staying.BaseAddress]);
+        var api = new NetraApi(staying);
+        var (alice, bob) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"));
+        var chat = await api.CreateChatAsync(alice, bob);
+        await using var aliceClient = await UserClient.ConnectAsync(staying, alice);
+        await aliceClient.SubscribeAsync(Channels.Chat(chat.Id));
+
+        // Bob comes in through the balancer, to the node that will be stopped, and keeps sending as it stops.
+        await using var bobClient = await UserClient.ConnectAsync(new NetraClientOptions
+        {
+            Url = balancer.BaseAddress,
+            SkipNegotiation = true,
+            AccessTokenProvider = _ => ValueTask.FromResult<string?>(bob.Token),
+            RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1) },
+        });
+        var contents = Enumerable.Range(1, 60).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
+        var sends = new List<Task<ChatMessage>>();
+        foreach (var content in contents)
+        {
+            sends.Add(bobClient.Client.SendMessageAsync(chat.Id, content));
+            if (content == "20")
+            {
+                await sends[^1].WaitAsync(TestTimeouts.Network);
+                await stopping.TerminateAsync();
+            }
+        }
+
+        var stored = await Task.WhenAll(sends).WaitAsync(TestTimeouts.Network);
+        (await stopping.ExitCodeAsync(TimeSpan.FromSeconds(40))).Should().Be(0);
+
+        bobClient.Client.Stats.ReconnectCount.Should().Be(1, "bob's sends after the stop went through the other node");
+        stored.Select(m => m.Content).Should().Equal(contents, "each send completes with its own message");
+        stored.Select(m => m.Seq).Should().BeInAscendingOrder("the messages were stored in the order bob sent them");
+        (await api.GetMessagesAsync(bob, chat.Id, "?limit=100")).Select(m => m.Content).Should().Equal(contents, "each stored once, in bob's order");
+        (await aliceClient.Messages.TakeAsync(contents.Count)).Select(m => m.Content).Should().Equal(contents);
+        (await aliceClient.Messages.StaysQuietAsync()).Should().BeTrue("each message reaches alice once");
+    }
 }
