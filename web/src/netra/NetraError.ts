@@ -1,6 +1,10 @@
 import { ErrorCodes, type ErrorCode } from './contracts';
 
-/** Codes the client adds to the server's: the call never reached a connected server. */
+/**
+ * Codes the client adds to the server's: the call never reached a connected server (DISCONNECTED,
+ * QUEUE_FULL), an HTTP answer carried no Netra code (HTTP_ERROR, with the answer's status: a wrong
+ * base URL, a proxy's 502), or a failure of another kind (UNKNOWN).
+ */
 export type ClientErrorCode = 'DISCONNECTED' | 'QUEUE_FULL' | 'HTTP_ERROR' | 'UNKNOWN';
 export type NetraErrorCode = ErrorCode | ClientErrorCode;
 

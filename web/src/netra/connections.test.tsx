@@ -153,7 +153,7 @@ describe('useConnectionRequests', () => {
   });
 });
 
-describe('useConnectionRequests, when its first read fails for a transient reason', () => {
+describe('useConnectionRequests, when its first read fails (retried while transient)', () => {
   let reads: Record<string, number>;
   let restoreClock: () => void;
 
@@ -181,6 +181,24 @@ describe('useConnectionRequests, when its first read fails for a transient reaso
     await act(() => vi.advanceTimersByTimeAsync(4800));
     expect(reads['/api/connections/requests']).toBe(1);
     await act(() => vi.advanceTimersByTimeAsync(400));
+    expect(reads['/api/connections/requests']).toBe(2);
+    expect(result.current).toMatchObject({ error: null, loading: false });
+    expect(show(result.current)).toEqual({ incoming: ['5:Alice'], outgoing: [], connections: ['3:Carol'] });
+  });
+
+  it('does not retry a bare 404 (no Netra code: a wrong base URL, a proxy that does not route /api), and shows it', async () => {
+    const { result } = mount([() => new Response('', { status: 404 }), () => ok([info(5, 2, SELF)])]);
+    await waitFor(() => expect(result.current.error).toMatchObject({ code: 'HTTP_ERROR', status: 404 }));
+    expect(result.current.loading).toBe(false);
+    await act(() => vi.advanceTimersByTimeAsync(60_000));
+    expect(reads['/api/connections/requests']).toBe(1);
+    expect(result.current.error).toMatchObject({ code: 'HTTP_ERROR', status: 404 });
+  });
+
+  it('retries a bare 502 (a proxy while the server restarts) with the backoff, then shows the lists', async () => {
+    const { result } = mount([() => new Response('Bad Gateway', { status: 502 }), () => ok([info(5, 2, SELF)])]);
+    await waitFor(() => expect(result.current.error).toMatchObject({ code: 'HTTP_ERROR', status: 502 }));
+    await act(() => vi.advanceTimersByTimeAsync(500)); // the first retry: below 500 ms
     expect(reads['/api/connections/requests']).toBe(2);
     expect(result.current).toMatchObject({ error: null, loading: false });
     expect(show(result.current)).toEqual({ incoming: ['5:Alice'], outgoing: [], connections: ['3:Carol'] });

@@ -3,21 +3,31 @@ import { JitteredBackoffPolicy } from './backoff';
 import { NetraError } from './NetraError';
 
 /**
- * Refusals that trying again cannot change: a re-subscribe refused with one of these drops the
- * channel, and a call retried with retryTransient stops. Any other failure (INTERNAL while
- * PostgreSQL is down, RATE_LIMITED, the server out of reach, ...) is retried. The .NET client keeps
- * the same list.
+ * The server's refusals that trying again cannot change: a re-subscribe refused with one of these
+ * drops the channel, and a call retried with retryTransient stops. The server's other codes
+ * (INTERNAL while PostgreSQL is down, RATE_LIMITED, ...) are retried. The .NET client keeps the
+ * same list (for the hub's refusals).
  */
 const PermanentRefusals: ReadonlySet<string> = new Set(['FORBIDDEN', 'NOT_FOUND', 'VALIDATION_FAILED', 'UNAUTHORIZED']);
 
+/** 4xx statuses a later try may be answered differently: Request Timeout, Too Early, Too Many Requests. */
+const TransientClientStatuses: ReadonlySet<number> = new Set([408, 425, 429]);
+
 /**
- * Whether trying a call again cannot change the server's answer (FORBIDDEN, NOT_FOUND,
- * VALIDATION_FAILED, UNAUTHORIZED): the refusals that make the client drop a channel. Any other
- * failure is one the client retries for a followed channel (and for `subscribe(..., { retry: true })`),
- * and the hooks retry for the HTTP read they start with.
+ * Whether trying a call again cannot change the answer: a refusal with one of the server's codes
+ * FORBIDDEN, NOT_FOUND, VALIDATION_FAILED, UNAUTHORIZED (the refusals that make the client drop a
+ * channel), or an HTTP answer without a Netra code (HTTP_ERROR: a wrong base URL, a proxy that does
+ * not route /api) whose status is a 4xx other than 408, 425 and 429 (a bare 404, 401, 405, ...).
+ * Any other failure is transient: one the client retries for a followed channel (and for
+ * `subscribe(..., { retry: true })`), and the hooks retry for the HTTP read they start with. That is
+ * the server's other codes (INTERNAL, RATE_LIMITED, ...), a code-less 408, 425, 429 or 5xx (a 502
+ * from a proxy while the server restarts), and a call that got no answer (DISCONNECTED: fetch threw,
+ * or the hub is out of reach).
  */
 export function isPermanentRefusal(error: NetraError): boolean {
-  return PermanentRefusals.has(error.code);
+  if (error.fromServer) return PermanentRefusals.has(error.code);
+  const status = error.status;
+  return error.code === 'HTTP_ERROR' && status !== undefined && status >= 400 && status < 500 && !TransientClientStatuses.has(status);
 }
 
 /**
