@@ -21,16 +21,8 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task AKilledNodesUsersGoOfflineItsClientsCarryOnThroughTheOtherNodeAndNoStoredMessageIsLost()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-            ["Netra:Backplane:ChannelPrefix"] = "netra-kill-" + Guid.NewGuid().ToString("N")[..8],
-        };
-        await using var doomed = await NetraProcess.StartAsync(database, settings);
-        await using var survivor = await NetraProcess.StartAsync(database, settings);
-        await using var balancer = new TcpLoadBalancer([doomed.BaseAddress, survivor.BaseAddress]);
+        await using var cluster = await ProcessCluster.StartAsync(2);
+        var (doomed, survivor) = (cluster.Nodes[0], cluster.Nodes[1]);
         var api = new NetraApi(survivor);
         var (alice, bob, dave, watcher) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("dave"), await api.CreateUserAsync("watcher"));
         var chat = await api.CreateChatAsync(alice, bob);
@@ -42,13 +34,7 @@ public sealed class KilledNodeTests(ITestOutputHelper output)
         daveOnline.IsOnline.Should().BeTrue("dave's node announced him across nodes");
 
         // Alice comes in through the balancer, which sends her to the first node: the one that will die.
-        await using var aliceClient = await UserClient.ConnectAsync(new NetraClientOptions
-        {
-            Url = balancer.BaseAddress,
-            SkipNegotiation = true, // the balancer has no sticky sessions
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
-            RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1) },
-        });
+        await using var aliceClient = await UserClient.ConnectAsync(cluster.ThroughBalancer(alice.Token));
         await aliceClient.SubscribeAsync(Channels.Chat(chat.Id));
         await using var bobOnSurvivor = await UserClient.ConnectAsync(survivor, bob);
         foreach (var content in new[] { "1", "2", "3" })

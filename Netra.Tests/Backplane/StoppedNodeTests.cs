@@ -19,19 +19,13 @@ public sealed class StoppedNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task AStoppedNodesClientsReconnectThroughTheOtherNodeAndNothingIsLost()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
+        await using var cluster = await ProcessCluster.StartAsync(2, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-            ["Netra:Backplane:ChannelPrefix"] = "netra-stop-" + Guid.NewGuid().ToString("N")[..8],
             ["Netra:Presence:HeartbeatSeconds"] = "1",
             ["Netra:Presence:NodeTimeoutSeconds"] = "3",
             ["Netra:Presence:StopGraceSeconds"] = "3",
-        };
-        await using var stopping = await NetraProcess.StartAsync(database, settings);
-        await using var staying = await NetraProcess.StartAsync(database, settings);
-        await using var balancer = new TcpLoadBalancer([stopping.BaseAddress, staying.BaseAddress]);
+        });
+        var (stopping, staying) = (cluster.Nodes[0], cluster.Nodes[1]);
         var api = new NetraApi(staying);
         var (alice, bob, carol, watcher) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"), await api.CreateUserAsync("carol"), await api.CreateUserAsync("watcher"));
         var chat = await api.CreateChatAsync(alice, bob);
@@ -39,13 +33,7 @@ public sealed class StoppedNodeTests(ITestOutputHelper output)
         await watching.SubscribeAsync(Channels.Presence);
 
         // Alice comes in through the balancer, which sends her to the first node: the one that will be stopped.
-        await using var aliceClient = await UserClient.ConnectAsync(new NetraClientOptions
-        {
-            Url = balancer.BaseAddress,
-            SkipNegotiation = true, // the balancer has no sticky sessions
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(alice.Token),
-            RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromSeconds(1) },
-        });
+        await using var aliceClient = await UserClient.ConnectAsync(cluster.ThroughBalancer(alice.Token));
         await aliceClient.SubscribeAsync(Channels.Chat(chat.Id));
         (await watching.NextPresenceOfAsync(alice.Id)).IsOnline.Should().BeTrue();
         // Carol is on the stopping node only, and does not come back.
@@ -84,17 +72,8 @@ public sealed class StoppedNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task SendsInFlightWhenTheirNodeStopsAreStoredOnceEachInTheirOrder()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-            ["Netra:Backplane:ChannelPrefix"] = "netra-stop-" + Guid.NewGuid().ToString("N")[..8],
-            ["Netra:Limits:MessagesPerMinute"] = "10000",
-        };
-        await using var stopping = await NetraProcess.StartAsync(database, settings);
-        await using var staying = await NetraProcess.StartAsync(database, settings);
-        await using var balancer = new TcpLoadBalancer([stopping.BaseAddress, staying.BaseAddress]);
+        await using var cluster = await ProcessCluster.StartAsync(2, new Dictionary<string, string?> { ["Netra:Limits:MessagesPerMinute"] = "10000" });
+        var (stopping, staying) = (cluster.Nodes[0], cluster.Nodes[1]);
         var api = new NetraApi(staying);
         var (alice, bob) = (await api.CreateUserAsync("alice"), await api.CreateUserAsync("bob"));
         var chat = await api.CreateChatAsync(alice, bob);
@@ -102,13 +81,7 @@ public sealed class StoppedNodeTests(ITestOutputHelper output)
         await aliceClient.SubscribeAsync(Channels.Chat(chat.Id));
 
         // Bob comes in through the balancer, to the node that will be stopped, and keeps sending as it stops.
-        await using var bobClient = await UserClient.ConnectAsync(new NetraClientOptions
-        {
-            Url = balancer.BaseAddress,
-            SkipNegotiation = true,
-            AccessTokenProvider = _ => ValueTask.FromResult<string?>(bob.Token),
-            RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1) },
-        });
+        await using var bobClient = await UserClient.ConnectAsync(cluster.ThroughBalancer(bob.Token));
         var contents = Enumerable.Range(1, 60).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
         var sends = new List<Task<ChatMessage>>();
         foreach (var content in contents)

@@ -29,27 +29,16 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
     [Fact]
     public async Task SubscribersCutOffAtRandomAndByAKilledNodeEndWithEverySeqOfEveryChatOnceInOrder()
     {
-        await using var redis = await RedisServer.StartAsync();
-        var database = await (await PostgresServer.SharedAsync()).CreateDatabaseAsync();
-        var settings = new Dictionary<string, string?>
+        await using var cluster = await ProcessCluster.StartAsync(3, new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
-            ["Netra:Backplane:ChannelPrefix"] = "netra-soak-" + Guid.NewGuid().ToString("N")[..8],
             ["Netra:Limits:MessagesPerMinute"] = "100000",
             ["Netra:Limits:ConnectAttemptsPerMinutePerIp"] = "100000",
-        };
-        var nodes = new NetraProcess?[3];
-        for (var i = 0; i < nodes.Length; i++)
-        {
-            nodes[i] = await NetraProcess.StartAsync(database, settings);
-        }
-
-        var ports = nodes.Select(n => n!.BaseAddress.Port).ToArray();
-        await using var balancer = new TcpLoadBalancer(nodes.Select(n => n!.BaseAddress).ToList());
+        });
+        var (nodes, balancer) = (cluster.Nodes, cluster.Balancer);
         var clients = new List<(NetraClient Client, ConcurrentQueue<ChatMessage> Received)>();
         try
         {
-            var api = new NetraApi(nodes[0]!);
+            var api = new NetraApi(nodes[0]);
             var publishers = new List<TestUser>();
             var subscribers = new List<TestUser>();
             for (var i = 0; i < 3; i++)
@@ -71,13 +60,7 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
             foreach (var subscriber in subscribers)
             {
                 var received = new ConcurrentQueue<ChatMessage>();
-                var client = new NetraClient(new NetraClientOptions
-                {
-                    Url = balancer.BaseAddress,
-                    SkipNegotiation = true,
-                    AccessTokenProvider = _ => ValueTask.FromResult<string?>(subscriber.Token),
-                    RetryPolicy = new ExponentialBackoffRetryPolicy { BaseDelay = TimeSpan.FromMilliseconds(100), MaxDelay = TimeSpan.FromSeconds(1) },
-                });
+                var client = new NetraClient(cluster.ThroughBalancer(subscriber.Token));
                 client.NewMessage += received.Enqueue;
                 clients.Add((client, received));
                 await client.ConnectAsync().WaitAsync(TestTimeouts.Network);
@@ -89,7 +72,7 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
 
             // One publisher per node, each writing to both chats in turn, reconnecting through the balancer if its node dies.
             using var stop = new CancellationTokenSource();
-            var publishing = publishers.Select((user, i) => PublishAsync(nodes[i]!, balancer, user, chats.Select(c => c.Id).ToArray(), stop.Token)).ToList();
+            var publishing = publishers.Select((user, i) => PublishAsync(nodes[i], balancer, user, chats.Select(c => c.Id).ToArray(), stop.Token)).ToList();
 
             var (drops, clock) = (0, Stopwatch.StartNew());
             var (killed, restarted) = (false, false);
@@ -99,13 +82,12 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
                 drops += balancer.DropOne() ? 1 : 0;
                 if (!killed && clock.Elapsed > ChaosTime / 3)
                 {
-                    nodes[2]!.Kill();
+                    nodes[2].Kill();
                     killed = true;
                 }
                 else if (killed && !restarted && clock.Elapsed > ChaosTime * 2 / 3)
                 {
-                    await nodes[2]!.DisposeAsync();
-                    nodes[2] = await NetraProcess.StartAsync(database, settings, ports[2]);
+                    await cluster.RestartAsync(2);
                     restarted = true;
                 }
             }
@@ -143,14 +125,6 @@ public sealed class ResumeSoakTests(ITestOutputHelper output)
             foreach (var (client, _) in clients)
             {
                 await client.DisposeAsync();
-            }
-
-            foreach (var node in nodes)
-            {
-                if (node is not null)
-                {
-                    await node.DisposeAsync();
-                }
             }
         }
     }
