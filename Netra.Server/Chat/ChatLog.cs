@@ -43,4 +43,7 @@ internal static partial class ChatLog
 
     [LoggerMessage(EventId = 11504, Level = LogLevel.Warning, Message = "User {UserId} was not removed from chat {ChatId}: Redis could not be reached to take their connections out of its group on every node")]
     public static partial void GroupLeaveImpossible(ILogger logger, long userId, long chatId, Exception exception);
+
+    [LoggerMessage(EventId = 11505, Level = LogLevel.Warning, Message = "User {UserId} was removed from chat {ChatId}, but Redis could not be reached to take their connections out of its group once more; a connection that subscribed during the removal may get the chat until it reconnects")]
+    public static partial void GroupLeaveAfterRemovalFailed(ILogger logger, long userId, long chatId, Exception exception);
 }

@@ -75,9 +75,20 @@ internal sealed class ChatMembershipService(
             : await RequireCreatorAsync(callerId, chatId, "remove other members", cancellationToken);
         // The user's connections leave the chat's group before the removal commits: if that cannot be done (Redis out of
         // reach), nothing is removed and the call can be made again, rather than a removed member still getting the chat.
-        if (!await store.RemoveAsync(chatId, userId, () => LeaveGroupEverywhereAsync(userId, chatId, cancellationToken), cancellationToken))
+        if (!await store.RemoveAsync(chatId, userId, () => LeaveBeforeRemovalAsync(userId, chatId, cancellationToken), cancellationToken))
         {
             throw ProblemException.NotFound($"User {userId} is not a member of chat {chatId}.");
+        }
+
+        // A Subscribe of the user's that read the membership before the commit can have joined the group again since (its
+        // own check after joining still saw the row): so the connections leave once more, now that every later check is refused.
+        try
+        {
+            await LeaveGroupEverywhereAsync(userId, chatId, CancellationToken.None);
+        }
+        catch (RedisException exception)
+        {
+            ChatLog.GroupLeaveAfterRemovalFailed(logger, userId, chatId, exception);
         }
 
         ChatLog.MemberRemoved(logger, chatId, userId, callerId);
@@ -91,32 +102,12 @@ internal sealed class ChatMembershipService(
     private async Task<string> DisplayNameOfAsync(long userId, CancellationToken cancellationToken) =>
         (await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault()?.DisplayName ?? "";
 
-    /// <summary>Takes every connection of the user, on any node, out of the chat's group; waits for each node's acknowledgement.</summary>
-    private async Task LeaveGroupEverywhereAsync(long userId, long chatId, CancellationToken cancellationToken)
+    /// <summary>The leave the removal's commit waits for: when Redis cannot be reached, nothing is removed.</summary>
+    private async Task LeaveBeforeRemovalAsync(long userId, long chatId, CancellationToken cancellationToken)
     {
-        var group = Channels.Chat(chatId);
         try
         {
-            // This node's own connections of the user too: right after Redis came back, presence there may not list them
-            // yet (each node writes its connections again within a heartbeat).
-            var local = connections is NetraHubLifetimeManager<NetraHub> netra
-                ? netra.LocalConnectionsOf(userId.ToString(CultureInfo.InvariantCulture))
-                : [];
-            var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).ToList();
-            await Task.WhenAll(targets.Select(async connectionId =>
-            {
-                try
-                {
-                    await hub.Groups.RemoveFromGroupAsync(connectionId, group, CancellationToken.None);
-                }
-                catch (TimeoutException exception)
-                {
-                    // No node acknowledged: the connection is gone (its node died and presence has not swept it yet),
-                    // so it is in no group; the membership check refuses it anyway if it comes back.
-                    ChatLog.GroupLeaveUnacknowledged(logger, connectionId, chatId, userId, exception);
-                }
-            }));
-            ChatLog.GroupLeft(logger, userId, chatId, targets.Count);
+            await LeaveGroupEverywhereAsync(userId, chatId, cancellationToken);
         }
         catch (RedisException exception)
         {
@@ -128,6 +119,32 @@ internal sealed class ChatMembershipService(
                 RetryAfterSeconds = 5,
             };
         }
+    }
+
+    /// <summary>Takes every connection of the user, on any node, out of the chat's group; waits for each node's acknowledgement.</summary>
+    private async Task LeaveGroupEverywhereAsync(long userId, long chatId, CancellationToken cancellationToken)
+    {
+        var group = Channels.Chat(chatId);
+        // This node's own connections of the user too: right after Redis came back, presence there may not list them
+        // yet (each node writes its connections again within a heartbeat).
+        var local = connections is NetraHubLifetimeManager<NetraHub> netra
+            ? netra.LocalConnectionsOf(userId.ToString(CultureInfo.InvariantCulture))
+            : [];
+        var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).ToList();
+        await Task.WhenAll(targets.Select(async connectionId =>
+        {
+            try
+            {
+                await hub.Groups.RemoveFromGroupAsync(connectionId, group, CancellationToken.None);
+            }
+            catch (TimeoutException exception)
+            {
+                // No node acknowledged: the connection is gone (its node died and presence has not swept it yet),
+                // so it is in no group; the membership check refuses it anyway if it comes back.
+                ChatLog.GroupLeaveUnacknowledged(logger, connectionId, chatId, userId, exception);
+            }
+        }));
+        ChatLog.GroupLeft(logger, userId, chatId, targets.Count);
     }
 
     private async Task<(long CreatedBy, string Title)> RequireCreatorAsync(long callerId, long chatId, string what, CancellationToken cancellationToken)

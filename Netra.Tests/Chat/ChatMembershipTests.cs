@@ -1,11 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
+using Dapper;
 using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
 using Netra.Contracts;
 using Netra.Contracts.Chat;
 using Netra.Contracts.Notifications;
+using Netra.Server.Presence;
 using Netra.Tests.Backplane;
 using Netra.Tests.Infrastructure;
+using Npgsql;
 using Xunit;
 
 namespace Netra.Tests.Chat;
@@ -65,6 +69,64 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         (await bobOnB.Messages.StaysQuietAsync()).Should().BeTrue();
         using var bobHttp = new NetraApi(fixture.Nodes[1]).CreateClient(bob);
         (await bobHttp.GetAsync($"/api/chats/{chat.Id}/messages")).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task ASubscribeMadeWhileTheRemovalIsBeforeItsCommitDoesNotKeepTheRemovedMemberInTheChat()
+    {
+        var (owner, bob) = (await fixture.Api.CreateUserAsync("owner"), await fixture.Api.CreateUserAsync("bob"));
+        var chat = await fixture.Api.CreateChatAsync(owner, bob);
+        var channel = Channels.Chat(chat.Id);
+        var node = fixture.Nodes[0];
+        await using var ownerHub = await UserClient.ConnectAsync(node, owner);
+        await ownerHub.SubscribeAsync(channel);
+        await using var bobHub = await RawHubClient.ConnectAsync(node, bob.Token);
+        await bobHub.InvokeRawAsync("Subscribe", $"[\"{channel}\", null]");
+        // Bob also has a connection that no node holds any more (its node died and presence has not swept it yet): its
+        // leave waits for an acknowledgement that never comes, which holds the removal open after his live connection
+        // left the chat's group and before the membership's delete commits.
+        await node.Services.GetRequiredService<RedisPresenceStore>().AddConnectionAsync(bob.Id, "gone-" + Guid.NewGuid().ToString("N"), CancellationToken.None);
+        using var ownerHttp = new NetraApi(node).CreateClient(owner);
+        var removal = ownerHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}");
+        await using (var database = new NpgsqlConnection(node.PostgresConnectionString))
+        {
+            // The delete has run (its row is locked) and the leaves are out: bob's live connection's is local, at once.
+            await Eventually.UntilAsync(async () => !await RowIsFreeAsync(database, chat.Id, bob.Id));
+        }
+
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        removal.IsCompleted.Should().BeFalse("the gone connection's leave holds the removal for the ack timeout");
+        var again = await bobHub.InvokeRawAsync("Subscribe", $"[\"{channel}\", null]");
+        again.TryGetProperty("error", out _).Should().BeFalse("the membership is not deleted yet: {0}", again);
+        using (var removed = await removal)
+        {
+            removed.StatusCode.Should().Be(HttpStatusCode.NoContent, await removed.Content.ReadAsStringAsync());
+        }
+
+        await ownerHub.SendAsync(chat.Id, "after");
+        (await ownerHub.Messages.NextAsync()).Content.Should().Be("after");
+        // A marker to bob's connection, issued after the chat's broadcast on the same node.
+        (await ownerHttp.PostAsJsonAsync("/api/connections/requests", new { toUserId = bob.Id })).EnsureSuccessStatusCode();
+        (await bobHub.TargetsUntilAsync("ConnectionRequest")).Should().NotContain("NewMessage", "bob was removed from the chat");
+    }
+
+    private static async Task<bool> RowIsFreeAsync(NpgsqlConnection database, long chatId, long userId)
+    {
+        if (database.State != System.Data.ConnectionState.Open)
+        {
+            await database.OpenAsync();
+        }
+
+        await using var transaction = await database.BeginTransactionAsync();
+        try
+        {
+            await database.ExecuteAsync("SELECT 1 FROM chat_members WHERE chat_id = @chatId AND user_id = @userId FOR UPDATE NOWAIT", new { chatId, userId }, transaction);
+            return true;
+        }
+        catch (PostgresException exception) when (exception.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            return false;
+        }
     }
 
     [Fact]
