@@ -35,12 +35,26 @@ internal static class PresenceExtensions
         return builder;
     }
 
-    /// <summary><c>GET /api/presence</c>: who is online; <c>?userIds=1,2,3</c>: those users, online or not, with when they were last seen.</summary>
+    /// <summary>
+    /// <c>GET /api/presence?afterUserId=&amp;limit=</c>: who is online, a page at a time by user id;
+    /// <c>?userIds=1,2,3</c>: those users, online or not, with when they were last seen.
+    /// </summary>
     public static RouteGroupBuilder MapPresence(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/api/presence").WithTags("Presence").RequireAuthorization();
-        group.MapGet("/", async Task<Ok<IReadOnlyList<PresenceChangedEvent>>> (string? userIds, PresenceService presence, CancellationToken cancellationToken) =>
-            TypedResults.Ok(await presence.GetAsync(ParseIds(userIds), cancellationToken)));
+        group.MapGet("/", async Task<Ok<IReadOnlyList<PresenceChangedEvent>>> (
+            string? userIds, long? afterUserId, int? limit, PresenceService presence, CancellationToken cancellationToken) =>
+        {
+            var ids = ParseIds(userIds);
+            if (ids is not null && (afterUserId is not null || limit is not null))
+            {
+                throw ProblemException.Validation("userIds reads those users; afterUserId and limit page through who is online: not both.");
+            }
+
+            return TypedResults.Ok(ids is not null
+                ? await presence.GetAsync(ids, cancellationToken)
+                : await presence.GetOnlineAsync(afterUserId ?? 0, limit ?? PresenceService.DefaultPageSize, cancellationToken));
+        });
         return group;
     }
 

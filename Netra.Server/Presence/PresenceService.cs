@@ -22,6 +22,12 @@ internal sealed class PresenceService(
 {
     public const int MaxUserIds = 200;
 
+    /// <summary>Online users in a page of <c>GET /api/presence</c> when no limit is given.</summary>
+    public const int DefaultPageSize = 100;
+
+    /// <summary>Most online users in a page of <c>GET /api/presence</c>.</summary>
+    public const int MaxPageSize = 1000;
+
     public async Task ConnectedAsync(long userId, string connectionId, CancellationToken cancellationToken)
     {
         if (await store.AddConnectionAsync(userId, connectionId, cancellationToken) is { } version)
@@ -53,18 +59,39 @@ internal sealed class PresenceService(
     }
 
     /// <summary>
-    /// Who is online now, or (with <paramref name="userIds"/>) those users whether online or not; every entry has the
-    /// version of the presence read, so a client that already holds a later change of a user keeps it.
+    /// Those users, online or not; every entry has the version of the presence read, so a client that already holds a
+    /// later change of a user keeps it.
     /// </summary>
-    public async Task<IReadOnlyList<PresenceChangedEvent>> GetAsync(IReadOnlyCollection<long>? userIds, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PresenceChangedEvent>> GetAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
     {
-        if (userIds is { Count: > MaxUserIds })
+        if (userIds.Count > MaxUserIds)
         {
             throw ProblemException.Validation($"At most {MaxUserIds} userIds at a time.");
         }
 
         var (version, online) = await store.GetOnlineAsync(cancellationToken);
-        var ids = userIds is { Count: > 0 } ? userIds.Distinct().ToList() : online.Keys.ToList();
+        return await DescribeAsync(userIds.Distinct().ToList(), version, online, cancellationToken);
+    }
+
+    /// <summary>
+    /// Who is online, by ascending user id: at most <paramref name="limit"/> after <paramref name="afterUserId"/>, so that a
+    /// large deployment's online list is read a page at a time rather than in one answer. Entries carry the read's version.
+    /// </summary>
+    public async Task<IReadOnlyList<PresenceChangedEvent>> GetOnlineAsync(long afterUserId, int limit, CancellationToken cancellationToken)
+    {
+        if (afterUserId < 0 || limit is < 1 or > MaxPageSize)
+        {
+            throw ProblemException.Validation($"afterUserId must be 0 or more, and limit between 1 and {MaxPageSize}.");
+        }
+
+        var (version, online) = await store.GetOnlineAsync(cancellationToken);
+        var page = online.Keys.Where(id => id > afterUserId).Order().Take(limit).ToList();
+        return await DescribeAsync(page, version, online, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<PresenceChangedEvent>> DescribeAsync(
+        List<long> ids, long version, IReadOnlyDictionary<long, string> online, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         return (await users.GetPresenceInfoAsync(ids, cancellationToken))
             .Select(user => online.TryGetValue(user.Id, out var status)

@@ -122,10 +122,60 @@ public sealed class PresenceTests(ServerFixture fixture) : IClassFixture<ServerF
         fixture.Server.Logs.Lines.Should().NotContain(line => line.Level >= LogLevel.Error && line.Message.Contains("OnConnectedAsync", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task WhoIsOnlineIsReadAPageAtATimeByUserId()
+    {
+        var reader = await fixture.Api.CreateUserAsync("reader");
+        var users = new List<TestUser>();
+        var clients = new List<UserClient>();
+        try
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                users.Add(await fixture.Api.CreateUserAsync("paged"));
+                clients.Add(await UserClient.ConnectAsync(fixture.Server, users[^1]));
+            }
+
+            // Other tests' users may be online too: page from just below the first of ours.
+            var after = users[0].Id - 1;
+            var seen = new List<PresenceChangedEvent>();
+            while (true)
+            {
+                var page = await PresenceAsync(reader, $"?afterUserId={after}&limit=2");
+                page.Count.Should().BeLessThanOrEqualTo(2);
+                page.Select(p => p.UserId).Should().BeInAscendingOrder().And.OnlyContain(id => id > after);
+                seen.AddRange(page);
+                if (page.Count < 2)
+                {
+                    break;
+                }
+
+                after = page[^1].UserId;
+            }
+
+            seen.Select(p => p.UserId).Should().Contain(users.Select(user => user.Id)).And.OnlyHaveUniqueItems();
+            seen.Should().OnlyContain(p => p.IsOnline);
+            (await PresenceAsync(reader, $"?afterUserId={users[^1].Id}&limit=1000")).Should().NotContain(p => users.Any(user => user.Id == p.UserId));
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
     [Theory]
     [InlineData("?userIds=abc")]
     [InlineData("?userIds=-1")]
     [InlineData("?userIds=1,,2")]
+    [InlineData("?limit=0")]
+    [InlineData("?limit=1001")]
+    [InlineData("?limit=abc")]
+    [InlineData("?afterUserId=-1")]
+    [InlineData("?afterUserId=99999999999999999999")]
+    [InlineData("?userIds=1&limit=5")]
     public async Task ABadUserIdListIsAValidationError(string query)
     {
         var user = await fixture.Api.CreateUserAsync("asker");
