@@ -98,8 +98,9 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, [FromKeyedServices(
         row.Id, row.DisplayName, row.LastSeenAt is { } seen ? new DateTimeOffset(DateTime.SpecifyKind(seen, DateTimeKind.Utc)) : null);
 
     /// <summary>
-    /// Records when users were last connected, in one statement; returns what presence shows of each of them (a user
-    /// that does not exist is not in the result). Written through the writers' pool (<see cref="StorageExtensions.Writers"/>):
+    /// Records when users were last connected, in one statement, never moving a user's time back (a dead node's users are
+    /// written when swept, with the time their node was last heard of); returns what presence shows of each of them (a
+    /// user that does not exist is not in the result). Written through the writers' pool (<see cref="StorageExtensions.Writers"/>):
     /// <see cref="Presence.LastSeenWriter"/>'s loop is its only caller.
     /// </summary>
     public async Task<IReadOnlyList<PresenceInfo>> SetLastSeenAsync(IReadOnlyDictionary<long, DateTimeOffset> lastSeen, CancellationToken cancellationToken)
@@ -115,7 +116,7 @@ internal sealed class UserStore(NpgsqlDataSource dataSource, [FromKeyedServices(
             """
             WITH locked AS MATERIALIZED (
                 SELECT id FROM users WHERE id = ANY(@ids) ORDER BY id FOR NO KEY UPDATE)
-            UPDATE users AS u SET last_seen_at = seen.at
+            UPDATE users AS u SET last_seen_at = GREATEST(u.last_seen_at, seen.at)
             FROM locked JOIN unnest(@ids, @at) AS seen (id, at) ON seen.id = locked.id
             WHERE u.id = locked.id
             RETURNING u.id, u.display_name, u.last_seen_at

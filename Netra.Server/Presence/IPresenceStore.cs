@@ -30,5 +30,8 @@ internal interface IPresenceStore
 /// </summary>
 internal sealed record PresenceSnapshot(long Version, IReadOnlyDictionary<long, string> Online);
 
-/// <summary>A user came online (<paramref name="Online"/>) or went offline, at presence version <paramref name="Version"/>.</summary>
-internal readonly record struct PresenceChange(long UserId, bool Online, long Version);
+/// <summary>
+/// A user came online (<paramref name="Online"/>) or went offline, at presence version <paramref name="Version"/>;
+/// <paramref name="LastSeen"/>: when they were last connected, if not now (a dead or stopped node's users, swept later).
+/// </summary>
+internal readonly record struct PresenceChange(long UserId, bool Online, long Version, DateTimeOffset? LastSeen = null);

@@ -111,7 +111,7 @@ internal sealed class PresenceService(
         try
         {
             // The write returns what the announcement shows.
-            var user = await lastSeen.SetAsync(change.UserId, time.GetUtcNow());
+            var user = await lastSeen.SetAsync(change.UserId, change.LastSeen ?? time.GetUtcNow());
             await BroadcastAsync(user, change.Online ? PresenceStatus.Online : PresenceStatus.Offline, change.Version);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)

@@ -90,14 +90,28 @@ internal sealed class RedisPresenceStore(
         return { tick(), redis.call('SMEMBERS', p .. ':presence:online'), redis.call('HGETALL', p .. ':presence:status') }
         """;
 
-    // ARGV = prefix, node, ttl ms. Renews the node's heartbeat; returns 1 when it was still alive, 0 when it had expired.
+    // ARGV = prefix, node, ttl ms. Renews the node's heartbeat and notes when (the last time its users are known to have
+    // been connected, should it die); returns 1 when it was still alive, 0 when it had expired.
     private const string HeartbeatScript = """
         local p = ARGV[1]
         local alive = p .. ':presence:node:' .. ARGV[2] .. ':alive'
         local existed = redis.call('EXISTS', alive)
+        local t = redis.call('TIME')
         redis.call('SET', alive, '1', 'PX', ARGV[3])
         redis.call('SADD', p .. ':presence:nodes', ARGV[2])
+        redis.call('HSET', p .. ':presence:seen', ARGV[2], t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
         return existed
+        """;
+
+    // ARGV = prefix, node, grace ms. Stopping: the heartbeat ends after the grace (at once when 0), and its users were
+    // last connected now.
+    private const string StopScript = """
+        local p = ARGV[1]
+        local alive = p .. ':presence:node:' .. ARGV[2] .. ':alive'
+        local t = redis.call('TIME')
+        if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', alive, ARGV[3]) else redis.call('DEL', alive) end
+        redis.call('HSET', p .. ':presence:seen', ARGV[2], t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+        return 1
         """;
 
     // ARGV = prefix, node, then uid, conn pairs: this node's connections. Makes Redis agree with them and returns
@@ -120,16 +134,18 @@ internal sealed class RedisPresenceStore(
         """;
 
     // ARGV = prefix. Removes the connections of every node whose heartbeat expired; returns the users that went
-    // offline as '-uid:version'.
+    // offline as '-uid:version:ms', ms being when the node was last known to hold them (its last heartbeat, or its stop).
     private const string SweepScript = ConnectionPrelude + """
         local offline = {}
         for _, node in ipairs(redis.call('SMEMBERS', p .. ':presence:nodes')) do
           if redis.call('EXISTS', p .. ':presence:node:' .. node .. ':alive') == 0 then
+            local seen = redis.call('HGET', p .. ':presence:seen', node) or '0'
             for _, member in ipairs(redis.call('SMEMBERS', p .. ':presence:node:' .. node .. ':conns')) do
               local uid = remove(node, member)
-              if uid then table.insert(offline, change('-', uid)) end
+              if uid then table.insert(offline, change('-', uid) .. ':' .. seen) end
             end
             redis.call('SREM', p .. ':presence:nodes', node)
+            redis.call('HDEL', p .. ':presence:seen', node)
           end
         end
         return offline
@@ -265,14 +281,13 @@ internal sealed class RedisPresenceStore(
     /// Stopping: this node's heartbeat expires after <paramref name="grace"/> (at once when zero), and then any other node's
     /// sweep takes its connections out of presence.
     /// </summary>
-    public async Task ExpireHeartbeatAsync(TimeSpan grace, CancellationToken cancellationToken)
-    {
-        var database = (await redis.GetAsync(cancellationToken)).GetDatabase();
-        var alive = $"{Prefix}:presence:node:{redis.ServerName}:alive";
-        await (grace > TimeSpan.Zero ? database.KeyExpireAsync(alive, grace) : database.KeyDeleteAsync(alive));
-    }
+    public async Task ExpireHeartbeatAsync(TimeSpan grace, CancellationToken cancellationToken) =>
+        await EvaluateAsync(StopScript, [Prefix, redis.ServerName, (long)grace.TotalMilliseconds], cancellationToken);
 
-    /// <summary>Takes the connections of nodes whose heartbeat expired out of presence; returns the users that went offline.</summary>
+    /// <summary>
+    /// Takes the connections of nodes whose heartbeat expired out of presence; returns the users that went offline, each
+    /// last seen when their node last renewed its heartbeat or stopped.
+    /// </summary>
     public async Task<IReadOnlyList<PresenceChange>> SweepDeadNodesAsync(CancellationToken cancellationToken)
     {
         var offline = (RedisResult[])(await EvaluateAsync(SweepScript, [Prefix], cancellationToken))!;
@@ -284,14 +299,16 @@ internal sealed class RedisPresenceStore(
     // A script's answer to one change: its version, or 0 (or -1) when nothing changed.
     private static long? Version(RedisResult result) => (long)result is > 0 and var version ? version : null;
 
-    // "+uid:version" or "-uid:version".
+    // "+uid:version" or "-uid:version", and from the sweep ":ms" after it: when the user was last seen (0: not known).
     private static PresenceChange ParseChange(string change)
     {
-        var separator = change.IndexOf(':', StringComparison.Ordinal);
+        var parts = change[1..].Split(':');
+        var seen = parts.Length > 2 ? long.Parse(parts[2], CultureInfo.InvariantCulture) : 0;
         return new PresenceChange(
-            long.Parse(change.AsSpan(1, separator - 1), CultureInfo.InvariantCulture),
+            long.Parse(parts[0], CultureInfo.InvariantCulture),
             change[0] == '+',
-            long.Parse(change.AsSpan(separator + 1), CultureInfo.InvariantCulture));
+            long.Parse(parts[1], CultureInfo.InvariantCulture),
+            seen > 0 ? DateTimeOffset.FromUnixTimeMilliseconds(seen) : null);
     }
 
     private void Record(long userId, string connectionId, bool added)

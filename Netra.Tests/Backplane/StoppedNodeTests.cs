@@ -63,8 +63,11 @@ public sealed class StoppedNodeTests(ITestOutputHelper output)
 
         // Carol goes offline once the stopping node's grace is over and the other node swept it; alice, back through the
         // other node meanwhile, never went offline.
-        (await watching.NextPresenceOfAsync(carol.Id)).IsOnline.Should().BeFalse();
+        var carolOffline = await watching.NextPresenceOfAsync(carol.Id);
+        var sweptAt = DateTimeOffset.UtcNow;
         output.WriteLine($"carol offline after {(DateTime.UtcNow - stoppedAt).TotalSeconds:0.0} s");
+        carolOffline.IsOnline.Should().BeFalse();
+        carolOffline.LastSeen.Should().BeBefore(sweptAt.AddSeconds(-1), "carol was last connected when her node stopped, the grace (3 s) before the sweep");
         (await watching.PresenceOfWithinQuietAsync(alice.Id)).Should().BeEmpty("alice moved nodes without going offline");
         stopping.Output.ToString().Should().Contain("Stopping: this node's connections stay in presence for 3 s");
         await carolClient.DisposeAsync();    }

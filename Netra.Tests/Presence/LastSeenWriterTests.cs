@@ -49,6 +49,26 @@ public sealed class LastSeenWriterTests(ServerFixture fixture) : IClassFixture<S
     }
 
     [Fact]
+    public async Task AnEarlierTimeNeverMovesAUsersLastSeenBack()
+    {
+        // A dead node's users are written when swept, with the time the node was last heard of, which can be before the
+        // time another node wrote when the user's last connection there closed.
+        var ids = await CreateUsersAsync("monotonic", 1);
+        var writer = new LastSeenWriter(fixture.Server.Services.GetRequiredService<UserStore>(), NullLogger<LastSeenWriter>.Instance);
+        await writer.StartAsync(CancellationToken.None);
+        try
+        {
+            (await writer.SetAsync(ids[0], Noon.AddMinutes(5)))!.LastSeenAt.Should().Be(Noon.AddMinutes(5));
+            (await writer.SetAsync(ids[0], Noon))!.LastSeenAt.Should().Be(Noon.AddMinutes(5));
+            (await writer.SetAsync(ids[0], Noon.AddMinutes(6)))!.LastSeenAt.Should().Be(Noon.AddMinutes(6));
+        }
+        finally
+        {
+            await writer.StopAsync(CancellationToken.None);
+        }
+    }
+
+    [Fact]
     public async Task AfterStoppingAWriteStillGoesThroughOnItsOwn()
     {
         var ids = await CreateUsersAsync("stopping", 1);

@@ -92,7 +92,9 @@ public sealed class RedisPresenceStoreTests : IAsyncLifetime
         (await store.GetOnlineAsync(CancellationToken.None)).Online.Keys.Should().BeEquivalentTo([1L, 2L]);
         (await store.SweepDeadNodesAsync(CancellationToken.None)).Should().BeEmpty("the stopping node's heartbeat has not expired yet");
 
+        var beforeStop = await redis.MillisecondsAsync();
         await stopping.ExpireHeartbeatAsync(TimeSpan.FromMilliseconds(200), CancellationToken.None);
+        var afterStop = await redis.MillisecondsAsync();
         var swept = new List<PresenceChange>();
         await Eventually.UntilAsync(async () =>
         {
@@ -101,7 +103,29 @@ public sealed class RedisPresenceStoreTests : IAsyncLifetime
         });
 
         swept.Should().ContainSingle().Which.Should().BeEquivalentTo(new { UserId = 1L, Online = false });
+        swept[0].LastSeen!.Value.ToUnixTimeMilliseconds().Should().BeInRange(beforeStop, afterStop, "user 1 was last connected when the node stopped, not when it was swept");
         (await store.GetOnlineAsync(CancellationToken.None)).Online.Keys.Should().Equal(2L);
         (await store.GetConnectionsAsync(2, CancellationToken.None)).Should().Equal("moved");
+    }
+
+    [Fact]
+    public async Task AKilledNodesUsersAreLastSeenAtItsLastHeartbeat()
+    {
+        var killed = redis.PresenceStore(presence: new PresenceOptions { HeartbeatSeconds = 1, NodeTimeoutSeconds = 2 });
+        await killed.AddConnectionAsync(3, "c3", CancellationToken.None);
+        var beforeBeat = await redis.MillisecondsAsync();
+        await killed.HeartbeatAsync(CancellationToken.None);
+        var afterBeat = await redis.MillisecondsAsync();
+
+        // It beats no more: its heartbeat expires after NodeTimeoutSeconds, and another node's sweep takes its users out.
+        var swept = new List<PresenceChange>();
+        await Eventually.UntilAsync(async () =>
+        {
+            swept.AddRange(await store.SweepDeadNodesAsync(CancellationToken.None));
+            return swept.Count > 0;
+        });
+
+        swept.Should().ContainSingle().Which.UserId.Should().Be(3);
+        swept[0].LastSeen!.Value.ToUnixTimeMilliseconds().Should().BeInRange(beforeBeat, afterBeat);
     }
 }
