@@ -90,27 +90,33 @@ internal sealed class RedisPresenceStore(
         return { tick(), redis.call('SMEMBERS', p .. ':presence:online'), redis.call('HGETALL', p .. ':presence:status') }
         """;
 
-    // ARGV = prefix, node, ttl ms. Renews the node's heartbeat and notes when (the last time its users are known to have
-    // been connected, should it die); returns 1 when it was still alive, 0 when it had expired.
-    private const string HeartbeatScript = """
+    // ARGV = prefix, node, ...: the node's alive key, and seen(), which notes Redis's time in Unix ms as when the node was
+    // last heard of.
+    private const string SeenPrelude = """
         local p = ARGV[1]
         local alive = p .. ':presence:node:' .. ARGV[2] .. ':alive'
+        local function seen()
+          local t = redis.call('TIME')
+          redis.call('HSET', p .. ':presence:seen', ARGV[2], t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+        end
+
+        """;
+
+    // ARGV = prefix, node, ttl ms. Renews the node's heartbeat and notes when (the last time its users are known to have
+    // been connected, should it die); returns 1 when it was still alive, 0 when it had expired.
+    private const string HeartbeatScript = SeenPrelude + """
         local existed = redis.call('EXISTS', alive)
-        local t = redis.call('TIME')
         redis.call('SET', alive, '1', 'PX', ARGV[3])
         redis.call('SADD', p .. ':presence:nodes', ARGV[2])
-        redis.call('HSET', p .. ':presence:seen', ARGV[2], t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+        seen()
         return existed
         """;
 
     // ARGV = prefix, node, grace ms. Stopping: the heartbeat ends after the grace (at once when 0), and its users were
     // last connected now.
-    private const string StopScript = """
-        local p = ARGV[1]
-        local alive = p .. ':presence:node:' .. ARGV[2] .. ':alive'
-        local t = redis.call('TIME')
+    private const string StopScript = SeenPrelude + """
         if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', alive, ARGV[3]) else redis.call('DEL', alive) end
-        redis.call('HSET', p .. ':presence:seen', ARGV[2], t[1] .. string.format('%03d', math.floor(tonumber(t[2]) / 1000)))
+        seen()
         return 1
         """;
 
