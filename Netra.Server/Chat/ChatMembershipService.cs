@@ -75,16 +75,18 @@ internal sealed class ChatMembershipService(
             : await RequireCreatorAsync(callerId, chatId, "remove other members", cancellationToken);
         // The user's connections leave the chat's group before the removal commits: if that cannot be done (Redis out of
         // reach), nothing is removed and the call can be made again, rather than a removed member still getting the chat.
-        if (!await store.RemoveAsync(chatId, userId, () => LeaveBeforeRemovalAsync(userId, chatId, cancellationToken), cancellationToken))
+        var gone = new HashSet<string>(StringComparer.Ordinal);
+        if (!await store.RemoveAsync(chatId, userId, async () => gone = await LeaveBeforeRemovalAsync(userId, chatId, cancellationToken), cancellationToken))
         {
             throw ProblemException.NotFound($"User {userId} is not a member of chat {chatId}.");
         }
 
         // A Subscribe of the user's that read the membership before the commit can have joined the group again since (its
-        // own check after joining still saw the row): so the connections leave once more, now that every later check is refused.
+        // own check after joining still saw the row): so the connections leave once more, now that every later check is
+        // refused; those no node acknowledged the first time are gone and not waited for again.
         try
         {
-            await LeaveGroupEverywhereAsync(userId, chatId, CancellationToken.None);
+            await LeaveGroupEverywhereAsync(userId, chatId, gone, CancellationToken.None);
         }
         catch (RedisException exception)
         {
@@ -103,11 +105,11 @@ internal sealed class ChatMembershipService(
         (await users.GetPresenceInfoAsync([userId], cancellationToken)).SingleOrDefault()?.DisplayName ?? "";
 
     /// <summary>The leave the removal's commit waits for: when Redis cannot be reached, nothing is removed.</summary>
-    private async Task LeaveBeforeRemovalAsync(long userId, long chatId, CancellationToken cancellationToken)
+    private async Task<HashSet<string>> LeaveBeforeRemovalAsync(long userId, long chatId, CancellationToken cancellationToken)
     {
         try
         {
-            await LeaveGroupEverywhereAsync(userId, chatId, cancellationToken);
+            return await LeaveGroupEverywhereAsync(userId, chatId, new HashSet<string>(), cancellationToken);
         }
         catch (RedisException exception)
         {
@@ -121,8 +123,11 @@ internal sealed class ChatMembershipService(
         }
     }
 
-    /// <summary>Takes every connection of the user, on any node, out of the chat's group; waits for each node's acknowledgement.</summary>
-    private async Task LeaveGroupEverywhereAsync(long userId, long chatId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes every connection of the user, on any node, out of the chat's group (but those in <paramref name="skipped"/>);
+    /// waits for each node's acknowledgement. Returns the connections no node acknowledged: gone.
+    /// </summary>
+    private async Task<HashSet<string>> LeaveGroupEverywhereAsync(long userId, long chatId, IReadOnlySet<string> skipped, CancellationToken cancellationToken)
     {
         var group = Channels.Chat(chatId);
         // This node's own connections of the user too: right after Redis came back, presence there may not list them
@@ -130,7 +135,8 @@ internal sealed class ChatMembershipService(
         var local = connections is NetraHubLifetimeManager<NetraHub> netra
             ? netra.LocalConnectionsOf(userId.ToString(CultureInfo.InvariantCulture))
             : [];
-        var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).ToList();
+        var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).Except(skipped).ToList();
+        var gone = new HashSet<string>(StringComparer.Ordinal);
         await Task.WhenAll(targets.Select(async connectionId =>
         {
             try
@@ -142,9 +148,14 @@ internal sealed class ChatMembershipService(
                 // No node acknowledged: the connection is gone (its node died and presence has not swept it yet),
                 // so it is in no group; the membership check refuses it anyway if it comes back.
                 ChatLog.GroupLeaveUnacknowledged(logger, connectionId, chatId, userId, exception);
+                lock (gone)
+                {
+                    gone.Add(connectionId);
+                }
             }
         }));
         ChatLog.GroupLeft(logger, userId, chatId, targets.Count);
+        return gone;
     }
 
     private async Task<(long CreatedBy, string Title)> RequireCreatorAsync(long callerId, long chatId, string what, CancellationToken cancellationToken)

@@ -85,7 +85,8 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         // Bob also has a connection that no node holds any more (its node died and presence has not swept it yet): its
         // leave waits for an acknowledgement that never comes, which holds the removal open after his live connection
         // left the chat's group and before the membership's delete commits.
-        await node.Services.GetRequiredService<RedisPresenceStore>().AddConnectionAsync(bob.Id, "gone-" + Guid.NewGuid().ToString("N"), CancellationToken.None);
+        var gone = "gone-" + Guid.NewGuid().ToString("N");
+        await node.Services.GetRequiredService<RedisPresenceStore>().AddConnectionAsync(bob.Id, gone, CancellationToken.None);
         using var ownerHttp = new NetraApi(node).CreateClient(owner);
         var removal = ownerHttp.DeleteAsync($"/api/chats/{chat.Id}/members/{bob.Id}");
         await using (var database = new NpgsqlConnection(node.PostgresConnectionString))
@@ -108,6 +109,8 @@ public sealed class ChatMembershipTests(TwoNodesFixture fixture) : IClassFixture
         // A marker to bob's connection, issued after the chat's broadcast on the same node.
         (await ownerHttp.PostAsJsonAsync("/api/connections/requests", new { toUserId = bob.Id })).EnsureSuccessStatusCode();
         (await bobHub.TargetsUntilAsync("ConnectionRequest")).Should().NotContain("NewMessage", "bob was removed from the chat");
+        node.Logs.Lines.Where(line => line.EventId.Id == 11503 && line.Message.Contains(gone, StringComparison.Ordinal)).Should()
+            .ContainSingle("the second pass does not wait again for the connection no node acknowledged");
     }
 
     private static async Task<bool> RowIsFreeAsync(NpgsqlConnection database, long chatId, long userId)
