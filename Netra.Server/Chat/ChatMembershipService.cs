@@ -124,10 +124,10 @@ internal sealed class ChatMembershipService(
     }
 
     /// <summary>
-    /// Takes every connection of the user, on any node, out of the chat's group (but those in <paramref name="skipped"/>);
+    /// Takes every connection of the user, on any node, out of the chat's group (but those in <paramref name="unreachable"/>, found gone before);
     /// waits for each node's acknowledgement. Returns the connections no node acknowledged: gone.
     /// </summary>
-    private async Task<HashSet<string>> LeaveGroupEverywhereAsync(long userId, long chatId, IReadOnlySet<string> skipped, CancellationToken cancellationToken)
+    private async Task<HashSet<string>> LeaveGroupEverywhereAsync(long userId, long chatId, IReadOnlySet<string> unreachable, CancellationToken cancellationToken)
     {
         var group = Channels.Chat(chatId);
         // This node's own connections of the user too: right after Redis came back, presence there may not list them
@@ -135,7 +135,7 @@ internal sealed class ChatMembershipService(
         var local = connections is NetraHubLifetimeManager<NetraHub> netra
             ? netra.LocalConnectionsOf(userId.ToString(CultureInfo.InvariantCulture))
             : [];
-        var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).Except(skipped).ToList();
+        var targets = (await presence.GetConnectionsAsync(userId, cancellationToken)).Union(local, StringComparer.Ordinal).Except(unreachable).ToList();
         var gone = new HashSet<string>(StringComparer.Ordinal);
         await Task.WhenAll(targets.Select(async connectionId =>
         {
