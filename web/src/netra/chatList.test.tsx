@@ -2,11 +2,11 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { databaseDown, ok, scriptedFetch } from './testing/fakeApi';
+import { databaseDown, ok } from './testing/fakeApi';
 import { created, defaults, flush, type FakeHubConnection } from './testing/fakeSignalR';
 import { applyChatEvent, applyNewMessage, applyReadMarker } from './chatList';
 import type { ChatMessage, ChatSummary } from './contracts';
-import { pinRetryClock } from './testing/retryClock';
+import { retriedReads } from './testing/retriedReads';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -153,34 +153,17 @@ describe('useChatList', () => {
 });
 
 describe('useChatList, when its first read fails for a transient reason', () => {
-  let reads: Record<string, number>;
-  let restoreClock: () => void;
-
-  beforeEach(() => {
-    created.length = 0;
-    reads = {};
-    defaults.invoke = () => undefined;
-    restoreClock = pinRetryClock();
-  });
-  afterEach(() => {
-    cleanup();
-    restoreClock();
-  });
-
-  function mount(answers: (() => Response)[]) {
-    const client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: scriptedFetch({ '/api/chats': answers }, reads) });
-    const wrapper = ({ children }: { children: ReactNode }) => <NetraProvider client={client}>{children}</NetraProvider>;
-    return renderHook(() => useChatList(ME), { wrapper });
-  }
+  const retried = retriedReads();
+  const mount = (answers: (() => Response)[]) => retried.mount({ '/api/chats': answers }, () => useChatList(ME));
 
   it('shows the 503, reads again after its Retry-After, then shows the chats and clears the error', async () => {
     const { result } = mount([() => databaseDown(5), () => ok([chat({ unreadCount: 2 })])]);
     await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
     expect(result.current.chats).toBeNull();
     await act(() => vi.advanceTimersByTimeAsync(4800));
-    expect(reads['/api/chats']).toBe(1);
+    expect(retried.reads['/api/chats']).toBe(1);
     await act(() => vi.advanceTimersByTimeAsync(400));
-    expect(reads['/api/chats']).toBe(2);
+    expect(retried.reads['/api/chats']).toBe(2);
     expect(result.current.error).toBeNull();
     expect(result.current.chats?.[0]).toMatchObject({ id: 7, unreadCount: 2 });
   });
@@ -189,9 +172,9 @@ describe('useChatList, when its first read fails for a transient reason', () => 
     const { result, unmount } = mount([() => databaseDown(5)]);
     await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
     await act(() => vi.advanceTimersByTimeAsync(5200));
-    expect(reads['/api/chats']).toBe(2);
+    expect(retried.reads['/api/chats']).toBe(2);
     unmount();
     await act(() => vi.advanceTimersByTimeAsync(60_000));
-    expect(reads['/api/chats']).toBe(2);
+    expect(retried.reads['/api/chats']).toBe(2);
   });
 });

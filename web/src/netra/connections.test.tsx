@@ -2,9 +2,9 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { databaseDown, fakeFetch, ok, scriptedFetch, type RecordedCall } from './testing/fakeApi';
+import { databaseDown, fakeFetch, ok, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
-import { pinRetryClock } from './testing/retryClock';
+import { retriedReads } from './testing/retriedReads';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -154,34 +154,20 @@ describe('useConnectionRequests', () => {
 });
 
 describe('useConnectionRequests, when its first read fails (retried while transient)', () => {
-  let reads: Record<string, number>;
-  let restoreClock: () => void;
-
-  beforeEach(() => {
-    created.length = 0;
-    reads = {};
-    defaults.invoke = () => undefined;
-    restoreClock = pinRetryClock();
-  });
-  afterEach(() => {
-    cleanup();
-    restoreClock();
-  });
-
-  function mount(pending: (() => Response)[]) {
-    const routes = { '/api/connections/requests': pending, '/api/connections': [() => ok([info(3, SELF, 4, 'accepted')])] };
-    const client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: scriptedFetch(routes, reads) });
-    const wrapper = ({ children }: { children: ReactNode }) => <NetraProvider client={client}>{children}</NetraProvider>;
-    return renderHook(() => connections.useConnectionRequests(SELF), { wrapper });
-  }
+  const retried = retriedReads();
+  const mount = (pending: (() => Response)[]) =>
+    retried.mount(
+      { '/api/connections/requests': pending, '/api/connections': [() => ok([info(3, SELF, 4, 'accepted')])] },
+      () => connections.useConnectionRequests(SELF),
+    );
 
   it('shows the 503, reads again after its Retry-After, then shows the lists and clears the error', async () => {
     const { result } = mount([() => databaseDown(5), () => ok([info(5, 2, SELF)])]);
     await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
     await act(() => vi.advanceTimersByTimeAsync(4800));
-    expect(reads['/api/connections/requests']).toBe(1);
+    expect(retried.reads['/api/connections/requests']).toBe(1);
     await act(() => vi.advanceTimersByTimeAsync(400));
-    expect(reads['/api/connections/requests']).toBe(2);
+    expect(retried.reads['/api/connections/requests']).toBe(2);
     expect(result.current).toMatchObject({ error: null, loading: false });
     expect(show(result.current)).toEqual({ incoming: ['5:Alice'], outgoing: [], connections: ['3:Carol'] });
   });
@@ -191,7 +177,7 @@ describe('useConnectionRequests, when its first read fails (retried while transi
     await waitFor(() => expect(result.current.error).toMatchObject({ code: 'HTTP_ERROR', status: 404 }));
     expect(result.current.loading).toBe(false);
     await act(() => vi.advanceTimersByTimeAsync(60_000));
-    expect(reads['/api/connections/requests']).toBe(1);
+    expect(retried.reads['/api/connections/requests']).toBe(1);
     expect(result.current.error).toMatchObject({ code: 'HTTP_ERROR', status: 404 });
   });
 
@@ -199,7 +185,7 @@ describe('useConnectionRequests, when its first read fails (retried while transi
     const { result } = mount([() => new Response('Bad Gateway', { status: 502 }), () => ok([info(5, 2, SELF)])]);
     await waitFor(() => expect(result.current.error).toMatchObject({ code: 'HTTP_ERROR', status: 502 }));
     await act(() => vi.advanceTimersByTimeAsync(500)); // the first retry: below 500 ms
-    expect(reads['/api/connections/requests']).toBe(2);
+    expect(retried.reads['/api/connections/requests']).toBe(2);
     expect(result.current).toMatchObject({ error: null, loading: false });
     expect(show(result.current)).toEqual({ incoming: ['5:Alice'], outgoing: [], connections: ['3:Carol'] });
   });
@@ -208,9 +194,9 @@ describe('useConnectionRequests, when its first read fails (retried while transi
     const { result, unmount } = mount([() => databaseDown(5)]);
     await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
     await act(() => vi.advanceTimersByTimeAsync(5200));
-    expect(reads['/api/connections/requests']).toBe(2);
+    expect(retried.reads['/api/connections/requests']).toBe(2);
     unmount();
     await act(() => vi.advanceTimersByTimeAsync(60_000));
-    expect(reads['/api/connections/requests']).toBe(2);
+    expect(retried.reads['/api/connections/requests']).toBe(2);
   });
 });

@@ -2,9 +2,9 @@
 import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { databaseDown, fakeFetch, ok, scriptedFetch, type RecordedCall } from './testing/fakeApi';
+import { databaseDown, fakeFetch, ok, type RecordedCall } from './testing/fakeApi';
 import { created, defaults, type FakeHubConnection } from './testing/fakeSignalR';
-import { pinRetryClock } from './testing/retryClock';
+import { retriedReads } from './testing/retriedReads';
 
 vi.mock('@microsoft/signalr', async (importOriginal) => {
   const actual = await importOriginal<typeof import('@microsoft/signalr')>();
@@ -142,33 +142,16 @@ describe('inbox hooks', () => {
 describe('useFeedPage and useNotificationInbox, when their first read fails for a transient reason', () => {
   const postsPath = '/api/posts?limit=20';
   const inboxPath = '/api/notifications?unread=true&limit=50';
-  let reads: Record<string, number>;
-  let restoreClock: () => void;
-
-  beforeEach(() => {
-    created.length = 0;
-    reads = {};
-    defaults.invoke = (method, ...args) => (method === 'Subscribe' ? { channel: args[0], lastSeq: 0, recovered: true, missed: [] } : undefined);
-    restoreClock = pinRetryClock();
-  });
-  afterEach(() => {
-    cleanup();
-    restoreClock();
-  });
-
-  function mount<T>(routes: Record<string, (() => Response)[]>, hook: () => T) {
-    const client = new NetraClient({ accessTokenFactory: () => 'tok', fetch: scriptedFetch(routes, reads) });
-    const wrapper = ({ children }: { children: ReactNode }) => <NetraProvider client={client}>{children}</NetraProvider>;
-    return renderHook(hook, { wrapper });
-  }
+  const retried = retriedReads((method, ...args) => (method === 'Subscribe' ? { channel: args[0], lastSeq: 0, recovered: true, missed: [] } : undefined));
+  const { mount } = retried;
 
   it('useFeedPage shows the 503, reads again after its Retry-After, then shows the posts and clears the error', async () => {
     const { result } = mount({ [postsPath]: [() => databaseDown(5), () => ok([post(2), post(1)])] }, () => inbox.useFeedPage());
     await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
     await act(() => vi.advanceTimersByTimeAsync(4800));
-    expect(reads[postsPath]).toBe(1);
+    expect(retried.reads[postsPath]).toBe(1);
     await act(() => vi.advanceTimersByTimeAsync(400));
-    expect(reads[postsPath]).toBe(2);
+    expect(retried.reads[postsPath]).toBe(2);
     expect(result.current).toMatchObject({ error: null, loading: false });
     expect(result.current.posts.map((p) => p.id)).toEqual([2, 1]);
   });
@@ -177,19 +160,19 @@ describe('useFeedPage and useNotificationInbox, when their first read fails for 
     const { result, unmount } = mount({ [postsPath]: [() => databaseDown(5)] }, () => inbox.useFeedPage());
     await waitFor(() => expect(result.current.error?.code).toBe('INTERNAL'));
     await act(() => vi.advanceTimersByTimeAsync(5200));
-    expect(reads[postsPath]).toBe(2);
+    expect(retried.reads[postsPath]).toBe(2);
     unmount();
     await act(() => vi.advanceTimersByTimeAsync(60_000));
-    expect(reads[postsPath]).toBe(2);
+    expect(retried.reads[postsPath]).toBe(2);
   });
 
   it('useNotificationInbox shows the 503, reads again after its Retry-After, then shows the notifications and clears the error', async () => {
     const { result } = mount({ [inboxPath]: [() => databaseDown(5), () => ok([note(2), note(1)])] }, () => inbox.useNotificationInbox());
     await waitFor(() => expect(result.current.error).toMatchObject({ code: 'INTERNAL', status: 503 }));
     await act(() => vi.advanceTimersByTimeAsync(4800));
-    expect(reads[inboxPath]).toBe(1);
+    expect(retried.reads[inboxPath]).toBe(1);
     await act(() => vi.advanceTimersByTimeAsync(400));
-    expect(reads[inboxPath]).toBe(2);
+    expect(retried.reads[inboxPath]).toBe(2);
     expect(result.current).toMatchObject({ error: null, unread: 2 });
   });
 
@@ -198,19 +181,19 @@ describe('useFeedPage and useNotificationInbox, when their first read fails for 
     const waiting = mount({ [inboxPath]: [() => databaseDown(5), forbidden] }, () => inbox.useNotificationInbox());
     await waitFor(() => expect(waiting.result.current.error?.code).toBe('INTERNAL'));
     await act(() => vi.advanceTimersByTimeAsync(5200));
-    expect(reads[inboxPath]).toBe(2);
+    expect(retried.reads[inboxPath]).toBe(2);
     expect(waiting.result.current.error?.code).toBe('FORBIDDEN');
     await act(() => vi.advanceTimersByTimeAsync(60_000));
-    expect(reads[inboxPath]).toBe(2);
+    expect(retried.reads[inboxPath]).toBe(2);
     waiting.unmount();
 
-    reads = {};
+    retried.resetReads();
     const gone = mount({ [inboxPath]: [() => databaseDown(5)] }, () => inbox.useNotificationInbox());
     await waitFor(() => expect(gone.result.current.error?.code).toBe('INTERNAL'));
     await act(() => vi.advanceTimersByTimeAsync(5200));
-    expect(reads[inboxPath]).toBe(2);
+    expect(retried.reads[inboxPath]).toBe(2);
     gone.unmount();
     await act(() => vi.advanceTimersByTimeAsync(60_000));
-    expect(reads[inboxPath]).toBe(2);
+    expect(retried.reads[inboxPath]).toBe(2);
   });
 });
