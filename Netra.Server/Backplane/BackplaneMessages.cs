@@ -113,7 +113,7 @@ internal static class BackplaneMessages
         }
 
         var runParts = partCount == 0 ? null : Array.ConvertAll(parts, part => new SerializedHubMessage(part));
-        return new SerializedInvocation(new SerializedHubMessage(serialized), excluded, seq, runParts);
+        return new SerializedInvocation(new SerializedHubMessage(serialized), excluded, seq, runParts, serialized);
     }
 
     public static byte[] WriteGroupCommand(GroupCommand command)

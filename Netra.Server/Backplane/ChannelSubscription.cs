@@ -16,8 +16,12 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     /// <summary>Deliveries whose writes are still pending before the pump waits for the oldest (backpressure from slow connections).</summary>
     public const int MaxDeliveriesInFlight = 64;
 
-    private readonly Func<byte[], ValueTask<Task>> deliver;
+    /// <summary>Waiting messages taken together at most, where a channel takes them together at all.</summary>
+    public const int MaxBacklog = 64;
+
+    private readonly Func<IReadOnlyList<byte[]>, ValueTask<Task>> deliver;
     private readonly int maxInFlight;
+    private readonly int maxBacklog;
     private readonly ILogger logger;
     private readonly CancellationTokenSource stop = new();
     private readonly CancellationToken stopping; // kept apart from the source: a pump may still read it once that is disposed
@@ -25,13 +29,16 @@ internal sealed class ChannelSubscription : IAsyncDisposable
     private Task pump = Task.CompletedTask;
     private bool unsubscribed;
 
-    public ChannelSubscription(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight, ILogger logger)
+    /// <param name="deliver">Delivers the messages taken together (one, or up to <paramref name="maxBacklog"/>, in publish order).</param>
+    public ChannelSubscription(string name, Func<IReadOnlyList<byte[]>, ValueTask<Task>> deliver, int maxInFlight, int maxBacklog, ILogger logger)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxInFlight, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBacklog, 1);
         Name = name;
         Channel = new RedisChannel(name, RedisChannel.PatternMode.Literal);
         this.deliver = deliver;
         this.maxInFlight = maxInFlight;
+        this.maxBacklog = maxBacklog;
         this.logger = logger;
         stopping = stop.Token;
     }
@@ -113,7 +120,7 @@ internal sealed class ChannelSubscription : IAsyncDisposable
         {
             while (await NextAsync(messages) is { } value)
             {
-                await DeliverAsync(value, inFlight);
+                await DeliverAsync(WithBacklog(value, queue), inFlight);
             }
         }
         finally
@@ -135,12 +142,29 @@ internal sealed class ChannelSubscription : IAsyncDisposable
         }
     }
 
-    private async Task DeliverAsync(byte[] value, Queue<Task> inFlight)
+    /// <summary><paramref name="first"/>, and the messages already waiting behind it, up to the channel's backlog.</summary>
+    private byte[][] WithBacklog(byte[] first, ChannelMessageQueue queue)
+    {
+        if (maxBacklog == 1 || !queue.TryRead(out var second))
+        {
+            return [first];
+        }
+
+        var taken = new List<byte[]> { first, (byte[])second.Message! };
+        while (taken.Count < maxBacklog && queue.TryRead(out var next))
+        {
+            taken.Add((byte[])next.Message!);
+        }
+
+        return [.. taken];
+    }
+
+    private async Task DeliverAsync(byte[][] values, Queue<Task> inFlight)
     {
         Task delivery; // its writes, once issued
         try
         {
-            delivery = await deliver(value);
+            delivery = await deliver(values);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {

@@ -53,20 +53,31 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
     }
 
-    private Task SubscribeGroupAsync(string groupName) =>
-        SubscribeAsync(channels.Group(groupName), data => IssueAsync(groups.Get(groupName), Received(data), groupName), ChannelSubscription.MaxDeliveriesInFlight);
+    /// <summary>
+    /// A group's channel takes the messages waiting in its queue together: runs that another node published one after the
+    /// other, with consecutive seqs, go out joined, one write to each connection (a node catching up sends its backlog in
+    /// one pass over the group's connections rather than one per message).
+    /// </summary>
+    private Task SubscribeGroupAsync(string groupName)
+    {
+        var channel = channels.Group(groupName);
+        return SubscribeAsync(channel, backlog => IssueBacklogAsync(channel, groupName, backlog), ChannelSubscription.MaxDeliveriesInFlight, ChannelSubscription.MaxBacklog);
+    }
 
     private Task UnsubscribeGroupAsync(string groupName) => UnsubscribeAsync(channels.Group(groupName));
 
-    /// <summary>Listens to a channel; <paramref name="maxInFlight"/> deliveries may still be writing while the next is issued (1: each awaited).</summary>
-    private async Task SubscribeAsync(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight)
+    /// <summary>Listens to a channel whose messages are each delivered alone; <paramref name="maxInFlight"/> deliveries may still be writing while the next is issued (1: each awaited).</summary>
+    private Task SubscribeAsync(string name, Func<byte[], ValueTask<Task>> deliver, int maxInFlight) =>
+        SubscribeAsync(name, backlog => DeliverKnownFormat(name, backlog[0], deliver), maxInFlight, maxBacklog: 1);
+
+    private async Task SubscribeAsync(string name, Func<IReadOnlyList<byte[]>, ValueTask<Task>> deliver, int maxInFlight, int maxBacklog)
     {
         if (redis is null)
         {
             return; // a single node: nothing to listen to
         }
 
-        var subscription = new ChannelSubscription(name, data => DeliverKnownFormat(name, data, deliver), maxInFlight, logger);
+        var subscription = new ChannelSubscription(name, deliver, maxInFlight, maxBacklog, logger);
         if (!subscriptions.TryAdd(name, subscription))
         {
             await subscription.DisposeAsync();
@@ -74,6 +85,87 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
 
         await TrySubscribeAsync(subscription);
+    }
+
+    /// <summary>
+    /// Issues a group's waiting messages in order, consecutive runs joined (<see cref="SerializedInvocation.Join"/>, up to
+    /// <see cref="SerializedInvocation.MaxJoinedBytes"/>). A message that cannot be read is logged and left out; the others
+    /// still go.
+    /// </summary>
+    private ValueTask<Task> IssueBacklogAsync(string channel, string groupName, IReadOnlyList<byte[]> backlog)
+    {
+        if (backlog.Count > 1)
+        {
+            return IssueJoinedAsync(channel, groupName, backlog);
+        }
+
+        return ReadReceived(channel, backlog[0]) is { } invocation ? IssueAsync(groups.Get(groupName), invocation, groupName) : IssuedSend.Of(Task.CompletedTask);
+    }
+
+    private async ValueTask<Task> IssueJoinedAsync(string channel, string groupName, IReadOnlyList<byte[]> backlog)
+    {
+        List<Task>? pending = null;
+        var joined = new List<SerializedInvocation>(backlog.Count);
+        var joinedBytes = 0;
+        foreach (var data in backlog)
+        {
+            if (ReadReceived(channel, data) is not { } invocation)
+            {
+                continue;
+            }
+
+            if (joined.Count > 0 && (!joined[^1].IsFollowedBy(invocation) || joinedBytes + invocation.WireLength > SerializedInvocation.MaxJoinedBytes))
+            {
+                await IssueRunAsync();
+                joinedBytes = 0;
+            }
+
+            joined.Add(invocation);
+            joinedBytes += invocation.WireLength;
+        }
+
+        await IssueRunAsync();
+        return pending is null ? Task.CompletedTask : Task.WhenAll(pending);
+
+        async ValueTask IssueRunAsync()
+        {
+            if (joined.Count == 0)
+            {
+                return;
+            }
+
+            if (joined.Count > 1)
+            {
+                metrics.BackplaneReceiveJoined(joined.Count - 1);
+            }
+
+            var writes = await IssueAsync(groups.Get(groupName), SerializedInvocation.Join(joined), groupName);
+            joined.Clear();
+            if (!writes.IsCompletedSuccessfully)
+            {
+                (pending ??= []).Add(writes);
+            }
+        }
+    }
+
+    /// <summary>Another node's invocation in <paramref name="data"/>; null for this node's own, and for one that cannot be read (logged).</summary>
+    private SerializedInvocation? ReadReceived(string channel, byte[] data)
+    {
+        try
+        {
+            return Received(data);
+        }
+        catch (BackplaneFormatException exception)
+        {
+            DroppedForeignFormat(channel, exception);
+            return null;
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // A bad message must not hold back the ones taken with it (the pump logs a single one's failure likewise).
+            BackplaneLog.ReceiveFailed(logger, channel, exception);
+            return null;
+        }
     }
 
     /// <summary>
@@ -88,14 +180,19 @@ internal sealed partial class NetraHubLifetimeManager<THub>
         }
         catch (BackplaneFormatException exception)
         {
-            if (foreignFormats.TryAdd(exception.Version, 0))
-            {
-                BackplaneLog.ForeignFormat(logger, exception.Version, channel, BackplaneMessages.FormatVersion);
-            }
-
-            metrics.BackplaneReceiveDropped();
+            DroppedForeignFormat(channel, exception);
             return IssuedSend.Of(Task.CompletedTask);
         }
+    }
+
+    private void DroppedForeignFormat(string channel, BackplaneFormatException exception)
+    {
+        if (foreignFormats.TryAdd(exception.Version, 0))
+        {
+            BackplaneLog.ForeignFormat(logger, exception.Version, channel, BackplaneMessages.FormatVersion);
+        }
+
+        metrics.BackplaneReceiveDropped();
     }
 
     private async Task TrySubscribeAsync(ChannelSubscription subscription)

@@ -15,12 +15,22 @@ namespace Netra.Server.Backplane;
 /// one write, one flush and one WebSocket message instead of one each; <see cref="Parts"/> holds the
 /// records one by one, for a connection whose cursor must take them singly (it is catching up, or some
 /// of them went out already). SignalR's protocols read any number of records from one transport message.
+/// An invocation read from the backplane keeps the bytes it came with, one per protocol the sending node
+/// serialized it for (<see cref="Wire"/>), so that runs another node published one after the other can be
+/// joined into one (<see cref="Join"/>).
 /// </remarks>
-internal sealed record SerializedInvocation(SerializedHubMessage Message, IReadOnlyList<string> ExcludedConnectionIds, long Seq, IReadOnlyList<SerializedHubMessage>? Parts = null)
+internal sealed record SerializedInvocation(
+    SerializedHubMessage Message, IReadOnlyList<string> ExcludedConnectionIds, long Seq, IReadOnlyList<SerializedHubMessage>? Parts = null, IReadOnlyList<SerializedMessage>? Wire = null)
 {
     /// <summary>Where a run's records are written before they are copied once into an array of their exact size; one per thread, reused.</summary>
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? runBuffer;
+
+    /// <summary>
+    /// Bytes of runs joined into one at most (each protocol's), so that a node catching up writes frames the size of a
+    /// few runs rather than of its whole backlog; a run already larger goes alone.
+    /// </summary>
+    public const int MaxJoinedBytes = 64 * 1024;
 
     /// <summary>The seq of the run's last event (<see cref="Seq"/> for a single invocation).</summary>
     public long LastSeq => Parts is null ? Seq : Seq + Parts.Count - 1;
@@ -83,6 +93,100 @@ internal sealed record SerializedInvocation(SerializedHubMessage Message, IReadO
 
         var parts = Array.ConvertAll(partBytes, part => new SerializedHubMessage(part));
         return new SerializedInvocation(new SerializedHubMessage(joined), [], events[0].Seq, parts);
+    }
+
+    /// <summary>The largest of the bytes it came with from the backplane, one per protocol (0 for one made on this node).</summary>
+    public int WireLength
+    {
+        get
+        {
+            var length = 0;
+            foreach (var serialized in Wire ?? [])
+            {
+                length = Math.Max(length, serialized.Serialized.Length);
+            }
+
+            return length;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="next"/> can be joined after this one: both read from the backplane with the same protocols,
+    /// both durable events of one channel (the caller's) for every connection, and <paramref name="next"/>'s seqs
+    /// right after this one's.
+    /// </summary>
+    public bool IsFollowedBy(SerializedInvocation next)
+    {
+        if (Seq <= 0 || next.Seq != LastSeq + 1 || ExcludedConnectionIds.Count > 0 || next.ExcludedConnectionIds.Count > 0
+            || Wire is not { } wire || next.Wire is not { } nextWire || wire.Count != nextWire.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < wire.Count; i++)
+        {
+            if (!string.Equals(wire[i].ProtocolName, nextWire[i].ProtocolName, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <paramref name="runs"/> (each <see cref="IsFollowedBy"/> the one before) as one run: their records back to back
+    /// for each protocol, their parts one after the other. One run is returned as it is.
+    /// </summary>
+    public static SerializedInvocation Join(IReadOnlyList<SerializedInvocation> runs)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(runs.Count);
+        if (runs.Count == 1)
+        {
+            return runs[0];
+        }
+
+        var parts = new List<SerializedHubMessage>();
+        for (var r = 0; r < runs.Count; r++)
+        {
+            if (r > 0 && !runs[r - 1].IsFollowedBy(runs[r]))
+            {
+                throw new ArgumentException($"Run {r} (seq {runs[r].Seq}) does not follow the run before it (seqs {runs[r - 1].Seq} to {runs[r - 1].LastSeq}).", nameof(runs));
+            }
+
+            if (runs[r].Parts is { } runParts)
+            {
+                parts.AddRange(runParts);
+            }
+            else
+            {
+                parts.Add(runs[r].Message);
+            }
+        }
+
+        var protocolCount = runs[0].Wire!.Count;
+        var joined = new SerializedMessage[protocolCount];
+        for (var p = 0; p < protocolCount; p++)
+        {
+            var length = 0;
+            foreach (var run in runs)
+            {
+                length += run.Wire![p].Serialized.Length;
+            }
+
+            var bytes = new byte[length];
+            var offset = 0;
+            foreach (var run in runs)
+            {
+                var serialized = run.Wire![p].Serialized;
+                serialized.CopyTo(bytes.AsMemory(offset));
+                offset += serialized.Length;
+            }
+
+            joined[p] = new SerializedMessage(runs[0].Wire![p].ProtocolName, bytes);
+        }
+
+        return new SerializedInvocation(new SerializedHubMessage(joined), [], runs[0].Seq, parts, joined);
     }
 
     /// <summary>The seq of a send whose one argument is a durable event (<see cref="ISequencedEvent"/>); else 0.</summary>

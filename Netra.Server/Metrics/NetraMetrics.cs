@@ -24,6 +24,7 @@ internal sealed class NetraMetrics
     private readonly Histogram<double> backplanePublish;
     private readonly Counter<long> backplaneFailures;
     private readonly Counter<long> backplaneDropped;
+    private readonly Counter<long> backplaneJoined;
     // Per total, a counter incremented in place; keys built once per method, code or kind (bounded sets), so a hot
     // call allocates nothing here.
     private readonly ConcurrentDictionary<string, StrongBox<long>> totals = new(StringComparer.Ordinal);
@@ -49,6 +50,7 @@ internal sealed class NetraMetrics
         backplanePublish = meter.CreateHistogram<double>("netra.backplane.publish.duration", "ms", "Time to publish one message to the Redis backplane.");
         backplaneFailures = meter.CreateCounter<long>("netra.backplane.publish.failures", "{message}", "Backplane publishes that failed, delivered to this node's connections only.");
         backplaneDropped = meter.CreateCounter<long>("netra.backplane.receive.dropped", "{message}", "Backplane messages of another format (a node of another version on the same Redis), dropped.");
+        backplaneJoined = meter.CreateCounter<long>("netra.backplane.receive.joined", "{message}", "Backplane messages of a group that waited behind another and went out joined to it, one write per connection for both.");
     }
 
     public long ActiveConnections => Interlocked.Read(ref active);
@@ -126,6 +128,12 @@ internal sealed class NetraMetrics
     {
         backplaneDropped.Add(1);
         Count("backplane.receive_dropped");
+    }
+
+    public void BackplaneReceiveJoined(int messages)
+    {
+        backplaneJoined.Add(messages);
+        Count("backplane.receive_joined", messages);
     }
 
     private void Count(string name, long count = 1) => Interlocked.Add(ref totals.GetOrAdd(name, static _ => new StrongBox<long>()).Value, count);

@@ -28,7 +28,7 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
     {
         var received = new ConcurrentQueue<int>();
         var subscriber = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
-        var subscription = new ChannelSubscription(channel, Record(received), ChannelSubscription.MaxDeliveriesInFlight, NullLogger.Instance);
+        var subscription = new ChannelSubscription(channel, Record(received), ChannelSubscription.MaxDeliveriesInFlight, maxBacklog: 1, NullLogger.Instance);
         (await subscription.StartAsync(subscriber)).Should().BeTrue("Redis is up and confirms the SUBSCRIBE");
 
         var publisher = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
@@ -59,7 +59,7 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
         var received = new ConcurrentQueue<int>();
         var subscriber = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
         var subscriptions = Enumerable.Range(0, 20)
-            .Select(i => new ChannelSubscription($"{channel}-{i}", Record(received), ChannelSubscription.MaxDeliveriesInFlight, NullLogger.Instance))
+            .Select(i => new ChannelSubscription($"{channel}-{i}", Record(received), ChannelSubscription.MaxDeliveriesInFlight, maxBacklog: 1, NullLogger.Instance))
             .ToList();
         foreach (var subscription in subscriptions)
         {
@@ -91,7 +91,7 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
         var received = new ConcurrentQueue<int>();
         var subscriber = (await ConnectAsync($"{paused.ConnectionString},asyncTimeout=300")).GetSubscriber();
         var admin = await ConnectAsync($"{paused.ConnectionString},allowAdmin=true");
-        var subscription = new ChannelSubscription(channel, Record(received), ChannelSubscription.MaxDeliveriesInFlight, NullLogger.Instance);
+        var subscription = new ChannelSubscription(channel, Record(received), ChannelSubscription.MaxDeliveriesInFlight, maxBacklog: 1, NullLogger.Instance);
 
         // Redis holds every client's commands for 2 s: connected, but the SUBSCRIBE is not answered within 300 ms.
         await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "2000", "ALL");
@@ -111,9 +111,51 @@ public sealed class ChannelSubscriptionTests : IAsyncLifetime
         received.Should().Equal(1, 2, 3);
     }
 
-    private static Func<byte[], ValueTask<Task>> Record(ConcurrentQueue<int> received) => data =>
+    [Fact]
+    public async Task MessagesWaitingBehindAHeldDeliveryAreTakenTogetherUpToTheBacklogInPublishOrder()
     {
-        received.Enqueue(int.Parse(Encoding.UTF8.GetString(data)));
+        var batches = new ConcurrentQueue<int[]>();
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var multiplexer = await ConnectAsync(redis.ConnectionString);
+        var subscriber = multiplexer.GetSubscriber();
+        var subscription = new ChannelSubscription(channel, async backlog =>
+        {
+            batches.Enqueue(backlog.Select(data => int.Parse(Encoding.UTF8.GetString(data))).ToArray());
+            if (batches.Count == 1)
+            {
+                await release.Task; // the first delivery holds the pump while the rest arrive
+            }
+
+            return Task.CompletedTask;
+        }, ChannelSubscription.MaxDeliveriesInFlight, maxBacklog: 4, NullLogger.Instance);
+        (await subscription.StartAsync(subscriber)).Should().BeTrue();
+
+        // A second queue on the same connection: the library writes each message to every queue of the channel as it reads
+        // it, so once this one holds all ten, the subscription's queue holds the nine behind the held one.
+        var witness = await subscriber.SubscribeAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal));
+        var publisher = (await ConnectAsync(redis.ConnectionString)).GetSubscriber();
+        var target = new RedisChannel(channel, RedisChannel.PatternMode.Literal);
+        await publisher.PublishAsync(target, "1"u8.ToArray());
+        await Eventually.UntilAsync(() => !batches.IsEmpty);
+        foreach (var i in Enumerable.Range(2, 9))
+        {
+            await publisher.PublishAsync(target, Encoding.UTF8.GetBytes(i.ToString()));
+        }
+
+        await Eventually.UntilAsync(() => witness.TryGetCount(out var count) && count == 10);
+        release.SetResult();
+        await Eventually.UntilAsync(() => batches.Sum(batch => batch.Length) == 10);
+
+        await witness.UnsubscribeAsync();
+        await subscription.UnsubscribeAsync();
+        await subscription.DisposeAsync();
+        batches.Select(batch => string.Join(",", batch)).Should().Equal("1", "2,3,4,5", "6,7,8,9", "10");
+    }
+
+    private static Func<IReadOnlyList<byte[]>, ValueTask<Task>> Record(ConcurrentQueue<int> received) => backlog =>
+    {
+        backlog.Should().ContainSingle("these channels take each message alone");
+        received.Enqueue(int.Parse(Encoding.UTF8.GetString(backlog[0])));
         return ValueTask.FromResult(Task.CompletedTask);
     };
 

@@ -8,6 +8,7 @@ using Netra.Contracts.Chat;
 using Netra.Contracts.Events;
 using Netra.Contracts.Realtime;
 using Netra.Server.Backplane;
+using Netra.Server.Metrics;
 using Netra.Server.Realtime;
 using Netra.Tests.Infrastructure;
 using StackExchange.Redis;
@@ -482,6 +483,72 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     }
 
     [Fact]
+    public async Task RunsWaitingTogetherOnAGroupChannelGoOutJoinedOnceEachAndInSeqOrderAndAnUnreadableOneIsLeftOut()
+    {
+        // Another node's runs that come faster than a node delivers them wait in its channel's queue; the node takes them
+        // together and writes consecutive ones to each connection as one. A burst published at once comes in one read of
+        // Redis's socket, so some of it waits: bursts go until a node has joined some, each checked on every member.
+        var (chat, clients) = await RawMembersOfNewChatAsync("joined");
+        try
+        {
+            using var redis = await ConnectionMultiplexer.ConnectAsync(fixture.Redis.ConnectionString).WaitAsync(TestTimeouts.Network);
+            var channel = new RedisChannel(Manager(First).Channels.Group(Channels.Chat(chat)), RedisChannel.PatternMode.Literal);
+            var protocols = First.Services.GetRequiredService<IHubProtocolResolver>().AllProtocols;
+            var joinedBefore = Nodes.Sum(Joined);
+            var unreadableBefore = Nodes.Sum(node => node.Logs.Lines.Count(l => l.EventId.Id == 7020));
+            long next = 1;
+            var bursts = 0;
+            while (bursts < 20 && Nodes.Sum(Joined) == joinedBefore)
+            {
+                // Runs of 2, 1, 1 and 3 seqs with bytes that are no invocation between them, then two runs of 12 long
+                // messages (about 40 KB each), too large to join.
+                var first = next;
+                var payloads = new List<byte[]>();
+                foreach (var size in new[] { 2, 1, 0, 1, 3, -12, -12 })
+                {
+                    if (size == 0)
+                    {
+                        payloads.Add([BackplaneMessages.FormatVersion, .. "not an envelope"u8]);
+                        continue;
+                    }
+
+                    var count = Math.Abs(size);
+                    var events = Messages(chat, next, next + count - 1, text: size < 0 ? new string('x', 3000) : null);
+                    payloads.Add(BackplaneMessages.WriteInvocation("another-node", SerializedInvocation.Run(NewMessage, events, protocols), protocols));
+                    next += count;
+                }
+
+                var subscriber = redis.GetSubscriber();
+                await Task.WhenAll(payloads.Select(payload => subscriber.PublishAsync(channel, payload))).WaitAsync(TestTimeouts.Network);
+                bursts++;
+                var large = (First: first + 7, Second: first + 19);
+                foreach (var client in clients)
+                {
+                    var seqs = new List<long>();
+                    while (seqs.Count < 31)
+                    {
+                        var message = (await client.NextInvocationsAsync(NewMessage)).Select(RawHubClient.SeqOf).ToList();
+                        message.Should().NotContain(seq => seq >= large.First && seq < large.Second && message.Contains(large.Second), "runs that would make a frame over 64 KB go alone");
+                        seqs.AddRange(message);
+                    }
+
+                    seqs.Should().Equal(Enumerable.Range((int)first, 31).Select(seq => (long)seq), "each seq once, in order, on every node");
+                }
+
+                await Eventually.UntilAsync(() => Nodes.Sum(node => node.Logs.Lines.Count(l => l.EventId.Id == 7020)) == unreadableBefore + (bursts * Nodes.Count));
+            }
+
+            Nodes.Sum(Joined).Should().BeGreaterThan(joinedBefore, $"a node took runs together in {bursts} bursts");
+        }
+        finally
+        {
+            await AsyncDisposables.DisposeAllAsync(clients);
+        }
+
+        static long Joined(NetraTestServer node) => node.Services.GetRequiredService<NetraMetrics>().Totals.GetValueOrDefault("backplane.receive_joined");
+    }
+
+    [Fact]
     public async Task ARunMustHaveConsecutiveSeqs()
     {
         var gap = Messages(1, 1, 3).Where(m => m.Seq != 2).ToArray();
@@ -731,9 +798,9 @@ public abstract class ScaleoutHubLifetimeManagerTests(ScaleoutFixture fixture)
     private static Task SendRunAsync(NetraTestServer node, long chat, IReadOnlyList<ISequencedEvent> run) =>
         Runs(node).SendGroupRunAsync(Channels.Chat(chat), NewMessage, run).WrittenAsync().WaitAsync(TestTimeouts.Network);
 
-    private static ChatMessage[] Messages(long chatId, long firstSeq, long lastSeq) =>
+    private static ChatMessage[] Messages(long chatId, long firstSeq, long lastSeq, string? text = null) =>
         [.. Enumerable.Range((int)firstSeq, (int)(lastSeq - firstSeq + 1)).Select(seq =>
-            new ChatMessage(seq, chatId, seq, 1, "sender", $"message {seq}", null, $"run-{chatId}-{seq}", DateTimeOffset.UtcNow))];
+            new ChatMessage(seq, chatId, seq, 1, "sender", text ?? $"message {seq}", null, $"run-{chatId}-{seq}", DateTimeOffset.UtcNow))];
 
     /// <summary>A new chat with one member per node, each on the raw wire on its node and subscribed to the chat.</summary>
     private async Task<(long Chat, List<RawHubClient> Clients)> RawMembersOfNewChatAsync(string prefix)
