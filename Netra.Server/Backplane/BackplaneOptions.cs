@@ -22,4 +22,12 @@ internal sealed class BackplaneOptions
     /// pool, and a second connection for pub/sub).
     /// </summary>
     public bool DedicatedConnection { get; set; } = true;
+
+    /// <summary>
+    /// Once a send is handed to Redis's writer, the node's thread gives up the core once (<c>sched_yield</c>) before it writes
+    /// the send to this node's own connections, so that on a core other busy processes share (nodes, Redis) the publish
+    /// leaves now rather than once this thread has written to all of them (docs/scale-out.md). On a core of its own the
+    /// yield returns at once. False: the thread goes straight on to its own connections.
+    /// </summary>
+    public bool YieldAfterPublish { get; set; } = true;
 }

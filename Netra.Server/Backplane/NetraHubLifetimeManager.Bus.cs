@@ -241,7 +241,8 @@ internal sealed partial class NetraHubLifetimeManager<THub>
     /// rather than after. While the bus is still being set up, the local writes go first and do not wait for it. The send
     /// is issued when the local writes are, and does not wait for Redis to confirm the publish: the multiplexer writes
     /// publishes in the order issued, and one that fails is logged and counted. When Redis cannot take it, this node's
-    /// connections have it and the other nodes miss it.
+    /// connections have it and the other nodes miss it. Once the publish is handed to Redis's writer, the thread gives up the
+    /// core once (<see cref="BackplaneOptions.YieldAfterPublish"/>) so that the writer sends it before these writes.
     /// </summary>
     private async ValueTask<Task> PublishAsync(string channel, SerializedInvocation invocation, Func<ValueTask<Task>> issueLocally, CancellationToken cancellationToken, string target = "")
     {
@@ -278,6 +279,12 @@ internal sealed partial class NetraHubLifetimeManager<THub>
 
             var payload = BackplaneMessages.WriteInvocation(Redis.ServerName, invocation, protocols, target);
             _ = ObservePublishAsync(channel, Stopwatch.GetTimestamp(), subscriber.PublishAsync(new RedisChannel(channel, RedisChannel.PatternMode.Literal), payload));
+            if (yieldAfterPublish)
+            {
+                // The publish waits in the writer thread's queue until that thread gets the core; on a shared core it would
+                // get it once this thread had written to all of this node's connections (BackplaneOptions.YieldAfterPublish).
+                Thread.Yield();
+            }
         }
         catch (Exception exception) when (exception is RedisConnectionException or RedisTimeoutException or TimeoutException)
         {

@@ -45,6 +45,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
     private readonly RedisChannels channels;
     private readonly IReadOnlyList<IHubProtocol> protocols;
     private readonly TimeSpan ackTimeout;
+    private readonly bool yieldAfterPublish;
     private readonly ILogger logger;
     private readonly NetraMetrics metrics;
     private ISubscriber? bus;
@@ -67,6 +68,7 @@ internal sealed partial class NetraHubLifetimeManager<THub> : HubLifetimeManager
         channels = new RedisChannels(options.Value.ChannelPrefix, typeof(THub).FullName ?? typeof(THub).Name);
         protocols = protocolResolver.AllProtocols;
         ackTimeout = TimeSpan.FromSeconds(options.Value.AckTimeoutSeconds);
+        yieldAfterPublish = options.Value.YieldAfterPublish;
     }
 
     internal RedisChannels Channels => channels;
