@@ -142,7 +142,10 @@ internal sealed class ChannelSubscription : IAsyncDisposable
         }
     }
 
-    /// <summary><paramref name="first"/>, and the messages already waiting behind it, up to the channel's backlog.</summary>
+    /// <summary>
+    /// <paramref name="first"/>, and the messages already waiting behind it, up to the channel's backlog: usually one, in an
+    /// array of one; a list (copied once) only when more are waiting.
+    /// </summary>
     private byte[][] WithBacklog(byte[] first, ChannelMessageQueue queue)
     {
         if (maxBacklog == 1 || !queue.TryRead(out var second))

@@ -114,14 +114,15 @@ internal sealed partial class NetraHubLifetimeManager<THub>
                 continue;
             }
 
-            if (joined.Count > 0 && (!joined[^1].IsFollowedBy(invocation) || joinedBytes + invocation.WireLength > SerializedInvocation.MaxJoinedBytes))
+            var bytes = invocation.WireLength;
+            if (joined.Count > 0 && (!joined[^1].IsFollowedBy(invocation) || joinedBytes + bytes > SerializedInvocation.MaxJoinedBytes))
             {
                 await IssueRunAsync();
                 joinedBytes = 0;
             }
 
             joined.Add(invocation);
-            joinedBytes += invocation.WireLength;
+            joinedBytes += bytes;
         }
 
         await IssueRunAsync();
