@@ -227,6 +227,11 @@ run_netra() {
 # tails of the slowest two or three of them (docs/benchmarks.md). BENCH_SCALEOUT_DURATION (seconds) sets it.
 SCALEOUT_DURATION=${BENCH_SCALEOUT_DURATION:-8}
 ((smoke == 1)) && SCALEOUT_DURATION=0.5
+# Each of those windows is taken in SCALEOUT_SLICES slices, the two setups' in turn (1 node, 2 nodes, 2 nodes, 1 node, ...),
+# so that a spell of the shared machine, or of how the processes fall on the core, lands on both setups' windows rather
+# than on one of them (docs/benchmarks.md). BENCH_SCALEOUT_SLICES sets it; 1 takes each window whole.
+SCALEOUT_SLICES=${BENCH_SCALEOUT_SLICES:-4}
+((smoke == 1)) && SCALEOUT_SLICES=2
 # Every round connects 1,000 new subscribers to these long-lived processes, and each node's GC copies their state into
 # its oldest generation in two collections that, at W=1's few MB a second, fell inside a window 15-40 s later, by
 # chance: the generator opens and closes connections on every node until each has done them (at most SCALEOUT_SETTLE_GC
@@ -263,7 +268,7 @@ run_scaleout() {
   second=("${second[@]/#--url/--pair-url}")
   second=("${second[@]/#--server-pid/--pair-server-pid}")
   generate "${netra_args[@]}" "${first[@]}" "${second[@]}" --scenarios fanout --windows 1,16 \
-    --duration "$SCALEOUT_DURATION" --prewarm "$prewarm" --settle-gc "$SCALEOUT_SETTLE_GC"
+    --duration "$SCALEOUT_DURATION" --slices "$SCALEOUT_SLICES" --prewarm "$prewarm" --settle-gc "$SCALEOUT_SETTLE_GC"
 }
 
 systems=()
@@ -308,7 +313,7 @@ meta=$work/meta.txt
     "$(git -C "$repo" rev-parse --short HEAD)" "$(git -C "$repo" diff --quiet HEAD -- Netra.Server Netra.Contracts || echo ' (with local changes)')" "$ORIGIN"
   printf 'Netra limits raised: %s\n' "${NETRA_LIMITS[*]}"
   dotnet "$generator" options "${options[@]}" # connect, idle, windows, warm-up, core probe: from the generator's own code
-  printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; both connected at once by one generator, each round taking their W=1 windows back to back and then their W=16 windows in the reverse order, 1 node first in odd rounds and 2 nodes in even ones, each following a chat of its own; windows of %s s; in every round, after the subscribers connected, connects and closes on every node until each had run two gen1 collections (at most %s s)\n' "$SCALEOUT_DURATION" "$SCALEOUT_SETTLE_GC"
+  printf 'scale-out processes: started once and kept for all rounds, warmed like the others in their first round and not after; both connected at once by one generator, each round taking their W=1 windows in turn and then their W=16 windows in the reverse order, 1 node first in odd rounds and 2 nodes in even ones, each following a chat of its own; windows of %s s, each taken in %s slices of the two setups in turn, the order turned round from one slice to the next (a window'"'"'s figures are its slices'"'"' together; its warm-up row adds up theirs); in every round, after the subscribers connected, connects and closes on every node until each had run two gen1 collections (at most %s s)\n' "$SCALEOUT_DURATION" "$SCALEOUT_SLICES" "$SCALEOUT_SETTLE_GC"
   printf 'Netra fan-out channel: a chat of 1,001 members seeded in PostgreSQL (a second one of the same members for the scale-out pair, one for each setup); each message is stored before it is broadcast\n'
   printf 'wall time of the run: %s\n' "$(format_duration $((SECONDS - started)))"
 } >"$meta"

@@ -48,16 +48,6 @@ public sealed class ScaleOutBenchSmokeTests(ScaleOutBenchSmokeTests.BenchNodes n
     [Fact]
     public async Task APairOfSetupsTakesItsWindowsInTurnEachFollowingAChatOfItsOwn()
     {
-        Target Setup(int nodeCount, int fanoutChat) => new()
-        {
-            System = Target.Netra,
-            Nodes = [.. nodes.Nodes.Take(nodeCount).Select(node => node.BaseAddress)],
-            SigningKey = NetraTestServer.SigningKey,
-            Origin = BenchSmokeTests.Origin,
-            Postgres = nodes.Nodes[0].PostgresConnectionString,
-            FanoutChat = fanoutChat,
-        };
-
         using var timeout = new CancellationTokenSource(BenchSmokeTests.Budget);
         var options = BenchOptions.Smoke();
         options.Prewarm = TimeSpan.Zero;
@@ -79,6 +69,48 @@ public sealed class ScaleOutBenchSmokeTests(ScaleOutBenchSmokeTests.BenchNodes n
         two.Results.Should().Contain(m => m.Metric == "fanout.w1.p99.other_nodes" && m.Value > 0, "the 2-node setup's subscribers on the other node got its messages through Redis");
         one.Results.Should().NotContain(m => m.Metric.EndsWith(".other_nodes", StringComparison.Ordinal), "the 1-node setup has no other node");
     }
+
+    [Fact]
+    public async Task APairTakesEachWindowInSlicesTurningTheOrderRoundFromSliceToSlice()
+    {
+        using var timeout = new CancellationTokenSource(BenchSmokeTests.Budget);
+        var options = BenchOptions.Smoke();
+        (options.Prewarm, options.Slices) = (TimeSpan.Zero, 2);
+        using var log = new StringWriter();
+        var (one, two) = (new BenchRunner(Setup(1, 0), options, "netra-1node", log), new BenchRunner(Setup(2, 1), options, "netra-2nodes", log));
+        await one.RunPairedFanoutAsync(two, timeout.Token);
+
+        var lines = log.ToString().Split('\n');
+        lines.Where(line => line.Contains(" slice ", StringComparison.Ordinal)).Select(line => line.Trim()).Should().Equal(
+            [
+                "netra-1node fanout W=1 slice 1 of 2", "netra-2nodes fanout W=1 slice 1 of 2",
+                "netra-2nodes fanout W=1 slice 2 of 2", "netra-1node fanout W=1 slice 2 of 2",
+                "netra-2nodes fanout W=4 slice 1 of 2", "netra-1node fanout W=4 slice 1 of 2",
+                "netra-1node fanout W=4 slice 2 of 2", "netra-2nodes fanout W=4 slice 2 of 2",
+            ],
+            "A B, B A within a window, and the next window starts with the other setup");
+        lines.Where(line => line.Contains(".rate rep", StringComparison.Ordinal)).Select(line => string.Join(' ', line.Trim().Split(' ')[0..2])).Should().Equal(
+            ["netra-1node fanout.w1.rate", "netra-2nodes fanout.w1.rate", "netra-2nodes fanout.w4.rate", "netra-1node fanout.w4.rate"],
+            "each setup's slices of a window make one window's figures");
+        foreach (var runner in new[] { one, two })
+        {
+            runner.Results.Should().ContainSingle(m => m.Metric == "fanout.w1.rate" && m.Value > 0, $"{runner.System}'s subscribers got its messages in its slices");
+            runner.Results.Should().ContainSingle(m => m.Metric == "fanout.w1.warmup_s")
+                .Which.Value.Should().BeGreaterThanOrEqualTo(2 * options.Warmup.TotalSeconds, "each slice had its own warm-up, and the window reports them together");
+        }
+
+        two.Results.Should().Contain(m => m.Metric == "fanout.w1.p99.other_nodes" && m.Value > 0);
+    }
+
+    private Target Setup(int nodeCount, int fanoutChat) => new()
+    {
+        System = Target.Netra,
+        Nodes = [.. nodes.Nodes.Take(nodeCount).Select(node => node.BaseAddress)],
+        SigningKey = NetraTestServer.SigningKey,
+        Origin = BenchSmokeTests.Origin,
+        Postgres = nodes.Nodes[0].PostgresConnectionString,
+        FanoutChat = fanoutChat,
+    };
 
     /// <summary>
     /// Two nodes that allow the generator's Origin, let its one sender send far more than 60 messages a minute and take the GC

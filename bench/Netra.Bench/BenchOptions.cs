@@ -26,6 +26,14 @@ public sealed class BenchOptions
     public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// A pair of targets measured in turn (<c>RunPairedFanoutAsync</c>) takes each of its windows in this many slices of
+    /// <see cref="Duration"/> / <see cref="Slices"/>, one target's then the other's, the order turned round from one slice
+    /// to the next (A B, B A, ...), and reports each target's slices as one window (<c>--slices</c>; 1, the default, takes
+    /// it whole). A spell of a slower core or of how the processes fall on it then lands on both targets' windows.
+    /// </summary>
+    public int Slices { get; set; } = 1;
+
+    /// <summary>
     /// Unmeasured fan-out load at the largest window before the first one (<c>--prewarm</c>), at least this long and, like
     /// every warm-up, until the server's JIT settles. A .NET server on one core recompiles its hot paths optimized (tier 1,
     /// after an instrumented tier) for several seconds after they start being used, and a window measured meanwhile

@@ -29,7 +29,9 @@ public sealed partial class BenchRunner
     /// in turn (this runner's window sizes and repetitions): each window for this one then the other, the next in the
     /// reverse order (A B, B A, ...), so that the two windows compared are seconds apart rather than a whole setup's run.
     /// The scale-out comparison (1 node against 2 nodes on the same core) measured them one after the other, 20-40 s
-    /// apart, and a spell of a slower core in one of the two went straight into the difference (docs/benchmarks.md). Each
+    /// apart, and a spell of a slower core in one of the two went straight into the difference (docs/benchmarks.md). With
+    /// <see cref="BenchOptions.Slices"/> above 1 each window is taken in that many slices, in turn in the same way (A B,
+    /// B A, A B, ...; the next window starting with the other target), each target's slices counted as one window. Each
     /// target's subscribers follow a chat of their own (<see cref="Target.FanoutChat"/>); the one not measured is idle
     /// meanwhile, its connections open.
     /// </summary>
@@ -41,17 +43,39 @@ public sealed partial class BenchRunner
         await using var b = await second.OpenFanoutAsync(cancellationToken);
         await SettleFanoutAsync(a, cancellationToken);
         await second.SettleFanoutAsync(b, cancellationToken);
-        (BenchRunner Runner, FanoutSetup Setup)[] turns = [(this, a), (second, b)];
+        (BenchRunner Runner, FanoutSetup Setup, List<WindowResult> Slices)[] turns = [(this, a, []), (second, b, [])];
+        var slices = options.Slices;
+        var sliceLength = options.Duration / slices;
         foreach (var window in options.Windows)
         {
             for (var rep = 1; rep <= options.Reps; rep++)
             {
-                foreach (var (runner, setup) in turns)
+                var began = turns.ToArray(); // the order of this window's first slice, which its figures keep
+                for (var slice = 0; slice < slices; slice++)
                 {
-                    await runner.MeasureFanoutAsync(setup, window, rep, cancellationToken);
+                    foreach (var (runner, setup, taken) in turns)
+                    {
+                        if (slices > 1)
+                        {
+                            Log($"  {runner.System} fanout W={window} slice {slice + 1} of {slices}");
+                        }
+
+                        taken.Add(await runner.DriveAsync(window, setup.Send, setup.Meter, cancellationToken, windowLength: sliceLength, resume: slice > 0));
+                    }
+
+                    Array.Reverse(turns);
                 }
 
-                Array.Reverse(turns);
+                if (slices % 2 == 0)
+                {
+                    Array.Reverse(turns); // an even number of slices ended in the order they began: the next window starts with the other
+                }
+
+                foreach (var (runner, setup, taken) in began)
+                {
+                    runner.AddFanoutFigures(setup.Meter, window, rep, WindowResult.Combine(taken));
+                    taken.Clear();
+                }
             }
         }
 
@@ -112,10 +136,12 @@ public sealed partial class BenchRunner
     }
 
     /// <summary>One measured window of <paramref name="window"/> messages in flight, and its figures as repetition <paramref name="rep"/>.</summary>
-    private async Task MeasureFanoutAsync(FanoutSetup setup, int window, int rep, CancellationToken cancellationToken)
+    private async Task MeasureFanoutAsync(FanoutSetup setup, int window, int rep, CancellationToken cancellationToken) =>
+        AddFanoutFigures(setup.Meter, window, rep, await DriveAsync(window, setup.Send, setup.Meter, cancellationToken));
+
+    /// <summary>The figures of a window of <paramref name="window"/> messages in flight, <paramref name="measured"/> and counted by <paramref name="meter"/>.</summary>
+    private void AddFanoutFigures(DeliveryMeter meter, int window, int rep, WindowResult measured)
     {
-        var meter = setup.Meter;
-        var measured = await DriveAsync(window, setup.Send, meter, cancellationToken);
         Add($"fanout.w{window}.rate", "deliveries/s", meter.Deliveries / measured.Seconds, rep);
         Add($"fanout.w{window}.p50", "ms", meter.Latency.PercentileMs(0.50), rep);
         Add($"fanout.w{window}.p99", "ms", meter.Latency.PercentileMs(0.99), rep);
@@ -172,10 +198,13 @@ public sealed partial class BenchRunner
     /// warm-up (<see cref="WarmUpAsync"/>), then a measured window. Returns its length in seconds and the server CPU in it (% of
     /// one core; -1 where unknown), PostgreSQL's and the generator's own (to show when the generator,
     /// not the server, is the limit). Waits for the calls in flight before returning. With <paramref name="loadOnly"/> it
-    /// only warms the server up, for at least that long, and measures nothing (its result has no CPU figures).
+    /// only warms the server up, for at least that long, and measures nothing (its result has no CPU figures). The window
+    /// lasts <paramref name="windowLength"/> (<see cref="BenchOptions.Duration"/> unless given); with <paramref name="resume"/>
+    /// it is a further slice of the meter's last window, which counts on from what it had (<see cref="DeliveryMeter.Resume"/>).
     /// </summary>
     private async Task<WindowResult> DriveAsync(
-        int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken, TimeSpan? loadOnly = null)
+        int window, Func<int, Task> send, DeliveryMeter meter, CancellationToken cancellationToken, TimeSpan? loadOnly = null,
+        TimeSpan? windowLength = null, bool resume = false)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var workers = Enumerable.Range(0, window).Select(worker => Task.Run(async () =>
@@ -200,8 +229,16 @@ public sealed partial class BenchRunner
             {
                 var warmup = await WarmUpAsync(options.Warmup, cancellationToken);
                 var cpu = await CpuWindow.StartAsync(target, cancellationToken);
-                meter.Open();
-                await Task.Delay(options.Duration, cancellationToken);
+                if (resume)
+                {
+                    meter.Resume();
+                }
+                else
+                {
+                    meter.Open();
+                }
+
+                await Task.Delay(windowLength ?? options.Duration, cancellationToken);
                 meter.Close();
                 result = await cpu.StopAsync(warmup, cancellationToken);
             }

@@ -16,9 +16,9 @@ public sealed class DeliveryMeter(ReceivedMessages received, bool byNode = false
     private long arrived;
     private long calls;
     private long messagesAtOpen;
-    private long messagesAtClose;
     private long firstNodeMessagesAtOpen;
-    private long firstNodeMessagesAtClose;
+    private long socketMessages;
+    private long senderNodeSocketMessages;
     private volatile bool open;
 
     /// <summary>End-to-end latency of deliveries (send time carried in the payload to receipt).</summary>
@@ -45,10 +45,10 @@ public sealed class DeliveryMeter(ReceivedMessages received, bool byNode = false
     public long Calls => Interlocked.Read(ref calls);
 
     /// <summary>WebSocket messages the generator received while the window was open (<see cref="ReceivedMessages.All"/> of the target's).</summary>
-    public long SocketMessages => messagesAtClose - messagesAtOpen;
+    public long SocketMessages => socketMessages;
 
     /// <summary>The part of <see cref="SocketMessages"/> from the sender's node (<see cref="ReceivedMessages.OnFirstNode"/>).</summary>
-    public long SenderNodeSocketMessages => firstNodeMessagesAtClose - firstNodeMessagesAtOpen;
+    public long SenderNodeSocketMessages => senderNodeSocketMessages;
 
     /// <summary>
     /// The messages of the last window that reached subscribers on both sides, each as when its deliveries arrived
@@ -57,6 +57,7 @@ public sealed class DeliveryMeter(ReceivedMessages received, bool byNode = false
     /// </summary>
     public IReadOnlyCollection<MessageArrivals> Messages => [.. arrivals.Values.Where(message => message.ReachedBothSides)];
 
+    /// <summary>Opens a new window: what the last one counted is dropped.</summary>
     public void Open()
     {
         arrivals.Clear();
@@ -66,6 +67,16 @@ public sealed class DeliveryMeter(ReceivedMessages received, bool byNode = false
         CallLatency = new LatencyHistogram();
         Interlocked.Exchange(ref deliveries, 0);
         Interlocked.Exchange(ref calls, 0);
+        (socketMessages, senderNodeSocketMessages) = (0, 0);
+        Resume();
+    }
+
+    /// <summary>
+    /// Opens the window again after <see cref="Close"/>, counting on from what it had: a window taken in slices, between
+    /// which another target is measured (<see cref="BenchOptions.Slices"/>).
+    /// </summary>
+    public void Resume()
+    {
         messagesAtOpen = received.All;
         firstNodeMessagesAtOpen = received.OnFirstNode;
         open = true;
@@ -74,8 +85,8 @@ public sealed class DeliveryMeter(ReceivedMessages received, bool byNode = false
     public void Close()
     {
         open = false;
-        messagesAtClose = received.All;
-        firstNodeMessagesAtClose = received.OnFirstNode;
+        socketMessages += received.All - messagesAtOpen;
+        senderNodeSocketMessages += received.OnFirstNode - firstNodeMessagesAtOpen;
     }
 
     /// <summary>

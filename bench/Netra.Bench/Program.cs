@@ -5,7 +5,7 @@ using Netra.Bench;
 // The benchmark's load generator (bench/README.md).
 //   Netra.Bench run --system netra|stock|socketio --url http://127.0.0.1:PORT [--url ...] [--label NAME]
 //                   [--signing-key KEY] [--origin ORIGIN] [--pg CONNSTRING] [--pg-pid POSTMASTER_PID] [--server-pid PID ...]
-//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--settle-gc 0] [--smoke]
+//                   [--scenarios connect,idle,fanout,rpc,chat] [--windows 1,16,64] [--reps 3] [--first-rep 1] [--duration 2] [--slices 1] [--prewarm 0] [--warmup-max 60] [--settled-jit-cpu 3] [--settle-gc 0] [--smoke]
 //                   --out results.jsonl
 //                   [--core-probe SAMPLES] (the file of a probe on the server core: each window reports its median)
 //                   [--pair-label NAME --pair-url URL [--pair-url ...] [--pair-server-pid PID ...]] (fan-out only: a second
@@ -75,6 +75,15 @@ BenchOptions Options()
     if (One("--duration") is { } duration)
     {
         options.Duration = TimeSpan.FromSeconds(double.Parse(duration, CultureInfo.InvariantCulture));
+    }
+
+    if (One("--slices") is { } slices)
+    {
+        options.Slices = int.Parse(slices, CultureInfo.InvariantCulture);
+        if (options.Slices < 1)
+        {
+            throw new ArgumentException($"--slices must be 1 or more, not {options.Slices}", nameof(args));
+        }
     }
 
     if (One("--prewarm") is { } prewarm)

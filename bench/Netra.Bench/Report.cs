@@ -157,8 +157,9 @@ public static class Report
         md.AppendLine("## Scale-out: fan-out over 2 Netra nodes through Redis, against 1 node, all servers on the same core");
         md.AppendLine();
         md.AppendLine("Subscribers are spread evenly over the nodes; the sender is on the first. The 1 node (no Redis) and the 2 nodes are kept for");
-        md.AppendLine("all rounds and warmed alike (see the configuration below); both are connected at once and their windows taken in turn, so each");
-        md.AppendLine("round's 1-node and 2-node windows of a size are seconds apart. The main table's Netra, a fresh process every round, is beside them.");
+        md.AppendLine("all rounds and warmed alike (see the configuration below); both are connected at once and their windows taken in turn, in slices");
+        md.AppendLine("that alternate (see the configuration), so each round's 1-node and 2-node windows of a size are interleaved. The main table's Netra,");
+        md.AppendLine("a fresh process every round, is beside them.");
         md.AppendLine();
         md.AppendLine("| metric | unit | 1 node | 2 nodes + Redis | 2 nodes / 1 node | 1 node, by round | 2 nodes, by round | main table's Netra |");
         md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|");

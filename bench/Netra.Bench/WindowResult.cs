@@ -8,4 +8,37 @@ namespace Netra.Bench;
 /// </summary>
 public sealed record WindowResult(
     double Seconds, double ServerCpu, double PostgresCpu, double GeneratorCpu, double CompilerCpu, double CoreProbe, double WarmupSeconds,
-    (double PauseMs, int Collections)[] Gc);
+    (double PauseMs, int Collections)[] Gc)
+{
+    /// <summary>
+    /// One window taken in <paramref name="slices"/> (<see cref="BenchOptions.Slices"/>): their lengths, warm-ups, GC pauses
+    /// and collections added up; CPU figures and the core probe as the slices' mean, each slice weighed by its length (-1
+    /// where a slice has none); no GC figures unless every slice has them for the same nodes.
+    /// </summary>
+    public static WindowResult Combine(IReadOnlyList<WindowResult> slices)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(slices.Count);
+        if (slices.Count == 1)
+        {
+            return slices[0];
+        }
+
+        var seconds = slices.Sum(slice => slice.Seconds);
+        double Mean(Func<WindowResult, double> figure) =>
+            slices.Any(slice => figure(slice) < 0) ? -1 : slices.Sum(slice => figure(slice) * slice.Seconds) / seconds;
+
+        var nodes = slices[0].Gc.Length;
+        (double PauseMs, int Collections)[] gc = slices.All(slice => slice.Gc.Length == nodes)
+            ? [.. Enumerable.Range(0, nodes).Select(node => (slices.Sum(slice => slice.Gc[node].PauseMs), slices.Sum(slice => slice.Gc[node].Collections)))]
+            : [];
+        return new WindowResult(
+            seconds,
+            Mean(slice => slice.ServerCpu),
+            Mean(slice => slice.PostgresCpu),
+            Mean(slice => slice.GeneratorCpu),
+            Mean(slice => slice.CompilerCpu),
+            Mean(slice => slice.CoreProbe),
+            slices.Sum(slice => slice.WarmupSeconds),
+            gc);
+    }
+}
