@@ -230,8 +230,7 @@ SCALEOUT_DURATION=${BENCH_SCALEOUT_DURATION:-8}
 # Each of those windows is taken in SCALEOUT_SLICES slices, the two setups' in turn (1 node, 2 nodes, 2 nodes, 1 node, ...),
 # so that a spell of the shared machine, or of how the processes fall on the core, lands on both setups' windows rather
 # than on one of them (docs/benchmarks.md). BENCH_SCALEOUT_SLICES sets it; 1 takes each window whole.
-SCALEOUT_SLICES=${BENCH_SCALEOUT_SLICES:-4}
-((smoke == 1)) && SCALEOUT_SLICES=2
+SCALEOUT_SLICES=${BENCH_SCALEOUT_SLICES:-2}
 # Every round connects 1,000 new subscribers to these long-lived processes, and each node's GC copies their state into
 # its oldest generation in two collections that, at W=1's few MB a second, fell inside a window 15-40 s later, by
 # chance: the generator opens and closes connections on every node until each has done them (at most SCALEOUT_SETTLE_GC

@@ -262,17 +262,16 @@ public sealed partial class BenchRunner
     private async Task DrainAsync(DeliveryMeter meter, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var seen = meter.Arrived;
-        while (Stopwatch.GetElapsedTime(started) < options.DrainMax)
+        var (seen, lastArrival) = (meter.Arrived, started);
+        var poll = options.DrainQuiet / 5; // the quiet is timed from the last delivery seen, to within a fifth of it
+        while (Stopwatch.GetElapsedTime(started) < options.DrainMax && Stopwatch.GetElapsedTime(lastArrival) < options.DrainQuiet)
         {
-            await Task.Delay(options.DrainQuiet, cancellationToken);
+            await Task.Delay(poll, cancellationToken);
             var now = meter.Arrived;
-            if (now == seen)
+            if (now != seen)
             {
-                break;
+                (seen, lastArrival) = (now, Stopwatch.GetTimestamp());
             }
-
-            seen = now;
         }
 
         var took = Stopwatch.GetElapsedTime(started);
