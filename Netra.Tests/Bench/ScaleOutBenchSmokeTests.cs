@@ -96,7 +96,8 @@ public sealed class ScaleOutBenchSmokeTests(ScaleOutBenchSmokeTests.BenchNodes n
         {
             runner.Results.Should().ContainSingle(m => m.Metric == "fanout.w1.rate" && m.Value > 0, $"{runner.System}'s subscribers got its messages in its slices");
             runner.Results.Should().ContainSingle(m => m.Metric == "fanout.w1.warmup_s")
-                .Which.Value.Should().BeGreaterThanOrEqualTo(2 * options.Warmup.TotalSeconds, "each slice had its own warm-up, and the window reports them together");
+                .Which.Value.Should().BeGreaterThanOrEqualTo(
+                    (2 * options.Warmup.TotalSeconds) - 0.01, "each slice had its own warm-up, and the window reports them together (to within the timer's and the figure's rounding)");
         }
 
         two.Results.Should().Contain(m => m.Metric == "fanout.w1.p99.other_nodes" && m.Value > 0);
