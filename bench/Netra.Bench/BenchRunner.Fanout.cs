@@ -43,17 +43,17 @@ public sealed partial class BenchRunner
         await using var b = await second.OpenFanoutAsync(cancellationToken);
         await SettleFanoutAsync(a, cancellationToken);
         await second.SettleFanoutAsync(b, cancellationToken);
-        (BenchRunner Runner, FanoutSetup Setup, List<WindowResult> Slices)[] turns = [(this, a, []), (second, b, [])];
+        (BenchRunner Runner, FanoutSetup Setup, List<WindowResult> Taken)[] pair = [(this, a, []), (second, b, [])];
         var slices = options.Slices;
         var sliceLength = options.Duration / slices;
+        var windowsTaken = 0;
         foreach (var window in options.Windows)
         {
-            for (var rep = 1; rep <= options.Reps; rep++)
+            for (var rep = 1; rep <= options.Reps; rep++, windowsTaken++)
             {
-                var began = turns.ToArray(); // the order of this window's first slice, which its figures keep
                 for (var slice = 0; slice < slices; slice++)
                 {
-                    foreach (var (runner, setup, taken) in turns)
+                    foreach (var (runner, setup, taken) in InTurn(windowsTaken + slice))
                     {
                         if (slices > 1)
                         {
@@ -62,16 +62,9 @@ public sealed partial class BenchRunner
 
                         taken.Add(await runner.DriveAsync(window, setup.Send, setup.Meter, cancellationToken, windowLength: sliceLength, resume: slice > 0));
                     }
-
-                    Array.Reverse(turns);
                 }
 
-                if (slices % 2 == 0)
-                {
-                    Array.Reverse(turns); // an even number of slices ended in the order they began: the next window starts with the other
-                }
-
-                foreach (var (runner, setup, taken) in began)
+                foreach (var (runner, setup, taken) in InTurn(windowsTaken)) // in the order of the window's first slice
                 {
                     runner.AddFanoutFigures(setup.Meter, window, rep, WindowResult.Combine(taken));
                     taken.Clear();
@@ -80,6 +73,9 @@ public sealed partial class BenchRunner
         }
 
         Log($"{System} and {second.System}: fanout done in {watch.Elapsed.TotalSeconds:F1} s");
+
+        // A B, B A, A B, ...: who goes first turns round from one slice to the next and from one window to the next.
+        (BenchRunner Runner, FanoutSetup Setup, List<WindowResult> Taken)[] InTurn(int turn) => turn % 2 == 0 ? pair : [pair[1], pair[0]];
     }
 
     /// <summary>Connects the subscribers (spread over the nodes) and subscribes them, then connects the sender on node 0.</summary>
