@@ -219,9 +219,14 @@ run_netra() {
 # warm-up: PREWARM seconds of unmeasured fan-out load and on until their compilers settle in the first round (two fresh
 # .NET processes on one core need about 30 s of load before their hot paths are compiled optimized, docs/benchmarks.md),
 # the windows' own warm-up afterwards. The report lists their figures round by round, so that a cold first round shows. Three nodes
-# kept beside the main one must stay within PostgreSQL's max_connections: their pools are smaller (a single sender
-# with 16 calls in flight needs few) and close connections idle for 15 s. Each node also holds up to 5 connections for its
-# write loops (docs/configuration.md), idle ones closed alike.
+# kept beside the main one must stay within PostgreSQL's max_connections: their pools hold at most 16 connections (a
+# single sender with 16 calls in flight needs few; each round's 1,000 subscribes wait their turn for one), and each node
+# also holds up to 5 for its write loops (docs/configuration.md): with the main node's 100 and the generator's own, under
+# the 200. No pool closes its idle connections during the run (an idle lifetime of an hour). With pools of 40 that closed
+# them after 15 s, each round's subscribes filled the pools and 15-25 s later, in the pair's W=1 windows, they closed
+# 40-80 connections at once, whose server processes took the shared core for 100-300 ms in all and stalled whichever
+# setup was being measured (docs/benchmarks.md). Each fan-out window's row "PostgreSQL sessions opened and closed" shows
+# such churn.
 # The scale-out windows last SCALEOUT_DURATION s rather than the other windows' 2 s: the backplane's added p99 at W=1 is a
 # difference of two p99s of the same window, and at W=1 a 2 s window holds about 300 messages, so each p99 rested on the
 # tails of the slowest two or three of them (docs/benchmarks.md). BENCH_SCALEOUT_DURATION (seconds) sets it.
@@ -237,7 +242,7 @@ SCALEOUT_SLICES=${BENCH_SCALEOUT_SLICES:-2}
 # s; docs/benchmarks.md). Both setups get it; the main table's systems, whose GC only Netra reports, do not.
 SCALEOUT_SETTLE_GC=${BENCH_SCALEOUT_SETTLE_GC:-20}
 ((smoke == 1)) && SCALEOUT_SETTLE_GC=1
-scaleout_env=(ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=40};Connection Idle Lifetime=15")
+scaleout_env=(ConnectionStrings__Postgres="${pg_conn/Maximum Pool Size=100/Maximum Pool Size=16};Connection Idle Lifetime=3600")
 scaleout_1node='' scaleout_2nodes=() scaleout_1node_url='' scaleout_2nodes_urls=()
 # Both setups are connected at once, by one generator, and their windows taken in turn (BenchRunner.RunPairedFanoutAsync):
 # W=1 for one then the other, W=16 in the reverse order, so that the two W=1 windows compared are seconds apart rather

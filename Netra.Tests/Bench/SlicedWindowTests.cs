@@ -44,8 +44,8 @@ public sealed class SlicedWindowTests
     {
         var combined = WindowResult.Combine(
         [
-            new WindowResult(1, 80, 10, 50, 0, 1_000, 0.5, [(2, 1), (0, 0)]),
-            new WindowResult(3, 100, 6, 90, 1, 1_400, 0.75, [(4, 2), (1.5, 1)]),
+            new WindowResult(1, 80, 10, 50, 0, 1_000, 0.5, [(2, 1), (0, 0)]) { PostgresSessions = 0 },
+            new WindowResult(3, 100, 6, 90, 1, 1_400, 0.75, [(4, 2), (1.5, 1)]) { PostgresSessions = 40 },
         ]);
 
         combined.Seconds.Should().Be(4);
@@ -56,6 +56,7 @@ public sealed class SlicedWindowTests
         combined.CoreProbe.Should().Be(1_300);
         combined.WarmupSeconds.Should().Be(1.25, "the load that ran before each slice, added up");
         combined.Gc.Should().Equal((6, 3), (1.5, 1));
+        combined.PostgresSessions.Should().Be(40, "sessions opened and closed in either slice, added up");
     }
 
     [Fact]
@@ -64,12 +65,13 @@ public sealed class SlicedWindowTests
         var combined = WindowResult.Combine(
         [
             new WindowResult(2, 90, -1, 50, -1, 1_000, 0.5, [(1, 1)]),
-            new WindowResult(2, 90, 5, 50, 0, -1, 0.5, []),
+            new WindowResult(2, 90, 5, 50, 0, -1, 0.5, []) { PostgresSessions = 3 },
         ]);
 
         (combined.PostgresCpu, combined.CompilerCpu, combined.CoreProbe).Should().Be((-1, -1, -1), "a mean over part of the window would pass for the whole's");
         combined.ServerCpu.Should().Be(90);
         combined.Gc.Should().BeEmpty("one slice could not read the nodes' GC");
+        combined.PostgresSessions.Should().Be(-1, "one slice did not know PostgreSQL's pid");
 
         var single = new WindowResult(2, 90, 5, 50, 0, 1_000, 0.5, [(1, 1)]);
         WindowResult.Combine([single]).Should().BeSameAs(single);

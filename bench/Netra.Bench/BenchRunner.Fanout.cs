@@ -363,6 +363,11 @@ public sealed partial class BenchRunner
             Add($"{prefix}.pg_cpu", "% of a core", window.PostgresCpu, rep);
         }
 
+        if (window.PostgresSessions >= 0)
+        {
+            Add($"{prefix}.pg_sessions", "sessions", window.PostgresSessions, rep);
+        }
+
         Add($"{prefix}.gen_cpu", "% of a core", window.GeneratorCpu, rep);
         if (window.CompilerCpu >= 0)
         {

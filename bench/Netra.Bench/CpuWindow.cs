@@ -4,7 +4,7 @@ namespace Netra.Bench;
 
 /// <summary>
 /// CPU used during a measurement window, in % of one core: the server processes, PostgreSQL (the
-/// postmaster and its backends, when its pid is known), this generator, and the servers' tier-1 compiler threads (part of
+/// postmaster and its backends, when its pid is known, and how many of those started or ended), this generator, and the servers' tier-1 compiler threads (part of
 /// the servers' figure; not zero means the window measured the compiler too); and, where a <see cref="CoreProbe"/> runs, how
 /// fast the server core ran system calls meanwhile; and for Netra, how long GC pauses held each node in it
 /// (<see cref="ServerGc"/>).
@@ -42,11 +42,15 @@ public sealed class CpuWindow
     {
         var seconds = Stopwatch.GetElapsedTime(startedAt).TotalSeconds;
         var server = target.ServerPids.Count > 0 ? 100 * (ProcessStats.CpuSeconds(target.ServerPids) - serverBefore) / seconds : -1;
-        var postgres = target.PostgresPid is { } pg ? 100 * ProcessStats.Growth(postgresBefore, ProcessStats.TreeCpuSeconds(pg)) / seconds : -1;
+        var postgresAfter = target.PostgresPid is { } pg ? ProcessStats.TreeCpuSeconds(pg) : null;
+        var postgres = postgresAfter is null ? -1 : 100 * ProcessStats.Growth(postgresBefore, postgresAfter) / seconds;
         var generator = 100 * (Process.GetCurrentProcess().TotalProcessorTime - generatorBefore).TotalSeconds / seconds;
         var compiler = target.ServerPids.Count > 0 ? 100 * ProcessStats.Growth(compilerBefore, ProcessStats.CompilerCpuSeconds(target.ServerPids)) / seconds : -1;
         var probe = target.CoreProbe is { } samples ? CoreProbe.Median(samples, startedAtUnixMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) : -1;
         var gc = ServerGc.Between(gcBefore, await ServerGc.ReadAsync(target, cancellationToken));
-        return new WindowResult(seconds, server, postgres, generator, compiler, probe, warmupSeconds, gc);
+        return new WindowResult(seconds, server, postgres, generator, compiler, probe, warmupSeconds, gc)
+        {
+            PostgresSessions = postgresAfter is null ? -1 : ProcessStats.Turnover(postgresBefore, postgresAfter),
+        };
     }
 }

@@ -66,6 +66,13 @@ public static class ProcessStats
     public static double Growth(IReadOnlyDictionary<int, double> before, IReadOnlyDictionary<int, double> after) =>
         after.Sum(kv => Math.Max(0, kv.Value - before.GetValueOrDefault(kv.Key)));
 
+    /// <summary>
+    /// Processes in one of two readings of a tree (<see cref="TreeCpuSeconds"/>) and not in the other: those that started
+    /// between them and those that ended. For PostgreSQL, sessions opened and closed.
+    /// </summary>
+    public static int Turnover(IReadOnlyDictionary<int, double> before, IReadOnlyDictionary<int, double> after) =>
+        after.Keys.Count(pid => !before.ContainsKey(pid)) + before.Keys.Count(pid => !after.ContainsKey(pid));
+
     /// <summary>CPU seconds of <paramref name="rootPid"/> and each of its children (PostgreSQL's backends are children of the postmaster).</summary>
     public static Dictionary<int, double> TreeCpuSeconds(int rootPid)
     {

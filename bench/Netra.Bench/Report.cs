@@ -77,6 +77,7 @@ public static class Report
             ($"{prefix}.cpu", $"{label} server CPU", false),
             ($"{prefix}.gen_cpu", $"{label} generator CPU", false),
             ($"{prefix}.pg_cpu", $"{label} PostgreSQL CPU", false),
+            ($"{prefix}.pg_sessions", $"{label}: PostgreSQL sessions opened and closed in the window (a server process each, forked or torn down on the server core)", false),
             ($"{prefix}.jit_cpu", $"{label} server JIT CPU (tier-1 compiler threads, part of server CPU)", false),
             ($"{prefix}.per_cpu_s", $"{label}: deliveries per server-side CPU-second", true),
             ($"{prefix}.per_message", $"{label}: deliveries per WebSocket message received", true),

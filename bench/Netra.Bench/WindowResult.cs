@@ -11,8 +11,16 @@ public sealed record WindowResult(
     (double PauseMs, int Collections)[] Gc)
 {
     /// <summary>
+    /// PostgreSQL server processes that started or ended in the window (sessions opened and closed), -1 where PostgreSQL's
+    /// pid is not known. Each takes the server core a few ms to fork or tear down, all of it outside the server's CPU
+    /// figure; a pool closing its idle connections at once held every process on the core for 100-300 ms
+    /// (docs/benchmarks.md).
+    /// </summary>
+    public int PostgresSessions { get; init; } = -1;
+
+    /// <summary>
     /// One window taken in <paramref name="slices"/> (<see cref="BenchOptions.Slices"/>): their lengths, warm-ups, GC pauses
-    /// and collections added up; CPU figures and the core probe as the slices' mean, each slice weighed by its length (-1
+    /// and collections and PostgreSQL's sessions added up; CPU figures and the core probe as the slices' mean, each slice weighed by its length (-1
     /// where a slice has none); no GC figures unless every slice has them for the same nodes.
     /// </summary>
     public static WindowResult Combine(IReadOnlyList<WindowResult> slices)
@@ -39,6 +47,9 @@ public sealed record WindowResult(
             Mean(slice => slice.CompilerCpu),
             Mean(slice => slice.CoreProbe),
             slices.Sum(slice => slice.WarmupSeconds),
-            gc);
+            gc)
+        {
+            PostgresSessions = slices.Any(slice => slice.PostgresSessions < 0) ? -1 : slices.Sum(slice => slice.PostgresSessions),
+        };
     }
 }
