@@ -3,11 +3,11 @@ using System.Diagnostics;
 namespace Netra.Bench;
 
 /// <summary>
-/// CPU used during a measurement window, in % of one core: the server processes, PostgreSQL (the
-/// postmaster and its backends, when its pid is known, and how many of those started or ended), this generator, and the servers' tier-1 compiler threads (part of
-/// the servers' figure; not zero means the window measured the compiler too); and, where a <see cref="CoreProbe"/> runs, how
-/// fast the server core ran system calls meanwhile; and for Netra, how long GC pauses held each node in it
-/// (<see cref="ServerGc"/>).
+/// CPU used during a measurement window, in % of one core: the server processes, PostgreSQL (the postmaster and its
+/// backends, when its pid is known, and how many of those started or ended), this generator, and the servers' tier-1
+/// compiler threads (part of the servers' figure; not zero means the window measured the compiler too); and, where a
+/// <see cref="CoreProbe"/> runs, how fast the server core ran system calls meanwhile; and for Netra, how long GC pauses
+/// held each node in it (<see cref="ServerGc"/>).
 /// </summary>
 public sealed class CpuWindow
 {
