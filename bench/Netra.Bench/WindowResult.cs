@@ -4,7 +4,7 @@ namespace Netra.Bench;
 /// A measured window: its length, the CPU used in it (% of one core; -1 where not measured), the core probe's median in it
 /// (nanoseconds per round trip; -1 where none ran), each node's GC pause time (ms) and collections in it (empty where the
 /// server does not report them), and how long the load ran before it (its warm-up, which lasts until the server's compiler
-/// has settled).
+/// has settled); and PostgreSQL's sessions opened and closed in it (<see cref="PostgresSessions"/>).
 /// </summary>
 public sealed record WindowResult(
     double Seconds, double ServerCpu, double PostgresCpu, double GeneratorCpu, double CompilerCpu, double CoreProbe, double WarmupSeconds,
@@ -20,8 +20,9 @@ public sealed record WindowResult(
 
     /// <summary>
     /// One window taken in <paramref name="slices"/> (<see cref="BenchOptions.Slices"/>): their lengths, warm-ups, GC pauses
-    /// and collections and PostgreSQL's sessions added up; CPU figures and the core probe as the slices' mean, each slice weighed by its length (-1
-    /// where a slice has none); no GC figures unless every slice has them for the same nodes.
+    /// and collections, and PostgreSQL's sessions added up; CPU figures and the core probe as the slices' mean, each slice
+    /// weighed by its length. A mean, or the sessions, is -1 where any slice lacks it; no GC figures unless every slice has
+    /// them for the same nodes.
     /// </summary>
     public static WindowResult Combine(IReadOnlyList<WindowResult> slices)
     {
